@@ -1,0 +1,75 @@
+"""The Linli application: one domain core, several faces (kiosk, phone, staff console)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, extensions, faces, error pages, commands.
+
+    *config* overrides settings by name (``database_url``, ``testing``, …); anything else is
+    kept in ``settings.extra`` for tests.
+    """
+    from webapp import cli, errors, i18n, security, ui
+    from webapp.auth import routes as auth_routes
+    from webapp.config import Settings
+    from webapp.db import Database, make_engine
+    from webapp.gallery import bp as gallery_bp
+    from webapp.resident.routes import bp as resident_bp
+    from webapp.staff.routes import bp as staff_bp
+
+    config = dict(config or {})
+    instance_path = Path(config.pop("instance_path", None) or ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    settings = Settings.from_env(instance_path).with_overrides(config)
+    app.config["LINLI"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        WTF_CSRF_ENABLED=settings.extra.get("csrf", True),
+        WTF_CSRF_TIME_LIMIT=None,  # a kiosk form may stay open a long time; the session bounds it
+        SESSION_COOKIE_NAME="linli_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=int(settings.extra.get("max_content_length", 16 * 1024 * 1024)),
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+
+    Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    auth_routes.init_app(app)
+    ui.init_app(app)
+
+    app.register_blueprint(resident_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(auth_routes.bp)
+    app.register_blueprint(gallery_bp)
+    _register_kiosk(app)
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_kiosk(app: Flask) -> None:
+    """The kiosk face lives in its own top-level package; this is the one place webapp touches it."""
+    from kiosk import bp as kiosk_bp
+
+    app.register_blueprint(kiosk_bp)

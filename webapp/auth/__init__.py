@@ -1,0 +1,1 @@
+"""Sign-in flows and the permission policy."""

@@ -1,0 +1,26 @@
+"""Sign-in forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from webapp.auth.passwords import MAX_PASSWORD_LENGTH
+
+
+class StaffSignInForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(_l("Please enter your username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("That password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -1,0 +1,90 @@
+"""Settings: one frozen object read from the environment over the instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+DEFAULT_LOCALE = "zh_Hans"
+
+
+def _truthy(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def read_or_create_key(path: Path, nbytes: int = 32) -> bytes:
+    """Return the key stored at *path*, creating it with mode 0600 on first run.
+
+    Keys live in the instance folder, never in the repository or the database, so that a
+    copied database alone is worthless and a fresh clone never shares a key with another.
+    """
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex())
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the application reads; built once in create_app and never mutated."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: bytes
+    encryption_key: bytes
+    default_locale: str = DEFAULT_LOCALE
+    secure_cookies: bool = False
+    testing: bool = False
+    demo_password: str | None = None
+    log_sql: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, instance_path: Path, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        instance_path.mkdir(parents=True, exist_ok=True)
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'linli.db'}"
+        secret = env.get("LINLI_SECRET_KEY")
+        enc = env.get("LINLI_ENCRYPTION_KEY")
+        locale = env.get("LINLI_DEFAULT_LOCALE", DEFAULT_LOCALE)
+        if locale not in LOCALES:
+            raise ValueError(f"LINLI_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        return cls(
+            instance_path=instance_path,
+            database_url=normalise_database_url(database_url),
+            secret_key=secret.encode() if secret else read_or_create_key(instance_path / "secret_key"),
+            encryption_key=bytes.fromhex(enc)
+            if enc
+            else read_or_create_key(instance_path / "encryption_key"),
+            default_locale=locale,
+            secure_cookies=_truthy(env.get("LINLI_SECURE_COOKIES")),
+            demo_password=env.get("LINLI_DEMO_PASSWORD") or None,
+            log_sql=_truthy(env.get("LINLI_LOG_SQL")),
+        )
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        known = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}
+        extra = {k: v for k, v in overrides.items() if k not in self.__dataclass_fields__}
+        if "database_url" in known:
+            known["database_url"] = normalise_database_url(known["database_url"])
+        return replace(self, **known, extra={**self.extra, **extra})
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url

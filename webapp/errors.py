@@ -1,0 +1,70 @@
+"""Translated error pages in the face the person was using; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (_l("We could not understand that request"), _l("Please go back and try again.")),
+    403: (_l("This page is not for you"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has moved.")),
+    405: (_l("That did not work"), _l("This page cannot be used that way.")),
+    413: (_l("That file is too large"), _l("Please choose a smaller file and try again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Please try again in a moment. Nothing you did caused this."),
+    ),
+}
+CSRF_MESSAGE = (
+    _l("This form has expired"),
+    _l("For your safety the form was reset. Please go back, reload the page and send it again."),
+)
+
+
+def layout_for_path(path: str) -> str:
+    if path.startswith("/kiosk"):
+        return "layouts/kiosk.html"
+    if path.startswith("/staff"):
+        return "layouts/staff.html"
+    return "layouts/phone.html"
+
+
+def render_error(code: int, title: object, message: object) -> ResponseReturnValue:
+    try:
+        page = render_template(
+            "errors/error.html", code=code, title=title, message=message, layout=layout_for_path(request.path)
+        )
+    except Exception:
+        # The error page itself failed (a broken template, no database): still no stack trace.
+        log.exception("error page failed to render")
+        page = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+    return page, code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> ResponseReturnValue:
+        return render_error(400, *CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        if code < 400:
+            return error
+        title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
+        return render_error(code, title, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> ResponseReturnValue:
+        # The endpoint, not the path: a path may one day carry a card token.
+        log.exception("unhandled error in %s %s", request.method, request.endpoint)
+        return render_error(500, *MESSAGES[InternalServerError.code])

@@ -1,0 +1,89 @@
+"""People: residents of a community and the staff who serve them, with community-scoped roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import Base
+from webapp.models.community import Community, Household
+from webapp.models.types import UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COMMUNITY_WORKER = "community_worker"
+    PROPERTY_MANAGER = "property_manager"
+    SERVICE_PROVIDER = "service_provider"
+    VOLUNTEER = "volunteer"
+
+
+class Resident(Base):
+    """A person living in the community.
+
+    Identity documents and phone numbers are deliberately absent: they arrive with the identity
+    issue, stored only as a keyed hash plus ciphertext, never in clear.
+    """
+
+    __tablename__ = "resident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_locale: Mapped[str | None] = mapped_column(String(8))
+    moved_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    community: Mapped[Community] = relationship()
+    household: Mapped[Household | None] = relationship(back_populates="residents")
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+class StaffUser(Base):
+    """Someone who signs in to the console; what they may do comes from their StaffRole rows."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    preferred_locale: Mapped[str | None] = mapped_column(String(8))
+    # Bumped to end every session of this user at once (disable, password change).
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class StaffRole(Base):
+    """One role of one staff user in one community: the unit of every permission check."""
+
+    __tablename__ = "staff_role"
+    __table_args__ = (UniqueConstraint("staff_user_id", "community_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+
+    user: Mapped[StaffUser] = relationship(back_populates="roles")
+    community: Mapped[Community] = relationship()

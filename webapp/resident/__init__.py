@@ -1,0 +1,1 @@
+"""The resident face on phones."""

@@ -1,0 +1,18 @@
+"""Translated names of roles, shown in the console."""
+
+from flask_babel import lazy_gettext as _l
+
+from webapp.models import Role
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COMMUNITY_WORKER: _l("Community worker"),
+    Role.PROPERTY_MANAGER: _l("Property manager"),
+    # Translators: a company or clinic that answers service requests, e.g. a home-care provider.
+    Role.SERVICE_PROVIDER: _l("Service provider"),
+    Role.VOLUNTEER: _l("Volunteer"),
+}
+
+
+def role_label(role: Role) -> str:
+    return str(ROLE_LABELS[role])
