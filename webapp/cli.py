@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from webapp import clock, migrations
@@ -15,7 +16,7 @@ from webapp.db import database
 from webapp.models import Community, Role
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group() -> None:
     """Database schema (Alembic migrations)."""
 
@@ -58,6 +59,7 @@ def demo_password(instance_path: Path) -> str:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Upgrade the schema and seed the demo community (idempotent); print the demo sign-ins."""
     from webapp.domain.demo import seed_demo
@@ -77,6 +79,7 @@ def demo() -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--name", "display_name", prompt="Display name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)

@@ -46,7 +46,9 @@ def render_error(code: int, title: object, message: object) -> ResponseReturnVal
     except Exception:
         # The error page itself failed (a broken template, no database): still no stack trace.
         log.exception("error page failed to render")
-        page = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        page = (
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        )
     return page, code
 
 

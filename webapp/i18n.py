@@ -24,6 +24,8 @@ def locale_from_accept_language(header_values: list[tuple[str, float]]) -> str |
     for tag, _quality in header_values:
         parts = tag.replace("_", "-").lower().split("-")
         if parts[0] == "zh":
+            if "hans" in parts:  # an explicit script outranks the region (zh-Hans-HK)
+                return "zh_Hans"
             return "zh_Hant" if _TRADITIONAL_REGIONS.intersection(parts[1:]) else "zh_Hans"
         if parts[0] == "en":
             return "en"

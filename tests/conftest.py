@@ -1,0 +1,214 @@
+"""Fixtures: one real database per test run (SQLite, or PostgreSQL when DATABASE_URL says so), migrated
+by Alembic and seeded with the demo once; each test runs in a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from webapp import create_app, migrations
+from webapp.config import normalise_database_url
+from webapp.db import database, make_engine
+from webapp.domain.demo import seed_demo
+from webapp.domain.staff import create_staff
+from webapp.models import Community, Household, Resident, Role, StaffUser
+
+DEMO_PASSWORD = "demo-password-for-tests"
+TODAY = date(2026, 11, 29)
+
+
+def _server_url(url: URL) -> URL:
+    return url.set(database="postgres")
+
+
+class DatabaseFactory:
+    """Makes fresh, empty databases of the run's kind and removes them at the end."""
+
+    def __init__(self, tmp: Path) -> None:
+        configured = os.environ.get("DATABASE_URL")
+        self.base = make_url(normalise_database_url(configured)) if configured else None
+        self.tmp = tmp
+        self.made: list[URL] = []
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.base is not None and self.base.get_backend_name() == "postgresql"
+
+    def new(self, label: str = "run") -> str:
+        if not self.is_postgres:
+            return f"sqlite:///{self.tmp / f'{label}-{uuid.uuid4().hex[:8]}.db'}"
+        assert self.base is not None
+        name = f"linli_{label}_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(_server_url(self.base), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = self.base.set(database=name)
+        self.made.append(url)
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.made:
+            return
+        assert self.base is not None
+        admin = create_engine(_server_url(self.base), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for url in self.made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(databases: DatabaseFactory) -> str:
+    return databases.new("test")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    migrations.upgrade(eng)
+    with Session(eng) as session:
+        seed_demo(session, DEMO_PASSWORD, TODAY)
+        session.commit()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    application = create_app(
+        {"database_url": database_url, "testing": True, "instance_path": tmp_path_factory.mktemp("instance")}
+    )
+    database(application).engine.dispose()
+    database(application).engine = engine
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Bind the app's sessions to one connection whose outer transaction is rolled back after the test."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    eng: Engine = request.getfixturevalue("engine")
+    db = database(application)
+    connection = eng.connect()
+    outer = connection.begin()
+    original = db.sessionmaker
+    db.sessionmaker = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield
+    finally:
+        db.sessionmaker = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session on the test's transaction, for arranging data and checking results.
+
+    No app context is pushed here: requests would reuse it and share `g` across requests.
+    """
+    s = database(app).sessionmaker()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_community(session: Session) -> Community:
+    from sqlalchemy import select
+
+    community = session.scalar(select(Community).where(Community.slug == "guihua"))
+    assert community is not None
+    return community
+
+
+@pytest.fixture
+def make_resident(session: Session, demo_community: Community) -> Callable[..., Resident]:
+    def make(name: str = "王秀英", age: int = 82, lives_alone: bool = False, **extra: Any) -> Resident:
+        household = session.query(Household).first()
+        resident = Resident(
+            community=demo_community,
+            household=household,
+            name=name,
+            birth_date=date(TODAY.year - age, 1, 15),
+            lives_alone=lives_alone,
+            **extra,
+        )
+        session.add(resident)
+        session.commit()
+        return resident
+
+    return make
+
+
+@pytest.fixture
+def make_staff(session: Session, demo_community: Community) -> Callable[..., StaffUser]:
+    def make(
+        username: str = "tester", role: Role = Role.COMMUNITY_WORKER, community: Community | None = None
+    ) -> StaffUser:
+        user = create_staff(
+            session, username, f"Tester {username}", DEMO_PASSWORD, [((community or demo_community).id, role)]
+        )
+        session.commit()
+        return user
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> Any:
+        token = csrf_token(self.client, "/staff/sign-in")
+        return self.client.post(
+            "/staff/sign-in", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def sign_out(self) -> Any:
+        token = csrf_token(self.client, "/staff/")
+        return self.client.post("/staff/sign-out", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)

@@ -1,0 +1,79 @@
+"""`flask demo` seeds a realistic community and is idempotent."""
+
+from datetime import date
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+import webapp.models  # noqa: F401
+from webapp import create_app
+from webapp.db import Base, database
+from webapp.domain.community import summarise
+from webapp.models import Building, Community, Kiosk, Resident, Role, StaffUser
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table.name}"))), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_demo_twice_changes_nothing(databases, tmp_path, monkeypatch):
+    monkeypatch.setenv("LINLI_DEMO_PASSWORD", "a-demo-password")
+    app = create_app({"database_url": databases.new("demo"), "instance_path": tmp_path})
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded" in first.output
+    assert "a-demo-password" in first.output
+    for username in ("admin", "worker", "property", "provider", "volunteer"):
+        assert username in first.output
+    engine = database(app).engine
+    before = snapshot(engine)
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "Already seeded" in second.output
+    assert snapshot(engine) == before
+
+    with Session(engine) as session:
+        community = session.scalar(select(Community))
+        assert community.name("zh_Hans") == "桂花社区"
+        assert community.region.parent.name("zh_Hans") == "西湖区"  # district → street → community
+        assert session.query(Building).count() == 2
+        residents = session.scalars(select(Resident)).all()
+        assert 35 <= len(residents) <= 45
+        assert all(1 < len(r.name) <= 4 for r in residents)
+        figures = summarise(session, community, date.today())
+        assert figures.aged_80_plus >= 5
+        assert figures.living_alone >= 3
+        assert sum(r.has_disability for r in residents) == 1
+        roles = {r.role for u in session.scalars(select(StaffUser)) for r in u.roles}
+        assert roles == set(Role)
+        assert session.query(Kiosk).count() == 1
+    engine.dispose()
+
+
+def test_create_admin_command(databases, tmp_path):
+    app = create_app({"database_url": databases.new("adm"), "instance_path": tmp_path})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    result = runner.invoke(
+        args=["create-admin", "--username", "Boss", "--name", "Boss", "--password", "long-enough-pw"]
+    )
+    assert result.exit_code == 0, result.output
+    short = runner.invoke(args=["create-admin", "--username", "x", "--name", "x", "--password", "short"])
+    assert short.exit_code != 0
+    assert "at least" in short.output
+    taken = runner.invoke(
+        args=["create-admin", "--username", "boss", "--name", "B", "--password", "long-enough-pw"]
+    )
+    assert taken.exit_code != 0
+    assert "taken" in taken.output
+    with Session(database(app).engine) as session:
+        boss = session.scalar(select(StaffUser).where(StaffUser.username == "boss"))
+        assert [r.role for r in boss.roles] == [Role.ADMIN]
+    database(app).engine.dispose()
