@@ -1,0 +1,72 @@
+"""Page weight as a cheap phone on patchy data feels it: what the browser actually loads, per page.
+
+Budgets: HTML + CSS + JS <= 60 KB uncompressed; the first HTML response <= 14 KB gzip-compressed
+(what arrives in the first round trip).
+"""
+
+from __future__ import annotations
+
+import gzip
+
+from tests.browser.conftest import Visitor
+from tests.browser.routes import html_get_routes
+
+TOTAL_BUDGET = 60 * 1024
+FIRST_HTML_BUDGET = 14 * 1024
+COUNTED = {"document", "stylesheet", "script"}
+
+
+def weigh(visitor: Visitor, path: str) -> tuple[int, int, dict[str, int]]:
+    loaded: list = []
+
+    def handler(request: object) -> None:
+        loaded.append(request)
+
+    visitor.page.on("requestfinished", handler)
+    visitor.goto(path)
+    visitor.page.wait_for_load_state("networkidle")
+    visitor.page.remove_listener("requestfinished", handler)
+    by_type: dict[str, int] = {}
+    first_html = 0
+    for request in loaded:
+        response = request.response()
+        if response is None or request.resource_type not in COUNTED or 300 <= response.status < 400:
+            continue
+        body = response.body()
+        by_type[request.resource_type] = by_type.get(request.resource_type, 0) + len(body)
+        if request.resource_type == "document" and not first_html:
+            first_html = len(gzip.compress(body, 6))
+    return sum(by_type.values()), first_html, by_type
+
+
+def test_every_page_is_within_budget(browser, live_server, capsys):
+    routes, _ = html_get_routes(live_server.app)
+    problems: list[str] = []
+    lines: list[str] = []
+    for staff in (False, True):
+        visitor = Visitor(browser, live_server.url)
+        if staff:
+            visitor.sign_in("admin")
+        for route in routes:
+            if route.is_staff != staff:
+                continue
+            # A fresh page with the cache off: the first visit is what counts.
+            visitor.page.close()
+            visitor.page = visitor.context.new_page()
+            visitor.context.new_cdp_session(visitor.page).send(
+                "Network.setCacheDisabled", {"cacheDisabled": True}
+            )
+            total, first_html, by_type = weigh(visitor, route.path)
+            lines.append(
+                f"{route.path:<24} {total / 1024:6.1f} KB loaded, first HTML {first_html / 1024:5.1f} KB gz"
+            )
+            if total > TOTAL_BUDGET:
+                problems.append(f"{route.path}: {total} bytes of HTML+CSS+JS > {TOTAL_BUDGET} ({by_type})")
+            if first_html > FIRST_HTML_BUDGET:
+                problems.append(f"{route.path}: first HTML {first_html} bytes gzip > {FIRST_HTML_BUDGET}")
+            if not first_html:
+                problems.append(f"{route.path}: no HTML document was loaded")
+        visitor.close()
+    with capsys.disabled():
+        print("\npage weight:\n  " + "\n  ".join(lines))
+    assert not problems, "\n".join(problems)
