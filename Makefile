@@ -34,7 +34,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations --statistics
 
 screenshots: $(VENV)/.installed
-	LINLI_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_screenshots.py
+	$(BIN)/python docs/screenshots.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/serve.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.staff.routes import bp as staff_bp
 
     config = dict(config or {})
-    instance_path = Path(config.pop("instance_path", None) or ROOT / "instance")
+    instance_path = Path(
+        config.pop("instance_path", None) or os.environ.get("LINLI_INSTANCE_PATH") or ROOT / "instance"
+    )
     app = Flask(
         __name__,
         instance_path=str(instance_path),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -10,8 +12,15 @@ MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
 
-# Verified against when the username is unknown, so a wrong username costs as much as a wrong password.
-_DUMMY_HASH = _hasher.hash("linli-dummy-password")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a wrong username costs as much as a wrong password.
+
+    Made on first use, not at import: each argon2 hash takes 64 MiB for a moment, and a worker
+    that never sees a sign-in should not pay for it.
+    """
+    return _hasher.hash("linli-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +33,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,0 +1,180 @@
+"""Serve the demo under gunicorn (2 workers) and print throughput, latency and memory.
+
+Figures: requests/s and p50/p99 latency for the kiosk attract screen, the phone home and, as the
+floor to compare against, a static CSS file served by the same gunicorn; peak RSS per worker.
+Uses `wrk` (Debian package) when installed, else a small Python load client. Loopback only.
+
+    .venv/bin/python benchmarks/serve.py [--seconds 10] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+    out = subprocess.run(
+        ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        raise SystemExit(f"errors while loading {url}:\n{out}")
+    return rps, pct("50"), pct("99")
+
+
+def python_load(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+    host_port, path = url.split("//", 1)[1].split("/", 1)
+    host, port = host_port.split(":")
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker() -> None:
+        mine = []
+        while time.monotonic() < stop:
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+            start = time.perf_counter()
+            conn.request("GET", "/" + path)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - start) * 1000)
+            conn.close()
+            if response.status != 200:
+                raise SystemExit(f"{url}: HTTP {response.status}")
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    quantiles = statistics.quantiles(latencies, n=100)
+    return len(latencies) / seconds, quantiles[49], quantiles[98]
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+def rss_kib(pid: int, field: str = "VmHWM") -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="linli-bench-"))
+    env = {
+        **os.environ,
+        "LINLI_INSTANCE_PATH": str(tmp),
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "LINLI_DEMO_PASSWORD": "bench-password",
+    }
+    subprocess.run(
+        [BIN / "flask", "--app", "wsgi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(port)
+        base = f"http://127.0.0.1:{port}"
+        css = re.search(r'href="(/static/css/base\.css\?v=[^"]+)"', http_get(base + "/")).group(1)
+        load = wrk if shutil.which("wrk") else python_load
+        print(
+            "Linli under gunicorn, 2 sync workers, SQLite demo database; load: "
+            + ("wrk" if load is wrk else "Python client")
+            + f", {args.connections} connections, {args.seconds} s each"
+        )
+        print(f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+        for label, path in (
+            ("kiosk attract /kiosk/", "/kiosk/"),
+            ("phone home /", "/"),
+            ("static CSS (floor)", css),
+        ):
+            http_get(base + path)  # warm up
+            rps, p50, p99 = load(base + path, args.seconds, args.connections)
+            print(f"{label:<28}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}")
+        for pid in [*worker_pids(gunicorn.pid), gunicorn.pid]:
+            role = "master" if pid == gunicorn.pid else "worker"
+            print(
+                f"{role} {pid}: peak RSS {rss_kib(pid) / 1024:.1f} MiB,"
+                f" now {rss_kib(pid, 'VmRSS') / 1024:.1f} MiB"
+            )
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def http_get(url: str) -> str:
+    host_port, path = url.split("//", 1)[1].split("/", 1)
+    host, port = host_port.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/" + path)
+    body = conn.getresponse().read().decode()
+    conn.close()
+    return body
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Take the screenshots in docs/screenshots/: kiosk pages at 1080x1920, phone pages at 360x740.
+
+Usage: .venv/bin/python docs/screenshots.py  (starts its own server on a fresh demo database)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from webapp import clock, create_app, migrations  # noqa: E402
+from webapp.db import make_engine  # noqa: E402
+from webapp.domain.demo import seed_demo  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "screenshot-password"  # noqa: S105 (a throwaway demo database)
+
+# (file stem, path, viewport, staff?, display cookie)
+SHOTS = [
+    ("kiosk-attract", "/kiosk/", (1080, 1920), False, "00"),
+    ("kiosk-attract-largest-text", "/kiosk/", (1080, 1920), False, "20"),
+    ("kiosk-attract-high-contrast", "/kiosk/", (1080, 1920), False, "01"),
+    ("kiosk-start", "/kiosk/start", (1080, 1920), False, "00"),
+    ("phone-home", "/", (360, 740), False, "00"),
+    ("phone-home-largest-text", "/", (360, 740), False, "20"),
+    ("staff-overview", "/staff/", (360, 740), True, "00"),
+    ("design-kiosk", "/design/kiosk", (1080, 1920), False, "00"),
+    ("design-phone", "/design/phone", (360, 740), False, "00"),
+]
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{tmp / 'shots.db'}"
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        seed_demo(session, PASSWORD, clock.now().date())
+        session.commit()
+    app = create_app({"database_url": url, "instance_path": tmp / "instance"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for locale in ("zh_Hans", "zh_Hant", "en"):
+            for stem, path, (w, h), staff, display in SHOTS:
+                if locale != "zh_Hans" and ("largest" in stem or "contrast" in stem or "design" in stem):
+                    continue
+                ctx = browser.new_context(viewport={"width": w, "height": h})
+                ctx.add_cookies(
+                    [
+                        {"name": "linli_locale", "value": locale, "url": base},
+                        {"name": "linli_display", "value": display, "url": base},
+                    ]
+                )
+                page = ctx.new_page()
+                if staff:
+                    page.goto(base + "/staff/sign-in")
+                    page.fill("#username", "worker")
+                    page.fill("#password", PASSWORD)
+                    page.click("form:not(.display-controls) button[type=submit]")
+                    page.wait_for_url(base + "/staff/")
+                page.goto(base + path)
+                target = OUT / f"{stem}-{locale}.png"
+                page.screenshot(path=str(target), full_page=stem.startswith("design"))
+                print(target.relative_to(ROOT))
+                ctx.close()
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
