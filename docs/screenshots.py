@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from webapp import clock, create_app, migrations  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
 from webapp.domain.demo import seed_demo  # noqa: E402
+from webapp.domain.vault import Vault  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ARGS = [
@@ -52,9 +53,9 @@ def main() -> None:
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        seed_demo(session, PASSWORD, clock.now().date())
+        seed_demo(session, PASSWORD, clock.now().date(), Vault.from_master(bytes(32)))
         session.commit()
-    app = create_app({"database_url": url, "instance_path": tmp / "instance"})
+    app = create_app({"database_url": url, "instance_path": tmp / "instance", "encryption_key": bytes(32)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"

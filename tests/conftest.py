@@ -23,9 +23,13 @@ from webapp.config import normalise_database_url
 from webapp.db import database, make_engine
 from webapp.domain.demo import seed_demo
 from webapp.domain.staff import create_staff
+from webapp.domain.vault import Vault
 from webapp.models import Community, Household, Resident, Role, StaffUser
 
 DEMO_PASSWORD = "demo-password-for-tests"
+DEMO_PIN = "246810"
+TEST_KEY = bytes(range(32))
+VAULT = Vault.from_master(TEST_KEY)
 TODAY = date(2026, 11, 29)
 
 
@@ -87,7 +91,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     migrations.upgrade(eng)
     with Session(eng) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY)
+        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
         session.commit()
     yield eng
     eng.dispose()
@@ -96,7 +100,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def app(engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     application = create_app(
-        {"database_url": database_url, "testing": True, "instance_path": tmp_path_factory.mktemp("instance")}
+        {
+            "database_url": database_url,
+            "testing": True,
+            "instance_path": tmp_path_factory.mktemp("instance"),
+            "encryption_key": TEST_KEY,
+        }
     )
     database(application).engine.dispose()
     database(application).engine = engine

@@ -23,8 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.config import Settings
     from webapp.db import Database, make_engine
     from webapp.gallery import bp as gallery_bp
-    from webapp.resident.routes import bp as resident_bp
-    from webapp.staff.routes import bp as staff_bp
+    from webapp.resident import bp as resident_bp
+    from webapp.staff import bp as staff_bp
 
     config = dict(config or {})
     instance_path = Path(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from webapp import clock
 from webapp.auth.passwords import MIN_PASSWORD_LENGTH
 from webapp.config import read_or_create_key
+from webapp.context import vault
 from webapp.db import database
 from webapp.models import Community, Role
 
@@ -77,13 +78,24 @@ def demo() -> None:
     migrations.upgrade(database().engine)
     password = demo_password(settings.instance_path)
     with database().sessionmaker() as session:
-        result = seed_demo(session, password, clock.now().date())
+        result = seed_demo(session, password, clock.now().date(), vault())
         session.commit()
         name = result.community.name("zh_Hans")
-    click.echo(("Seeded" if result.created else "Already seeded:") + f" demo community {name}")
-    click.echo("Demo staff sign-ins at /staff (password for all: " + password + "):")
-    for username, display_name, role in result.staff:
-        click.echo(f"  {username:<10} {display_name} ({role.value})")
+        click.echo(("Seeded" if result.created else "Already seeded:") + f" demo community {name}")
+        click.echo("Demo staff sign-ins at /staff (password for all: " + password + "):")
+        for username, display_name, role in result.staff:
+            click.echo(f"  {username:<10} {display_name} ({role.value})")
+        if result.sample_card and result.sample_resident:
+            click.echo(
+                f"Demo resident {result.sample_resident.name}: card link"
+                f" {result.sample_card.url(settings.base_url)} (shown once),"
+                f" PIN for every demo resident: {result.sample_pin}"
+            )
+        else:
+            click.echo(
+                "Demo residents already have cards:"
+                " `flask --app wsgi card-issue <resident id>` makes a new one."
+            )
     click.echo("Kiosk: /kiosk   Phone: /   Staff: /staff")
 
 
@@ -116,7 +128,26 @@ def create_admin(username: str, display_name: str, password: str, slugs: tuple[s
     )
 
 
+@click.command("card-issue")
+@click.argument("resident_id", type=int)
+@with_appcontext
+def card_issue(resident_id: int) -> None:
+    """Issue a new card for RESIDENT_ID (its old card stops working) and print its link once."""
+    from webapp.domain.audit import SYSTEM
+    from webapp.domain.cards import issue_card
+    from webapp.models import Resident
+
+    with database().sessionmaker() as session:
+        resident = session.get(Resident, resident_id)
+        if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
+            raise click.ClickException(f"No current resident with id {resident_id}.")
+        issued = issue_card(session, SYSTEM, resident)
+        session.commit()
+        click.echo(issued.url(current_app.config["LINLI"].base_url))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(card_issue)

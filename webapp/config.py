@@ -47,6 +47,7 @@ class Settings:
     secure_cookies: bool = False
     testing: bool = False
     demo_password: str | None = None
+    base_url: str = "http://127.0.0.1:5000"  # printed on cards and hand-off QR codes
     log_sql: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -71,6 +72,7 @@ class Settings:
             secure_cookies=_truthy(env.get("LINLI_SECURE_COOKIES")),
             demo_password=env.get("LINLI_DEMO_PASSWORD") or None,
             log_sql=_truthy(env.get("LINLI_LOG_SQL")),
+            base_url=env.get("LINLI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

@@ -17,7 +17,9 @@ from markupsafe import Markup
 from webapp import clock
 from webapp.config import LOCALES
 from webapp.db import get_session
+from webapp.domain.residents import masked_id_number, masked_phone
 from webapp.i18n import LOCALE_COOKIE
+from webapp.labels import consent_label
 from webapp.qr import qr_svg
 
 PREFS_COOKIE = "linli_display"
@@ -127,6 +129,9 @@ def init_app(app: Flask) -> None:
         form_error_list=form_error_list,
         static_url=versions.url,
         qr_svg=lambda data, label: Markup(qr_svg(data, label)),  # noqa: S704 (our own SVG, escaped)
+        masked_id=masked_id_number,
+        masked_phone=masked_phone,
+        consent_label=consent_label,
     )
 
     @app.context_processor

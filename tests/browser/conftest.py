@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_PASSWORD, TODAY
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import create_app, migrations
 from webapp.db import make_engine
 from webapp.domain.demo import seed_demo
@@ -65,10 +65,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY)
+        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
         session.commit()
     engine.dispose()
-    app = create_app({"database_url": url, "instance_path": folder / "instance"})
+    app = create_app({"database_url": url, "instance_path": folder / "instance", "encryption_key": TEST_KEY})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

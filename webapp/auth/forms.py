@@ -24,3 +24,11 @@ class StaffSignInForm(FlaskForm):
         ],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(_l("Please enter the code.")), Length(max=10)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )

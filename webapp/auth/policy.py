@@ -19,12 +19,28 @@ class Permission(enum.StrEnum):
     CONSOLE = "console"  # open the staff console at all
     VIEW_COMMUNITY = "view_community"  # aggregate figures of a community
     VIEW_KIOSKS = "view_kiosks"
+    VIEW_RESIDENTS = "view_residents"  # the register: names, flats, masked numbers
+    EDIT_RESIDENTS = "edit_residents"  # add, edit, move out, import, buildings and households
+    REVEAL_NUMBERS = "reveal_numbers"  # full ID and phone numbers, after re-entering the password
+    MANAGE_CARDS = "manage_cards"  # issue, reissue, revoke, print; unlock PINs
+    SET_PIN = "set_pin"  # help a resident (holding their card) set a PIN
+    CONFIRM_DELETION = "confirm_deletion"
+    VIEW_AUDIT = "view_audit"
 
+
+_OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
 
 GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CONSOLE: frozenset(Role),
     Permission.VIEW_COMMUNITY: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}),
-    Permission.VIEW_KIOSKS: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER}),
+    Permission.VIEW_KIOSKS: _OFFICE,
+    Permission.VIEW_RESIDENTS: _OFFICE,
+    Permission.EDIT_RESIDENTS: _OFFICE,
+    Permission.REVEAL_NUMBERS: _OFFICE,
+    Permission.MANAGE_CARDS: _OFFICE,
+    Permission.SET_PIN: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}),
+    Permission.CONFIRM_DELETION: frozenset({Role.ADMIN}),
+    Permission.VIEW_AUDIT: frozenset({Role.ADMIN}),
 }
 
 
@@ -41,6 +57,22 @@ def can(user: StaffUser, permission: Permission, community_id: int | None = None
     return bool(ids) if community_id is None else community_id in ids
 
 
+def deny(**detail: Any) -> None:
+    """Record a refused attempt (MLPS 2.0: failed access is audited) before the face answers 403/404."""
+    from flask import request
+
+    from webapp.context import current_actor
+    from webapp.db import get_session
+    from webapp.domain.audit import record
+
+    session = get_session()
+    session.rollback()
+    record(
+        session, current_actor(), "access.denied", result="denied", endpoint=request.endpoint or "", **detail
+    )
+    session.commit()
+
+
 def require(permission: Permission) -> Callable[[F], F]:
     """Decorate a staff view: signed-in staff holding *permission* somewhere, else 403."""
 
@@ -49,9 +81,10 @@ def require(permission: Permission) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             from webapp.extensions import login_manager
 
-            if not current_user.is_authenticated:
+            if not current_user.is_authenticated or not hasattr(current_user, "staff"):
                 return login_manager.unauthorized()
             if not can(current_user.staff, permission):
+                deny(permission=permission.value)
                 abort(403)
             return view(*args, **kwargs)
 

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from webapp.auth.forms import StaffSignInForm
+from webapp import clock
+from webapp.auth.forms import StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
+from webapp.context import vault
 from webapp.db import get_session
-from webapp.domain.staff import authenticate
+from webapp.domain.staff import authenticate, check_totp
 from webapp.extensions import login_manager
-from webapp.models import StaffUser
-from webapp.staff.labels import role_label
+from webapp.labels import role_label
+from webapp.models import Resident, StaffUser
 from webapp.ui import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
+
+STAFF_IDLE = timedelta(minutes=30)
+STAFF_ABSOLUTE = timedelta(hours=12)
+TOTP_STEP_SECONDS = 300  # time allowed between the password and the code
 
 
 class SignedInStaff(UserMixin):
@@ -41,17 +49,40 @@ class SignedInStaff(UserMixin):
         return self.staff.is_active
 
 
-def load_principal(user_id: str) -> SignedInStaff | None:
+class SignedInResident(UserMixin):
+    """A resident signed in on their own phone (card + PIN, passkey, or kiosk hand-off)."""
+
+    def __init__(self, resident: Resident) -> None:
+        self.resident = resident
+        self.id = resident.id
+        self.display_name = resident.name
+        self.preferred_locale = resident.preferred_locale
+
+    def get_id(self) -> str:
+        return f"resident:{self.resident.id}:{self.resident.auth_version}"
+
+
+def load_principal(user_id: str) -> SignedInStaff | SignedInResident | None:
     kind, _, rest = user_id.partition(":")
-    if kind != "staff":
-        return None
     raw_id, _, version = rest.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    staff = get_session().get(StaffUser, int(raw_id))
-    if staff is None or not staff.is_active or staff.session_version != int(version):
-        return None
-    return SignedInStaff(staff)
+    if kind == "staff":
+        staff = get_session().get(StaffUser, int(raw_id))
+        if staff is None or not staff.is_active or staff.session_version != int(version):
+            return None
+        return SignedInStaff(staff)
+    if kind == "resident":
+        resident = get_session().get(Resident, int(raw_id))
+        if (
+            resident is None
+            or resident.auth_version != int(version)
+            or resident.erased_at is not None
+            or resident.moved_out_at is not None
+        ):
+            return None
+        return SignedInResident(resident)
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -62,17 +93,22 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_principal)
 
-    app.jinja_env.globals.update(staff_can=staff_can, role_label=role_label)
+    app.before_request(enforce_staff_session_limits)
+    app.jinja_env.globals.update(staff_can=staff_can, role_label=role_label, is_staff=is_staff)
 
 
 def staff_can(permission: str) -> bool:
     """For templates: may the signed-in staff member do *permission* anywhere? (Views check again.)"""
-    return bool(current_user.is_authenticated) and can(current_user.staff, Permission(permission))
+    return is_staff() and can(current_user.staff, Permission(permission))
+
+
+def is_staff() -> bool:
+    return bool(current_user and current_user.is_authenticated and hasattr(current_user, "staff"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> ResponseReturnValue:
-    if current_user.is_authenticated:
+    if is_staff():
         return redirect(url_for("staff.dashboard"))
     form = StaffSignInForm()
     error = None
@@ -80,10 +116,14 @@ def sign_in() -> ResponseReturnValue:
     if form.validate_on_submit():
         db = get_session()
         staff = authenticate(db, form.username.data or "", form.password.data or "")
+        if staff is not None and staff.totp_enabled:
+            db.commit()
+            session.clear()
+            session["totp_pending"] = [staff.id, staff.session_version, clock.now().timestamp()]
+            return redirect(url_for("auth.second_factor", next=request.args.get("next")), code=303)
         if staff is not None:
             db.commit()
-            session.clear()  # a fresh session at sign-in: no fixation
-            login_user(SignedInStaff(staff))
+            _start_staff_session(staff)
             return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303)
         error = _("That username and password do not match. Please check them and try again.")
         status = 401
@@ -91,6 +131,57 @@ def sign_in() -> ResponseReturnValue:
         status = 400
     form.password.data = ""
     return render_template("auth/sign_in.html", form=form, error=error), status
+
+
+def _start_staff_session(staff: StaffUser) -> None:
+    session.clear()  # a fresh session at sign-in: no fixation
+    login_user(SignedInStaff(staff))
+    now = clock.now().timestamp()
+    session["signed_in_at"] = now
+    session["seen_at"] = now
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    pending = session.get("totp_pending")
+    db = get_session()
+    staff = db.get(StaffUser, pending[0]) if isinstance(pending, list) and len(pending) == 3 else None
+    if (
+        staff is None
+        or not staff.is_active
+        or staff.session_version != pending[1]
+        or clock.now().timestamp() - pending[2] > TOTP_STEP_SECONDS
+    ):
+        session.pop("totp_pending", None)
+        return redirect(url_for("auth.sign_in"))
+    form = TotpForm()
+    status = 200
+    if form.validate_on_submit():
+        if check_totp(vault(), staff, form.code.data or ""):
+            _start_staff_session(staff)
+            return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303)
+        form.code.errors = [_("That code is not right. Codes change every 30 seconds: try the newest one.")]
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    form.code.data = ""
+    return render_template("auth/second_factor.html", form=form), status
+
+
+def enforce_staff_session_limits() -> ResponseReturnValue | None:
+    """Idle 30 minutes or signed in 12 hours: the staff session ends (MLPS 2.0 idle lock-out)."""
+    if not is_staff():
+        return None
+    now = clock.now().timestamp()
+    signed_in_at = session.get("signed_in_at", 0)
+    seen_at = session.get("seen_at", 0)
+    if now - seen_at > STAFF_IDLE.total_seconds() or now - signed_in_at > STAFF_ABSOLUTE.total_seconds():
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after a period without activity. Please sign in again."), "info")
+        return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+    session["seen_at"] = now
+    return None
 
 
 @bp.post("/sign-out")

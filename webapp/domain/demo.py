@@ -9,8 +9,25 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.domain.audit import SYSTEM
+from webapp.domain.cards import IssuedCard, issue_card
+from webapp.domain.identity import check_char
+from webapp.domain.pins import set_pin
+from webapp.domain.residents import CONSENT_VERSION, ID_KIND, PHONE_KIND
 from webapp.domain.staff import create_staff, find_staff
-from webapp.models import Building, Community, Household, Kiosk, Region, RegionLevel, Resident, Role
+from webapp.domain.vault import Vault
+from webapp.models import (
+    Building,
+    Community,
+    Consent,
+    ConsentKind,
+    Household,
+    Kiosk,
+    Region,
+    RegionLevel,
+    Resident,
+    Role,
+)
 
 DEMO_SLUG = "guihua"
 
@@ -63,6 +80,19 @@ class DemoResult:
     community: Community
     created: bool
     staff: list[tuple[str, str, Role]]
+    sample_resident: Resident | None = None
+    sample_card: IssuedCard | None = None
+    sample_pin: str | None = None
+
+
+def fictitious_id_number(rng: random.Random, birth: date) -> str:
+    """A checksum-valid ID number for a made-up person in Xihu district (330106)."""
+    first17 = f"330106{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return first17 + check_char(first17)
+
+
+def fictitious_mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
 
 
 def _region(
@@ -106,9 +136,15 @@ def _residents(rng: random.Random, today: date) -> list[dict[str, object]]:
     return people
 
 
-def seed_demo(session: Session, password: str, today: date) -> DemoResult:
-    """Create the demo community (once) and the demo staff (each once); the caller commits."""
+def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: str = "246810") -> DemoResult:
+    """Create the demo community (once) and the demo staff (each once); the caller commits.
+
+    On the first run every resident gets a fictitious ID number, mobile number and PIN, and one
+    elderly resident a card, whose link is returned so the command can print it once.
+    """
     created = False
+    sample: Resident | None = None
+    card: IssuedCard | None = None
     community = session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
     if community is None:
         created = True
@@ -134,7 +170,8 @@ def seed_demo(session: Session, password: str, today: date) -> DemoResult:
         )
         session.add(community)
         session.flush()
-        _seed_places_and_people(session, community, today)
+        sample = _seed_places_and_people(session, community, today, vault, pin)
+        card = issue_card(session, SYSTEM, sample)
         session.add(
             Kiosk(
                 community=community,
@@ -150,10 +187,19 @@ def seed_demo(session: Session, password: str, today: date) -> DemoResult:
             create_staff(session, username, display_name, password, [(community.id, role)])
         staff.append((username, display_name, role))
     session.flush()
-    return DemoResult(community=community, created=created, staff=staff)
+    return DemoResult(
+        community=community,
+        created=created,
+        staff=staff,
+        sample_resident=sample,
+        sample_card=card,
+        sample_pin=pin if created else None,
+    )
 
 
-def _seed_places_and_people(session: Session, community: Community, today: date) -> None:
+def _seed_places_and_people(
+    session: Session, community: Community, today: date, vault: Vault, pin: str
+) -> Resident:
     rng = random.Random(20261129)  # fixed seed: the same demo on every machine  # noqa: S311
     households: list[Household] = []
     for number in (1, 2):
@@ -173,6 +219,7 @@ def _seed_places_and_people(session: Session, community: Community, today: date)
     session.add_all(households)
     session.flush()
     people = _residents(rng, today)
+    created: list[Resident] = []
     # People living alone get a flat each; the others share flats in families of two or three.
     flats = iter(rng.sample(households, len(households)))
     current: Household | None = None
@@ -186,4 +233,28 @@ def _seed_places_and_people(session: Session, community: Community, today: date)
                 left_in_flat = rng.choice((2, 3))
             home = current
             left_in_flat -= 1
-        session.add(Resident(community=community, household=home, **person))
+        resident = Resident(community=community, household=home, **person)
+        resident.consents = [
+            Consent(kind=kind, version=CONSENT_VERSION)
+            for kind, held in (
+                (ConsentKind.AGE, True),
+                (ConsentKind.LIVES_ALONE, person["lives_alone"]),
+                (ConsentKind.DISABILITY, person["has_disability"]),
+            )
+            if held
+        ]
+        birth = person["birth_date"]
+        assert isinstance(birth, date)  # noqa: S101 (built just above)
+        id_number, mobile = fictitious_id_number(rng, birth), fictitious_mobile(rng)
+        resident.id_number_index = vault.index(ID_KIND, id_number)
+        resident.id_number_cipher = vault.encrypt(ID_KIND, id_number)
+        resident.id_number_last4 = id_number[-4:]
+        resident.phone_index = vault.index(PHONE_KIND, mobile)
+        resident.phone_cipher = vault.encrypt(PHONE_KIND, mobile)
+        resident.phone_last4 = mobile[-4:]
+        session.add(resident)
+        created.append(resident)
+    session.flush()
+    for resident in created:
+        set_pin(session, SYSTEM, resident, pin)
+    return created[0]  # aged 80+ and living alone: the kiosk's typical user

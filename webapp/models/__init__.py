@@ -1,9 +1,20 @@
 """Typed SQLAlchemy models, one module per domain; importing this package registers them all."""
 
 from webapp.models.community import Building, Community, Household, Kiosk, Region, RegionLevel
+from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.people import Resident, Role, StaffRole, StaffUser
+from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
 
 __all__ = [
+    "AuditEntry",
+    "AuthAttempt",
+    "Consent",
+    "ConsentKind",
+    "DeletionRequest",
+    "DeletionStatus",
+    "HandoffToken",
+    "PasskeyCredential",
+    "ResidentCard",
     "Building",
     "Community",
     "Household",

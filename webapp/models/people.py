@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base
 from webapp.models.community import Community, Household
 from webapp.models.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.privacy import Consent
 
 
 class Role(enum.StrEnum):
@@ -24,8 +28,9 @@ class Role(enum.StrEnum):
 class Resident(Base):
     """A person living in the community.
 
-    Identity documents and phone numbers are deliberately absent: they arrive with the identity
-    issue, stored only as a keyed hash plus ciphertext, never in clear.
+    The ID number and mobile number are never stored in clear: a keyed hash (HMAC, key outside the
+    database) for look-up, AES-GCM ciphertext for the few roles allowed to see them, and the last four
+    characters for masks and search.
     """
 
     __tablename__ = "resident"
@@ -40,11 +45,26 @@ class Resident(Base):
     lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
     has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     preferred_locale: Mapped[str | None] = mapped_column(String(8))
+    id_number_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_number_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_last4: Mapped[str | None] = mapped_column(String(4), index=True)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_last4: Mapped[str | None] = mapped_column(String(4), index=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, reset on success
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # hard lock until staff unlock
+    # Bumped to end every phone session of this resident (card revoked, deletion, unlock).
+    auth_version: Mapped[int] = mapped_column(Integer, default=1)
     moved_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship()
     household: Mapped[Household | None] = relationship(back_populates="residents")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="resident", cascade="all, delete-orphan", order_by="Consent.id"
+    )
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:
@@ -66,6 +86,8 @@ class StaffUser(Base):
     preferred_locale: Mapped[str | None] = mapped_column(String(8))
     # Bumped to end every session of this user at once (disable, password change).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    totp_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # the TOTP secret, encrypted
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

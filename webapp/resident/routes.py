@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import abort, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from webapp.db import get_session
 from webapp.domain.community import default_community
-
-bp = Blueprint("resident", __name__)
+from webapp.resident.blueprint import bp
 
 
 @bp.get("/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -10,8 +10,7 @@ from webapp import clock
 from webapp.auth.policy import Permission, community_ids, require
 from webapp.db import get_session
 from webapp.domain.community import communities_by_id, kiosks_in, summarise
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+from webapp.staff.blueprint import bp
 
 
 @bp.get("/")

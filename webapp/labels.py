@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.models import Role
+from webapp.models import ConsentKind, Role
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -16,3 +16,15 @@ ROLE_LABELS = {
 
 def role_label(role: Role) -> str:
     return str(ROLE_LABELS[role])
+
+
+CONSENT_LABELS = {
+    ConsentKind.AGE: _l("Date of birth (age)"),
+    ConsentKind.LIVES_ALONE: _l("Living alone"),
+    ConsentKind.DISABILITY: _l("Disability registration"),
+    ConsentKind.HEALTH: _l("Health information"),
+}
+
+
+def consent_label(kind: ConsentKind) -> str:
+    return str(CONSENT_LABELS[kind])

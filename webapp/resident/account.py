@@ -1,0 +1,422 @@
+"""Residents on their phones: card link + PIN, passkeys, kiosk hand-off, and their own data.
+
+A card alone never opens personal data on a phone: the card link asks for the PIN, and "My data"
+asks again (PIN or passkey) when the last check is more than a few minutes old.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from webapp import clock
+from webapp.auth.routes import SignedInResident
+from webapp.context import current_actor, vault
+from webapp.db import get_session
+from webapp.domain import passkeys
+from webapp.domain.audit import record
+from webapp.domain.cards import CardRefused, card_for_token
+from webapp.domain.handoff import HandoffRefused, consume_handoff
+from webapp.domain.pins import PinOutcome, PinResult, card_key_for, device_key, verify_pin
+from webapp.domain.residents import active_card, active_consents, masked_id_number, masked_phone
+from webapp.domain.rights import export, pending_deletion, request_deletion
+from webapp.models import Resident, ResidentCard
+from webapp.resident.blueprint import bp
+from webapp.resident.forms import PinForm
+
+DEVICE_COOKIE = "linli_device"
+STEP_UP = timedelta(minutes=10)
+
+
+def device() -> str:
+    """This phone's throttle key: a random cookie we set, else its address."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    if len(value) >= 16 and value.replace("-", "").replace("_", "").isalnum():
+        return device_key("cookie", value)
+    return device_key("ip", request.remote_addr or "unknown")
+
+
+def with_device_cookie(response: Response) -> Response:
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(18),
+            max_age=5 * 365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def signed_in_resident() -> Resident | None:
+    if current_user and current_user.is_authenticated and hasattr(current_user, "resident"):
+        return current_user.resident
+    return None
+
+
+def resident_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if signed_in_resident() is None:
+            return redirect(url_for("resident.sign_in"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def recently_verified() -> bool:
+    at = session.get("verified_at")
+    return isinstance(at, int | float) and clock.now().timestamp() - at < STEP_UP.total_seconds()
+
+
+def verified_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Personal data needs a fresh PIN or passkey check, not just a session."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not recently_verified():
+            return redirect(url_for("resident.verify", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _sign_in(resident: Resident, method: str) -> None:
+    session.clear()
+    login_user(SignedInResident(resident))
+    session["verified_at"] = clock.now().timestamp()
+    db = get_session()
+    record(
+        db, current_actor(), "resident.sign_in", "resident", resident.id, resident.community_id, method=method
+    )
+    db.commit()
+
+
+def pin_message(result: PinResult) -> str:
+    if result.outcome == PinOutcome.WRONG:
+        return _("That PIN is not right. You can try %(count)s more times.", count=result.tries_left)
+    if result.outcome == PinOutcome.THROTTLED:
+        when = format_datetime(result.retry_at, "HH:mm") if result.retry_at else ""
+        return _("Too many wrong PINs. For your safety, please try again after %(time)s.", time=when)
+    if result.outcome == PinOutcome.LOCKED:
+        return _(
+            "Your PIN is locked after too many wrong tries. Please visit the community office to unlock it."
+        )
+    return _("You have no PIN yet. A volunteer or the lobby touch screen can help you set one.")
+
+
+CARD_MESSAGES = {
+    "unknown": lambda: _("We do not know this card. Please check that you scanned a Linli resident card."),
+    "revoked": lambda: _("This card no longer works. The community office can give you a new one."),
+    "moved_out": lambda: _("This card no longer works. The community office can give you a new one."),
+}
+
+
+@bp.get("/c/<token>")
+def card_link(token: str) -> ResponseReturnValue:
+    """A phone camera opened a card: remember which card (never the token) and ask for the PIN."""
+    try:
+        card = card_for_token(get_session(), token[:100])
+    except CardRefused as exc:
+        return render_template("resident/card_refused.html", message=CARD_MESSAGES[exc.reason]()), (
+            404 if exc.reason == "unknown" else 410
+        )
+    session["pending_card"] = card.id
+    return with_device_cookie(redirect(url_for("resident.card_pin"), code=303))
+
+
+@bp.route("/c", methods=["GET", "POST"])
+def card_pin() -> ResponseReturnValue:
+    db = get_session()
+    card_id = session.get("pending_card")
+    card = db.get(ResidentCard, card_id) if isinstance(card_id, int) else None
+    if card is None or card.revoked_at is not None:
+        return redirect(url_for("resident.sign_in"))
+    form = PinForm()
+    message = None
+    status = 200
+    if form.validate_on_submit():
+        result = verify_pin(
+            db,
+            current_actor(),
+            card.resident,
+            form.pin.data or "",
+            card_key_for(card.resident, card.token_hash),
+            device(),
+        )
+        db.commit()
+        if result.ok:
+            _sign_in(card.resident, "card_pin")
+            return redirect(url_for("resident.me"), code=303)
+        message = pin_message(result)
+        status = (
+            401
+            if result.outcome == PinOutcome.WRONG
+            else 429
+            if result.outcome == PinOutcome.THROTTLED
+            else 403
+        )
+    elif request.method == "POST":
+        status = 400
+    form.pin.data = ""
+    return with_device_cookie(
+        Response(
+            render_template("resident/pin.html", form=form, message=message, name=card.resident.name), status
+        )
+    )
+
+
+@bp.get("/sign-in")
+def sign_in() -> ResponseReturnValue:
+    if signed_in_resident() is not None:
+        return redirect(url_for("resident.me"))
+    return render_template("resident/sign_in.html")
+
+
+@bp.get("/h/<token>")
+def handoff(token: str) -> ResponseReturnValue:
+    """The phone scanned the one-time QR shown at the kiosk after the resident's PIN there."""
+    db = get_session()
+    try:
+        resident = consume_handoff(db, token[:100])
+    except HandoffRefused:
+        db.rollback()
+        return render_template(
+            "resident/card_refused.html",
+            message=_(
+                "This QR code has already been used or is more than 2 minutes old. "
+                "Please ask the lobby screen for a new one."
+            ),
+        ), 410
+    db.commit()
+    _sign_in(resident, "handoff")
+    return redirect(url_for("resident.me"), code=303)
+
+
+@bp.get("/me")
+@resident_required
+def me() -> ResponseReturnValue:
+    return render_template("resident/me.html", resident=signed_in_resident())
+
+
+@bp.route("/me/verify", methods=["GET", "POST"])
+@resident_required
+def verify() -> ResponseReturnValue:
+    """Ask the PIN again before personal data (or use a passkey from the same page)."""
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101 (resident_required)
+    form = PinForm()
+    message = None
+    status = 200
+    target = request.args.get("next", "")
+    target = target if target.startswith("/me") and "//" not in target else url_for("resident.my_data")
+    if form.validate_on_submit():
+        db = get_session()
+        card = active_card(db, resident)
+        result = verify_pin(
+            db,
+            current_actor(),
+            resident,
+            form.pin.data or "",
+            card_key_for(resident, card.token_hash if card else None),
+            device(),
+        )
+        db.commit()
+        if result.ok:
+            session["verified_at"] = clock.now().timestamp()
+            return redirect(target, code=303)
+        message = pin_message(result)
+        status = (
+            401
+            if result.outcome == PinOutcome.WRONG
+            else 429
+            if result.outcome == PinOutcome.THROTTLED
+            else 403
+        )
+    elif request.method == "POST":
+        status = 400
+    form.pin.data = ""
+    return render_template(
+        "resident/pin.html", form=form, message=message, name=resident.name, verify=True
+    ), status
+
+
+@bp.get("/me/data")
+@resident_required
+@verified_required
+def my_data() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    db = get_session()
+    return render_template(
+        "resident/my_data.html",
+        resident=resident,
+        masked_id=masked_id_number(resident),
+        masked_phone=masked_phone(resident),
+        consents=active_consents(resident),
+        card=active_card(db, resident),
+        passkey_count=len(passkeys.credentials_of(db, resident)),
+        deletion=pending_deletion(db, resident),
+    )
+
+
+@bp.get("/me/data.json")
+@resident_required
+@verified_required
+def my_data_export() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    db = get_session()
+    data = export(db, vault(), resident)
+    record(db, current_actor(), "resident.export", "resident", resident.id, resident.community_id)
+    db.commit()
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=linli-my-data.json"},
+    )
+
+
+@bp.post("/me/deletion")
+@resident_required
+@verified_required
+def my_deletion() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    db = get_session()
+    request_deletion(db, current_actor(), resident, "phone")
+    db.commit()
+    flash(
+        _("Your request is sent. The community office will confirm it and erase your personal data."), "info"
+    )
+    return redirect(url_for("resident.my_data"), code=303)
+
+
+@bp.post("/me/sign-out")
+@resident_required
+def sign_out() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("resident.home"), code=303)
+
+
+# Passkeys -----------------------------------------------------------------------------------------
+
+
+def relying_party() -> passkeys.RelyingParty:
+    """The passkey's relying party is the host the resident actually uses (no port)."""
+    origin = request.host_url.rstrip("/")
+    return passkeys.RelyingParty(id=urlsplit(origin).hostname or "localhost", origin=origin)
+
+
+@bp.get("/me/passkeys")
+@resident_required
+def my_passkeys() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    return render_template(
+        "resident/passkeys.html", credentials=passkeys.credentials_of(get_session(), resident)
+    )
+
+
+@bp.post("/me/passkeys/options")
+@resident_required
+@verified_required
+def passkey_register_options() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    options, challenge = passkeys.registration_options(get_session(), relying_party(), resident)
+    session["passkey_challenge"] = challenge.hex()
+    return Response(options, mimetype="application/json")
+
+
+@bp.post("/me/passkeys")
+@resident_required
+@verified_required
+def passkey_register() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    challenge = session.pop("passkey_challenge", None)
+    if not challenge:
+        return jsonify(ok=False, message=_("Please try again.")), 400
+    db = get_session()
+    try:
+        passkeys.register(
+            db,
+            current_actor(),
+            relying_party(),
+            resident,
+            request.get_data(as_text=True)[:20000],
+            bytes.fromhex(challenge),
+            label=_("Phone added %(date)s", date=format_datetime(clock.now(), "yyyy-MM-dd")),
+        )
+    except passkeys.PasskeyRefused:
+        db.rollback()
+        return jsonify(ok=False, message=_("This phone could not be added. Please try again.")), 400
+    db.commit()
+    return jsonify(ok=True, next=url_for("resident.my_passkeys"))
+
+
+@bp.post("/me/passkeys/<int:credential_id>/remove")
+@resident_required
+@verified_required
+def passkey_remove(credential_id: int) -> ResponseReturnValue:
+    resident = signed_in_resident()
+    assert resident is not None  # noqa: S101
+    db = get_session()
+    if not passkeys.remove(db, current_actor(), resident, credential_id):
+        abort(404)
+    db.commit()
+    flash(_("Removed."), "info")
+    return redirect(url_for("resident.my_passkeys"), code=303)
+
+
+@bp.post("/sign-in/passkey/options")
+def passkey_auth_options() -> ResponseReturnValue:
+    options, challenge = passkeys.authentication_options(relying_party())
+    session["passkey_auth_challenge"] = challenge.hex()
+    return Response(options, mimetype="application/json")
+
+
+@bp.post("/sign-in/passkey")
+def passkey_auth() -> ResponseReturnValue:
+    challenge = session.pop("passkey_auth_challenge", None)
+    if not challenge:
+        return jsonify(ok=False, message=_("Please try again.")), 400
+    db = get_session()
+    try:
+        resident = passkeys.authenticate(
+            db, relying_party(), request.get_data(as_text=True)[:20000], bytes.fromhex(challenge)
+        )
+    except passkeys.PasskeyRefused:
+        db.rollback()
+        return jsonify(
+            ok=False, message=_("We could not sign you in with this phone. Please use your card.")
+        ), 401
+    db.commit()
+    _sign_in(resident, "passkey")
+    return jsonify(ok=True, next=url_for("resident.me"))

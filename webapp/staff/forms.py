@@ -1,0 +1,88 @@
+"""Console forms. Labels are lazy strings; validation of meaning lives in the core, not here."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp.auth.passwords import MAX_PASSWORD_LENGTH
+
+LOCALE_CHOICES = [("", _l("Not chosen")), ("zh_Hans", "中文简体"), ("zh_Hant", "中文繁體"), ("en", "English")]
+
+
+class ResidentForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[Length(max=200)])
+    household_id = SelectField(_l("Flat"), coerce=str, validate_choice=False)
+    birth_date = DateField(
+        _l("Date of birth"), validators=[Optional()], render_kw={"placeholder": "1945-03-08"}
+    )
+    id_number = StringField(
+        _l("ID card number"),
+        validators=[Length(max=40)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    phone = StringField(_l("Mobile number"), validators=[Length(max=40)], render_kw={"autocomplete": "off"})
+    lives_alone = BooleanField(_l("Lives alone"))
+    has_disability = BooleanField(_l("Registered disability"))
+    preferred_locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+    consent_age = BooleanField(
+        _l("Agrees that we keep the date of birth (to offer services for older people)")
+    )
+    consent_lives_alone = BooleanField(_l("Agrees that we keep that they live alone (for daily check-ins)"))
+    consent_disability = BooleanField(
+        _l("Agrees that we keep the disability registration (for disability aid)")
+    )
+    guardian_name = StringField(_l("Guardian's name (for a child under 14)"), validators=[Length(max=64)])
+
+
+class RevealForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name, flat (2-1-501) or last 4 digits of phone or ID"), validators=[Length(max=64)])
+    building = SelectField(_l("Building"), coerce=str, validate_choice=False)
+
+
+class SetPinForm(FlaskForm):
+    card = StringField(
+        _l("Scan or type the resident's card"),
+        validators=[DataRequired(_l("Please scan the resident's card.")), Length(max=300)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    pin = PasswordField(
+        _l("New PIN (6 digits), typed by the resident"),
+        validators=[DataRequired(_l("Please enter a PIN.")), Length(max=12)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"},
+    )
+    pin_again = PasswordField(
+        _l("The same PIN again"),
+        validators=[DataRequired(_l("Please enter the PIN again.")), Length(max=12)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"},
+    )
+
+
+class BuildingForm(FlaskForm):
+    number = StringField(
+        _l("Building number"), validators=[DataRequired(_l("Please fill this in.")), Length(max=4)]
+    )
+    name = StringField(_l("Name shown to residents"), validators=[Length(max=32)])
+
+
+class HouseholdForm(FlaskForm):
+    unit = StringField(_l("Unit"), validators=[DataRequired(_l("Please fill this in.")), Length(max=3)])
+    room = StringField(_l("Room"), validators=[DataRequired(_l("Please fill this in.")), Length(max=8)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Spreadsheet (CSV or XLSX)"))

@@ -1,0 +1,244 @@
+"""The resident register in the console: search, view (audited), add, edit, reveal numbers, move out."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.auth.passwords import verify_password
+from webapp.auth.policy import Permission, can, require
+from webapp.context import current_actor, vault
+from webapp.db import get_session
+from webapp.domain import residents as register
+from webapp.domain.audit import record
+from webapp.domain.residents import ResidentInput, ResidentInputError, ResidentSearch
+from webapp.messages import field_error
+from webapp.models import Building, ConsentKind, Household, Resident
+from webapp.staff.blueprint import bp
+from webapp.staff.forms import ResidentForm, RevealForm, SearchForm
+from webapp.staff.scope import allowed_ids, resident_or_404
+
+CONSENT_FIELDS = {
+    "consent_age": ConsentKind.AGE,
+    "consent_lives_alone": ConsentKind.LIVES_ALONE,
+    "consent_disability": ConsentKind.DISABILITY,
+}
+
+
+def household_choices(community_ids: frozenset[int]) -> list[tuple[str, str]]:
+    rows = get_session().execute(
+        select(Household.id, Household.label)
+        .join(Building)
+        .where(Building.community_id.in_(community_ids))
+        .order_by(Household.label)
+    )
+    return [("", _("Common area or not known"))] + [(str(i), label) for i, label in rows]
+
+
+def building_choices(community_ids: frozenset[int]) -> list[tuple[str, str]]:
+    rows = get_session().scalars(
+        select(Building).where(Building.community_id.in_(community_ids)).order_by(Building.number)
+    )
+    return [("", _("All buildings"))] + [(str(b.id), b.name("zh_Hans")) for b in rows]
+
+
+@bp.get("/residents")
+@require(Permission.VIEW_RESIDENTS)
+def residents() -> ResponseReturnValue:
+    ids = allowed_ids(Permission.VIEW_RESIDENTS)
+    form = SearchForm(request.args)
+    form.building.choices = building_choices(ids)
+    building = form.building.data
+    query = ResidentSearch(
+        community_ids=ids,
+        text=(form.q.data or "")[:64],
+        building_id=int(building) if building and building.isdigit() else None,
+    )
+    found = register.search(get_session(), query)
+    return render_template("staff/residents.html", form=form, residents=found, searched=bool(query.text))
+
+
+def _input_from(form: ResidentForm) -> ResidentInput:
+    household = form.household_id.data
+    return ResidentInput(
+        name=form.name.data or "",
+        household_id=int(household) if household and household.isdigit() else None,
+        birth_date=form.birth_date.data,
+        id_number=(form.id_number.data or "").strip() or None,
+        phone=(form.phone.data or "").strip() or None,
+        lives_alone=bool(form.lives_alone.data),
+        has_disability=bool(form.has_disability.data),
+        preferred_locale=form.preferred_locale.data or None,
+        consents={kind for name, kind in CONSENT_FIELDS.items() if getattr(form, name).data},
+        guardian_name=form.guardian_name.data,
+    )
+
+
+def _show_errors(form: ResidentForm, errors: dict[str, str]) -> None:
+    for name, code in errors.items():
+        getattr(form, name).errors = [field_error(code)]
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@require(Permission.EDIT_RESIDENTS)
+def resident_new() -> ResponseReturnValue:
+    ids = allowed_ids(Permission.EDIT_RESIDENTS)
+    form = ResidentForm()
+    form.household_id.choices = household_choices(ids)
+    status = 200
+    if form.validate_on_submit():
+        db = get_session()
+        community_id = _community_for(form, ids)
+        try:
+            resident = register.create_resident(db, vault(), current_actor(), community_id, _input_from(form))
+        except ResidentInputError as exc:
+            db.rollback()
+            _show_errors(form, exc.errors)
+            status = 400
+        else:
+            db.commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/resident_form.html", form=form, resident=None), status
+
+
+def _community_for(form: ResidentForm, ids: frozenset[int]) -> int:
+    """The community of the chosen flat, else the user's first community."""
+    household = form.household_id.data
+    if household and household.isdigit():
+        found = get_session().scalar(
+            select(Building.community_id).join(Household).where(Household.id == int(household))
+        )
+        if found in ids:
+            return found
+    return min(ids)
+
+
+@bp.get("/residents/<int:resident_id>")
+@require(Permission.VIEW_RESIDENTS)
+def resident_detail(resident_id: int) -> ResponseReturnValue:
+    resident = resident_or_404(resident_id, Permission.VIEW_RESIDENTS)
+    db = get_session()
+    record(db, current_actor(), "resident.view", "resident", resident.id, resident.community_id)
+    db.commit()
+    return render_template(
+        "staff/resident_detail.html",
+        resident=resident,
+        card=register.active_card(db, resident),
+        consents=register.active_consents(resident),
+        reveal_form=RevealForm(),
+        revealed=None,
+        may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
+    )
+
+
+@bp.post("/residents/<int:resident_id>/reveal")
+@require(Permission.REVEAL_NUMBERS)
+def resident_reveal(resident_id: int) -> ResponseReturnValue:
+    """Show a full ID or phone number once, after the staff member types their password again."""
+    resident = resident_or_404(resident_id, Permission.REVEAL_NUMBERS)
+    what = request.form.get("what")
+    if what not in (register.ID_KIND, register.PHONE_KIND):
+        return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+    form = RevealForm()
+    db = get_session()
+    revealed = None
+    status = 200
+    if form.validate_on_submit() and verify_password(
+        current_user.staff.password_hash, form.password.data or ""
+    ):
+        revealed = (what, register.reveal(vault(), resident, what))
+        record(db, current_actor(), f"reveal.{what}", "resident", resident.id, resident.community_id)
+    else:
+        if not form.password.errors:
+            form.password.errors = [_("That password is not right.")]
+        record(
+            db,
+            current_actor(),
+            f"reveal.{what}",
+            "resident",
+            resident.id,
+            resident.community_id,
+            result="denied",
+        )
+        status = 403
+    db.commit()
+    form.password.data = ""
+    return render_template(
+        "staff/resident_detail.html",
+        resident=resident,
+        card=register.active_card(db, resident),
+        consents=register.active_consents(resident),
+        reveal_form=form,
+        reveal_what=what,
+        revealed=revealed,
+        may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
+    ), status
+
+
+@bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
+@require(Permission.EDIT_RESIDENTS)
+def resident_edit(resident_id: int) -> ResponseReturnValue:
+    resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
+    ids = frozenset({resident.community_id})
+    held = register.active_consents(resident)
+    form = ResidentForm(
+        obj=resident if request.method == "GET" else None,
+        data={name: kind in held for name, kind in CONSENT_FIELDS.items()}
+        if request.method == "GET"
+        else None,
+    )
+    if request.method == "GET":
+        form.household_id.data = str(resident.household_id or "")
+        form.id_number.data = ""
+        form.phone.data = ""
+        form.preferred_locale.data = resident.preferred_locale or ""
+    form.household_id.choices = household_choices(ids)
+    status = 200
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            register.update_resident(db, vault(), current_actor(), resident, _input_from(form))
+        except ResidentInputError as exc:
+            db.rollback()
+            _show_errors(form, exc.errors)
+            status = 400
+        else:
+            db.commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/resident_form.html", form=form, resident=resident), status
+
+
+@bp.post("/residents/<int:resident_id>/consents/<kind>/withdraw")
+@require(Permission.EDIT_RESIDENTS)
+def resident_consent_withdraw(resident_id: int, kind: str) -> ResponseReturnValue:
+    resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
+    if kind in ConsentKind.__members__.values():
+        db = get_session()
+        register.withdraw_consent(db, current_actor(), resident, ConsentKind(kind))
+        db.commit()
+        flash(_("Consent withdrawn; the fact it covered has been removed."), "info")
+    return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+
+
+@bp.post("/residents/<int:resident_id>/move-out")
+@require(Permission.EDIT_RESIDENTS)
+def resident_move_out(resident_id: int) -> ResponseReturnValue:
+    resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
+    db = get_session()
+    register.move_out(db, current_actor(), resident)
+    db.commit()
+    flash(_("Marked as moved out. Their card no longer works."), "info")
+    return redirect(url_for("staff.residents"), code=303)
+
+
+def resident_label(resident: Resident) -> str:
+    return resident.household.label if resident.household else _("Common area or not known")
