@@ -7,7 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from webapp import create_app, migrations
+from webapp import clock, create_app, migrations
 from webapp.config import normalise_database_url
 from webapp.db import database, make_engine
 from webapp.domain.demo import seed_demo
@@ -221,3 +221,20 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+class FrozenClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        clock.freeze(start)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+        clock.freeze(self.now)
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenClock]:
+    fc = FrozenClock(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+    yield fc
+    clock.freeze(None)

@@ -55,6 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 class LiveServer:
     url: str
     app: object
+    card_token: str
+    resident_name: str
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +67,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+        demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
         session.commit()
+        assert demo.sample_card is not None
+        assert demo.sample_resident is not None
+        token, name = demo.sample_card.token, demo.sample_resident.name
+        ids = {"resident": demo.sample_resident.id, "building": demo.community.buildings[0].id}
     engine.dispose()
     app = create_app({"database_url": url, "instance_path": folder / "instance", "encryption_key": TEST_KEY})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["LINLI_DEMO_IDS"] = ids
+    # "localhost", not 127.0.0.1: WebAuthn needs a host name as its relying-party id.
+    server = make_server("localhost", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    yield LiveServer(
+        url=f"http://localhost:{server.server_port}", app=app, card_token=token, resident_name=name
+    )
     server.shutdown()
 
 
@@ -109,6 +119,13 @@ class Visitor:
         self.page.fill("#password", password)
         self.page.click("form:not(.display-controls) button[type=submit]")
         self.page.wait_for_url(self.base + "/staff/")
+
+    def sign_in_resident(self, token: str, pin: str = DEMO_PIN) -> None:
+        """Open the card link as a phone camera would, then type the PIN."""
+        self.goto(f"/c/{token}")
+        self.page.fill("#pin", pin)
+        self.page.click("form:not(.display-controls) button[type=submit]")
+        self.page.wait_for_url(self.base + "/me")
 
     def close(self) -> None:
         self.context.close()

@@ -10,15 +10,26 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-# Endpoint -> the demo parameter sets to visit it with.
-DEMO_PARAMS: dict[str, list[dict[str, str]]] = {
-    "gallery.components": [{"theme": "kiosk"}, {"theme": "phone"}],
-}
+
+def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
+    """Endpoint -> the demo parameter sets to visit it with; *ids* come from the seeded demo database."""
+    return {
+        "gallery.components": [{"theme": "kiosk"}, {"theme": "phone"}],
+        "staff.resident_detail": [{"resident_id": ids["resident"]}],
+        "staff.resident_edit": [{"resident_id": ids["resident"]}],
+        "staff.building_detail": [{"building_id": ids["building"]}],
+        # A made-up token: the "card not accepted" and "QR used or expired" pages.
+        "resident.card_link": [{"token": "not-a-real-card-token-000"}],
+        "resident.handoff": [{"token": "not-a-real-handoff-token-0"}],
+    }
+
 
 # Endpoint -> why it is not an HTML page to check.
 EXCLUDED: dict[str, str] = {
     "static": "static files, not pages (their weight is counted with each page)",
     "resident.health": "JSON health check for load balancers, not a page",
+    "resident.my_data_export": "a JSON download of the resident's own data, not a page",
+    "staff.residents_import_template": "a CSV template download, not a page",
 }
 
 # Error pages, one per face, reached through URLs that match no route.
@@ -37,12 +48,18 @@ class Route:
         return self.path.startswith("/staff")
 
     @property
+    def is_resident_only(self) -> bool:
+        """Pages a signed-in resident sees (anonymous visitors are sent to sign in)."""
+        return self.path.startswith(("/me", "/c"))
+
+    @property
     def theme(self) -> str:
         return "kiosk" if self.path.startswith(KIOSK_PREFIXES) else "phone"
 
 
-def html_get_routes(app: Flask) -> tuple[list[Route], list[str]]:
+def html_get_routes(app: Flask, ids: dict[str, int] | None = None) -> tuple[list[Route], list[str]]:
     """Return (routes to check, endpoints neither covered nor excluded)."""
+    params_by_endpoint = demo_params(ids or app.config["LINLI_DEMO_IDS"])
     routes: list[Route] = []
     uncovered: list[str] = []
     with app.test_request_context():
@@ -51,13 +68,15 @@ def html_get_routes(app: Flask) -> tuple[list[Route], list[str]]:
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
             if "GET" not in (rule.methods or ()) or rule.endpoint in EXCLUDED:
                 continue
-            params = DEMO_PARAMS.get(rule.endpoint)
+            params = params_by_endpoint.get(rule.endpoint)
             if params is None:
                 if rule.arguments:
                     uncovered.append(rule.endpoint)
                     continue
                 params = [{}]
             for values in params:
-                routes.append(Route(rule.endpoint, url_for(rule.endpoint, **values)))
+                path = url_for(rule.endpoint, **values)
+                if path not in {r.path for r in routes}:
+                    routes.append(Route(rule.endpoint, path))
     routes += [Route("error", path) for path in ERROR_PAGES]
     return routes, uncovered

@@ -64,6 +64,32 @@ def test_axe_anonymous(browser, live_server, locale, capsys):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_axe_signed_in_resident(browser, live_server, locale, capsys):
+    """A resident signed in on their phone: the PIN page, their pages, and every public page."""
+    routes, _ = html_get_routes(live_server.app)
+    visitor = Visitor(browser, live_server.url)
+    visitor.set_locale(locale)
+    problems: list[str] = []
+    visitor.goto(f"/c/{live_server.card_token}")
+    problems += [f"[resident {locale}] PIN page: {v}" for v in violations(visitor)]
+    if locale == LOCALES[0]:  # one wrong PIN (not three: the card's throttle is real)
+        visitor.page.fill("#pin", "000001")
+        visitor.page.click("form:not(.display-controls) button[type=submit]")
+        problems += [f"[resident {locale}] wrong PIN: {v}" for v in violations(visitor)]
+    visitor.sign_in_resident(live_server.card_token)
+    checked = 0
+    for route in routes:
+        if route.is_staff:
+            continue
+        check(visitor, route.path, f"[resident {locale}]", problems)
+        checked += 1
+    visitor.close()
+    with capsys.disabled():
+        print(f"\naxe resident {locale}: {checked} routes checked signed in, plus the PIN page")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize(("username", "role"), [(u, r) for u, _, r in DEMO_STAFF])
 def test_axe_each_staff_role(browser, live_server, username, role, capsys):
     routes, _ = html_get_routes(live_server.app)

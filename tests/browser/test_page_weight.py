@@ -43,12 +43,15 @@ def test_every_page_is_within_budget(browser, live_server, capsys):
     routes, _ = html_get_routes(live_server.app)
     problems: list[str] = []
     lines: list[str] = []
-    for staff in (False, True):
+    for audience in ("anonymous", "staff", "resident"):
+        staff = audience == "staff"
         visitor = Visitor(browser, live_server.url)
         if staff:
             visitor.sign_in("admin")
+        elif audience == "resident":
+            visitor.sign_in_resident(live_server.card_token)
         for route in routes:
-            if route.is_staff != staff:
+            if route.is_staff != staff or (audience == "resident" and not route.is_resident_only):
                 continue
             # A fresh page with the cache off: the first visit is what counts.
             visitor.page.close()

@@ -93,13 +93,16 @@ def test_theme_minimums(browser, live_server, theme, display):
     min_contrast = 7.0 if (theme == "kiosk" or high_contrast) else None
     width, height = VIEWPORTS[theme]
     problems: list[str] = []
-    for staff in (False, True):
+    for audience in ("anonymous", "staff", "resident"):
+        staff = audience == "staff"
         visitor = Visitor(browser, live_server.url, width=width, height=height)
         visitor.set_cookie("linli_display", display)
         if staff:
             visitor.sign_in("admin")
+        elif audience == "resident":
+            visitor.sign_in_resident(live_server.card_token)
         for route in routes_of(live_server, theme):
-            if route.is_staff != staff:
+            if route.is_staff != staff or (audience == "resident" and not route.is_resident_only):
                 continue
             visitor.goto(route.path)
             problems += [

@@ -13,7 +13,10 @@ from webapp.auth.passwords import MAX_PASSWORD_LENGTH
 class StaffSignInForm(FlaskForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(_l("Please enter your username.")), Length(max=64)],
+        validators=[
+            DataRequired(_l("Please enter your username.")),
+            Length(max=64, message=_l("This is too long.")),
+        ],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
@@ -29,6 +32,9 @@ class StaffSignInForm(FlaskForm):
 class TotpForm(FlaskForm):
     code = StringField(
         _l("6-digit code from your authenticator app"),
-        validators=[DataRequired(_l("Please enter the code.")), Length(max=10)],
+        validators=[
+            DataRequired(_l("Please enter the code.")),
+            Length(max=10, message=_l("This is too long.")),
+        ],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )

@@ -11,6 +11,9 @@ from wtforms.validators import DataRequired, Length
 class PinForm(FlaskForm):
     pin = PasswordField(
         _l("Your 6-digit PIN"),
-        validators=[DataRequired(_l("Please enter your PIN.")), Length(max=12)],
+        validators=[
+            DataRequired(_l("Please enter your PIN.")),
+            Length(max=12, message=_l("This is too long.")),
+        ],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*", "maxlength": "6"},
     )

@@ -10,24 +10,39 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.auth.passwords import MAX_PASSWORD_LENGTH
 
+TOO_LONG = _l("This is too long.")
+
+
+class LocalDateField(DateField):
+    """A date field whose parse error is ours, and translated (WTForms' own is not in our catalogs)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Please give a date like 1945-03-08."))) from exc
+
+
 LOCALE_CHOICES = [("", _l("Not chosen")), ("zh_Hans", "中文简体"), ("zh_Hant", "中文繁體"), ("en", "English")]
 
 
 class ResidentForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[Length(max=200)])
+    name = StringField(_l("Full name"), validators=[Length(max=200, message=TOO_LONG)])
     household_id = SelectField(_l("Flat"), coerce=str, validate_choice=False)
-    birth_date = DateField(
+    birth_date = LocalDateField(
         _l("Date of birth"), validators=[Optional()], render_kw={"placeholder": "1945-03-08"}
     )
     id_number = StringField(
         _l("ID card number"),
-        validators=[Length(max=40)],
+        validators=[Length(max=40, message=TOO_LONG)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    phone = StringField(_l("Mobile number"), validators=[Length(max=40)], render_kw={"autocomplete": "off"})
+    phone = StringField(
+        _l("Mobile number"), validators=[Length(max=40, message=TOO_LONG)], render_kw={"autocomplete": "off"}
+    )
     lives_alone = BooleanField(_l("Lives alone"))
     has_disability = BooleanField(_l("Registered disability"))
-    preferred_locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+    preferred_locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=False)
     consent_age = BooleanField(
         _l("Agrees that we keep the date of birth (to offer services for older people)")
     )
@@ -35,7 +50,9 @@ class ResidentForm(FlaskForm):
     consent_disability = BooleanField(
         _l("Agrees that we keep the disability registration (for disability aid)")
     )
-    guardian_name = StringField(_l("Guardian's name (for a child under 14)"), validators=[Length(max=64)])
+    guardian_name = StringField(
+        _l("Guardian's name (for a child under 14)"), validators=[Length(max=64, message=TOO_LONG)]
+    )
 
 
 class RevealForm(FlaskForm):
@@ -50,38 +67,46 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name, flat (2-1-501) or last 4 digits of phone or ID"), validators=[Length(max=64)])
+    q = StringField(
+        _l("Name, flat (2-1-501) or last 4 digits of phone or ID"),
+        validators=[Length(max=64, message=TOO_LONG)],
+    )
     building = SelectField(_l("Building"), coerce=str, validate_choice=False)
 
 
 class SetPinForm(FlaskForm):
     card = StringField(
         _l("Scan or type the resident's card"),
-        validators=[DataRequired(_l("Please scan the resident's card.")), Length(max=300)],
+        validators=[DataRequired(_l("Please scan the resident's card.")), Length(max=300, message=TOO_LONG)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     pin = PasswordField(
         _l("New PIN (6 digits), typed by the resident"),
-        validators=[DataRequired(_l("Please enter a PIN.")), Length(max=12)],
+        validators=[DataRequired(_l("Please enter a PIN.")), Length(max=12, message=TOO_LONG)],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"},
     )
     pin_again = PasswordField(
         _l("The same PIN again"),
-        validators=[DataRequired(_l("Please enter the PIN again.")), Length(max=12)],
+        validators=[DataRequired(_l("Please enter the PIN again.")), Length(max=12, message=TOO_LONG)],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"},
     )
 
 
 class BuildingForm(FlaskForm):
     number = StringField(
-        _l("Building number"), validators=[DataRequired(_l("Please fill this in.")), Length(max=4)]
+        _l("Building number"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=4, message=TOO_LONG)],
     )
-    name = StringField(_l("Name shown to residents"), validators=[Length(max=32)])
+    name = StringField(_l("Name shown to residents"), validators=[Length(max=32, message=TOO_LONG)])
 
 
 class HouseholdForm(FlaskForm):
-    unit = StringField(_l("Unit"), validators=[DataRequired(_l("Please fill this in.")), Length(max=3)])
-    room = StringField(_l("Room"), validators=[DataRequired(_l("Please fill this in.")), Length(max=8)])
+    unit = StringField(
+        _l("Unit"), validators=[DataRequired(_l("Please fill this in.")), Length(max=3, message=TOO_LONG)]
+    )
+    room = StringField(
+        _l("Room"), validators=[DataRequired(_l("Please fill this in.")), Length(max=8, message=TOO_LONG)]
+    )
 
 
 class ImportForm(FlaskForm):

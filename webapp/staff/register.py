@@ -11,6 +11,7 @@ from sqlalchemy import select
 from webapp.auth.passwords import verify_password
 from webapp.auth.policy import Permission, can, require
 from webapp.context import current_actor, vault
+from webapp.config import LOCALES
 from webapp.db import get_session
 from webapp.domain import residents as register
 from webapp.domain.audit import record
@@ -71,7 +72,7 @@ def _input_from(form: ResidentForm) -> ResidentInput:
         phone=(form.phone.data or "").strip() or None,
         lives_alone=bool(form.lives_alone.data),
         has_disability=bool(form.has_disability.data),
-        preferred_locale=form.preferred_locale.data or None,
+        preferred_locale=form.preferred_locale.data if form.preferred_locale.data in LOCALES else None,
         consents={kind for name, kind in CONSENT_FIELDS.items() if getattr(form, name).data},
         guardian_name=form.guardian_name.data,
     )

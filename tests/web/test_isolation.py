@@ -1,0 +1,90 @@
+"""Community isolation: every staff route that names an object, tried from another community, is refused and audited."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from webapp.models import (
+    AuditEntry,
+    Building,
+    Community,
+    DeletionRequest,
+    Region,
+    RegionLevel,
+    Resident,
+    Role,
+)
+
+SAMPLE_VALUES = {"kind": "lives_alone"}
+
+
+@pytest.fixture
+def outsider(client, auth, make_staff, session):
+    street = session.scalar(select(Region).where(Region.level == RegionLevel.STREET))
+    other = Community(slug="meihua", region=street, names={"zh_Hans": "梅花社区"})
+    session.add(other)
+    session.commit()
+    make_staff("outsider", Role.ADMIN, community=other)  # an administrator, but of another community
+    auth.sign_in("outsider")
+    return other
+
+
+def object_ids(session, demo_community):
+    resident = session.scalar(select(Resident).where(Resident.community_id == demo_community.id))
+    building = session.scalar(select(Building).where(Building.community_id == demo_community.id))
+    deletion = DeletionRequest(resident_id=resident.id, channel="test")
+    session.add(deletion)
+    session.commit()
+    return {"resident_id": resident.id, "building_id": building.id, "request_id": deletion.id}
+
+
+def staff_object_rules(app):
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/staff") and rule.arguments:
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                rules.append((rule, method))
+    return rules
+
+
+def test_every_staff_object_route_refuses_other_communities(app, client, outsider, session, demo_community):
+    ids = object_ids(session, demo_community)
+    rules = staff_object_rules(app)
+    assert len(rules) >= 10  # resident pages, cards, PIN unlock, consents, buildings, deletions
+    token = csrf_token(client, "/staff/")
+    for rule, method in rules:
+        values = {name: ids.get(name, SAMPLE_VALUES.get(name)) for name in rule.arguments}
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        before = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "access.denied"))
+        response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+        assert response.status_code in (403, 404), f"{method} {url} answered {response.status_code}"
+        session.expire_all()
+        after = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "access.denied"))
+        assert after == before + 1, f"{method} {url} was not audited"
+    # Nothing of the other community was changed.
+    resident = session.get(Resident, ids["resident_id"])
+    session.refresh(resident)
+    assert resident.erased_at is None and resident.moved_out_at is None
+
+
+def test_lists_show_only_own_community(client, outsider, session, demo_community):
+    page = client.get("/staff/residents").get_data(as_text=True)
+    some_name = session.scalar(select(Resident.name).where(Resident.community_id == demo_community.id))
+    assert some_name not in page
+    assert "找到 0 位" in client.get(f"/staff/residents?q={some_name}").get_data(as_text=True)
+
+
+def test_roles_without_permission_get_403_and_are_audited(client, auth, make_staff, session, demo_community):
+    make_staff("vol", Role.VOLUNTEER)
+    auth.sign_in("vol")
+    resident_id = session.scalar(select(Resident.id).where(Resident.community_id == demo_community.id))
+    for url in ("/staff/residents", f"/staff/residents/{resident_id}", "/staff/audit", "/staff/cards"):
+        assert client.get(url).status_code == 403, url
+    count = session.scalar(
+        select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "access.denied", AuditEntry.actor_name == "Tester vol"
+        )
+    )
+    assert count == 4
