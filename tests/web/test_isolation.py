@@ -56,7 +56,7 @@ def test_every_staff_object_route_refuses_other_communities(app, client, outside
     token = csrf_token(client, "/staff/")
     for rule, method in rules:
         values = {name: ids.get(name, SAMPLE_VALUES.get(name)) for name in rule.arguments}
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, v=values: str(v[m.group(1)]), rule.rule)
         before = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "access.denied"))
         response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
         assert response.status_code in (403, 404), f"{method} {url} answered {response.status_code}"
@@ -66,7 +66,8 @@ def test_every_staff_object_route_refuses_other_communities(app, client, outside
     # Nothing of the other community was changed.
     resident = session.get(Resident, ids["resident_id"])
     session.refresh(resident)
-    assert resident.erased_at is None and resident.moved_out_at is None
+    assert resident.erased_at is None
+    assert resident.moved_out_at is None
 
 
 def test_lists_show_only_own_community(client, outsider, session, demo_community):

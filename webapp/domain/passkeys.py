@@ -19,7 +19,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import bytes_to_base64url, parse_authentication_credential_json
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -87,7 +87,7 @@ def register(
             expected_origin=rp.origin,
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError) as exc:
+    except (WebAuthnException, ValueError, KeyError) as exc:
         raise PasskeyRefused(str(exc)) from exc
     credential = PasskeyCredential(
         resident_id=resident.id,
@@ -121,7 +121,7 @@ def authenticate(session: Session, rp: RelyingParty, credential_json: str, chall
     """Verify an assertion and return its resident; the signature counter must move forward."""
     try:
         parsed = parse_authentication_credential_json(credential_json)
-    except (ValueError, KeyError, json.JSONDecodeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, json.JSONDecodeError) as exc:
         raise PasskeyRefused("malformed") from exc
     stored = session.scalar(select(PasskeyCredential).where(PasskeyCredential.credential_id == parsed.raw_id))
     if stored is None:
@@ -136,7 +136,7 @@ def authenticate(session: Session, rp: RelyingParty, credential_json: str, chall
             credential_current_sign_count=stored.sign_count,
             require_user_verification=True,
         )
-    except InvalidAuthenticationResponse as exc:
+    except WebAuthnException as exc:
         raise PasskeyRefused(str(exc)) from exc
     resident = stored.resident
     if resident.erased_at is not None or resident.moved_out_at is not None:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from webapp.auth.passwords import verify_password
 from webapp.auth.policy import Permission, can, require
-from webapp.context import current_actor, vault
 from webapp.config import LOCALES
+from webapp.context import current_actor, vault
 from webapp.db import get_session
 from webapp.domain import residents as register
 from webapp.domain.audit import record
