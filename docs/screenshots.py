@@ -32,18 +32,26 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "screenshot-password"  # noqa: S105 (a throwaway demo database)
+PIN = "246810"
 
-# (file stem, path, viewport, staff?, display cookie)
+# (file stem, path, viewport, who, display cookie); who: None, "staff" or "resident"
 SHOTS = [
-    ("kiosk-attract", "/kiosk/", (1080, 1920), False, "00"),
-    ("kiosk-attract-largest-text", "/kiosk/", (1080, 1920), False, "20"),
-    ("kiosk-attract-high-contrast", "/kiosk/", (1080, 1920), False, "01"),
-    ("kiosk-start", "/kiosk/start", (1080, 1920), False, "00"),
-    ("phone-home", "/", (360, 740), False, "00"),
-    ("phone-home-largest-text", "/", (360, 740), False, "20"),
-    ("staff-overview", "/staff/", (360, 740), True, "00"),
-    ("design-kiosk", "/design/kiosk", (1080, 1920), False, "00"),
-    ("design-phone", "/design/phone", (360, 740), False, "00"),
+    ("kiosk-attract", "/kiosk/", (1080, 1920), None, "00"),
+    ("kiosk-attract-largest-text", "/kiosk/", (1080, 1920), None, "20"),
+    ("kiosk-attract-high-contrast", "/kiosk/", (1080, 1920), None, "01"),
+    ("kiosk-start", "/kiosk/start", (1080, 1920), None, "00"),
+    ("phone-home", "/", (360, 740), None, "00"),
+    ("phone-home-largest-text", "/", (360, 740), None, "20"),
+    ("staff-overview", "/staff/", (360, 740), "staff", "00"),
+    ("staff-residents", "/staff/residents", (1280, 800), "staff", "00"),
+    ("staff-resident", "/staff/residents/1", (1280, 800), "staff", "00"),
+    ("staff-import", "/staff/residents/import", (1280, 800), "staff", "00"),
+    ("phone-sign-in", "/sign-in", (360, 740), None, "00"),
+    ("phone-pin", "/c", (360, 740), "card", "00"),
+    ("phone-me", "/me", (360, 740), "resident", "00"),
+    ("phone-my-data", "/me/data", (360, 740), "resident", "20"),
+    ("design-kiosk", "/design/kiosk", (1080, 1920), None, "00"),
+    ("design-phone", "/design/phone", (360, 740), None, "00"),
 ]
 
 
@@ -53,8 +61,10 @@ def main() -> None:
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        seed_demo(session, PASSWORD, clock.now().date(), Vault.from_master(bytes(32)))
+        demo = seed_demo(session, PASSWORD, clock.now().date(), Vault.from_master(bytes(32)), PIN)
         session.commit()
+        assert demo.sample_card is not None  # noqa: S101
+        card = demo.sample_card.token
     app = create_app({"database_url": url, "instance_path": tmp / "instance", "encryption_key": bytes(32)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -63,7 +73,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for locale in ("zh_Hans", "zh_Hant", "en"):
-            for stem, path, (w, h), staff, display in SHOTS:
+            for stem, path, (w, h), who, display in SHOTS:
                 if locale != "zh_Hans" and ("largest" in stem or "contrast" in stem or "design" in stem):
                     continue
                 ctx = browser.new_context(viewport={"width": w, "height": h})
@@ -74,7 +84,13 @@ def main() -> None:
                     ]
                 )
                 page = ctx.new_page()
-                if staff:
+                if who in ("card", "resident"):
+                    page.goto(f"{base}/c/{card}")
+                if who == "resident":
+                    page.fill("#pin", PIN)
+                    page.click("form:not(.display-controls) button[type=submit]")
+                    page.wait_for_url(base + "/me")
+                if who == "staff":
                     page.goto(base + "/staff/sign-in")
                     page.fill("#username", "worker")
                     page.fill("#password", PASSWORD)

@@ -18,7 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     *config* overrides settings by name (``database_url``, ``testing``, …); anything else is
     kept in ``settings.extra`` for tests.
     """
-    from webapp import cli, errors, i18n, security, ui
+    from webapp import cli, errors, i18n, logs, security, ui
     from webapp.auth import routes as auth_routes
     from webapp.config import Settings
     from webapp.db import Database, make_engine
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
 
+    logs.init_logging()
     Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
     i18n.init_app(app)
     security.init_app(app)
