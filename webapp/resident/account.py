@@ -148,45 +148,37 @@ def card_link(token: str) -> ResponseReturnValue:
     return with_device_cookie(redirect(url_for("resident.card_pin"), code=303))
 
 
+PIN_STATUS = {PinOutcome.WRONG: 401, PinOutcome.THROTTLED: 429}
+
+
+def check_pin_form(form: PinForm, resident: Resident, card_hash: str | None) -> tuple[bool, str | None, int]:
+    """Run a submitted PIN through the throttle: (right?, message for the person, HTTP status)."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    result = verify_pin(
+        db, current_actor(), resident, form.pin.data or "", card_key_for(resident, card_hash), device()
+    )
+    db.commit()
+    form.pin.data = ""
+    if result.ok:
+        return True, None, 200
+    return False, pin_message(result), PIN_STATUS.get(result.outcome, 403)
+
+
 @bp.route("/c", methods=["GET", "POST"])
 def card_pin() -> ResponseReturnValue:
-    db = get_session()
     card_id = session.get("pending_card")
-    card = db.get(ResidentCard, card_id) if isinstance(card_id, int) else None
+    card = get_session().get(ResidentCard, card_id) if isinstance(card_id, int) else None
     if card is None or card.revoked_at is not None:
         return redirect(url_for("resident.sign_in"))
     form = PinForm()
-    message = None
-    status = 200
-    if form.validate_on_submit():
-        result = verify_pin(
-            db,
-            current_actor(),
-            card.resident,
-            form.pin.data or "",
-            card_key_for(card.resident, card.token_hash),
-            device(),
-        )
-        db.commit()
-        if result.ok:
-            _sign_in(card.resident, "card_pin")
-            return redirect(url_for("resident.me"), code=303)
-        message = pin_message(result)
-        status = (
-            401
-            if result.outcome == PinOutcome.WRONG
-            else 429
-            if result.outcome == PinOutcome.THROTTLED
-            else 403
-        )
-    elif request.method == "POST":
-        status = 400
-    form.pin.data = ""
-    return with_device_cookie(
-        Response(
-            render_template("resident/pin.html", form=form, message=message, name=card.resident.name), status
-        )
-    )
+    ok, message, status = check_pin_form(form, card.resident, card.token_hash)
+    if ok:
+        _sign_in(card.resident, "card_pin")
+        return redirect(url_for("resident.me"), code=303)
+    page = render_template("resident/pin.html", form=form, message=message, name=card.resident.name)
+    return with_device_cookie(Response(page, status))
 
 
 @bp.get("/sign-in")
@@ -225,40 +217,17 @@ def me() -> ResponseReturnValue:
 @bp.route("/me/verify", methods=["GET", "POST"])
 @resident_required
 def verify() -> ResponseReturnValue:
-    """Ask the PIN again before personal data (or use a passkey from the same page)."""
+    """Ask the PIN again before personal data."""
     resident = signed_in_resident()
     assert resident is not None  # noqa: S101 (resident_required)
-    form = PinForm()
-    message = None
-    status = 200
     target = request.args.get("next", "")
     target = target if target.startswith("/me") and "//" not in target else url_for("resident.my_data")
-    if form.validate_on_submit():
-        db = get_session()
-        card = active_card(db, resident)
-        result = verify_pin(
-            db,
-            current_actor(),
-            resident,
-            form.pin.data or "",
-            card_key_for(resident, card.token_hash if card else None),
-            device(),
-        )
-        db.commit()
-        if result.ok:
-            session["verified_at"] = clock.now().timestamp()
-            return redirect(target, code=303)
-        message = pin_message(result)
-        status = (
-            401
-            if result.outcome == PinOutcome.WRONG
-            else 429
-            if result.outcome == PinOutcome.THROTTLED
-            else 403
-        )
-    elif request.method == "POST":
-        status = 400
-    form.pin.data = ""
+    form = PinForm()
+    card = active_card(get_session(), resident)
+    ok, message, status = check_pin_form(form, resident, card.token_hash if card else None)
+    if ok:
+        session["verified_at"] = clock.now().timestamp()
+        return redirect(target, code=303)
     return render_template(
         "resident/pin.html", form=form, message=message, name=resident.name, verify=True
     ), status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -89,12 +91,25 @@ def resident_new() -> ResponseReturnValue:
     ids = allowed_ids(Permission.EDIT_RESIDENTS)
     form = ResidentForm()
     form.household_id.choices = household_choices(ids)
+
+    def create() -> Resident:
+        community_id = _community_for(form, ids)
+        return register.create_resident(
+            get_session(), vault(), current_actor(), community_id, _input_from(form)
+        )
+
+    return _save(form, None, create)
+
+
+def _save(
+    form: ResidentForm, resident: Resident | None, operation: Callable[[], Resident]
+) -> ResponseReturnValue:
+    """Run a create or update; on a domain error show each message beside its field and keep the values."""
     status = 200
     if form.validate_on_submit():
         db = get_session()
-        community_id = _community_for(form, ids)
         try:
-            resident = register.create_resident(db, vault(), current_actor(), community_id, _input_from(form))
+            saved = operation()
         except ResidentInputError as exc:
             db.rollback()
             _show_errors(form, exc.errors)
@@ -102,10 +117,10 @@ def resident_new() -> ResponseReturnValue:
         else:
             db.commit()
             flash(_("Saved."), "info")
-            return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+            return redirect(url_for("staff.resident_detail", resident_id=saved.id), code=303)
     elif request.method == "POST":
         status = 400
-    return render_template("staff/resident_form.html", form=form, resident=None), status
+    return render_template("staff/resident_form.html", form=form, resident=resident), status
 
 
 def _community_for(form: ResidentForm, ids: frozenset[int]) -> int:
@@ -200,29 +215,19 @@ def resident_edit(resident_id: int) -> ResponseReturnValue:
         form.phone.data = ""
         form.preferred_locale.data = resident.preferred_locale or ""
     form.household_id.choices = household_choices(ids)
-    status = 200
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            register.update_resident(db, vault(), current_actor(), resident, _input_from(form))
-        except ResidentInputError as exc:
-            db.rollback()
-            _show_errors(form, exc.errors)
-            status = 400
-        else:
-            db.commit()
-            flash(_("Saved."), "info")
-            return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_template("staff/resident_form.html", form=form, resident=resident), status
+
+    def update() -> Resident:
+        register.update_resident(get_session(), vault(), current_actor(), resident, _input_from(form))
+        return resident
+
+    return _save(form, resident, update)
 
 
 @bp.post("/residents/<int:resident_id>/consents/<kind>/withdraw")
 @require(Permission.EDIT_RESIDENTS)
 def resident_consent_withdraw(resident_id: int, kind: str) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
-    if kind in ConsentKind.__members__.values():
+    if kind in {k.value for k in ConsentKind}:
         db = get_session()
         register.withdraw_consent(db, current_actor(), resident, ConsentKind(kind))
         db.commit()
