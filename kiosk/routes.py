@@ -1,31 +1,254 @@
-"""Kiosk screens. Pairing, identification and idle reset arrive with the kiosk issue."""
+"""Kiosk screens: pairing, attract, scan to identify, home tiles, check-in, help, phone hand-off, finish."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from flask.typing import ResponseReturnValue
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
+from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from kiosk.speech import speech_available, synthesise
+from kiosk.tiles import tiles_for
+from webapp import clock
+from webapp.context import base_url
 from webapp.db import get_session
-from webapp.domain.community import default_community
-from webapp.models import Community
+from webapp.domain.care import check_in
+from webapp.domain.handoff import create_handoff
+from webapp.domain.kiosks import PairingRefused, heartbeat, kiosk_for_device, pair
+from webapp.domain.pins import card_key_for, device_key, verify_pin
+from webapp.domain.visits import (
+    ScanRefused,
+    end_visit,
+    identify,
+    open_visit,
+    pin_is_fresh,
+    sweep,
+    touch,
+    visit_actor,
+)
+from webapp.resident.account import PIN_STATUS, pin_message
+from webapp.resident.forms import PinForm
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
+DEVICE_COOKIE = "linli_kiosk"
+UNPAIRED_ENDPOINTS = {"kiosk.pair"}
+NOT_ACTIVITY = {"kiosk.heartbeat"}  # requests the page makes by itself: they do not keep a visit alive
 
-def _community() -> Community:
-    community = default_community(get_session())
-    if community is None:
-        abort(404)
-    return community
+
+@bp.before_request
+def load_kiosk() -> ResponseReturnValue | None:
+    """Every kiosk request: which kiosk is this browser, and is someone's visit still open?"""
+    db = get_session()
+    kiosk = kiosk_for_device(db, request.cookies.get(DEVICE_COOKIE))
+    g.kiosk = kiosk
+    g.visit = None
+    if kiosk is None:
+        return None if request.endpoint in UNPAIRED_ENDPOINTS else redirect(url_for("kiosk.pair"))
+    g.kiosk_id = kiosk.id
+    visit = open_visit(db, kiosk, session.get("visit_id"))
+    if visit is None and "visit_id" in session:
+        session.pop("visit_id")
+    elif visit is not None and request.endpoint not in NOT_ACTIVITY:
+        touch(db, visit)
+    db.commit()
+    g.visit = visit
+    return None
+
+
+def visit_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Personal screens need an identified resident; otherwise back to the attract screen."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.visit is None or g.visit.resident_id is None:
+            return redirect(url_for("kiosk.attract"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.app_context_processor
+def kiosk_context() -> dict[str, object]:
+    return {
+        "kiosk": g.get("kiosk"),
+        "visit": g.get("visit"),
+        "community": g.kiosk.community if g.get("kiosk") is not None else None,
+        "speech_on_server": speech_available(),
+    }
+
+
+@bp.route("/pair", methods=["GET", "POST"], endpoint="pair")
+def pair_kiosk() -> ResponseReturnValue:
+    """Unpaired browsers see this, never the kiosk: staff type or scan the one-time code."""
+    code = (request.values.get("code") or "")[:32]
+    error = None
+    status = 200
+    if request.method == "POST":
+        db = get_session()
+        try:
+            kiosk, device_token = pair(db, code)
+        except PairingRefused:
+            db.rollback()
+            error = _(
+                "That pairing code is not valid or has expired. Ask for a new one in the staff console."
+            )
+            status = 400
+        else:
+            db.commit()
+            response = redirect(url_for("kiosk.attract"), code=303)
+            response.set_cookie(
+                DEVICE_COOKIE,
+                device_token,
+                max_age=5 * 365 * 86400,
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure,
+            )
+            return response
+    return render_template("kiosk/pair.html", code=code, error=error), status
 
 
 @bp.get("/")
 def attract() -> ResponseReturnValue:
-    """The attract screen a passer-by sees: where they are, what time it is, how to start."""
-    return render_template("kiosk/attract.html", community=_community())
+    """What a passer-by sees: where they are, what time it is, how to start."""
+    if g.visit is not None and g.visit.resident_id is not None:
+        return redirect(url_for("kiosk.home"))
+    return render_template("kiosk/attract.html")
 
 
 @bp.get("/start")
 def start() -> ResponseReturnValue:
-    """Touched the screen: tell the person how to identify, in words and a picture."""
-    return render_template("kiosk/start.html", community=_community())
+    """Touched the screen: how to identify, in words and a picture (in assisted mode: the resident's card)."""
+    return render_template("kiosk/start.html")
+
+
+SCAN_MESSAGES = {
+    "unknown": lambda: _(
+        "Sorry, this card is not known here. Please try again, or ask the community office."
+    ),
+    "revoked": lambda: _("Sorry, this card no longer works. The community office can give you a new one."),
+    "moved_out": lambda: _("Sorry, this card no longer works. The community office can give you a new one."),
+    "other_community": lambda: _("This card belongs to another community. Please use the kiosk there."),
+    "badge_revoked": lambda: _("This badge no longer works."),
+}
+
+
+@bp.post("/identify")
+def identify_scan() -> ResponseReturnValue:
+    """A scan arrived (keyboard-wedge burst or the hardware bridge): card or staff badge."""
+    db = get_session()
+    try:
+        visit = identify(db, g.kiosk, (request.form.get("scan") or "")[:300], g.visit)
+    except ScanRefused as exc:
+        db.rollback()
+        return jsonify(ok=False, message=SCAN_MESSAGES[exc.reason]()), 400
+    db.commit()
+    session["visit_id"] = visit.id
+    if visit.resident_id is None:  # a helper's badge: now the resident's card
+        return jsonify(ok=True, next=url_for("kiosk.start"))
+    return jsonify(ok=True, next=url_for("kiosk.home"))
+
+
+@bp.get("/home")
+@visit_required
+def home() -> ResponseReturnValue:
+    return render_template("kiosk/home.html", tiles=tiles_for(g.visit))
+
+
+@bp.post("/checkin")
+@visit_required
+def checkin() -> ResponseReturnValue:
+    db = get_session()
+    check_in(db, visit_actor(g.visit), g.visit.resident, f"kiosk:{g.kiosk.id}")
+    db.commit()
+    return render_template(
+        "kiosk/done.html",
+        title=_("Thank you. Have a good day!"),
+        message=_("We have noted that you are fine today."),
+    )
+
+
+@bp.get("/help")
+def help_page() -> ResponseReturnValue:
+    phone = g.kiosk.community.phone
+    return render_template("kiosk/help.html", tel=f"tel:{phone.replace('-', '')}" if phone else None)
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+@visit_required
+def phone() -> ResponseReturnValue:
+    """Continue on my phone: the PIN first, then a one-time QR that signs the phone in."""
+    visit = g.visit
+    form = PinForm()
+    message = None
+    status = 200
+    if form.validate_on_submit():
+        db = get_session()
+        from webapp.domain.residents import active_card
+
+        card = active_card(db, visit.resident)
+        result = verify_pin(
+            db,
+            visit_actor(visit),
+            visit.resident,
+            form.pin.data or "",
+            card_key_for(visit.resident, card.token_hash if card else None),
+            device_key("kiosk", str(g.kiosk.id)),
+        )
+        if result.ok:
+            visit.pin_verified_at = clock.now()
+            token = create_handoff(db, visit_actor(visit), visit.resident, g.kiosk.id)
+            db.commit()
+            return render_template("kiosk/handoff.html", url=f"{base_url()}/h/{token}")
+        db.commit()
+        message = pin_message(result)
+        status = PIN_STATUS.get(result.outcome, 403)
+    elif request.method == "POST":
+        status = 400
+    form.pin.data = ""
+    return render_template("kiosk/pin.html", form=form, message=message, fresh=pin_is_fresh(visit)), status
+
+
+@bp.post("/still-here")
+def still_here() -> ResponseReturnValue:
+    return Response(status=204)
+
+
+@bp.post("/heartbeat")
+def heartbeat_view() -> ResponseReturnValue:
+    """Every minute: the kiosk is alive; stale visits end; the page learns whether its visit still stands."""
+    db = get_session()
+    data = request.get_json(silent=True) or {}
+    status = data.get("devices") if isinstance(data.get("devices"), dict) else None
+    heartbeat(db, g.kiosk, str(data.get("version") or "")[:32], status)
+    sweep(db, g.kiosk)
+    db.commit()
+    return jsonify(visit=g.visit is not None)
+
+
+@bp.post("/finish")
+def finish() -> ResponseReturnValue:
+    """End the visit now: server session, then the page clears its storage and history (kiosk.js)."""
+    if g.visit is not None:
+        db = get_session()
+        end_visit(db, g.visit, "finish")
+        db.commit()
+    session.clear()
+    response = redirect(url_for("kiosk.attract"), code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.post("/speech")
+def speech() -> ResponseReturnValue:
+    """Speak a screen's text with espeak-ng where the browser has no voice (typical on Linux kiosks)."""
+    text = (request.form.get("text") or "")[:2000]
+    lang = request.form.get("lang") or "zh-Hans"
+    audio = synthesise(text, lang) if text.strip() else None
+    if audio is None:
+        abort(404)
+    return Response(audio, mimetype="audio/wav", headers={"Cache-Control": "no-store"})

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -153,8 +153,6 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def demo_community(session: Session) -> Community:
-    from sqlalchemy import select
-
     community = session.scalar(select(Community).where(Community.slug == "guihua"))
     assert community is not None
     return community
@@ -238,3 +236,23 @@ def frozen() -> Iterator[FrozenClock]:
     fc = FrozenClock(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
     yield fc
     clock.freeze(None)
+
+
+@pytest.fixture
+def kiosk_token(session, demo_community) -> str:
+    """Pair the demo kiosk (as staff would with a code) and return the device token its browser keeps."""
+    from webapp.domain.audit import SYSTEM
+    from webapp.domain.kiosks import pair, start_pairing
+    from webapp.models import Kiosk
+
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == demo_community.id))
+    code = start_pairing(session, SYSTEM, kiosk)
+    _kiosk, token = pair(session, code)
+    session.commit()
+    return token
+
+
+@pytest.fixture
+def kiosk_client(client, kiosk_token) -> FlaskClient:
+    client.set_cookie("linli_kiosk", kiosk_token)
+    return client

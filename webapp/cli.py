@@ -91,10 +91,14 @@ def demo() -> None:
                 f" {result.sample_card.url(settings.base_url)} (shown once),"
                 f" PIN for every demo resident: {result.sample_pin}"
             )
+            click.echo(
+                f"Demo kiosk pairing link: {result.kiosk_pairing_url(settings.base_url)} (valid 30 minutes)"
+            )
         else:
             click.echo(
                 "Demo residents already have cards:"
-                " `flask --app wsgi card-issue <resident id>` makes a new one."
+                " `flask --app wsgi card-issue <resident id>` makes a new one;"
+                " `flask --app wsgi kiosk-pair 1` makes a new kiosk pairing link."
             )
     click.echo("Kiosk: /kiosk   Phone: /   Staff: /staff")
 
@@ -146,8 +150,27 @@ def card_issue(resident_id: int) -> None:
         click.echo(issued.url(current_app.config["LINLI"].base_url))
 
 
+@click.command("kiosk-pair")
+@click.argument("kiosk_id", type=int)
+@with_appcontext
+def kiosk_pair(kiosk_id: int) -> None:
+    """Print a fresh one-time pairing link for KIOSK_ID (valid 30 minutes)."""
+    from webapp.domain.audit import SYSTEM
+    from webapp.domain.kiosks import start_pairing
+    from webapp.models import Kiosk
+
+    with database().sessionmaker() as session:
+        kiosk = session.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise click.ClickException(f"No kiosk with id {kiosk_id}.")
+        code = start_pairing(session, SYSTEM, kiosk)
+        session.commit()
+        click.echo(f"{current_app.config['LINLI'].base_url}/kiosk/pair?code={code}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(card_issue)
+    app.cli.add_command(kiosk_pair)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_login import current_user
 
 from webapp.extensions import csrf
@@ -35,7 +35,7 @@ HEADERS = {
 
 def is_personal_request() -> bool:
     """A response is personal when someone is signed in or it is part of the staff console."""
-    if request.path.startswith("/staff"):
+    if request.path.startswith("/staff") or g.get("visit") is not None:
         return True
     return bool(current_user and current_user.is_authenticated)
 

@@ -11,6 +11,7 @@ from webapp.models import (
     Building,
     Community,
     DeletionRequest,
+    Kiosk,
     Region,
     RegionLevel,
     Resident,
@@ -37,7 +38,13 @@ def object_ids(session, demo_community):
     deletion = DeletionRequest(resident_id=resident.id, channel="test")
     session.add(deletion)
     session.commit()
-    return {"resident_id": resident.id, "building_id": building.id, "request_id": deletion.id}
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == demo_community.id))
+    return {
+        "resident_id": resident.id,
+        "building_id": building.id,
+        "request_id": deletion.id,
+        "kiosk_id": kiosk.id,
+    }
 
 
 def staff_object_rules(app):

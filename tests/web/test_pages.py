@@ -12,7 +12,8 @@ LOCALE_TEXT = {
 
 
 @pytest.mark.parametrize("locale", list(LOCALE_TEXT))
-def test_faces_render_in_every_locale(client, locale):
+def test_faces_render_in_every_locale(kiosk_client, locale):
+    client = kiosk_client
     lang, kiosk_text, phone_text = LOCALE_TEXT[locale]
     client.set_cookie("linli_locale", locale)
     kiosk = client.get("/kiosk/").get_data(as_text=True)
@@ -50,7 +51,8 @@ def test_saved_preference_beats_cookie(client, auth, make_staff, session):
     assert '<html lang="zh-Hant"' in client.get("/staff/").get_data(as_text=True)
 
 
-def test_language_switch_sets_cookie_and_returns(client):
+def test_language_switch_sets_cookie_and_returns(kiosk_client):
+    client = kiosk_client
     token = csrf_token(client, "/kiosk/")
     response = client.post("/prefs", data={"csrf_token": token, "locale": "en", "next": "/kiosk/start"})
     assert response.status_code == 303
@@ -67,7 +69,8 @@ def test_language_switch_saves_a_signed_in_preference(client, auth, make_staff, 
     assert user.preferred_locale == "zh_Hant"
 
 
-def test_text_size_and_contrast_are_remembered(client):
+def test_text_size_and_contrast_are_remembered(kiosk_client):
+    client = kiosk_client
     token = csrf_token(client, "/")
     client.post("/prefs", data={"csrf_token": token, "text_size": "2", "next": "/"})
     client.post("/prefs", data={"csrf_token": token, "contrast": "1", "next": "/"})

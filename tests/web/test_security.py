@@ -19,7 +19,8 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_no_inline_script_or_style_in_pages(client):
+def test_no_inline_script_or_style_in_pages(kiosk_client):
+    client = kiosk_client
     for url in ("/", "/kiosk/", "/kiosk/start", "/staff/sign-in", "/design/kiosk", "/design/phone"):
         html = client.get(url).get_data(as_text=True)
         for forbidden in ("<script>", "style=", "<style", " onclick=", " onload="):
@@ -82,7 +83,8 @@ def test_error_pages_are_translated(client, url, code, text):
     assert '<html lang="zh-Hans"' in body
 
 
-def test_error_page_uses_the_face_layout(client):
+def test_error_page_uses_the_face_layout(kiosk_client):
+    client = kiosk_client
     assert "theme-kiosk" in client.get("/kiosk/nope").get_data(as_text=True)
     assert "theme-phone" in client.get("/nope").get_data(as_text=True)
 

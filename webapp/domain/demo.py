@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from webapp.domain.audit import SYSTEM
 from webapp.domain.cards import IssuedCard, issue_card
 from webapp.domain.identity import check_char
+from webapp.domain.kiosks import start_pairing
 from webapp.domain.pins import set_pin
 from webapp.domain.residents import CONSENT_VERSION, ID_KIND, PHONE_KIND
 from webapp.domain.staff import create_staff, find_staff
@@ -83,6 +84,10 @@ class DemoResult:
     sample_resident: Resident | None = None
     sample_card: IssuedCard | None = None
     sample_pin: str | None = None
+    kiosk_code: str | None = None
+
+    def kiosk_pairing_url(self, base_url: str) -> str | None:
+        return f"{base_url.rstrip('/')}/kiosk/pair?code={self.kiosk_code}" if self.kiosk_code else None
 
 
 def fictitious_id_number(rng: random.Random, birth: date) -> str:
@@ -145,6 +150,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     created = False
     sample: Resident | None = None
     card: IssuedCard | None = None
+    kiosk_code: str | None = None
     community = session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
     if community is None:
         created = True
@@ -172,15 +178,16 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         session.flush()
         sample = _seed_places_and_people(session, community, today, vault, pin)
         card = issue_card(session, SYSTEM, sample)
-        session.add(
-            Kiosk(
-                community=community,
-                name="1幢大堂自助机",
-                place="1幢一楼大堂",
-                has_printer=True,
-                has_id_reader=True,
-            )
+        kiosk = Kiosk(
+            community=community,
+            name="1幢大堂自助机",
+            place="1幢一楼大堂",
+            has_printer=True,
+            has_id_reader=True,
         )
+        session.add(kiosk)
+        session.flush()
+        kiosk_code = start_pairing(session, SYSTEM, kiosk)
     staff = []
     for username, display_name, role in DEMO_STAFF:
         if find_staff(session, username) is None:
@@ -194,6 +201,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         sample_resident=sample,
         sample_card=card,
         sample_pin=pin if created else None,
+        kiosk_code=kiosk_code,
     )
 
 

@@ -2,10 +2,16 @@
 
 from webapp.models.community import Building, Community, Household, Kiosk, Region, RegionLevel
 from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
+from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
 from webapp.models.people import Resident, Role, StaffRole, StaffUser
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
 
 __all__ = [
+    "CareAction",
+    "CareOutcome",
+    "CheckIn",
+    "KioskVisit",
+    "StaffBadge",
     "AuditEntry",
     "AuthAttempt",
     "Consent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,6 +49,8 @@ class Community(Base):
     names: Mapped[Names] = mapped_column(JSON)
     phone: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Residents living alone who have not checked in or used Linli by this local time appear on the care list.
+    care_check_time: Mapped[str] = mapped_column(String(5), default="10:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region] = relationship()
@@ -107,5 +109,13 @@ class Kiosk(Base):
     has_printer: Mapped[bool] = mapped_column(Boolean, default=False)
     has_id_reader: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Pairing: a one-time code (hashed, short-lived) makes a browser this kiosk by giving it a device token.
+    pairing_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pairing_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_version: Mapped[str | None] = mapped_column(String(32))
+    device_status: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     community: Mapped[Community] = relationship()

@@ -1,6 +1,16 @@
 """The staff console face: one blueprint, a module per area."""
 
-from webapp.staff import account, audit_views, buildings, cards, importing, people, register, routes  # noqa: F401
+from webapp.staff import (  # noqa: F401
+    account,
+    audit_views,
+    buildings,
+    cards,
+    importing,
+    kiosks,
+    people,
+    register,
+    routes,
+)
 from webapp.staff.blueprint import bp
 
 __all__ = ["bp"]

@@ -9,7 +9,7 @@ from flask_login import current_user
 from webapp import clock
 from webapp.auth.policy import Permission, community_ids, require
 from webapp.db import get_session
-from webapp.domain.community import communities_by_id, kiosks_in, summarise
+from webapp.domain.community import communities_by_id, summarise
 from webapp.staff.blueprint import bp
 
 
@@ -24,12 +24,3 @@ def dashboard() -> ResponseReturnValue:
         for c in communities_by_id(db, community_ids(staff, Permission.VIEW_COMMUNITY))
     ]
     return render_template("staff/dashboard.html", summaries=summaries, roles=staff.roles)
-
-
-@bp.get("/kiosks")
-@require(Permission.VIEW_KIOSKS)
-def kiosks() -> ResponseReturnValue:
-    db = get_session()
-    return render_template(
-        "staff/kiosks.html", kiosks=kiosks_in(db, community_ids(current_user.staff, Permission.VIEW_KIOSKS))
-    )
