@@ -172,7 +172,7 @@ def checkin() -> ResponseReturnValue:
     )
 
 
-@bp.get("/help")
+@bp.get("/help", endpoint="help")
 def help_page() -> ResponseReturnValue:
     phone = g.kiosk.community.phone
     return render_template("kiosk/help.html", tel=f"tel:{phone.replace('-', '')}" if phone else None)

@@ -16,6 +16,7 @@ from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import create_app, migrations
 from webapp.db import make_engine
 from webapp.domain.demo import seed_demo
+from webapp.domain.kiosks import pair
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,6 +58,7 @@ class LiveServer:
     app: object
     card_token: str
     resident_name: str
+    kiosk_token: str
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +75,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         assert demo.sample_resident is not None
         token, name = demo.sample_card.token, demo.sample_resident.name
         ids = {"resident": demo.sample_resident.id, "building": demo.community.buildings[0].id}
+        _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
+        session.commit()
     engine.dispose()
     app = create_app({"database_url": url, "instance_path": folder / "instance", "encryption_key": TEST_KEY})
     app.config["LINLI_DEMO_IDS"] = ids
@@ -80,8 +84,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = make_server("localhost", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    # Browsers in these tests are the lobby kiosk unless a test says otherwise: they carry its device cookie.
+    Visitor.kiosk_token = kiosk_token
     yield LiveServer(
-        url=f"http://localhost:{server.server_port}", app=app, card_token=token, resident_name=name
+        url=f"http://localhost:{server.server_port}",
+        app=app,
+        card_token=token,
+        resident_name=name,
+        kiosk_token=kiosk_token,
     )
     server.shutdown()
 
@@ -99,10 +109,16 @@ def browser() -> Iterator[object]:
 class Visitor:
     """One browser context: cookies for locale and display, and staff sign-in through the real form."""
 
-    def __init__(self, browser: object, base: str, width: int = 360, height: int = 740) -> None:
+    kiosk_token: str | None = None
+
+    def __init__(
+        self, browser: object, base: str, width: int = 360, height: int = 740, paired: bool = True
+    ) -> None:
         self.base = base
         self.context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
         self.page = self.context.new_page()
+        if paired and self.kiosk_token:
+            self.set_cookie("linli_kiosk", self.kiosk_token)
 
     def set_cookie(self, name: str, value: str) -> None:
         self.context.add_cookies([{"name": name, "value": value, "url": self.base}])

@@ -1,0 +1,182 @@
+"""Kiosk journeys in Chromium: scanning at scanner speed, idle reset, assisted mode, and every kiosk screen
+of an identified resident through axe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.browser.conftest import Visitor
+from tests.browser.test_accessibility import violations
+from webapp import clock
+from webapp.db import database
+from webapp.models import AuditEntry, KioskVisit
+
+KIOSK = (1080, 1920)
+
+
+def scan(visitor: Visitor, text: str, delay: float = 5) -> None:
+    """Type like a keyboard-wedge scanner: a fast burst ending in Enter, anywhere on the page."""
+    visitor.page.keyboard.type(text, delay=delay)
+    visitor.page.keyboard.press("Enter")
+
+
+def card_url(live_server) -> str:
+    return f"http://127.0.0.1:5000/c/{live_server.card_token}"
+
+
+def test_scan_identifies_human_typing_does_not(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.set_locale("zh_Hans")
+    visitor.goto("/kiosk/")
+    scan(visitor, card_url(live_server), delay=80)  # a person typing the same text
+    visitor.page.wait_for_timeout(500)
+    assert visitor.page.url.endswith("/kiosk/")
+    scan(visitor, "]Q1" + card_url(live_server), delay=5)
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    assert f"{live_server.resident_name}，您好" in visitor.page.inner_text("h1")
+    assert live_server.card_token not in visitor.page.content()
+    visitor.close()
+
+
+def test_unknown_card_is_refused_in_words(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.set_locale("en")
+    visitor.goto("/kiosk/")
+    scan(visitor, "http://127.0.0.1:5000/c/NotARealCardTokenAtAll00")
+    message = visitor.page.locator("[data-scan-message]")
+    message.wait_for(state="visible")
+    assert "this card is not known here" in message.inner_text()
+    assert visitor.page.url.endswith("/kiosk/")
+    visitor.close()
+
+
+def test_idle_warning_then_full_reset(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.set_locale("en")
+    visitor.page.clock.install()
+    visitor.goto("/kiosk/")
+    visitor.page.evaluate("localStorage.setItem('x', 'personal'); sessionStorage.setItem('y', 'personal')")
+    scan(visitor, card_url(live_server))
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.page.clock.fast_forward("00:59")
+    assert visitor.page.locator("[data-idle-overlay]").is_hidden()
+    visitor.page.clock.fast_forward("00:02")
+    overlay = visitor.page.locator("[data-idle-overlay]")
+    overlay.wait_for(state="visible")
+    assert "Are you still there?" in overlay.inner_text()
+    visitor.page.click("[data-still-here]")  # one tap extends
+    assert overlay.is_hidden()
+    visitor.page.clock.fast_forward("01:01")
+    overlay.wait_for(state="visible")
+    visitor.page.clock.fast_forward("00:21")
+    visitor.page.wait_for_url(visitor.base + "/kiosk/")
+    assert visitor.page.evaluate("localStorage.length + sessionStorage.length") == 0
+    visitor.page.go_back()
+    assert live_server.resident_name not in visitor.page.content()
+    visitor.goto("/kiosk/home")
+    assert visitor.page.url.endswith("/kiosk/")
+    visitor.close()
+
+
+def test_server_ends_the_visit_even_if_the_page_script_died(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.goto("/kiosk/")
+    scan(visitor, card_url(live_server))
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    cookies = visitor.context.cookies()
+    visitor.page.close()  # the page and its script are gone; nobody pressed anything
+    clock.freeze(clock.now() + timedelta(seconds=81))
+    try:
+        replay = Visitor(browser, live_server.url, *KIOSK)
+        replay.context.add_cookies(cookies)
+        response = replay.goto("/kiosk/home")
+        assert replay.page.url.endswith("/kiosk/")
+        assert live_server.resident_name not in replay.page.content()
+        assert response is not None
+        replay.close()
+    finally:
+        clock.freeze(None)
+    with Session(database(live_server.app).engine) as session:
+        last = session.scalars(select(KioskVisit).order_by(KioskVisit.id.desc())).first()
+        assert last.ended_at is not None
+        assert last.end_reason == "idle"
+    visitor.close()
+
+
+def test_assisted_mode_records_both_people(browser, live_server):
+    from webapp.domain.audit import SYSTEM
+    from webapp.domain.badges import issue_badge
+    from webapp.models import StaffUser
+
+    with Session(database(live_server.app).engine) as session:
+        volunteer = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
+        badge_token = issue_badge(session, SYSTEM, volunteer)
+        session.commit()
+        helper_name, helper_id = volunteer.display_name, volunteer.id
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.set_locale("zh_Hans")
+    visitor.goto("/kiosk/")
+    scan(visitor, f"http://127.0.0.1:5000/b/{badge_token}")
+    visitor.page.wait_for_url(visitor.base + "/kiosk/start")
+    assert helper_name in visitor.page.inner_text(".assist-banner")
+    scan(visitor, card_url(live_server))
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    banner = visitor.page.inner_text(".assist-banner")
+    assert live_server.resident_name in banner
+    assert helper_name in banner
+    visitor.page.click("form[action='/kiosk/checkin'] button")
+    visitor.page.wait_for_selector(".done-art")
+    with Session(database(live_server.app).engine) as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "care.check_in").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.actor_id == helper_id
+        assert entry.actor_type == "staff"
+        assert entry.on_behalf_of_id == entry.subject_id
+        assert entry.channel.startswith("kiosk:")
+    visitor.page.click("form[data-finish] button")
+    visitor.page.wait_for_url(visitor.base + "/kiosk/")
+    visitor.close()
+
+
+def test_every_kiosk_screen_of_a_visit_passes_axe(browser, live_server):
+    problems: list[str] = []
+    for locale in ("zh_Hans", "zh_Hant", "en"):
+        for display in ("00", "21"):
+            visitor = Visitor(browser, live_server.url, *KIOSK)
+            visitor.set_locale(locale)
+            visitor.set_cookie("linli_display", display)
+            visitor.goto("/kiosk/")
+            scan(visitor, card_url(live_server))
+            visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+            label = f"[kiosk {locale} {display}]"
+            problems += [f"{label} home: {v}" for v in violations(visitor)]
+            tiles = visitor.page.locator(".kiosk-tiles li").count()
+            assert 1 <= tiles <= 8
+            for path in ("/kiosk/help", "/kiosk/phone"):
+                visitor.goto(path)
+                problems += [f"{label} {path}: {v}" for v in violations(visitor)]
+            visitor.goto("/kiosk/home")
+            visitor.page.click("form[action='/kiosk/checkin'] button")
+            visitor.page.wait_for_selector(".done-art")
+            problems += [f"{label} check-in: {v}" for v in violations(visitor)]
+            visitor.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_unpaired_browser_sees_the_pairing_screen(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK, paired=False)
+    visitor.goto("/kiosk/")
+    assert visitor.page.url.endswith("/kiosk/pair")
+    problems = violations(visitor)
+    visitor.page.fill("#code", "WRONGCODE")
+    visitor.page.click(".pair-form button[type=submit]")
+    assert "not valid" in visitor.page.inner_text(".error-summary") or "无效" in visitor.page.inner_text(
+        ".error-summary"
+    )
+    problems += violations(visitor)
+    visitor.close()
+    assert not problems, problems

@@ -1,0 +1,115 @@
+"""Kiosk pairing, identification, check-in, finish and heartbeat through the test client."""
+
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from webapp.domain.audit import SYSTEM
+from webapp.domain.cards import issue_card
+from webapp.domain.kiosks import start_pairing
+from webapp.models import CheckIn, Kiosk, KioskVisit, Role
+
+
+def demo_kiosk(session, community) -> Kiosk:
+    return session.scalar(select(Kiosk).where(Kiosk.community_id == community.id))
+
+
+def test_unpaired_browser_is_sent_to_pairing_and_a_code_works_once(client, session, demo_community, frozen):
+    assert client.get("/kiosk/").headers["Location"] == "/kiosk/pair"
+    kiosk = demo_kiosk(session, demo_community)
+    code = start_pairing(session, SYSTEM, kiosk)
+    session.commit()
+    token = csrf_token(client, "/kiosk/pair")
+    paired = client.post("/kiosk/pair", data={"csrf_token": token, "code": code.lower()})
+    assert paired.status_code == 303
+    cookie = paired.headers["Set-Cookie"]
+    assert "linli_kiosk=" in cookie
+    assert "HttpOnly" in cookie
+    assert client.get("/kiosk/").status_code == 200
+    other = client.application.test_client()
+    again = other.post("/kiosk/pair", data={"csrf_token": csrf_token(other, "/kiosk/pair"), "code": code})
+    assert again.status_code == 400
+    late = start_pairing(session, SYSTEM, kiosk)
+    session.commit()
+    frozen.advance(minutes=31)
+    expired = other.post("/kiosk/pair", data={"csrf_token": csrf_token(other, "/kiosk/pair"), "code": late})
+    assert expired.status_code == 400
+    session.refresh(kiosk)
+    assert kiosk.device_token_hash is not None
+    assert "linli_kiosk" not in str(kiosk.device_token_hash)
+
+
+def identify(client, text):
+    return client.post("/kiosk/identify", data={"csrf_token": csrf_token(client, "/kiosk/"), "scan": text})
+
+
+def test_scan_checkin_finish(kiosk_client, session, make_resident):
+    client = kiosk_client
+    person = make_resident("李奶奶", age=90)
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    assert identify(client, "garbage").get_json()["ok"] is False
+    result = identify(client, issued.url("https://linli.example"))
+    assert result.get_json() == {"ok": True, "next": "/kiosk/home"}
+    home = client.get("/kiosk/home")
+    assert "李奶奶，您好" in home.get_data(as_text=True)
+    assert home.headers["Cache-Control"] == "no-store"
+    done = client.post("/kiosk/checkin", data={"csrf_token": csrf_token(client, "/kiosk/home")})
+    assert done.status_code == 200
+    assert session.scalar(select(CheckIn).where(CheckIn.resident_id == person.id)) is not None
+    finish = client.post("/kiosk/finish", data={"csrf_token": csrf_token(client, "/kiosk/home")})
+    assert finish.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/kiosk/home").headers["Location"] == "/kiosk/"
+    visit = session.scalar(select(KioskVisit).where(KioskVisit.resident_id == person.id))
+    assert visit.end_reason == "finish"
+
+
+def test_card_of_another_community_is_refused(kiosk_client, session, make_resident):
+    from webapp.models import Community, Region, RegionLevel
+
+    street = session.scalar(select(Region).where(Region.level == RegionLevel.STREET))
+    other = Community(slug="other", region=street, names={"zh_Hans": "别处"})
+    session.add(other)
+    session.flush()
+    person = make_resident("外人", age=70)
+    person.community_id = other.id
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    kiosk_client.set_cookie("linli_locale", "en")
+    answer = identify(kiosk_client, issued.url("https://x")).get_json()
+    assert answer["ok"] is False
+    assert "another community" in answer["message"]
+
+
+def test_heartbeat_and_console_status(kiosk_client, session, demo_community, auth, make_staff):
+    token = csrf_token(kiosk_client, "/kiosk/")
+    beat = kiosk_client.post(
+        "/kiosk/heartbeat",
+        json={"version": "abc123", "devices": {"printer": "ok"}},
+        headers={"X-CSRFToken": token},
+    )
+    assert beat.get_json() == {"visit": False}
+    kiosk = demo_kiosk(session, demo_community)
+    session.refresh(kiosk)
+    assert kiosk.client_version == "abc123"
+    staff = kiosk_client.application.test_client()
+    from tests.conftest import Auth
+
+    make_staff("boss", Role.ADMIN)
+    Auth(staff).sign_in("boss")
+    staff.set_cookie("linli_locale", "en")
+    page = staff.get("/staff/kiosks").get_data(as_text=True)
+    assert "Online" in page
+    assert "abc123" in page
+    paired = staff.post(
+        f"/staff/kiosks/{kiosk.id}/pair", data={"csrf_token": csrf_token(staff, "/staff/kiosks")}
+    )
+    assert re.search(r'class="ticket-number">[A-Z2-9]{8}<', paired.get_data(as_text=True))
+
+
+def test_kiosk_pair_command(app, session, demo_community):
+    kiosk = demo_kiosk(session, demo_community)
+    result = app.test_cli_runner().invoke(args=["kiosk-pair", str(kiosk.id)])
+    assert result.exit_code == 0
+    assert re.fullmatch(r"http://127\.0\.0\.1:5000/kiosk/pair\?code=[A-Z2-9]{8}\n", result.output)
