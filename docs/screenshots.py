@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from webapp import clock, create_app, migrations  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
 from webapp.domain.demo import seed_demo  # noqa: E402
+from webapp.domain.kiosks import pair  # noqa: E402
 from webapp.domain.vault import Vault  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -40,6 +41,15 @@ SHOTS = [
     ("kiosk-attract-largest-text", "/kiosk/", (1080, 1920), None, "20"),
     ("kiosk-attract-high-contrast", "/kiosk/", (1080, 1920), None, "01"),
     ("kiosk-start", "/kiosk/start", (1080, 1920), None, "00"),
+    ("kiosk-attract-landscape", "/kiosk/", (1920, 1080), None, "00"),
+    ("kiosk-attract-tablet", "/kiosk/", (1280, 800), None, "00"),
+    ("kiosk-home", "/kiosk/home", (1080, 1920), "kiosk", "00"),
+    ("kiosk-home-largest-text", "/kiosk/home", (1080, 1920), "kiosk", "20"),
+    ("kiosk-home-tablet", "/kiosk/home", (1280, 800), "kiosk", "00"),
+    ("kiosk-phone-pin", "/kiosk/phone", (1080, 1920), "kiosk", "00"),
+    ("kiosk-help", "/kiosk/help", (1080, 1920), "kiosk", "00"),
+    ("kiosk-idle-warning", "/kiosk/home", (1080, 1920), "kiosk-idle", "00"),
+    ("kiosk-pair", "/kiosk/pair", (1080, 1920), "unpaired", "00"),
     ("phone-home", "/", (360, 740), None, "00"),
     ("phone-home-largest-text", "/", (360, 740), None, "20"),
     ("staff-overview", "/staff/", (360, 740), "staff", "00"),
@@ -65,6 +75,8 @@ def main() -> None:
         session.commit()
         assert demo.sample_card is not None  # noqa: S101
         card = demo.sample_card.token
+        _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
+        session.commit()
     app = create_app({"database_url": url, "instance_path": tmp / "instance", "encryption_key": bytes(32)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -83,7 +95,16 @@ def main() -> None:
                         {"name": "linli_display", "value": display, "url": base},
                     ]
                 )
+                if who != "unpaired":
+                    ctx.add_cookies([{"name": "linli_kiosk", "value": kiosk_token, "url": base}])
                 page = ctx.new_page()
+                if who == "kiosk-idle":
+                    page.clock.install()
+                if who in ("kiosk", "kiosk-idle"):
+                    page.goto(base + "/kiosk/")
+                    page.keyboard.type(f"{base}/c/{card}", delay=5)
+                    page.keyboard.press("Enter")
+                    page.wait_for_url(base + "/kiosk/home")
                 if who in ("card", "resident"):
                     page.goto(f"{base}/c/{card}")
                 if who == "resident":
@@ -96,7 +117,13 @@ def main() -> None:
                     page.fill("#password", PASSWORD)
                     page.click("form:not(.display-controls) button[type=submit]")
                     page.wait_for_url(base + "/staff/")
-                page.goto(base + path)
+                if page.url != base + path:
+                    page.goto(base + path)
+                if who == "kiosk-idle":
+                    page.wait_for_load_state("load")
+                    page.clock.fast_forward("00:59")
+                    page.clock.fast_forward("00:02")
+                    page.locator("[data-idle-overlay]").wait_for(state="visible")
                 target = OUT / f"{stem}-{locale}.png"
                 page.screenshot(path=str(target), full_page=stem.startswith("design"))
                 print(target.relative_to(ROOT))

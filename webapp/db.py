@@ -38,7 +38,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """Take the write lock at BEGIN: a deferred transaction that reads and then writes can fail at once
+    with "database is locked" (busy_timeout cannot help), as two kiosk requests touching a visit showed."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -63,9 +63,11 @@
   }
 
   // --- Scanner: a keyboard-wedge scanner "types" a card's URL in a fast burst ending in Enter.
-  // People type with gaps over ~50 ms; scanners under ~30 ms. A slow key starts the buffer again.
-  var GAP_MS = 35, MIN_LENGTH = 16;
-  var buffer = "", last = 0;
+  // People type with gaps over ~50 ms; scanners under ~30 ms. The burst counts as a scan when its
+  // average gap is under 35 ms (one slow key on a busy machine does not spoil it); a pause of
+  // 150 ms or more starts the buffer again.
+  var MEAN_GAP_MS = 35, PAUSE_MS = 150, MIN_LENGTH = 16;
+  var buffer = "", first = 0, last = 0;
   function submitScan(text) {
     if (!cfg.identify) return;
     text = text.replace(/^\][A-Za-z][0-9]/, "");  // AIM symbology identifier, e.g. ]Q1
@@ -78,13 +80,13 @@
     if (e.ctrlKey || e.altKey || e.metaKey) return;
     var now = performance.now();
     if (e.key === "Enter") {
-      var burst = buffer;
+      var burst = buffer, mean = buffer.length > 1 ? (last - first) / (buffer.length - 1) : Infinity;
       buffer = "";
-      if (burst.length >= MIN_LENGTH) { e.preventDefault(); submitScan(burst); }
+      if (burst.length >= MIN_LENGTH && mean < MEAN_GAP_MS) { e.preventDefault(); submitScan(burst); }
       return;
     }
     if (e.key.length !== 1) return;
-    if (buffer && now - last > GAP_MS) buffer = "";
+    if (!buffer || now - last > PAUSE_MS) { buffer = ""; first = now; }
     buffer += e.key;
     last = now;
   }, true);
@@ -125,8 +127,7 @@
     overlay.hidden = false;
     countEl.textContent = left;
     var still = overlay.querySelector("[data-still-here]");
-    still.focus();
-    say(overlay.innerText);
+    still.focus();  // no automatic speech: read-aloud is only ever started by a tap
     countdown = setInterval(function () {
       left -= 1;
       countEl.textContent = left;

@@ -180,3 +180,22 @@ def test_unpaired_browser_sees_the_pairing_screen(browser, live_server):
     problems += violations(visitor)
     visitor.close()
     assert not problems, problems
+
+
+def test_attract_and_home_fit_without_scrolling(browser, live_server):
+    """Portrait 1080x1920, landscape 1920x1080 and a 1280x800 tablet, at the normal text size."""
+    problems = []
+    for width, height in ((1080, 1920), (1920, 1080), (1280, 800)):
+        for locale in ("zh_Hans", "en"):
+            visitor = Visitor(browser, live_server.url, width, height)
+            visitor.set_locale(locale)
+            visitor.goto("/kiosk/")
+            pages = [("attract", visitor.page.evaluate("document.documentElement.scrollHeight"))]
+            scan(visitor, card_url(live_server))
+            visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+            pages.append(("home", visitor.page.evaluate("document.documentElement.scrollHeight")))
+            for name, scroll_height in pages:
+                if scroll_height > height:
+                    problems.append(f"{name} at {width}x{height} {locale}: {scroll_height}px tall")
+            visitor.close()
+    assert not problems, "\n".join(problems)
