@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,9 +46,21 @@ def wait_for(port: int, timeout: float = 20) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+def wrk(url: str, seconds: int, connections: int, cookie: str = "") -> tuple[float, float, float]:
     out = subprocess.run(
-        ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", url],
+        [
+            "wrk",
+            "--latency",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -63,7 +76,7 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     return rps, pct("50"), pct("99")
 
 
-def python_load(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+def python_load(url: str, seconds: int, connections: int, cookie: str = "") -> tuple[float, float, float]:
     host_port, path = url.split("//", 1)[1].split("/", 1)
     host, port = host_port.split(":")
     latencies: list[float] = []
@@ -75,7 +88,7 @@ def python_load(url: str, seconds: int, connections: int) -> tuple[float, float,
         while time.monotonic() < stop:
             conn = http.client.HTTPConnection(host, int(port), timeout=10)
             start = time.perf_counter()
-            conn.request("GET", "/" + path)
+            conn.request("GET", "/" + path, headers={"Cookie": cookie})
             response = conn.getresponse()
             response.read()
             mine.append((time.perf_counter() - start) * 1000)
@@ -92,6 +105,30 @@ def python_load(url: str, seconds: int, connections: int) -> tuple[float, float,
         t.join()
     quantiles = statistics.quantiles(latencies, n=100)
     return len(latencies) / seconds, quantiles[49], quantiles[98]
+
+
+def pair_demo_kiosk(env: dict[str, str]) -> str:
+    """Pair the demo kiosk as staff would, and return the device token its browser keeps."""
+    code = (
+        subprocess.run(
+            [BIN / "flask", "--app", "wsgi", "kiosk-pair", "1"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .rsplit("=", 1)[1]
+    )
+    script = (
+        "import sys; from webapp import create_app; from webapp.db import database; "
+        "from webapp.domain.kiosks import pair; app = create_app(); "
+        "s = database(app).sessionmaker(); k, t = pair(s, sys.argv[1]); s.commit(); print(t)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def worker_pids(master: int) -> list[int]:
@@ -120,6 +157,7 @@ def main() -> None:
     subprocess.run(
         [BIN / "flask", "--app", "wsgi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True
     )
+    kiosk_cookie = "linli_kiosk=" + pair_demo_kiosk(env)
     port = free_port()
     gunicorn = subprocess.Popen(
         [
@@ -138,7 +176,7 @@ def main() -> None:
     try:
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
-        css = re.search(r'href="(/static/css/base\.css\?v=[^"]+)"', http_get(base + "/")).group(1)
+        css = re.search(r'href="(/static/css/base\.css\?v=[^"]+)"', http_get(base + "/").body).group(1)
         load = wrk if shutil.which("wrk") else python_load
         print(
             "Linli under gunicorn, 2 sync workers, SQLite demo database; load: "
@@ -151,8 +189,8 @@ def main() -> None:
             ("phone home /", "/"),
             ("static CSS (floor)", css),
         ):
-            http_get(base + path)  # warm up
-            rps, p50, p99 = load(base + path, args.seconds, args.connections)
+            assert http_get(base + path, kiosk_cookie).status == 200, path  # noqa: S101 (warm-up, and no redirect)
+            rps, p50, p99 = load(base + path, args.seconds, args.connections, kiosk_cookie)
             print(f"{label:<28}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}")
         for pid in [*worker_pids(gunicorn.pid), gunicorn.pid]:
             role = "master" if pid == gunicorn.pid else "worker"
@@ -166,14 +204,21 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def http_get(url: str) -> str:
+@dataclass
+class Answer:
+    status: int
+    body: str
+
+
+def http_get(url: str, cookie: str = "") -> Answer:
     host_port, path = url.split("//", 1)[1].split("/", 1)
     host, port = host_port.split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    conn.request("GET", "/" + path)
-    body = conn.getresponse().read().decode()
+    conn.request("GET", "/" + path, headers={"Cookie": cookie})
+    response = conn.getresponse()
+    answer = Answer(response.status, response.read().decode())
     conn.close()
-    return body
+    return answer
 
 
 if __name__ == "__main__":

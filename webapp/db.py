@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import session as http_session
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -38,9 +39,15 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    """Take the write lock at BEGIN: a deferred transaction that reads and then writes can fail at once
-    with "database is locked" (busy_timeout cannot help), as two kiosk requests touching a visit showed."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """BEGIN, or BEGIN IMMEDIATE for transactions that will write.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked" when
+    another connection wrote in between (busy_timeout cannot help), as two kiosk requests touching a
+    visit showed. Taking the write lock at BEGIN makes such a transaction wait its turn instead; read-only
+    requests stay deferred so that they never queue behind writers (WAL lets them read meanwhile).
+    """
+    read_only = has_app_context() and g.get("linli_read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -73,8 +80,26 @@ def database(app: Flask | None = None) -> Database:
 def get_session() -> Session:
     """Return the session of this app context (one per request), opening it on first use."""
     if "db_session" not in g:
+        g.linli_read_only = not request_writes()
         g.db_session = database().sessionmaker()
     return g.db_session
+
+
+def writes(view: Any) -> Any:
+    """Mark a GET view that writes (an audit entry, a one-time token), so its transaction takes the lock."""
+    view.linli_writes = True
+    return view
+
+
+def request_writes() -> bool:
+    if not has_request_context():
+        return True
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    if request.blueprint == "kiosk" and "visit_id" in http_session:  # each page of a visit keeps it alive
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "linli_writes", False))
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -34,7 +34,7 @@ from flask_login import current_user, login_user, logout_user
 from webapp import clock
 from webapp.auth.routes import SignedInResident
 from webapp.context import current_actor, vault
-from webapp.db import get_session
+from webapp.db import get_session, writes
 from webapp.domain import passkeys
 from webapp.domain.audit import record
 from webapp.domain.cards import CardRefused, card_for_token
@@ -189,6 +189,7 @@ def sign_in() -> ResponseReturnValue:
 
 
 @bp.get("/h/<token>")
+@writes
 def handoff(token: str) -> ResponseReturnValue:
     """The phone scanned the one-time QR shown at the kiosk after the resident's PIN there."""
     db = get_session()
@@ -253,6 +254,7 @@ def my_data() -> ResponseReturnValue:
 
 
 @bp.get("/me/data.json")
+@writes
 @resident_required
 @verified_required
 def my_data_export() -> ResponseReturnValue:

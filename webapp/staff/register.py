@@ -14,7 +14,7 @@ from webapp.auth.passwords import verify_password
 from webapp.auth.policy import Permission, can, require
 from webapp.config import LOCALES
 from webapp.context import current_actor, vault
-from webapp.db import get_session
+from webapp.db import get_session, writes
 from webapp.domain import residents as register
 from webapp.domain.audit import record
 from webapp.domain.residents import ResidentInput, ResidentInputError, ResidentSearch
@@ -136,6 +136,7 @@ def _community_for(form: ResidentForm, ids: frozenset[int]) -> int:
 
 
 @bp.get("/residents/<int:resident_id>")
+@writes
 @require(Permission.VIEW_RESIDENTS)
 def resident_detail(resident_id: int) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.VIEW_RESIDENTS)
