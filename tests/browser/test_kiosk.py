@@ -122,6 +122,7 @@ def test_assisted_mode_records_both_people(browser, live_server):
     scan(visitor, f"http://127.0.0.1:5000/b/{badge_token}")
     visitor.page.wait_for_url(visitor.base + "/kiosk/start")
     assert helper_name in visitor.page.inner_text(".assist-banner")
+    assert violations(visitor) == []  # the assisted start screen, with its ID-number field
     scan(visitor, card_url(live_server))
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
     banner = visitor.page.inner_text(".assist-banner")

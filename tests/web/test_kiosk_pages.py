@@ -113,3 +113,39 @@ def test_kiosk_pair_command(app, session, demo_community):
     result = app.test_cli_runner().invoke(args=["kiosk-pair", str(kiosk.id)])
     assert result.exit_code == 0
     assert re.fullmatch(r"http://127\.0\.0\.1:5000/kiosk/pair\?code=[A-Z2-9]{8}\n", result.output)
+
+
+def test_helper_types_an_id_number_at_the_kiosk(kiosk_client, session, make_resident, make_staff):
+    from tests.conftest import VAULT
+    from webapp.domain.badges import issue_badge
+    from webapp.domain.residents import ID_KIND
+    from webapp.models import AuditEntry
+
+    person = make_resident("赵爷爷", age=85)
+    person.id_number_index = VAULT.index(ID_KIND, "11010519491231002X")
+    helper = make_staff("vol2", Role.VOLUNTEER)
+    badge = issue_badge(session, SYSTEM, helper)
+    session.commit()
+    client = kiosk_client
+    client.set_cookie("linli_locale", "en")
+    assert identify(client, f"https://x/b/{badge}").get_json()["next"] == "/kiosk/start"
+    token = csrf_token(client, "/kiosk/start")
+    wrong = client.post("/kiosk/identify-id", data={"csrf_token": token, "id_number": "110105194912310022"})
+    assert wrong.status_code == 400
+    assert "No resident of this community has that ID number." in wrong.get_data(as_text=True)
+    right = client.post("/kiosk/identify-id", data={"csrf_token": token, "id_number": "11010519491231002x"})
+    assert right.headers["Location"] == "/kiosk/home"
+    assert "Helping 赵爷爷" in client.get("/kiosk/home").get_data(as_text=True)
+    entry = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "kiosk.identify", AuditEntry.subject_id == person.id)
+    )
+    assert entry.actor_name == "Tester vol2"
+    assert entry.detail == {"method": "id_number"}
+
+
+def test_id_number_entry_needs_a_helper(kiosk_client):
+    token = csrf_token(kiosk_client, "/kiosk/start")
+    response = kiosk_client.post(
+        "/kiosk/identify-id", data={"csrf_token": token, "id_number": "11010519491231002X"}
+    )
+    assert response.status_code == 403
