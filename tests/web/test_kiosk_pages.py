@@ -149,3 +149,28 @@ def test_id_number_entry_needs_a_helper(kiosk_client):
         "/kiosk/identify-id", data={"csrf_token": token, "id_number": "11010519491231002X"}
     )
     assert response.status_code == 403
+
+
+def test_pin_at_the_kiosk_then_hand_off_to_a_phone(kiosk_client, app, session, make_resident):
+    from tests.unit.test_qr import decode
+    from webapp.domain.pins import set_pin
+
+    person = make_resident("钱阿婆", age=83)
+    set_pin(session, SYSTEM, person, "482915")
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    client = kiosk_client
+    client.set_cookie("linli_locale", "en")
+    identify(client, issued.url("https://x"))
+    token = csrf_token(client, "/kiosk/phone")
+    wrong = client.post("/kiosk/phone", data={"csrf_token": token, "pin": "000001"})
+    assert wrong.status_code == 401
+    assert "You can try 4 more times." in wrong.get_data(as_text=True)
+    shown = client.post("/kiosk/phone", data={"csrf_token": token, "pin": "482915"})
+    html = shown.get_data(as_text=True)
+    svg = re.search(r'<svg class="qr".*?</svg>', html, re.S).group(0)
+    url = decode(svg)[0]
+    assert url.startswith("http://127.0.0.1:5000/h/")
+    phone = app.test_client()
+    assert phone.get(url.replace("http://127.0.0.1:5000", "")).headers["Location"] == "/me"
+    assert "钱阿婆" in phone.get("/me").get_data(as_text=True)
