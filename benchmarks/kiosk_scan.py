@@ -9,21 +9,16 @@ greeting being on screen; then "Finish" resets the kiosk. Prints the median and 
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import BIN, ROOT, free_port, wait_for  # noqa: E402
+from serve import demo_gunicorn  # noqa: E402
 
 ARGS = [
     "--no-sandbox",
@@ -39,42 +34,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=20)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="linli-scan-"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "LINLI_INSTANCE_PATH": str(tmp),
-        "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-        "LINLI_DEMO_PASSWORD": "bench-password",
-        "LINLI_BASE_URL": base,
-    }
-    demo = subprocess.run(
-        [BIN / "flask", "--app", "wsgi", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    card = re.search(r"card link (\S+)", demo).group(1)
-    pairing = re.search(r"pairing link: (\S+)", demo).group(1)
-    gunicorn = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        wait_for(port)
+    with demo_gunicorn("linli-scan-") as server:
+        base = server.base
+        card = re.search(r"card link (\S+)", server.demo_output).group(1)
+        pairing = re.search(r"pairing link: (\S+)", server.demo_output).group(1)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1080, "height": 1920})
@@ -98,10 +61,6 @@ def main() -> None:
         print(
             f"  median {statistics.median(times):.0f} ms, worst {max(times):.0f} ms, best {min(times):.0f} ms"
         )
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=20)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,67 +143,74 @@ def rss_kib(pid: int, field: str = "VmHWM") -> int:
     return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=8)
-    args = parser.parse_args()
+@dataclass
+class DemoServer:
+    base: str
+    env: dict[str, str]
+    demo_output: str
+    pid: int
 
-    tmp = Path(tempfile.mkdtemp(prefix="linli-bench-"))
+
+@contextmanager
+def demo_gunicorn(prefix: str) -> Iterator[DemoServer]:
+    """A fresh demo database (SQLite) served by gunicorn with 2 workers on a free loopback port."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "LINLI_INSTANCE_PATH": str(tmp),
         "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
         "LINLI_DEMO_PASSWORD": "bench-password",
+        "LINLI_BASE_URL": base,
     }
-    subprocess.run(
-        [BIN / "flask", "--app", "wsgi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    kiosk_cookie = "linli_kiosk=" + pair_demo_kiosk(env)
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    demo = [BIN / "flask", "--app", "wsgi", "demo"]
+    output = subprocess.run(demo, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    command = [BIN / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    gunicorn = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
     try:
         wait_for(port)
-        base = f"http://127.0.0.1:{port}"
-        css = re.search(r'href="(/static/css/base\.css\?v=[^"]+)"', http_get(base + "/").body).group(1)
-        load = wrk if shutil.which("wrk") else python_load
-        print(
-            "Linli under gunicorn, 2 sync workers, SQLite demo database; load: "
-            + ("wrk" if load is wrk else "Python client")
-            + f", {args.connections} connections, {args.seconds} s each"
-        )
-        print(f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-        for label, path in (
-            ("kiosk attract /kiosk/", "/kiosk/"),
-            ("phone home /", "/"),
-            ("static CSS (floor)", css),
-        ):
-            assert http_get(base + path, kiosk_cookie).status == 200, path  # noqa: S101 (warm-up, and no redirect)
-            rps, p50, p99 = load(base + path, args.seconds, args.connections, kiosk_cookie)
-            print(f"{label:<28}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}")
-        for pid in [*worker_pids(gunicorn.pid), gunicorn.pid]:
-            role = "master" if pid == gunicorn.pid else "worker"
-            print(
-                f"{role} {pid}: peak RSS {rss_kib(pid) / 1024:.1f} MiB,"
-                f" now {rss_kib(pid, 'VmRSS') / 1024:.1f} MiB"
-            )
+        yield DemoServer(base=base, env=env, demo_output=output, pid=gunicorn.pid)
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    with demo_gunicorn("linli-bench-") as server:
+        run(server, args.seconds, args.connections)
+
+
+def run(server: DemoServer, seconds: int, connections: int) -> None:
+    kiosk_cookie = "linli_kiosk=" + pair_demo_kiosk(server.env)
+    base = server.base
+    css = re.search(r'href="(/static/css/base\.css\?v=[^"]+)"', http_get(base + "/").body).group(1)
+    load = wrk if shutil.which("wrk") else python_load
+    print(
+        "Linli under gunicorn, 2 sync workers, SQLite demo database; load: "
+        + ("wrk" if load is wrk else "Python client")
+        + f", {connections} connections, {seconds} s each"
+    )
+    print(f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for label, path in (
+        ("kiosk attract /kiosk/", "/kiosk/"),
+        ("phone home /", "/"),
+        ("static CSS (floor)", css),
+    ):
+        assert http_get(base + path, kiosk_cookie).status == 200, path  # noqa: S101 (warm-up, and no redirect)
+        rps, p50, p99 = load(base + path, seconds, connections, kiosk_cookie)
+        print(f"{label:<28}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}")
+    for pid in [*worker_pids(server.pid), server.pid]:
+        role = "master" if pid == server.pid else "worker"
+        print(
+            f"{role} {pid}: peak RSS {rss_kib(pid) / 1024:.1f} MiB,"
+            f" now {rss_kib(pid, 'VmRSS') / 1024:.1f} MiB"
+        )
 
 
 @dataclass
