@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.audit import SYSTEM
 from webapp.domain.cards import IssuedCard, issue_card
+from webapp.domain.demo_catalog import seed_catalog
 from webapp.domain.identity import check_char
 from webapp.domain.kiosks import start_pairing
 from webapp.domain.pins import set_pin
@@ -178,6 +179,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         session.flush()
         sample = _seed_places_and_people(session, community, today, vault, pin)
         card = issue_card(session, SYSTEM, sample)
+        seed_catalog(session, community.id)
         kiosk = Kiosk(
             community=community,
             name="1幢大堂自助机",

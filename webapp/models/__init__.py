@@ -5,8 +5,24 @@ from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential,
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
 from webapp.models.people import Resident, Role, StaffRole, StaffUser
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
+from webapp.models.services import (
+    Category,
+    Eligibility,
+    Handler,
+    RequestEvent,
+    ServiceRequest,
+    ServiceType,
+    Status,
+)
 
 __all__ = [
+    "Category",
+    "Eligibility",
+    "Handler",
+    "RequestEvent",
+    "ServiceRequest",
+    "ServiceType",
+    "Status",
     "CareAction",
     "CareOutcome",
     "CheckIn",

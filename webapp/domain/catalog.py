@@ -1,0 +1,132 @@
+"""The service catalog: who may use a service, and checking a request's answers against its questions.
+
+A question is a small dict, so staff can edit a catalog without code:
+`{"id": "what", "type": "choice", "required": true, "label": {...}, "options": [{"value": "light",
+"label": {...}}]}`. Types: choice, yes_no, number, short_text, date, slot, photo.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.domain import DomainError
+from webapp.models import Eligibility, Resident, ServiceType
+
+QUESTION_TYPES = {"choice", "yes_no", "number", "short_text", "date", "slot", "photo"}
+SHORT_TEXT_MAX = 500
+NUMBER_MAX = 1_000_000
+
+
+class AnswerErrors(DomainError):
+    """Question id -> error code; every face shows each beside its question and keeps what was entered."""
+
+    code = "answers"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotEligible(DomainError):
+    code = "not_eligible"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "age", "disability", "channel", "inactive"
+
+
+def services_for(session: Session, community_id: int, channel: str) -> list[ServiceType]:
+    rows = session.scalars(
+        select(ServiceType)
+        .where(ServiceType.community_id == community_id, ServiceType.active.is_(True))
+        .order_by(ServiceType.position, ServiceType.id)
+    )
+    return [s for s in rows if channel in (s.channels or [])]
+
+
+def check_eligible(service: ServiceType, resident: Resident, channel: str, today: date) -> None:
+    if not service.active:
+        raise NotEligible("inactive")
+    if channel not in (service.channels or []):
+        raise NotEligible("channel")
+    if service.eligibility == Eligibility.AGED_60:
+        age = resident.age_on(today)
+        if age is None or age < 60:
+            raise NotEligible("age")
+    if service.eligibility == Eligibility.DISABILITY and not resident.has_disability:
+        raise NotEligible("disability")
+
+
+def _clean(question: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
+    """Return (clean value, error code) for one answer; None means "not answered"."""
+    kind = question.get("type")
+    text = "" if raw is None else str(raw).strip()
+    if text == "":
+        return None, None
+    if kind == "choice":
+        values = {o["value"] for o in question.get("options", [])}
+        return (text, None) if text in values else (None, "bad_choice")
+    if kind == "yes_no":
+        return ({"yes": True, "no": False}[text], None) if text in ("yes", "no") else (None, "bad_choice")
+    if kind == "number":
+        try:
+            number = int(text)
+        except ValueError:
+            return None, "bad_number"
+        return (number, None) if 0 <= number <= NUMBER_MAX else (None, "bad_number")
+    if kind == "short_text":
+        return (text, None) if len(text) <= SHORT_TEXT_MAX else (None, "too_long")
+    if kind == "date":
+        try:
+            return date.fromisoformat(text).isoformat(), None
+        except ValueError:
+            return None, "bad_date"
+    if kind in ("slot", "photo"):
+        return (text, None) if len(text) <= 64 else (None, "too_long")  # an id, checked by bookings/uploads
+    return None, "bad_choice"
+
+
+def check_answers(service: ServiceType, answers: dict[str, Any], channel: str) -> dict[str, Any]:
+    """Validate every answer at once; free text is never required on a kiosk."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for question in service.questions or []:
+        qid = question["id"]
+        value, error = _clean(question, answers.get(qid))
+        if error:
+            errors[qid] = error
+            continue
+        required = question.get("required", False)
+        if question.get("type") == "short_text" and channel == "kiosk":
+            required = False
+        if value is None and required:
+            errors[qid] = "required"
+            continue
+        if value is not None:
+            clean[qid] = value
+    if errors:
+        raise AnswerErrors(errors)
+    return clean
+
+
+def validate_questions(questions: list[dict[str, Any]]) -> list[str]:
+    """Problems with a catalog's question list (for the catalog editor and for tests of the demo catalog)."""
+    problems = []
+    seen: set[str] = set()
+    for q in questions:
+        if not isinstance(q.get("id"), str) or not q["id"] or q["id"] in seen:
+            problems.append(f"bad or repeated id: {q.get('id')!r}")
+        seen.add(str(q.get("id")))
+        if q.get("type") not in QUESTION_TYPES:
+            problems.append(f"{q.get('id')}: unknown type {q.get('type')!r}")
+        if not isinstance(q.get("label"), dict) or not {"zh_Hans", "zh_Hant", "en"} <= set(q["label"]):
+            problems.append(f"{q.get('id')}: label needs zh_Hans, zh_Hant and en")
+        if q.get("type") == "choice":
+            for option in q.get("options", []):
+                if not {"zh_Hans", "zh_Hant", "en"} <= set(option.get("label", {})):
+                    problems.append(f"{q.get('id')}: option {option.get('value')!r} needs 3 labels")
+    return problems

@@ -1,0 +1,264 @@
+"""Service requests ("tickets") from submission to closing; every change is an event.
+
+Life cycle: submitted → accepted → in progress → resolved → closed, or rejected (a reason is required)
+or cancelled by the resident (before work starts); reopened within 7 days of resolution. A request is
+overdue when its deadline passes before it is resolved; overdue requests are escalated to the community
+office once (the job can run any number of times).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp import clock
+from webapp.domain import DomainError
+from webapp.domain.audit import Actor
+from webapp.domain.catalog import check_answers, check_eligible
+from webapp.domain.vault import new_token, token_hash
+from webapp.models import Category, Handler, RequestEvent, Resident, ServiceRequest, ServiceType, Status
+
+REOPEN_WITHIN = timedelta(days=7)
+NOTE_MAX = 2000
+NUMBER_LETTERS = {
+    Category.REPAIR: "B",  # 报修
+    Category.COMPLAINT: "T",  # 投诉
+    Category.ELDERLY_CARE: "Y",  # 养老
+    Category.HEALTH: "J",  # 健康
+    Category.CHILDCARE: "E",  # 儿童
+    Category.DISABILITY_AID: "C",  # 助残
+    Category.HELP_BENEFITS: "K",  # 帮扶
+    Category.CERTIFICATES: "Z",  # 证明
+    Category.OTHER: "Q",  # 其他
+}
+OPEN = {Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS}
+
+# (from, to) -> who may do it: "staff", "resident"
+TRANSITIONS: dict[tuple[Status, Status], set[str]] = {
+    (Status.SUBMITTED, Status.ACCEPTED): {"staff"},
+    (Status.SUBMITTED, Status.IN_PROGRESS): {"staff"},
+    (Status.ACCEPTED, Status.IN_PROGRESS): {"staff"},
+    (Status.SUBMITTED, Status.RESOLVED): {"staff"},
+    (Status.ACCEPTED, Status.RESOLVED): {"staff"},
+    (Status.IN_PROGRESS, Status.RESOLVED): {"staff"},
+    (Status.RESOLVED, Status.CLOSED): {"staff", "resident"},
+    (Status.SUBMITTED, Status.REJECTED): {"staff"},
+    (Status.ACCEPTED, Status.REJECTED): {"staff"},
+    (Status.SUBMITTED, Status.CANCELLED): {"resident", "staff"},
+    (Status.ACCEPTED, Status.CANCELLED): {"resident", "staff"},
+    (Status.RESOLVED, Status.IN_PROGRESS): {"resident", "staff"},  # reopen
+    (Status.CLOSED, Status.IN_PROGRESS): {"resident", "staff"},  # reopen
+}
+
+
+class TicketError(DomainError):
+    code = "ticket"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "transition", "reason_required", "reopen_too_late", "not_yours", "rating", ...
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: ServiceRequest
+    follow_token: str  # for the QR that follows the ticket on a phone; shown once, stored hashed
+
+
+def _event(
+    request: ServiceRequest, actor: Actor, to: Status | None, note: str | None, public: bool = True
+) -> None:
+    request.events.append(
+        RequestEvent(
+            at=clock.now(),
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_name=actor.name if actor.type == "staff" else None,
+            from_status=request.status if to is not None else None,
+            to_status=to,
+            note=(note or "").strip()[:NOTE_MAX] or None,
+            public=public,
+        )
+    )
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    resident: Resident,
+    service: ServiceType,
+    answers: dict[str, Any],
+    channel: str,
+    household_id: int | None = None,
+    place: str | None = None,
+) -> Submitted:
+    """Check eligibility and answers, then open a ticket due after the service's deadline."""
+    now = clock.now()
+    check_eligible(service, resident, channel.split(":")[0], now.date())
+    clean = check_answers(service, answers, channel.split(":")[0])
+    follow = new_token()
+    request = ServiceRequest(
+        number="pending",
+        community_id=service.community_id,
+        service_type=service,
+        resident_id=resident.id,
+        household_id=household_id if household_id is not None and not place else None,
+        place=(place or "").strip()[:120] or None,
+        answers=clean,
+        status=Status.SUBMITTED,
+        channel=channel[:32],
+        submitted_at=now,
+        due_at=now + timedelta(hours=service.deadline_hours),
+        public_token_hash=token_hash("ticket:" + follow),
+    )
+    request.events = []
+    session.add(request)
+    session.flush()
+    request.number = f"{NUMBER_LETTERS[service.category]}-{request.id:04d}"
+    _event(request, actor, Status.SUBMITTED, None)
+    request.events[-1].from_status = None
+    session.flush()
+    return Submitted(request, follow)
+
+
+def change_status(
+    session: Session, actor: Actor, request: ServiceRequest, to: Status, note: str | None = None
+) -> None:
+    """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
+    allowed = TRANSITIONS.get((request.status, to))
+    if allowed is None or actor.type not in allowed:
+        raise TicketError("transition")
+    if actor.type == "resident" and request.resident_id != actor.id:
+        raise TicketError("not_yours")
+    if to == Status.REJECTED and not (note or "").strip():
+        raise TicketError("reason_required")
+    now = clock.now()
+    reopening = request.status in (Status.RESOLVED, Status.CLOSED) and to == Status.IN_PROGRESS
+    if reopening and (request.resolved_at is None or now - request.resolved_at > REOPEN_WITHIN):
+        raise TicketError("reopen_too_late")
+    _event(request, actor, to, note)
+    request.status = to
+    if to == Status.RESOLVED:
+        request.resolved_at = now
+    elif to in (Status.CLOSED, Status.REJECTED, Status.CANCELLED):
+        request.closed_at = now
+    elif reopening:
+        request.resolved_at = request.closed_at = None
+        request.rating = request.rating_note = None
+    session.flush()
+
+
+def add_note(session: Session, actor: Actor, request: ServiceRequest, note: str, public: bool) -> None:
+    if not note.strip():
+        raise TicketError("note_required")
+    _event(request, actor, None, note, public=public)
+    session.flush()
+
+
+def rate(
+    session: Session, actor: Actor, request: ServiceRequest, stars: int, words: str | None = None
+) -> None:
+    """The resident rates the result (1-5 faces, optional words) once it is resolved or closed."""
+    if actor.type != "resident" or request.resident_id != actor.id:
+        raise TicketError("not_yours")
+    if request.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TicketError("transition")
+    if stars not in range(1, 6):
+        raise TicketError("rating")
+    request.rating = stars
+    request.rating_note = (words or "").strip()[:NOTE_MAX] or None
+    _event(request, actor, None, None)
+    session.flush()
+
+
+def is_overdue(request: ServiceRequest, now: datetime | None = None) -> bool:
+    return request.status in OPEN and (now or clock.now()) > request.due_at
+
+
+def escalate_overdue(session: Session, community_id: int | None = None) -> list[ServiceRequest]:
+    """Hand every overdue ticket not yet escalated to the community office; a second run changes nothing."""
+    now = clock.now()
+    query = select(ServiceRequest).where(
+        ServiceRequest.status.in_(OPEN), ServiceRequest.due_at < now, ServiceRequest.escalated_at.is_(None)
+    )
+    if community_id is not None:
+        query = query.where(ServiceRequest.community_id == community_id)
+    escalated = list(session.scalars(query))
+    system = Actor(type="system", name="system")
+    for request in escalated:
+        request.escalated_at = now
+        _event(request, system, None, "overdue: escalated to the community office", public=False)
+    session.flush()
+    return escalated
+
+
+def handler_of(request: ServiceRequest) -> Handler:
+    """Who answers now: the service's handler, or the community office once escalated."""
+    return Handler.OFFICE if request.escalated_at is not None else request.service_type.handler
+
+
+def ticket_for_follow_token(session: Session, token: str) -> ServiceRequest | None:
+    return session.scalar(
+        select(ServiceRequest).where(ServiceRequest.public_token_hash == token_hash("ticket:" + token))
+    )
+
+
+@dataclass(frozen=True)
+class PublicView:
+    """What someone holding only the ticket's QR may see: no name, no flat, no answers, no internal notes."""
+
+    number: str
+    service: dict[str, str]
+    status: Status
+    submitted_at: datetime
+    timeline: list[tuple[datetime, Status | None, str | None]]
+
+
+def public_view(request: ServiceRequest) -> PublicView:
+    return PublicView(
+        number=request.number,
+        service=dict(request.service_type.names),
+        status=request.status,
+        submitted_at=request.submitted_at,
+        timeline=[
+            (e.at, e.to_status, e.note if e.actor_type == "staff" else None)
+            for e in request.events
+            if e.public
+        ],
+    )
+
+
+# Open311 GeoReport v2 shapes, so that an API can expose the desk without reshaping.
+
+OPEN311_STATUS = {s: ("open" if s in OPEN else "closed") for s in Status}
+
+
+def open311_service(service: ServiceType, locale: str) -> dict[str, Any]:
+    return {
+        "service_code": service.code,
+        "service_name": service.name(locale),
+        "description": service.help_text(locale),
+        "metadata": bool(service.questions),
+        "type": "realtime",
+        "keywords": service.category.value,
+        "group": service.category.value,
+    }
+
+
+def open311_request(request: ServiceRequest) -> dict[str, Any]:
+    last_public = next((e.note for e in reversed(request.events) if e.public and e.note), None)
+    return {
+        "service_request_id": request.number,
+        "status": OPEN311_STATUS[request.status],
+        "status_notes": last_public or request.status.value,
+        "service_name": request.service_type.name("zh_Hans"),
+        "service_code": request.service_type.code,
+        "requested_datetime": request.submitted_at.isoformat(),
+        "updated_datetime": (request.events[-1].at if request.events else request.submitted_at).isoformat(),
+        "expected_datetime": request.due_at.isoformat(),
+        "address": None,  # never a resident's flat: residents are not geocoded in public
+    }

@@ -1,0 +1,143 @@
+"""The services desk: a catalog of service types per community, service requests (tickets), their events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import Base
+from webapp.models.community import Community, Household
+from webapp.models.people import Resident, StaffUser
+from webapp.models.types import Names, UTCDateTime, enum_column, pick_name, utcnow
+
+
+class Category(enum.StrEnum):
+    REPAIR = "repair"
+    COMPLAINT = "complaint"  # complaint or suggestion
+    ELDERLY_CARE = "elderly_care"
+    HEALTH = "health"
+    CHILDCARE = "childcare"
+    DISABILITY_AID = "disability_aid"
+    HELP_BENEFITS = "help_benefits"
+    CERTIFICATES = "certificates"
+    OTHER = "other"
+
+
+class Handler(enum.StrEnum):
+    """Who answers requests of a service type."""
+
+    PROPERTY = "property"  # the property management company
+    OFFICE = "office"  # the community office
+    PROVIDER = "provider"  # a named service provider
+
+
+class Eligibility(enum.StrEnum):
+    EVERYONE = "everyone"
+    AGED_60 = "aged_60"
+    DISABILITY = "disability"
+
+
+class Status(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class ServiceType(Base):
+    """One thing residents can ask for, with the questions a request must answer (a declarative list)."""
+
+    __tablename__ = "service_type"
+    __table_args__ = (UniqueConstraint("community_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))  # Open311 service_code
+    category: Mapped[Category] = mapped_column(enum_column(Category, 24))
+    names: Mapped[Names] = mapped_column(JSON)
+    help: Mapped[Names] = mapped_column(JSON, default=dict)
+    icon: Mapped[str] = mapped_column(String(24), default="list")
+    handler: Mapped[Handler] = mapped_column(enum_column(Handler, 16))
+    provider_name: Mapped[str | None] = mapped_column(String(80))
+    deadline_hours: Mapped[int] = mapped_column(Integer, default=72)
+    eligibility: Mapped[Eligibility] = mapped_column(
+        enum_column(Eligibility, 16), default=Eligibility.EVERYONE
+    )
+    channels: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["kiosk", "phone", "staff", "api"])
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    community: Mapped[Community] = relationship()
+
+    def name(self, locale: str) -> str:
+        return pick_name(self.names, locale)
+
+    def help_text(self, locale: str) -> str:
+        return pick_name(self.help or {}, locale)
+
+
+class ServiceRequest(Base):
+    """A resident's request (a "ticket" to them), with a short number they can read out on the phone."""
+
+    __tablename__ = "service_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    service_type_id: Mapped[int] = mapped_column(
+        ForeignKey("service_type.id", ondelete="RESTRICT"), index=True
+    )
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resident.id", ondelete="SET NULL"), index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"))
+    place: Mapped[str | None] = mapped_column(String(120))  # a common area, when not the resident's flat
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[Status] = mapped_column(enum_column(Status, 16), default=Status.SUBMITTED, index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_note: Mapped[str | None] = mapped_column(Text)
+    public_token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True
+    )  # the follow-up QR (no personal data)
+
+    service_type: Mapped[ServiceType] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    assigned_to: Mapped[StaffUser | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class RequestEvent(Base):
+    """Every change of a request: who, when, from which status to which, a note (for the resident or not)."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str | None] = mapped_column(String(64))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status, 16))
+    to_status: Mapped[Status | None] = mapped_column(enum_column(Status, 16))
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # shown to the resident
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="events")
