@@ -17,9 +17,12 @@ class Tile:
     icon: str
     label: object
     post: bool = False  # a one-tap action (a form button) rather than a page
+    args: tuple[tuple[str, str], ...] = ()
 
 
 TILES: list[Tile] = [
+    Tile("kiosk.report", "repair", _l("Report a problem"), args=(("kind", "report"),)),
+    Tile("kiosk.report", "calendar", _l("Ask for a service"), args=(("kind", "ask"),)),
     Tile("kiosk.checkin", "heart", _l("I'm fine today"), post=True),
     Tile("kiosk.phone", "phone", _l("Continue on my phone")),
     Tile("kiosk.help", "alert", _l("Call for help")),

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.models import ConsentKind, Role
+from webapp.models import ConsentKind, Role, Status
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -28,3 +28,18 @@ CONSENT_LABELS = {
 
 def consent_label(kind: ConsentKind) -> str:
     return str(CONSENT_LABELS[kind])
+
+
+STATUS_LABELS = {
+    Status.SUBMITTED: _l("Received"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.IN_PROGRESS: _l("Being handled"),
+    Status.RESOLVED: _l("Done"),
+    Status.CLOSED: _l("Closed"),
+    Status.REJECTED: _l("Not accepted"),
+    Status.CANCELLED: _l("Cancelled"),
+}
+
+
+def status_label(status: Status | None) -> str:
+    return str(STATUS_LABELS[status]) if status is not None else ""

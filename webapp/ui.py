@@ -19,7 +19,7 @@ from webapp.config import LOCALES
 from webapp.db import get_session
 from webapp.domain.residents import masked_id_number, masked_phone
 from webapp.i18n import LOCALE_COOKIE
-from webapp.labels import consent_label
+from webapp.labels import consent_label, status_label
 from webapp.qr import qr_svg
 
 PREFS_COOKIE = "linli_display"
@@ -132,6 +132,7 @@ def init_app(app: Flask) -> None:
         masked_id=masked_id_number,
         masked_phone=masked_phone,
         consent_label=consent_label,
+        status_label=status_label,
     )
 
     @app.context_processor

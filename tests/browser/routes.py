@@ -21,6 +21,9 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         # A made-up token: the "card not accepted" and "QR used or expired" pages.
         "resident.card_link": [{"token": "not-a-real-card-token-000"}],
         "resident.handoff": [{"token": "not-a-real-handoff-token-0"}],
+        "resident.ticket_public": [{"token": "not-a-real-ticket-token-00"}],
+        "kiosk.report_step": [{"code": "repair-light", "step": 1}],
+        "kiosk.report_review": [{"code": "repair-light"}],
     }
 
 

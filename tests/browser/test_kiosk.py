@@ -200,3 +200,44 @@ def test_attract_and_home_fit_without_scrolling(browser, live_server):
                     problems.append(f"{name} at {width}x{height} {locale}: {scroll_height}px tall")
             visitor.close()
     assert not problems, "\n".join(problems)
+
+
+def test_report_a_broken_stairway_light_in_six_taps_without_typing(browser, live_server):
+    from tests.unit.test_qr import decode
+    from webapp.models import ServiceRequest
+
+    problems: list[str] = []
+    for locale, labels in (
+        ("zh_Hans", ("报修投诉", "灯坏了", "楼道或楼梯", "否", "发送")),
+        ("zh_Hant", ("報修投訴", "燈壞了", "樓道或樓梯", "否", "送出")),
+        ("en", ("Report a problem", "A light is broken", "Stairway or corridor", "No", "Send")),
+    ):
+        visitor = Visitor(browser, live_server.url, *KIOSK)
+        visitor.set_locale(locale)
+        visitor.goto("/kiosk/")
+        scan(visitor, card_url(live_server))
+        visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+        taps = 0
+        for label in labels:
+            problems += [f"[{locale} before {label}] {v}" for v in violations(visitor)]
+            link = visitor.page.get_by_role("link", name=label)
+            link.or_(visitor.page.get_by_role("button", name=label, exact=True)).first.click()
+            visitor.page.wait_for_load_state("load")
+            taps += 1
+        assert taps <= 6
+        number = visitor.page.inner_text(".clock")
+        problems += [f"[{locale} done] {v}" for v in violations(visitor)]
+        url = decode(visitor.page.inner_html(".qr-large"))[0]
+        with Session(database(live_server.app).engine) as session:
+            ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+            assert ticket.answers == {"where": "stairs", "urgent": False}
+            assert ticket.channel.startswith("kiosk:")
+        phone = Visitor(browser, live_server.url, paired=False)
+        phone.set_locale(locale)
+        phone.page.goto(url.replace("http://127.0.0.1:5000", live_server.url))
+        assert number in phone.page.inner_text("main")
+        assert live_server.resident_name not in phone.page.content()
+        problems += [f"[{locale} public ticket] {v}" for v in violations(phone)]
+        phone.close()
+        visitor.close()
+    assert not problems, "\n".join(problems)

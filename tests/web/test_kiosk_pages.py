@@ -174,3 +174,28 @@ def test_pin_at_the_kiosk_then_hand_off_to_a_phone(kiosk_client, app, session, m
     phone = app.test_client()
     assert phone.get(url.replace("http://127.0.0.1:5000", "")).headers["Location"] == "/me"
     assert "钱阿婆" in phone.get("/me").get_data(as_text=True)
+
+
+def test_kiosk_report_needs_every_answer_and_keeps_the_chosen_ones(kiosk_client, session, make_resident):
+    from webapp.models import ServiceRequest
+
+    person = make_resident("孙阿姨", age=77)
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    client = kiosk_client
+    client.set_cookie("linli_locale", "en")
+    identify(client, issued.url("https://x"))
+    token = csrf_token(client, "/kiosk/home")
+    client.post("/kiosk/report/repair-light/1", data={"csrf_token": token, "answer": "stairs"})
+    early = client.post("/kiosk/report/repair-light/review", data={"csrf_token": token})
+    assert early.status_code == 400
+    assert "Some answers are missing" in early.get_data(as_text=True)
+    step2 = client.get("/kiosk/report/repair-light/1").get_data(as_text=True)
+    assert 'aria-pressed="true"' in step2  # the first answer is kept
+    client.post("/kiosk/report/repair-light/2", data={"csrf_token": token, "answer": "yes"})
+    done = client.post("/kiosk/report/repair-light/review", data={"csrf_token": token})
+    assert done.status_code == 200
+    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    assert ticket.answers == {"where": "stairs", "urgent": True}
+    assert ticket.number in done.get_data(as_text=True)
+    assert client.get("/kiosk/report/no-such-service/1").status_code == 404
