@@ -199,3 +199,20 @@ def test_kiosk_report_needs_every_answer_and_keeps_the_chosen_ones(kiosk_client,
     assert ticket.answers == {"where": "stairs", "urgent": True}
     assert ticket.number in done.get_data(as_text=True)
     assert client.get("/kiosk/report/no-such-service/1").status_code == 404
+
+
+def test_care_list_page_before_and_after_the_check_time(client, auth, make_staff, frozen, demo_community):
+    from datetime import UTC, datetime
+
+    make_staff("carer", Role.COMMUNITY_WORKER)
+    frozen.now = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # 08:30 in Hangzhou
+    frozen.advance()
+    auth.sign_in("carer")
+    client.set_cookie("linli_locale", "en")
+    assert "The list fills at 10:00." in client.get("/staff/care").get_data(as_text=True)
+    frozen.advance(hours=3)
+    client.get("/staff/")  # the idle limit passed with the frozen clock: signed out
+    auth.sign_in("carer")
+    page = client.get("/staff/care").get_data(as_text=True)
+    assert "The list fills at" not in page
+    assert "years" in page  # demo residents who live alone and have not been seen

@@ -16,7 +16,7 @@ from webapp.auth.policy import Permission, deny, require
 from webapp.context import base_url, current_actor
 from webapp.db import get_session
 from webapp.domain.badges import badge_url, issue_badge
-from webapp.domain.care import care_list, local_now, record_care_action
+from webapp.domain.care import care_list, check_time_passed, local_now, record_care_action
 from webapp.domain.community import communities_by_id, kiosks_in
 from webapp.domain.kiosks import create_kiosk, is_online, start_pairing, unpair
 from webapp.models import CareOutcome, Kiosk
@@ -138,7 +138,7 @@ OUTCOME_LABELS = {
 def care() -> ResponseReturnValue:
     db = get_session()
     lists = [
-        (c, care_list(db, c), local_now(c))
+        (c, care_list(db, c), local_now(c), check_time_passed(c))
         for c in communities_by_id(db, set(allowed_ids(Permission.VIEW_RESIDENTS)))
     ]
     form = CareForm()
