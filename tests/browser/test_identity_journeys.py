@@ -77,3 +77,23 @@ def test_card_sheet_and_import_preview_pass_axe(browser, live_server, tmp_path: 
         problems += [f"[import errors {locale}] {v}" for v in violations(visitor)]
     visitor.close()
     assert not problems, "\n".join(problems)
+
+
+def test_staff_are_warned_before_the_idle_sign_out(browser, live_server):
+    visitor = Visitor(browser, live_server.url, width=1280, height=800)
+    visitor.set_locale("en")
+    visitor.page.clock.install()
+    visitor.sign_in("worker")
+    warning = visitor.page.locator("[data-session-warning]")
+    visitor.page.clock.fast_forward("27:59")
+    assert warning.is_hidden()
+    visitor.page.clock.fast_forward("00:02")
+    warning.wait_for(state="visible")
+    assert "Are you still working?" in warning.inner_text()
+    problems = violations(visitor)
+    with visitor.page.expect_response(lambda r: r.url.endswith("/staff/keepalive")) as answer:
+        visitor.page.click("[data-stay]")
+    assert answer.value.status == 204
+    assert warning.is_hidden()
+    visitor.close()
+    assert not problems, problems

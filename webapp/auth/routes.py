@@ -184,6 +184,13 @@ def enforce_staff_session_limits() -> ResponseReturnValue | None:
     return None
 
 
+@bp.post("/keepalive")
+@login_required
+def keepalive() -> ResponseReturnValue:
+    """Answer "Stay signed in": the before-request hook has already renewed the idle clock."""
+    return "", 204
+
+
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> ResponseReturnValue:
