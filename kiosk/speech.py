@@ -31,7 +31,10 @@ def synthesise(text: str, lang: str) -> bytes | None:
     if binary is None:
         return None
     result = subprocess.run(  # noqa: S603 (fixed binary, text passed as one argument, no shell)
-        [binary, "-v", voice, "-s", "140", "--stdout", text], capture_output=True, timeout=20, check=False
+        [binary, "-v", voice, "-s", "140", "--stdout", "--", text],
+        capture_output=True,
+        timeout=20,
+        check=False,
     )
     if result.returncode != 0 or not result.stdout:
         return None

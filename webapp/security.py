@@ -35,7 +35,7 @@ HEADERS = {
 
 def is_personal_request() -> bool:
     """A response is personal when someone is signed in or it is part of the staff console."""
-    if request.path.startswith("/staff") or g.get("visit") is not None:
+    if request.path.startswith(("/staff", "/c", "/h/", "/me")) or g.get("visit") is not None:
         return True
     return bool(current_user and current_user.is_authenticated)
 

@@ -110,7 +110,8 @@ def test_export_and_deletion_request_then_staff_confirm(client, app, session, ca
     exported = client.get("/me/data.json")
     data = json.loads(exported.get_data(as_text=True))
     assert data["name"] == "陈阿婆"
-    assert data["id_number"] == "11010519491231002X"
+    assert data["id_number"] == "**************002X"  # masked even in the export
+    assert "13800138000" not in exported.get_data(as_text=True)
     assert exported.headers["Cache-Control"] == "no-store"
     client.post("/me/deletion", data={"csrf_token": csrf_token(client, "/me/data")})
     request = session.scalar(select(DeletionRequest).where(DeletionRequest.resident_id == person.id))

@@ -30,6 +30,7 @@ from webapp.domain.residents import (
 )
 from webapp.domain.vault import Vault
 from webapp.models import Building, Consent, ConsentKind, Household, Resident
+from webapp.numbers import small_int
 
 MAX_ROWS = 20_000
 
@@ -162,7 +163,8 @@ def plan_import(session: Session, vault: Vault, community_id: int, table: list[l
         building: Building | None = None
         if cell.get("building"):
             digits = cell["building"].rstrip("幢栋号").strip()
-            building = buildings.get(int(digits)) if digits.isdigit() else None
+            number_of_building = small_int(digits)
+            building = buildings.get(number_of_building) if number_of_building is not None else None
             if building is None:
                 problems.append(RowError(number, "building", "unknown_building"))
         unit = cell.get("unit", "")
@@ -206,7 +208,7 @@ def plan_import(session: Session, vault: Vault, community_id: int, table: list[l
         if problems or clean is None:
             plan.errors += problems
             continue
-        unit_no = int(unit) if unit.isdigit() else None
+        unit_no = small_int(unit, 999)
         plan.rows.append((number, clean, building, unit_no, cell.get("room", "")))
     return plan
 

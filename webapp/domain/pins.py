@@ -69,6 +69,7 @@ def set_pin(session: Session, actor: Actor, resident: Resident, pin: str) -> Non
     check_pin_rules(pin)
     resident.pin_hash = _pin_hasher.hash(pin)
     resident.pin_failures = 0
+    resident.auth_version += 1  # phone sessions opened with the old PIN end
     session.flush()
     record(session, actor, "pin.set", "resident", resident.id, resident.community_id)
 

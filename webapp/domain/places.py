@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
 from webapp.models import Building, Household
+from webapp.numbers import small_int
 
 
 class PlaceError(DomainError):
@@ -19,9 +20,9 @@ class PlaceError(DomainError):
 
 
 def add_building(session: Session, actor: Actor, community_id: int, number: str, name: str = "") -> Building:
-    if not number.strip().isdigit():
+    n = small_int(number, 9999)
+    if n is None:
         raise PlaceError("number")
-    n = int(number)
     if session.scalar(select(Building.id).where(Building.community_id == community_id, Building.number == n)):
         raise PlaceError("taken")
     label = name.strip() or f"{n}幢"
@@ -39,14 +40,15 @@ def household_label(building: Building, unit: int, room: str) -> str:
 
 
 def add_household(session: Session, actor: Actor, building: Building, unit: str, room: str) -> Household:
-    if not unit.strip().isdigit() or not room.strip().isalnum():
+    unit_no = small_int(unit, 999)
+    if unit_no is None or not room.strip().isascii() or not room.strip().isalnum():
         raise PlaceError("number")
-    label = household_label(building, int(unit), room.strip())
+    label = household_label(building, unit_no, room.strip())
     if session.scalar(
         select(Household.id).where(Household.building_id == building.id, Household.label == label)
     ):
         raise PlaceError("taken")
-    household = Household(building_id=building.id, unit=int(unit), room=room.strip(), label=label)
+    household = Household(building_id=building.id, unit=unit_no, room=room.strip(), label=label)
     session.add(household)
     session.flush()
     record(session, actor, "household.create", "building", building.id, building.community_id, label=label)

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock
+from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
-from webapp.domain.residents import ID_KIND, PHONE_KIND, active_card, erase, reveal
+from webapp.domain.residents import active_card, erase, masked_id_number, masked_phone
 from webapp.domain.vault import Vault
 from webapp.models import DeletionRequest, DeletionStatus, PasskeyCredential, Resident
 
@@ -23,8 +24,9 @@ def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]
         "community": resident.community.names,
         "flat": resident.household.label if resident.household else None,
         "date_of_birth": resident.birth_date.isoformat() if resident.birth_date else None,
-        "id_number": reveal(vault, resident, ID_KIND),
-        "mobile": reveal(vault, resident, PHONE_KIND),
+        # Masked even here: a phone signed in with a card and a reset PIN must not yield the full numbers.
+        "id_number": masked_id_number(resident),
+        "mobile": masked_phone(resident),
         "lives_alone": resident.lives_alone,
         "registered_disability": resident.has_disability,
         "preferred_language": resident.preferred_locale,
@@ -65,7 +67,13 @@ def request_deletion(session: Session, actor: Actor, resident: Resident, channel
     return found
 
 
+class DeletionAlreadyDecided(DomainError):
+    code = "deletion_decided"
+
+
 def confirm_deletion(session: Session, actor: Actor, request: DeletionRequest) -> None:
+    if request.status != DeletionStatus.REQUESTED:
+        raise DeletionAlreadyDecided(request.status.value)
     erase(session, actor, request.resident)
     request.status = DeletionStatus.DONE
     request.decided_at = clock.now()
@@ -75,6 +83,8 @@ def confirm_deletion(session: Session, actor: Actor, request: DeletionRequest) -
 
 
 def cancel_deletion(session: Session, actor: Actor, request: DeletionRequest) -> None:
+    if request.status != DeletionStatus.REQUESTED:
+        raise DeletionAlreadyDecided(request.status.value)
     request.status = DeletionStatus.CANCELLED
     request.decided_at = clock.now()
     request.decided_by_id = actor.id

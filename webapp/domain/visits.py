@@ -16,9 +16,13 @@ from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
 from webapp.domain.cards import CardRefused, card_for_scan
 from webapp.domain.vault import token_hash
-from webapp.models import Kiosk, KioskVisit, Resident, StaffBadge, StaffUser
+from webapp.models import HandoffToken, Kiosk, KioskVisit, Resident, Role, StaffBadge, StaffUser
 
-WARNING = timedelta(seconds=20)  # "Are you still there?" countdown
+WARNING = timedelta(seconds=20)
+# Who may help residents at a kiosk (assisted mode): the same roles that may help set a PIN.
+HELPER_ROLES = frozenset(
+    {Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}
+)  # "Are you still there?" countdown
 PIN_FRESH = timedelta(minutes=3)
 
 
@@ -45,9 +49,22 @@ def touch(session: Session, visit: KioskVisit) -> None:
 
 
 def end_visit(session: Session, visit: KioskVisit, reason: str) -> None:
+    """End the visit; a hand-off QR still on screen stops working too (someone may photograph it)."""
     if visit.ended_at is None:
         visit.ended_at = clock.now()
         visit.end_reason = reason
+        if visit.resident_id is not None:
+            session.execute(
+                update(HandoffToken)
+                .where(
+                    HandoffToken.resident_id == visit.resident_id,
+                    HandoffToken.kiosk_id == visit.kiosk_id,
+                    HandoffToken.used_at.is_(None),
+                    HandoffToken.expires_at > visit.ended_at,
+                )
+                .values(expires_at=visit.ended_at)
+                .execution_options(synchronize_session=False)
+            )
         session.flush()
 
 
@@ -89,6 +106,10 @@ def identify(session: Session, kiosk: Kiosk, scanned: str, current: KioskVisit |
     if badge is not None:
         if badge.revoked_at is not None or not badge.staff.is_active:
             raise ScanRefused("badge_revoked")
+        if not any(
+            r.community_id == kiosk.community_id and r.role in HELPER_ROLES for r in badge.staff.roles
+        ):
+            raise ScanRefused("other_community")
         if current is not None:
             end_visit(session, current, "replaced")
         visit = KioskVisit(kiosk_id=kiosk.id, helper_id=badge.staff_user_id)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from webapp.auth.policy import Permission, require
 from webapp.db import get_session
 from webapp.domain.audit import AuditQuery, actions_in_use, search
+from webapp.numbers import small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 
@@ -34,12 +35,12 @@ def audit() -> ResponseReturnValue:
         community_ids=ids,
         action=args.get("action") or None,
         actor_name=(args.get("actor") or "")[:64] or None,
-        subject_type="resident" if subject.isdigit() else None,
-        subject_id=int(subject) if subject.isdigit() else None,
+        subject_type="resident" if small_int(subject) is not None else None,
+        subject_id=small_int(subject),
         since=_day(args.get("since")),
         until=until + timedelta(days=1) if until else None,
     )
-    page = max(1, int(args["page"])) if args.get("page", "").isdigit() else 1
+    page = max(1, small_int(args.get("page"), 10_000) or 1)
     db = get_session()
     entries = search(db, query, limit=PAGE + 1, offset=(page - 1) * PAGE)
     return render_template(

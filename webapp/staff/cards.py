@@ -18,6 +18,7 @@ from webapp.domain.cards import CardRefused, card_for_scan, issue_card, revoke_a
 from webapp.domain.pins import WeakPin, set_pin, unlock
 from webapp.domain.residents import ResidentSearch
 from webapp.models import Community, Resident
+from webapp.numbers import small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import SetPinForm
 from webapp.staff.scope import allowed_ids, resident_or_404
@@ -77,7 +78,7 @@ def cards() -> ResponseReturnValue:
 @require(Permission.MANAGE_CARDS)
 def cards_print() -> ResponseReturnValue:
     """Issue new cards for the chosen residents and show them as printable sheets (this is the only time)."""
-    wanted = [int(v) for v in request.form.getlist("resident") if v.isdigit()][:400]
+    wanted = [n for n in map(small_int, request.form.getlist("resident")) if n is not None][:400]
     if not wanted:
         flash(_("Please choose at least one resident."), "info")
         return redirect(url_for("staff.cards"), code=303)

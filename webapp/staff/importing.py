@@ -62,9 +62,13 @@ def _take(key: str) -> tuple[str, bytes] | None:
     if not key or session.get("pending_import") != key or not key.replace("-", "").replace("_", "").isalnum():
         return None
     path = _pending_dir() / f"{key}.bin"
-    if not path.exists():
+    try:
+        blob = path.read_bytes()
+        path.unlink()  # single use: a double submit or a second tab finds nothing to import
+    except FileNotFoundError:
         return None
-    filename, _sep, hex_content = vault().decrypt("import", path.read_bytes()).partition("\n")
+    session.pop("pending_import", None)
+    filename, _sep, hex_content = vault().decrypt("import", blob).partition("\n")
     return filename, bytes.fromhex(hex_content)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webapp.auth.policy import Permission, deny, require
 from webapp.context import current_actor
 from webapp.db import get_session
-from webapp.domain.rights import cancel_deletion, confirm_deletion
+from webapp.domain.rights import DeletionAlreadyDecided, cancel_deletion, confirm_deletion
 from webapp.models import DeletionRequest, DeletionStatus, Resident
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
@@ -44,7 +44,12 @@ def deletions() -> ResponseReturnValue:
 def deletion_confirm(request_id: int) -> ResponseReturnValue:
     found = _request_or_404(request_id)
     db = get_session()
-    confirm_deletion(db, current_actor(), found)
+    try:
+        confirm_deletion(db, current_actor(), found)
+    except DeletionAlreadyDecided:
+        db.rollback()
+        flash(_("This request was already decided."), "info")
+        return redirect(url_for("staff.deletions"), code=303)
     db.commit()
     flash(_("Personal data erased. Their tickets are kept without their name."), "info")
     return redirect(url_for("staff.deletions"), code=303)
@@ -55,7 +60,12 @@ def deletion_confirm(request_id: int) -> ResponseReturnValue:
 def deletion_cancel(request_id: int) -> ResponseReturnValue:
     found = _request_or_404(request_id)
     db = get_session()
-    cancel_deletion(db, current_actor(), found)
+    try:
+        cancel_deletion(db, current_actor(), found)
+    except DeletionAlreadyDecided:
+        db.rollback()
+        flash(_("This request was already decided."), "info")
+        return redirect(url_for("staff.deletions"), code=303)
     db.commit()
     flash(_("The request was cancelled."), "info")
     return redirect(url_for("staff.deletions"), code=303)

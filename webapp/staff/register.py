@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.passwords import verify_password
 from webapp.auth.policy import Permission, can, require
@@ -20,6 +21,7 @@ from webapp.domain.audit import record
 from webapp.domain.residents import ResidentInput, ResidentInputError, ResidentSearch
 from webapp.messages import field_error
 from webapp.models import Building, ConsentKind, Household, Resident
+from webapp.numbers import small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import ResidentForm, RevealForm, SearchForm
 from webapp.staff.scope import allowed_ids, resident_or_404
@@ -58,7 +60,7 @@ def residents() -> ResponseReturnValue:
     query = ResidentSearch(
         community_ids=ids,
         text=(form.q.data or "")[:64],
-        building_id=int(building) if building and building.isdigit() else None,
+        building_id=small_int(building),
     )
     found = register.search(get_session(), query)
     return render_template("staff/residents.html", form=form, residents=found, searched=bool(query.text))
@@ -68,7 +70,7 @@ def _input_from(form: ResidentForm) -> ResidentInput:
     household = form.household_id.data
     return ResidentInput(
         name=form.name.data or "",
-        household_id=int(household) if household and household.isdigit() else None,
+        household_id=small_int(household),
         birth_date=form.birth_date.data,
         id_number=(form.id_number.data or "").strip() or None,
         phone=(form.phone.data or "").strip() or None,
@@ -114,6 +116,10 @@ def _save(
             db.rollback()
             _show_errors(form, exc.errors)
             status = 400
+        except IntegrityError:  # the same ID number saved by someone else a moment ago
+            db.rollback()
+            _show_errors(form, {"id_number": "id_taken"})
+            status = 400
         else:
             db.commit()
             flash(_("Saved."), "info")
@@ -125,10 +131,10 @@ def _save(
 
 def _community_for(form: ResidentForm, ids: frozenset[int]) -> int:
     """The community of the chosen flat, else the user's first community."""
-    household = form.household_id.data
-    if household and household.isdigit():
+    household = small_int(form.household_id.data)
+    if household is not None:
         found = get_session().scalar(
-            select(Building.community_id).join(Household).where(Household.id == int(household))
+            select(Building.community_id).join(Household).where(Household.id == household)
         )
         if found in ids:
             return found
