@@ -91,6 +91,16 @@
     last = now;
   }, true);
 
+  // A pasted card or badge link (a demo without a scanner, or a scanner in clipboard mode) counts too:
+  // pasting is deliberate, and the server checks the token like any scan.
+  document.addEventListener("paste", function (e) {
+    var text = (e.clipboardData && e.clipboardData.getData("text") || "").trim();
+    if (text.length >= MIN_LENGTH && /\/(c|b)\/[A-Za-z0-9_-]+$/.test(text)) {
+      e.preventDefault();
+      submitScan(text);
+    }
+  });
+
   // --- Leaving safely: warn after the idle time, then end the visit on the server and forget everything.
   function forgetEverything() {
     try { window.localStorage.clear(); window.sessionStorage.clear(); } catch (err) { /* storage may be off */ }

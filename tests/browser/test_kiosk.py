@@ -241,3 +241,18 @@ def test_report_a_broken_stairway_light_in_six_taps_without_typing(browser, live
         phone.close()
         visitor.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_pasted_card_link_identifies_like_a_scan(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.goto("/kiosk/")
+    visitor.page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.setData('text', text);
+            document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+        }""",
+        card_url(live_server),
+    )
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.close()
