@@ -104,3 +104,15 @@ def test_staff_see_only_their_own_community(client, auth, make_staff, session):
     kiosks = client.get("/staff/kiosks").get_data(as_text=True)
     assert "梅花自助机" in kiosks
     assert "1幢大堂自助机" not in kiosks
+
+
+def test_five_wrong_passwords_a_minute_then_wait(client, auth, make_staff, frozen):
+    make_staff("anna")
+    client.set_cookie("linli_locale", "en")
+    for _ in range(5):
+        assert auth.sign_in("anna", "wrong-password").status_code == 401
+    blocked = auth.sign_in("anna")  # even the right password waits
+    assert blocked.status_code == 429
+    assert "Too many tries" in blocked.get_data(as_text=True)
+    frozen.advance(seconds=61)
+    assert auth.sign_in("anna").status_code == 303

@@ -15,7 +15,7 @@ from webapp.auth.forms import StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
 from webapp.context import vault
 from webapp.db import get_session
-from webapp.domain.staff import authenticate, check_totp
+from webapp.domain.staff import authenticate, check_totp, record_sign_in, sign_in_blocked
 from webapp.extensions import login_manager
 from webapp.labels import role_label
 from webapp.models import Resident, StaffUser
@@ -115,7 +115,14 @@ def sign_in() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         db = get_session()
-        staff = authenticate(db, form.username.data or "", form.password.data or "")
+        username, address = form.username.data or "", request.remote_addr or "unknown"
+        if sign_in_blocked(db, username, address):
+            error = _("Too many tries. For safety, please wait a minute and try again.")
+            form.password.data = ""
+            return render_template("auth/sign_in.html", form=form, error=error), 429
+        staff = authenticate(db, username, form.password.data or "")
+        record_sign_in(db, username, address, staff is not None)
+        db.commit()
         if staff is not None and staff.totp_enabled:
             db.commit()
             session.clear()
@@ -157,7 +164,15 @@ def second_factor() -> ResponseReturnValue:
     form = TotpForm()
     status = 200
     if form.validate_on_submit():
-        if check_totp(vault(), staff, form.code.data or ""):
+        address = request.remote_addr or "unknown"
+        if sign_in_blocked(db, staff.username, address):
+            form.code.errors = [_("Too many tries. For safety, please wait a minute and try again.")]
+            form.code.data = ""
+            return render_template("auth/second_factor.html", form=form), 429
+        ok = check_totp(vault(), staff, form.code.data or "")
+        record_sign_in(db, staff.username, address, ok)
+        db.commit()
+        if ok:
             _start_staff_session(staff)
             return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303)
         form.code.errors = [_("That code is not right. Codes change every 30 seconds: try the newest one.")]
