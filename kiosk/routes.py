@@ -15,16 +15,16 @@ from kiosk.tiles import tiles_for
 from webapp import clock
 from webapp.context import base_url, vault
 from webapp.db import get_session
-from webapp.domain.audit import record
 from webapp.domain.care import check_in
 from webapp.domain.handoff import create_handoff
 from webapp.domain.kiosks import PairingRefused, heartbeat, kiosk_for_device, pair
 from webapp.domain.pins import card_key_for, device_key, verify_pin
-from webapp.domain.residents import find_by_id_number
 from webapp.domain.visits import (
+    NotHelping,
     ScanRefused,
     end_visit,
     identify,
+    identify_by_id_number,
     open_visit,
     pin_is_fresh,
     sweep,
@@ -159,26 +159,19 @@ def identify_scan() -> ResponseReturnValue:
 def identify_id_number() -> ResponseReturnValue:
     """Assisted mode: the helper types the resident's ID number (or the ID reader sends it). Only its
     keyed hash is compared; the number is neither stored nor logged."""
-    visit = g.visit
-    if visit is None or visit.helper_id is None or visit.resident_id is not None:
+    if g.visit is None:
         abort(403)
     db = get_session()
-    resident = find_by_id_number(db, vault(), (request.form.get("id_number") or "")[:40])
-    if resident is None or resident.community_id != g.kiosk.community_id:
+    try:
+        identify_by_id_number(db, vault(), g.visit, g.kiosk, request.form.get("id_number") or "")
+    except NotHelping:
+        db.rollback()
+        abort(403)
+    except ScanRefused:
+        db.rollback()
         return render_template(
             "kiosk/start.html", id_error=_("No resident of this community has that ID number.")
         ), 400
-    visit.resident_id = resident.id
-    db.flush()
-    record(
-        db,
-        visit_actor(visit),
-        "kiosk.identify",
-        "resident",
-        resident.id,
-        resident.community_id,
-        method="id_number",
-    )
     db.commit()
     return redirect(url_for("kiosk.home"), code=303)
 

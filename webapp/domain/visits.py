@@ -15,7 +15,7 @@ from webapp import clock
 from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
 from webapp.domain.cards import CardRefused, card_for_scan
-from webapp.domain.vault import token_hash
+from webapp.domain.vault import Vault, token_hash
 from webapp.models import HandoffToken, Kiosk, KioskVisit, Resident, Role, StaffBadge, StaffUser
 
 WARNING = timedelta(seconds=20)
@@ -153,6 +153,39 @@ def start_with_resident(
         method="id_card",
     )
     return visit
+
+
+class NotHelping(DomainError):
+    code = "not_helping"
+
+
+def identify_by_id_number(
+    session: Session, vault: Vault, visit: KioskVisit, kiosk: Kiosk, raw: str
+) -> Resident:
+    """Assisted mode: the helper typed (or the reader sent) the resident's ID number.
+
+    Only its keyed hash is compared. ScanRefused("unknown"): no resident of this community has it;
+    NotHelping: the visit is not in assisted mode waiting for a resident.
+    """
+    from webapp.domain.residents import find_by_id_number
+
+    if visit.helper_id is None or visit.resident_id is not None:
+        raise NotHelping()
+    resident = find_by_id_number(session, vault, raw[:40])
+    if resident is None or resident.community_id != kiosk.community_id:
+        raise ScanRefused("unknown")
+    visit.resident_id = resident.id
+    session.flush()
+    record(
+        session,
+        visit_actor(visit),
+        "kiosk.identify",
+        "resident",
+        resident.id,
+        resident.community_id,
+        method="id_number",
+    )
+    return resident
 
 
 def visit_actor(visit: KioskVisit) -> Actor:
