@@ -33,6 +33,7 @@ from webapp.domain.visits import (
 )
 from webapp.resident.account import PIN_STATUS, pin_message
 from webapp.resident.forms import PinForm
+from webapp.security import background
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -237,11 +238,13 @@ def phone() -> ResponseReturnValue:
 
 
 @bp.post("/still-here")
+@background
 def still_here() -> ResponseReturnValue:
     return Response(status=204)
 
 
 @bp.post("/heartbeat")
+@background
 def heartbeat_view() -> ResponseReturnValue:
     """Every minute: the kiosk is alive; stale visits end; the page learns whether its visit still stands."""
     db = get_session()
@@ -267,6 +270,7 @@ def finish() -> ResponseReturnValue:
 
 
 @bp.post("/speech")
+@background
 def speech() -> ResponseReturnValue:
     """Speak a screen's text with espeak-ng where the browser has no voice (typical on Linux kiosks)."""
     text = (request.form.get("text") or "")[:2000]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from typing import Any
+
+from flask import Flask, Response, g, request, session
 from flask_login import current_user
 
 from webapp.extensions import csrf
@@ -33,6 +35,16 @@ HEADERS = {
 }
 
 
+def background(view: Any) -> Any:
+    """Mark a view the page calls by itself (heartbeat, keep-alive): its response never rewrites the session.
+
+    A heartbeat that started before a scan would otherwise answer after it with the old cookie and wipe the
+    new kiosk visit (seen in CI: the scan succeeded, then the next page sent the person back).
+    """
+    view.linli_background = True
+    return view
+
+
 def is_personal_request() -> bool:
     """A response is personal when someone is signed in or it is part of the staff console."""
     if request.path.startswith(("/staff", "/c", "/h/", "/me")) or g.get("visit") is not None:
@@ -43,8 +55,11 @@ def is_personal_request() -> bool:
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
+    # Registered before Flask-Login's hook, so it runs after it (Flask runs these in reverse): the last word.
     @app.after_request
     def _headers(response: Response) -> Response:
+        if getattr(app.view_functions.get(request.endpoint or ""), "linli_background", False):
+            session.modified = False
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if app.config["SESSION_COOKIE_SECURE"]:

@@ -216,3 +216,12 @@ def test_care_list_page_before_and_after_the_check_time(client, auth, make_staff
     page = client.get("/staff/care").get_data(as_text=True)
     assert "The list fills at" not in page
     assert "years" in page  # demo residents who live alone and have not been seen
+
+
+def test_background_requests_never_rewrite_the_session_cookie(kiosk_client):
+    token = csrf_token(kiosk_client, "/kiosk/")
+    beat = kiosk_client.post("/kiosk/heartbeat", json={"version": "x"}, headers={"X-CSRFToken": token})
+    assert beat.status_code == 200
+    assert not any("linli_session" in c for c in beat.headers.getlist("Set-Cookie"))
+    still = kiosk_client.post("/kiosk/still-here", headers={"X-CSRFToken": token})
+    assert not any("linli_session" in c for c in still.headers.getlist("Set-Cookie"))
