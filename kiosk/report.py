@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from kiosk.routes import bp, visit_required
-from webapp import clock
+from webapp import clock, wizard
 from webapp.context import base_url
 from webapp.db import get_session
 from webapp.domain.catalog import AnswerErrors, NotEligible, services_for
@@ -21,12 +21,11 @@ from webapp.domain.tickets import submit
 from webapp.domain.visits import visit_actor
 from webapp.models import Category, ServiceType
 
-KIOSK_TYPES = {"choice", "yes_no", "number", "date"}
 REPORT = {Category.REPAIR, Category.COMPLAINT}
 
 
 def kiosk_questions(service: ServiceType) -> list[dict[str, Any]]:
-    return [q for q in service.questions or [] if q.get("type") in KIOSK_TYPES]
+    return wizard.questions_for(service, "kiosk")
 
 
 def service_or_404(code: str) -> ServiceType:
@@ -37,8 +36,7 @@ def service_or_404(code: str) -> ServiceType:
 
 
 def answers_for(code: str) -> dict[str, Any]:
-    draft = session.get("draft") or {}
-    return draft.get("answers", {}) if draft.get("code") == code else {}
+    return wizard.draft(code)
 
 
 @bp.get("/report", endpoint="report")
@@ -62,8 +60,7 @@ def report_step(code: str, step: int) -> ResponseReturnValue:
         return redirect(url_for("kiosk.report_review", code=code))
     question = questions[step - 1]
     if request.method == "POST":
-        answer = (request.form.get("answer") or "")[:64]
-        session["draft"] = {"code": code, "answers": {**answers_for(code), question["id"]: answer}}
+        wizard.save_answer(code, question["id"], (request.form.get("answer") or "")[:64])
         target = step + 1
         if target > len(questions):
             return redirect(url_for("kiosk.report_review", code=code), code=303)
@@ -75,6 +72,7 @@ def report_step(code: str, step: int) -> ResponseReturnValue:
         step=step,
         total=len(questions) + 1,
         chosen=answers_for(code).get(question["id"]),
+        choices=wizard.tap_choices(get_session(), service, question, str(get_locale())),
     )
 
 
@@ -110,7 +108,7 @@ def report_review(code: str) -> ResponseReturnValue:
             status = 403
         else:
             db.commit()
-            session.pop("draft", None)
+            wizard.clear()
             return render_template(
                 "kiosk/report_done.html",
                 ticket=done.request,
@@ -126,20 +124,3 @@ def report_review(code: str) -> ResponseReturnValue:
         total=len(questions) + 1,
         now=clock.now(),
     ), status
-
-
-def answer_label(question: dict[str, Any], value: Any, locale: str) -> str:
-    """An answer in plain words, for the review screen."""
-    if value in (None, ""):
-        return _("Not answered")
-    if question.get("type") == "yes_no":
-        return _("Yes") if value == "yes" else _("No")
-    for option in question.get("options", []):
-        if option["value"] == value:
-            return option["label"].get(locale) or option["label"]["zh_Hans"]
-    return str(value)
-
-
-@bp.app_template_global()
-def kiosk_answer(question: dict[str, Any], value: Any, locale: str) -> str:
-    return answer_label(question, value, locale)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.models import ConsentKind, Role, Status
+from webapp.models import Category, ConsentKind, Eligibility, Handler, Role, Status
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -43,3 +43,41 @@ STATUS_LABELS = {
 
 def status_label(status: Status | None) -> str:
     return str(STATUS_LABELS[status]) if status is not None else ""
+
+
+CATEGORY_LABELS = {
+    Category.REPAIR: _l("Repairs"),
+    Category.COMPLAINT: _l("Complaints and suggestions"),
+    Category.ELDERLY_CARE: _l("Elderly care"),
+    Category.HEALTH: _l("Health"),
+    Category.CHILDCARE: _l("Childcare"),
+    Category.DISABILITY_AID: _l("Disability aid"),
+    Category.HELP_BENEFITS: _l("Help and benefits"),
+    Category.CERTIFICATES: _l("Certificates"),
+    Category.OTHER: _l("Other"),
+}
+
+
+def category_label(category: Category | str) -> str:
+    return str(CATEGORY_LABELS[Category(category)])
+
+
+HANDLER_LABELS = {
+    Handler.PROPERTY: _l("Property company"),
+    Handler.OFFICE: _l("Community office"),
+    Handler.PROVIDER: _l("Service provider"),
+}
+
+
+def unit_label(unit: str) -> str:
+    """A handling unit as the queue filter names it: "office", "property" or "provider:<name>"."""
+    if unit.startswith("provider:"):
+        return unit.split(":", 1)[1]
+    return str(HANDLER_LABELS[Handler(unit)])
+
+
+ELIGIBILITY_LABELS = {
+    Eligibility.EVERYONE: _l("Everyone"),
+    Eligibility.AGED_60: _l("Aged 60 and over"),
+    Eligibility.DISABILITY: _l("Registered disability"),
+}

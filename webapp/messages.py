@@ -25,3 +25,36 @@ FIELD_ERRORS = {
 
 def field_error(code: str) -> str:
     return str(FIELD_ERRORS.get(code, FIELD_ERRORS["required"]))
+
+
+# The services desk: answers to a service's questions, appointments, photos, ticket changes.
+DESK_ERRORS = {
+    "required": _l("Please answer this question."),
+    "bad_choice": _l("Please choose one of the answers shown."),
+    "bad_number": _l("Please give a whole number, like 2."),
+    "too_long": _l("This is too long. Please keep it under 500 characters."),
+    "bad_date": _l("Please choose a date."),
+    "full": _l("Sorry, this time has just been fully booked. Please choose another time."),
+    "past": _l("This time has already passed. Please choose a later time."),
+    "no_slot": _l("Please choose one of the times shown."),
+    "no_booking": _l("There is no appointment to change."),
+    "not_today": _l("This appointment is not now. Please come at the time on your ticket."),
+    "photo_missing": _l("The photo was not found. Please add it again."),
+    "photo_too_big": _l("This photo is too large (at most 10 MB). Please take a smaller one."),
+    "photo_type": _l("This file is not a photo. Please choose a JPEG, PNG or WebP picture."),
+    "not_eligible": _l("Sorry, this service is not available for you. The community office can help."),
+    "transition": _l("This ticket cannot be changed that way now."),
+    "reason_required": _l("Please give a reason; the resident will see it."),
+    "reopen_too_late": _l("A ticket can be reopened only within 7 days of being done."),
+    "not_yours": _l("This is not your ticket."),
+    "rating": _l("Please choose one of the five faces."),
+    "note_required": _l("Please write a note."),
+    "bad_code": _l("Use 1 to 32 small letters, digits or dashes, like repair-light."),
+    "code_taken": _l("Another service in this community already has this code."),
+    "bad_hours": _l("Give a number of hours between 1 and 2160."),
+    "bad_questions": _l("The questions are not in the expected form. See the example below the box."),
+}
+
+
+def desk_error(code: str) -> str:
+    return str(DESK_ERRORS.get(code, DESK_ERRORS["bad_choice"]))

@@ -129,10 +129,10 @@ def test_overdue_and_escalation_are_idempotent(session, light, resident, frozen,
     assert handler_of(ticket) == Handler.PROPERTY
     frozen.advance(hours=47)
     assert not is_overdue(ticket)
-    assert escalate_overdue(session, demo_community.id) == []
+    assert ticket not in escalate_overdue(session, demo_community.id)  # (the demo's own tickets may be)
     frozen.advance(hours=2)
     assert is_overdue(ticket)
-    assert escalate_overdue(session, demo_community.id) == [ticket]
+    assert ticket in escalate_overdue(session, demo_community.id)
     events = len(ticket.events)
     assert escalate_overdue(session, demo_community.id) == []  # the second run changes nothing
     assert len(ticket.events) == events

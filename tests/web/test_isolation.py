@@ -16,9 +16,12 @@ from webapp.models import (
     RegionLevel,
     Resident,
     Role,
+    ServiceRequest,
+    ServiceType,
+    Slot,
 )
 
-SAMPLE_VALUES = {"kind": "lives_alone"}
+SAMPLE_VALUES = {"kind": "lives_alone", "token": "x"}
 
 
 @pytest.fixture
@@ -39,7 +42,12 @@ def object_ids(session, demo_community):
     session.add(deletion)
     session.commit()
     kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == demo_community.id))
+    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.community_id == demo_community.id))
+    slot = session.scalar(select(Slot).join(ServiceType).where(ServiceType.community_id == demo_community.id))
     return {
+        "ticket_id": ticket.id,
+        "service_id": slot.service_type_id,
+        "slot_id": slot.id,
         "resident_id": resident.id,
         "building_id": building.id,
         "request_id": deletion.id,

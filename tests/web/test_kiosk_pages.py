@@ -189,7 +189,7 @@ def test_kiosk_report_needs_every_answer_and_keeps_the_chosen_ones(kiosk_client,
     client.post("/kiosk/report/repair-light/1", data={"csrf_token": token, "answer": "stairs"})
     early = client.post("/kiosk/report/repair-light/review", data={"csrf_token": token})
     assert early.status_code == 400
-    assert "Some answers are missing" in early.get_data(as_text=True)
+    assert "Please answer this question." in early.get_data(as_text=True)
     step2 = client.get("/kiosk/report/repair-light/1").get_data(as_text=True)
     assert 'aria-pressed="true"' in step2  # the first answer is kept
     client.post("/kiosk/report/repair-light/2", data={"csrf_token": token, "answer": "yes"})

@@ -26,6 +26,8 @@ class Permission(enum.StrEnum):
     SET_PIN = "set_pin"  # help a resident (holding their card) set a PIN
     CONFIRM_DELETION = "confirm_deletion"
     VIEW_AUDIT = "view_audit"
+    HANDLE_TICKETS = "handle_tickets"  # the services desk queue; which tickets: webapp.domain.desk.scope_of
+    EDIT_CATALOG = "edit_catalog"  # service types, their questions and bookable slots
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -41,6 +43,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.SET_PIN: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}),
     Permission.CONFIRM_DELETION: frozenset({Role.ADMIN}),
     Permission.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    Permission.HANDLE_TICKETS: frozenset(
+        {Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER}
+    ),
+    Permission.EDIT_CATALOG: _OFFICE,
 }
 
 

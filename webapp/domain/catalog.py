@@ -130,3 +130,77 @@ def validate_questions(questions: list[dict[str, Any]]) -> list[str]:
                 if not {"zh_Hans", "zh_Hant", "en"} <= set(option.get("label", {})):
                     problems.append(f"{q.get('id')}: option {option.get('value')!r} needs 3 labels")
     return problems
+
+
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+CHANNELS = ("kiosk", "phone", "staff", "api")
+CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def check_service(values: dict[str, Any], taken_codes: set[str]) -> dict[str, str]:
+    """Problems with a service type as staff edit it (field -> error code), before anything is saved."""
+    from webapp.models import Category, Handler
+
+    errors: dict[str, str] = {}
+    code = str(values.get("code") or "")
+    if not code or len(code) > 32 or not set(code) <= CODE_CHARS:
+        errors["code"] = "bad_code"
+    elif code in taken_codes:
+        errors["code"] = "code_taken"
+    for locale in LOCALES:
+        name = str((values.get("names") or {}).get(locale) or "").strip()
+        if not name:
+            errors[f"name_{locale}"] = "required"
+        elif len(name) > 80:
+            errors[f"name_{locale}"] = "too_long"
+    if values.get("category") not in {c.value for c in Category}:
+        errors["category"] = "bad_choice"
+    if values.get("handler") not in {h.value for h in Handler}:
+        errors["handler"] = "bad_choice"
+    elif values["handler"] == Handler.PROVIDER and not str(values.get("provider_name") or "").strip():
+        errors["provider_name"] = "required"
+    if values.get("eligibility") not in {e.value for e in Eligibility}:
+        errors["eligibility"] = "bad_choice"
+    hours = values.get("deadline_hours")
+    if not isinstance(hours, int) or not 1 <= hours <= 24 * 90:
+        errors["deadline_hours"] = "bad_hours"
+    if not values.get("channels") or not set(values["channels"]) <= set(CHANNELS):
+        errors["channels"] = "bad_choice"
+    questions = values.get("questions")
+    if not isinstance(questions, list) or validate_questions(questions):
+        errors["questions"] = "bad_questions"
+    return errors
+
+
+def save_service(session: Session, service: ServiceType | None, community_id: int, values: dict[str, Any]):
+    """Create or update a service type after check_service found nothing wrong; returns it."""
+    from webapp.models import Category, Handler
+
+    if service is None:
+        service = ServiceType(community_id=community_id)
+        session.add(service)
+    service.code = values["code"]
+    service.names = {k: values["names"][k].strip() for k in LOCALES}
+    service.help = {k: str((values.get("help") or {}).get(k) or "").strip()[:200] for k in LOCALES}
+    service.category = Category(values["category"])
+    service.handler = Handler(values["handler"])
+    service.provider_name = (values.get("provider_name") or "").strip()[:80] or None
+    service.eligibility = Eligibility(values["eligibility"])
+    service.deadline_hours = values["deadline_hours"]
+    service.channels = [c for c in CHANNELS if c in values["channels"]]
+    service.questions = values["questions"]
+    service.active = bool(values.get("active"))
+    service.icon = values.get("icon") or "list"
+    session.flush()
+    return service
+
+
+def check_one(question: dict[str, Any], raw: Any, channel: str) -> str | None:
+    """The error code for one answer on its own (the wizard checks each screen before moving on)."""
+    value, error = _clean(question, raw)
+    if error:
+        return error
+    required = question.get("required", False) and not (
+        question.get("type") == "short_text" and channel == "kiosk"
+    )
+    return "required" if value is None and required else None

@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.domain.audit import SYSTEM
+from webapp.domain import DomainError
+from webapp.domain.audit import SYSTEM, Actor
 from webapp.domain.cards import IssuedCard, issue_card
 from webapp.domain.demo_catalog import seed_catalog
 from webapp.domain.identity import check_char
@@ -29,6 +30,8 @@ from webapp.models import (
     RegionLevel,
     Resident,
     Role,
+    ServiceType,
+    Status,
 )
 
 DEMO_SLUG = "guihua"
@@ -179,7 +182,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         session.flush()
         sample = _seed_places_and_people(session, community, today, vault, pin)
         card = issue_card(session, SYSTEM, sample)
-        seed_catalog(session, community.id)
+        services = seed_catalog(session, community.id, today)
         kiosk = Kiosk(
             community=community,
             name="1幢大堂自助机",
@@ -193,9 +196,13 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     staff = []
     for username, display_name, role in DEMO_STAFF:
         if find_staff(session, username) is None:
-            create_staff(session, username, display_name, password, [(community.id, role)])
+            user = create_staff(session, username, display_name, password, [(community.id, role)])
+            if role == Role.SERVICE_PROVIDER:
+                user.roles[0].provider = "翠苑社区卫生服务站"
         staff.append((username, display_name, role))
     session.flush()
+    if created:
+        _seed_tickets(session, services, today)
     return DemoResult(
         community=community,
         created=created,
@@ -205,6 +212,49 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         sample_pin=pin if created else None,
         kiosk_code=kiosk_code,
     )
+
+
+def _seed_tickets(session: Session, services: list[ServiceType], today: date) -> None:
+    """A few tickets in every state, so that the queue, the figures and "My requests" are not empty."""
+    from webapp.domain import tickets
+    from webapp.domain.bookings import open_slots
+
+    by_code = {s.code: s for s in services}
+    people = session.scalars(
+        select(Resident).where(Resident.community_id == services[0].community_id).order_by(Resident.id)
+    ).all()
+    office = Actor(type="staff", name="陈静", role="community_worker", channel="demo")
+    plan = [
+        ("repair-light", {"where": "stairs", "urgent": "no"}, [Status.ACCEPTED]),
+        ("repair-water", {"where": "home", "urgent": "yes"}, [Status.IN_PROGRESS, Status.RESOLVED]),
+        ("complaint-noise", {"when": "afternoon"}, []),
+        ("elderly-visit", {"when": "morning"}, [Status.ACCEPTED]),
+        ("repair-lift", {"urgent": "yes"}, []),
+        ("certificate-residence", {"use": "school"}, [Status.RESOLVED, Status.CLOSED]),
+        ("repair-door", {"where": "outside"}, [Status.REJECTED]),
+        ("repair-lift", {"urgent": "no"}, [Status.IN_PROGRESS]),
+    ]
+    for n, (code, answers, moves) in enumerate(plan):
+        service = by_code.get(code)
+        if service is None:
+            continue
+        resident = people[(n * 7) % len(people)]
+        actor = Actor(type="resident", id=resident.id, channel="demo")
+        try:
+            done = tickets.submit(
+                session, actor, resident, service, answers, "phone", household_id=resident.household_id
+            )
+        except DomainError:
+            continue
+        for to in moves:
+            note = "该区域属市政管理，已转交街道。" if to == Status.REJECTED else None
+            tickets.change_status(session, office, done.request, to, note)
+    check = by_code.get("health-check")
+    slots = open_slots(session, check) if check else []
+    if check and slots:
+        resident = next(p for p in people if p.birth_date and p.birth_date.year < 1950)
+        actor = Actor(type="resident", id=resident.id, channel="demo")
+        tickets.submit(session, actor, resident, check, {"slot": str(slots[0].id)}, "kiosk:demo")
 
 
 def _seed_places_and_people(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from webapp.models import Category, Eligibility, Handler, ServiceType
+from webapp.models import Category, Eligibility, Handler, ServiceType, Slot
 
 
 def t(hans: str, hant: str, en: str) -> dict[str, str]:
@@ -197,7 +199,14 @@ CATALOG: list[dict[str, Any]] = [
         help=t(
             "血压、血糖和年度体检", "血壓、血糖和年度體檢", "Blood pressure, blood sugar and yearly check-up"
         ),
-        questions=[WHEN],
+        questions=[
+            {
+                "id": "slot",
+                "type": "slot",
+                "required": True,
+                "label": t("选一个时间", "選一個時間", "Choose a time"),
+            }
+        ],
     ),
     dict(
         code="health-doctor",
@@ -302,11 +311,35 @@ CATALOG: list[dict[str, Any]] = [
 ]
 
 
-def seed_catalog(session: Session, community_id: int) -> list[ServiceType]:
+HEALTH_STATION = "翠苑社区卫生服务站（社区服务中心一楼）"
+
+
+def seed_catalog(session: Session, community_id: int, today: date | None = None) -> list[ServiceType]:
+    """The catalog, and for the health check two weeks of morning and afternoon times (5 places each)."""
     services = []
     for position, spec in enumerate(CATALOG):
         spec = dict(spec)
         services.append(ServiceType(community_id=community_id, position=position, **spec))
     session.add_all(services)
     session.flush()
+    if today is not None:
+        zone = ZoneInfo("Asia/Shanghai")
+        check = next(s for s in services if s.code == "health-check")
+        for n in range(1, 15):
+            day = today + timedelta(days=n)
+            if day.weekday() == 6:  # the station is closed on Sundays
+                continue
+            for hour in (9, 10, 14, 15):
+                starts = datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
+                session.add(
+                    Slot(
+                        service_type_id=check.id,
+                        starts_at=starts,
+                        minutes=60,
+                        place=HEALTH_STATION,
+                        capacity=5,
+                        booked=0,
+                    )
+                )
+        session.flush()
     return services

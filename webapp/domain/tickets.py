@@ -16,11 +16,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock
-from webapp.domain import DomainError
+from webapp.domain import DomainError, bookings, photos
 from webapp.domain.audit import Actor
-from webapp.domain.catalog import check_answers, check_eligible
+from webapp.domain.catalog import AnswerErrors, check_answers, check_eligible
+from webapp.domain.notifications import notify
 from webapp.domain.vault import new_token, token_hash
-from webapp.models import Category, Handler, RequestEvent, Resident, ServiceRequest, ServiceType, Status
+from webapp.models import (
+    Category,
+    Handler,
+    Household,
+    RequestEvent,
+    Resident,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+    Status,
+)
 
 REOPEN_WITHIN = timedelta(days=7)
 NOTE_MAX = 2000
@@ -95,18 +106,24 @@ def submit(
     channel: str,
     household_id: int | None = None,
     place: str | None = None,
+    building_id: int | None = None,
 ) -> Submitted:
     """Check eligibility and answers, then open a ticket due after the service's deadline."""
     now = clock.now()
     check_eligible(service, resident, channel.split(":")[0], now.date())
     clean = check_answers(service, answers, channel.split(":")[0])
     follow = new_token()
+    household_id = household_id if household_id is not None and not place else None
+    if household_id is not None:
+        household = session.get(Household, household_id)
+        building_id = household.building_id if household is not None else building_id
     request = ServiceRequest(
         number="pending",
         community_id=service.community_id,
         service_type=service,
         resident_id=resident.id,
-        household_id=household_id if household_id is not None and not place else None,
+        household_id=household_id,
+        building_id=building_id,
         place=(place or "").strip()[:120] or None,
         answers=clean,
         status=Status.SUBMITTED,
@@ -121,19 +138,40 @@ def submit(
     request.number = f"{NUMBER_LETTERS[service.category]}-{request.id:04d}"
     _event(request, actor, Status.SUBMITTED, None)
     request.events[-1].from_status = None
+    for question in service.questions or []:
+        value = clean.get(question["id"])
+        if value is None:
+            continue
+        if question.get("type") == "slot":
+            try:
+                bookings.book(session, request, int(value) if str(value).isdigit() else 0)
+            except bookings.BookingError as exc:
+                raise AnswerErrors({question["id"]: exc.reason}) from exc
+        elif question.get("type") == "photo" and not photos.attach(session, resident.id, value, request.id):
+            raise AnswerErrors({question["id"]: "photo_missing"})
     session.flush()
     return Submitted(request, follow)
+
+
+def acts_as_resident(actor: Actor, request: ServiceRequest) -> bool:
+    """The resident themself, or a helper at a kiosk acting for them (assisted mode)."""
+    if request.resident_id is None:
+        return False
+    if actor.type == "resident":
+        return actor.id == request.resident_id
+    return actor.on_behalf_of == request.resident_id
 
 
 def change_status(
     session: Session, actor: Actor, request: ServiceRequest, to: Status, note: str | None = None
 ) -> None:
     """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
-    allowed = TRANSITIONS.get((request.status, to))
-    if allowed is None or actor.type not in allowed:
-        raise TicketError("transition")
-    if actor.type == "resident" and request.resident_id != actor.id:
+    who = "resident" if actor.type == "resident" or actor.on_behalf_of is not None else actor.type
+    if who == "resident" and not acts_as_resident(actor, request):
         raise TicketError("not_yours")
+    allowed = TRANSITIONS.get((request.status, to))
+    if allowed is None or who not in allowed:
+        raise TicketError("transition")
     if to == Status.REJECTED and not (note or "").strip():
         raise TicketError("reason_required")
     now = clock.now()
@@ -149,13 +187,37 @@ def change_status(
     elif reopening:
         request.resolved_at = request.closed_at = None
         request.rating = request.rating_note = None
+    if to in (Status.REJECTED, Status.CANCELLED):
+        booking = bookings.active_booking(session, request)
+        if booking is not None:
+            bookings.release(session, booking)
+    if who != "resident":
+        notify(session, request, "status", to.value)
     session.flush()
 
 
 def add_note(session: Session, actor: Actor, request: ServiceRequest, note: str, public: bool) -> None:
+    """A note on the ticket; a public one is shown to (and announced to) the resident, an internal one not."""
     if not note.strip():
         raise TicketError("note_required")
     _event(request, actor, None, note, public=public)
+    if public:
+        notify(session, request, "note")
+    session.flush()
+
+
+def assign(session: Session, actor: Actor, request: ServiceRequest, staff: StaffUser | None) -> None:
+    """Give the ticket to one person (or nobody); recorded as an internal event."""
+    if (request.assigned_to_id or None) == (staff.id if staff else None):
+        return
+    request.assigned_to = staff
+    _event(
+        request,
+        actor,
+        None,
+        f"assigned: {staff.display_name}" if staff else "assigned: nobody",
+        public=False,
+    )
     session.flush()
 
 
@@ -163,7 +225,7 @@ def rate(
     session: Session, actor: Actor, request: ServiceRequest, stars: int, words: str | None = None
 ) -> None:
     """The resident rates the result (1-5 faces, optional words) once it is resolved or closed."""
-    if actor.type != "resident" or request.resident_id != actor.id:
+    if not acts_as_resident(actor, request):
         raise TicketError("not_yours")
     if request.status not in (Status.RESOLVED, Status.CLOSED):
         raise TicketError("transition")
@@ -192,6 +254,7 @@ def escalate_overdue(session: Session, community_id: int | None = None) -> list[
     for request in escalated:
         request.escalated_at = now
         _event(request, system, None, "overdue: escalated to the community office", public=False)
+        request.events[-1].actor_name = "system"
     session.flush()
     return escalated
 

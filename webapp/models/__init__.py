@@ -1,6 +1,15 @@
 """Typed SQLAlchemy models, one module per domain; importing this package registers them all."""
 
 from webapp.models.community import Building, Community, Household, Kiosk, Region, RegionLevel
+from webapp.models.desk import (
+    Booking,
+    BookingStatus,
+    IdempotencyKey,
+    Notification,
+    Photo,
+    PushSubscription,
+    Slot,
+)
 from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
 from webapp.models.people import Resident, Role, StaffRole, StaffUser
@@ -16,6 +25,13 @@ from webapp.models.services import (
 )
 
 __all__ = [
+    "Booking",
+    "BookingStatus",
+    "IdempotencyKey",
+    "Notification",
+    "Photo",
+    "PushSubscription",
+    "Slot",
     "Category",
     "Eligibility",
     "Handler",

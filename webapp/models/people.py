@@ -106,6 +106,8 @@ class StaffRole(Base):
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
+    # For a service provider: the provider (as named on service types) whose requests this person answers.
+    provider: Mapped[str | None] = mapped_column(String(80))
 
     user: Mapped[StaffUser] = relationship(back_populates="roles")
     community: Mapped[Community] = relationship()

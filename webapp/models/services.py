@@ -99,6 +99,10 @@ class ServiceRequest(Base):
         ForeignKey("resident.id", ondelete="SET NULL"), index=True
     )
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"))
+    # Where it is (the flat's building, or the building of a common area); kept for queues and figures.
+    building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building.id", ondelete="SET NULL"), index=True
+    )
     place: Mapped[str | None] = mapped_column(String(120))  # a common area, when not the resident's flat
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[Status] = mapped_column(enum_column(Status, 16), default=Status.SUBMITTED, index=True)

@@ -5,11 +5,14 @@ from webapp.staff import (  # noqa: F401
     audit_views,
     buildings,
     cards,
+    catalog,
+    figures,
     importing,
     kiosks,
     people,
     register,
     routes,
+    tickets,
 )
 from webapp.staff.blueprint import bp
 

@@ -1,0 +1,40 @@
+"""A request's answers in plain words, the same on the kiosk review screen, the phone and the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def answer_words(question: dict[str, Any], value: Any, locale: str) -> str:
+    if value in (None, ""):
+        return _("Not answered")
+    if question.get("type") == "yes_no":
+        return _("Yes") if value in ("yes", True) else _("No")
+    if question.get("type") == "date":
+        from datetime import date
+
+        from flask_babel import format_date
+
+        try:
+            return format_date(date.fromisoformat(str(value)), "EEEE M/d")
+        except ValueError:
+            return str(value)
+    for option in question.get("options", []):
+        if option["value"] == value:
+            return option["label"].get(locale) or option["label"]["zh_Hans"]
+    return str(value)
+
+
+def slot_words(slot_id: Any) -> str:
+    """A chosen appointment time in words ("Monday 12/1 09:00, health station")."""
+    from flask_babel import format_datetime
+
+    from webapp.db import get_session
+    from webapp.models import Slot
+
+    slot = get_session().get(Slot, int(slot_id)) if str(slot_id).isdigit() else None
+    if slot is None:
+        return _("Not answered")
+    return f"{format_datetime(slot.starts_at, 'EEEE M/d HH:mm')}, {slot.place}"

@@ -1,0 +1,320 @@
+"""The services desk in the console: the queue, one ticket, status changes, notes, assignment, CSV export.
+
+Which tickets a person sees is decided by webapp.domain.desk.scope_of; a ticket outside it is a 404 (audited),
+the same answer as a ticket that does not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp import clock
+from webapp.auth.policy import Permission, deny, require
+from webapp.context import current_actor
+from webapp.db import get_session, writes
+from webapp.domain import desk
+from webapp.domain.audit import record
+from webapp.domain.bookings import active_booking
+from webapp.domain.tickets import OPEN, TRANSITIONS, TicketError, add_note, assign, change_status, is_overdue
+from webapp.labels import category_label, status_label, unit_label
+from webapp.messages import desk_error
+from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
+from webapp.numbers import small_int
+from webapp.security import background
+from webapp.staff.blueprint import bp
+
+NOTE_MAX = 2000
+
+
+def my_scope() -> desk.TicketScope:
+    return desk.scope_of(current_user.staff)
+
+
+def ticket_or_404(ticket_id: int) -> ServiceRequest:
+    ticket = get_session().get(ServiceRequest, ticket_id)
+    if ticket is None or not desk.can_see(my_scope(), ticket):
+        deny(subject_type="service_request", subject_id=ticket_id)
+        abort(404)
+    return ticket
+
+
+def filters_from(args: dict[str, str]) -> desk.QueueFilter:
+    status = args.get("status") or "open"
+    if status not in ("open", "all", *(s.value for s in Status)):
+        status = "open"
+    category = args.get("category") or None
+    if category not in {c.value for c in Category}:
+        category = None
+    return desk.QueueFilter(
+        status=status,
+        category=category,
+        building_id=small_int(args.get("building")),
+        unit=(args.get("unit") or None),
+        overdue=args.get("overdue") == "1",
+        mine=args.get("mine") == "1",
+        number=(args.get("number") or "").strip()[:16] or None,
+        page=small_int(args.get("page")) or 1,
+    )
+
+
+def buildings_of(scope: desk.TicketScope) -> list[Building]:
+    return list(
+        get_session().scalars(
+            select(Building)
+            .where(Building.community_id.in_(scope.community_ids))
+            .order_by(Building.community_id, Building.number)
+        )
+    )
+
+
+@bp.get("/tickets")
+@require(Permission.HANDLE_TICKETS)
+def tickets() -> ResponseReturnValue:
+    scope = my_scope()
+    db = get_session()
+    f = filters_from(request.args.to_dict())
+    page = desk.queue(db, scope, f, current_user.staff.id)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "staff/tickets.html",
+        page=page,
+        f=f,
+        args=args,
+        now=clock.now(),
+        buildings=buildings_of(scope),
+        units=desk.units_of(db, scope),
+        categories=list(Category),
+        statuses=list(Status),
+        newest=desk.newest_id(db, scope),
+        is_overdue=is_overdue,
+        bulk_targets=[Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED],
+    )
+
+
+@bp.get("/tickets/newest")
+@background
+@require(Permission.HANDLE_TICKETS)
+def tickets_newest() -> ResponseReturnValue:
+    """The newest visible ticket id; the queue page polls it and offers to show new tickets."""
+    response = jsonify(newest=desk.newest_id(get_session(), my_scope()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/tickets/bulk")
+@require(Permission.HANDLE_TICKETS)
+def tickets_bulk() -> ResponseReturnValue:
+    ids = [n for n in (small_int(v) for v in request.form.getlist("ticket")[: desk.PAGE]) if n is not None]
+    target = request.form.get("to", "")
+    back = url_for("staff.tickets", **{k: v for k, v in request.args.items() if v})
+    if not ids or target not in {s.value for s in Status}:
+        flash(_("Choose tickets and what to change them to."), "error")
+        return redirect(back, code=303)
+    db = get_session()
+    done, refused = desk.bulk_change(db, current_actor(), my_scope(), ids, Status(target))
+    db.commit()
+    if done:
+        flash(_("%(count)s tickets changed.", count=len(done)), "info")
+    for ticket, reason in refused:
+        flash(f"{ticket.number}: {desk_error(reason)}", "error")
+    return redirect(back, code=303)
+
+
+def handlers_for(ticket: ServiceRequest) -> list[StaffUser]:
+    """People who may be given this ticket: those who can see it, in its community."""
+    rows = get_session().scalars(
+        select(StaffUser)
+        .join(StaffRole)
+        .where(
+            StaffRole.community_id == ticket.community_id,
+            StaffRole.role != Role.VOLUNTEER,
+            StaffUser.is_active.is_(True),
+        )
+        .distinct()
+        .order_by(StaffUser.display_name)
+    )
+    return [u for u in rows if desk.can_see(desk.scope_of(u), ticket)]
+
+
+def next_statuses(ticket: ServiceRequest) -> list[Status]:
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == ticket.status and "staff" in who]
+
+
+def render_ticket(ticket: ServiceRequest, errors: dict[str, str] | None = None, status: int = 200):
+    db = get_session()
+    return render_template(
+        "staff/ticket.html",
+        ticket=ticket,
+        booking=active_booking(db, ticket),
+        now=clock.now(),
+        overdue=is_overdue(ticket),
+        next_statuses=next_statuses(ticket),
+        handlers=handlers_for(ticket),
+        errors=errors or {},
+        form=request.form if request.method == "POST" else {},
+    ), status
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@writes
+@require(Permission.HANDLE_TICKETS)
+def ticket_detail(ticket_id: int) -> ResponseReturnValue:
+    ticket = ticket_or_404(ticket_id)
+    db = get_session()
+    if ticket.resident_id is not None:  # a view of personal data (name, flat) is audited
+        record(
+            db,
+            current_actor(),
+            "ticket.view",
+            "resident",
+            ticket.resident_id,
+            ticket.community_id,
+            ticket=ticket.number,
+        )
+        db.commit()
+    return render_ticket(ticket)
+
+
+@bp.post("/tickets/<int:ticket_id>/status")
+@require(Permission.HANDLE_TICKETS)
+def ticket_status(ticket_id: int) -> ResponseReturnValue:
+    ticket = ticket_or_404(ticket_id)
+    target = request.form.get("to", "")
+    note = (request.form.get("note") or "")[:NOTE_MAX]
+    db = get_session()
+    try:
+        if target not in {s.value for s in Status}:
+            raise TicketError("transition")
+        change_status(db, current_actor(), ticket, Status(target), note)
+    except TicketError as exc:
+        db.rollback()
+        return render_ticket(ticket_or_404(ticket_id), {"status": exc.reason}, 400)
+    db.commit()
+    flash(
+        _("Ticket %(number)s: %(status)s.", number=ticket.number, status=status_label(ticket.status)), "info"
+    )
+    return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+@require(Permission.HANDLE_TICKETS)
+def ticket_note(ticket_id: int) -> ResponseReturnValue:
+    ticket = ticket_or_404(ticket_id)
+    db = get_session()
+    try:
+        add_note(
+            db,
+            current_actor(),
+            ticket,
+            (request.form.get("note") or "")[:NOTE_MAX],
+            public=request.form.get("public") == "1",
+        )
+    except TicketError as exc:
+        db.rollback()
+        return render_ticket(ticket_or_404(ticket_id), {"note": exc.reason}, 400)
+    db.commit()
+    flash(_("Note added."), "info")
+    return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+@require(Permission.HANDLE_TICKETS)
+def ticket_assign(ticket_id: int) -> ResponseReturnValue:
+    ticket = ticket_or_404(ticket_id)
+    chosen = small_int(request.form.get("staff"))
+    allowed = {u.id: u for u in handlers_for(ticket)}
+    if chosen is not None and chosen not in allowed:
+        return render_ticket(ticket, {"assign": "transition"}, 400)
+    db = get_session()
+    assign(db, current_actor(), ticket, allowed.get(chosen) if chosen is not None else None)
+    db.commit()
+    flash(_("Saved."), "info")
+    return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
+
+
+CSV_COLUMNS = (
+    "number",
+    "service",
+    "category",
+    "unit",
+    "status",
+    "channel",
+    "building",
+    "submitted_at",
+    "due_at",
+    "resolved_at",
+    "overdue",
+    "escalated",
+    "rating",
+)
+
+
+def _csv_lines(rows: Iterator[ServiceRequest], buildings: dict[int, str], locale: str) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    now = clock.now()
+    for t in rows:
+        unit = desk.handler_unit(t)
+        writer.writerow(
+            (
+                t.number,
+                t.service_type.name(locale),
+                category_label(t.service_type.category),
+                unit_label(unit),
+                status_label(t.status),
+                t.channel.split(":")[0],
+                buildings.get(t.building_id or 0, ""),
+                t.submitted_at.isoformat(timespec="minutes"),
+                t.due_at.isoformat(timespec="minutes"),
+                t.resolved_at.isoformat(timespec="minutes") if t.resolved_at else "",
+                "1" if t.status in OPEN and t.due_at < now else "0",
+                "1" if t.escalated_at else "0",
+                t.rating or "",
+            )
+        )
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+
+
+@bp.get("/tickets.csv")
+@require(Permission.HANDLE_TICKETS)
+def tickets_csv() -> ResponseReturnValue:
+    """The filtered queue as CSV (no names, flats or numbers: figures for reports, not a register)."""
+    from flask_babel import get_locale
+
+    scope = my_scope()
+    if scope.empty:
+        abort(403)
+    f = filters_from(request.args.to_dict())
+    db = get_session()
+    buildings = {b.id: b.name(str(get_locale())) for b in buildings_of(scope)}
+    rows = desk.export_rows(db, scope, f, current_user.staff.id)
+    body = "".join(_csv_lines(iter(rows), buildings, str(get_locale())))
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return Response(
+        "\ufeff" + body,  # a BOM so that Excel opens Chinese text as UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=tickets-{stamp}.csv"},
+    )
+
+
+@bp.get("/tickets/<int:ticket_id>/photo/<token>")
+@require(Permission.HANDLE_TICKETS)
+def ticket_photo(ticket_id: int, token: str) -> ResponseReturnValue:
+    ticket = ticket_or_404(ticket_id)
+    photo = get_session().scalar(
+        select(Photo).where(Photo.request_id == ticket.id, Photo.token == token[:32])
+    )
+    if photo is None:
+        abort(404)
+    return Response(photo.content, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
