@@ -38,3 +38,32 @@ def slot_words(slot_id: Any) -> str:
     if slot is None:
         return _("Not answered")
     return f"{format_datetime(slot.starts_at, 'EEEE M/d HH:mm')}, {slot.place}"
+
+
+def notification_words(notification: Any) -> str:
+    """A notification in the reader's language, worded when shown (the row keeps only codes)."""
+    from flask_babel import format_datetime
+
+    from webapp.labels import status_label
+    from webapp.models import Status
+
+    ticket = notification.request
+    number = ticket.number if ticket is not None else ""
+    if notification.kind == "status" and notification.detail in Status.__members__.values():
+        return _(
+            "%(number)s is now: %(status)s", number=number, status=status_label(Status(notification.detail))
+        )
+    if notification.kind == "note":
+        return _("%(number)s: there is a new message for you.", number=number)
+    if notification.kind == "reminder" and ticket is not None:
+        from webapp.db import get_session
+        from webapp.domain.bookings import active_booking
+
+        booking = active_booking(get_session(), ticket)
+        if booking is not None:
+            return _(
+                "Reminder: your appointment %(number)s is on %(when)s.",
+                number=number,
+                when=format_datetime(booking.slot.starts_at, "EEEE M/d HH:mm"),
+            )
+    return _("%(number)s has news.", number=number)

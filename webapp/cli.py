@@ -168,9 +168,26 @@ def kiosk_pair(kiosk_id: int) -> None:
         click.echo(f"{current_app.config['LINLI'].base_url}/kiosk/pair?code={code}")
 
 
+@click.command("desk-jobs")
+@with_appcontext
+def desk_jobs() -> None:
+    """Escalate overdue tickets, send appointment reminders and Web Push; safe to run every few minutes."""
+    from webapp.domain.bookings import send_reminders
+    from webapp.domain.tickets import escalate_overdue
+    from webapp.push import send_pending
+
+    with database().sessionmaker() as session:
+        escalated = escalate_overdue(session)
+        reminded = send_reminders(session)
+        session.commit()
+        pushed = send_pending(current_app._get_current_object(), session)  # type: ignore[attr-defined]
+    click.echo(f"escalated {len(escalated)}, reminded {reminded}, pushed {pushed}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(card_issue)
     app.cli.add_command(kiosk_pair)
+    app.cli.add_command(desk_jobs)

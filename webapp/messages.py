@@ -58,3 +58,8 @@ DESK_ERRORS = {
 
 def desk_error(code: str) -> str:
     return str(DESK_ERRORS.get(code, DESK_ERRORS["bad_choice"]))
+
+
+def desk_error_list(errors: dict[str, str], prefix: str = "") -> list[tuple[str, str]]:
+    """(field id, message) pairs for an error summary that links to each field."""
+    return [(prefix + field, desk_error(code)) for field, code in errors.items()]

@@ -15,13 +15,13 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from webapp import clock
-from webapp.answers import answer_words, slot_words
+from webapp.answers import answer_words, notification_words, slot_words
 from webapp.config import LOCALES
 from webapp.db import get_session
 from webapp.domain.residents import masked_id_number, masked_phone
 from webapp.i18n import LOCALE_COOKIE
 from webapp.labels import category_label, consent_label, status_label, unit_label
-from webapp.messages import desk_error
+from webapp.messages import desk_error, desk_error_list
 from webapp.qr import qr_svg
 
 PREFS_COOKIE = "linli_display"
@@ -138,8 +138,10 @@ def init_app(app: Flask) -> None:
         category_label=category_label,
         unit_label=unit_label,
         desk_error=desk_error,
+        desk_error_list=desk_error_list,
         answer_words=answer_words,
         slot_words=slot_words,
+        notification_words=notification_words,
     )
 
     @app.context_processor

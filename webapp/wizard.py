@@ -45,7 +45,7 @@ def save_extra(code: str, **extra: str) -> None:
     session["draft"] = {"code": code, "answers": answers, **{k: v[:120] for k, v in extra.items()}}
 
 
-def extra(code: str, name: str) -> str | None:
+def saved_extra(code: str, name: str) -> str | None:
     saved = session.get("draft") or {}
     return saved.get(name) if saved.get("code") == code else None
 

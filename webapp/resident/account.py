@@ -212,7 +212,11 @@ def handoff(token: str) -> ResponseReturnValue:
 @bp.get("/me")
 @resident_required
 def me() -> ResponseReturnValue:
-    return render_template("resident/me.html", resident=signed_in_resident())
+    """The resident's own start page; news about their requests is shown here, not yet marked as seen."""
+    from webapp.domain.notifications import unseen
+
+    resident = signed_in_resident()
+    return render_template("resident/me.html", resident=resident, news=unseen(get_session(), resident.id))
 
 
 @bp.route("/me/verify", methods=["GET", "POST"])

@@ -121,6 +121,7 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["request_id"],
             ["service_request.id"],
