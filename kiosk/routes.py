@@ -180,7 +180,14 @@ def identify_id_number() -> ResponseReturnValue:
 @bp.get("/home")
 @visit_required
 def home() -> ResponseReturnValue:
-    return render_template("kiosk/home.html", tiles=tiles_for(g.visit))
+    from kiosk.requests import personal_items
+
+    db = get_session()
+    news, open_requests = personal_items(db, g.visit)
+    db.commit()
+    return render_template(
+        "kiosk/home.html", tiles=tiles_for(g.visit), news=news, open_requests=open_requests
+    )
 
 
 @bp.post("/checkin")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -17,6 +18,7 @@ from webapp import create_app, migrations
 from webapp.db import make_engine
 from webapp.domain.demo import seed_demo
 from webapp.domain.kiosks import pair
+from webapp.models import ServiceType
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,7 +76,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         assert demo.sample_card is not None
         assert demo.sample_resident is not None
         token, name = demo.sample_card.token, demo.sample_resident.name
-        ids = {"resident": demo.sample_resident.id, "building": demo.community.buildings[0].id}
+        ids = {
+            "resident": demo.sample_resident.id,
+            "building": demo.community.buildings[0].id,
+            "health_check": session.scalar(select(ServiceType.id).where(ServiceType.code == "health-check")),
+        }
         _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
         session.commit()
     engine.dispose()

@@ -24,6 +24,19 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "resident.ticket_public": [{"token": "not-a-real-ticket-token-00"}],
         "kiosk.report_step": [{"code": "repair-light", "step": 1}],
         "kiosk.report_review": [{"code": "repair-light"}],
+        # Kiosk pages of a visit (these send an anonymous browser to the attract screen; the kiosk
+        # browser tests check them during a visit).
+        "kiosk.my_request": [{"number": "B-0002"}],
+        "resident.ask_step": [
+            {"code": code, "step": step}
+            for code, step in (("repair-light", 1), ("repair-light", 3), ("repair-light", 4))
+            + (("health-check", 1), ("childcare-care", 1), ("elderly-visit", 1))
+        ],
+        "resident.ask_review": [{"code": "repair-light"}],
+        "resident.my_request": [{"number": "B-0002"}, {"number": "J-0009"}],
+        "staff.ticket_detail": [{"ticket_id": 1}, {"ticket_id": 2}, {"ticket_id": 9}],
+        "staff.service_edit": [{}, {"service_id": 1}],
+        "staff.service_slots": [{"service_id": ids["health_check"]}],
     }
 
 
@@ -33,6 +46,11 @@ EXCLUDED: dict[str, str] = {
     "resident.health": "JSON health check for load balancers, not a page",
     "resident.my_data_export": "a JSON download of the resident's own data, not a page",
     "staff.residents_import_template": "a CSV template download, not a page",
+    "staff.tickets_csv": "a CSV download, not a page",
+    "staff.tickets_newest": "JSON the queue page polls, not a page",
+    "staff.ticket_photo": "a JPEG, not a page",
+    "resident.my_request_photo": "a JPEG, not a page",
+    "resident.draft_photo": "a JPEG, not a page",
 }
 
 # Error pages, one per face, reached through URLs that match no route.
@@ -53,7 +71,7 @@ class Route:
     @property
     def is_resident_only(self) -> bool:
         """Pages a signed-in resident sees (anonymous visitors are sent to sign in)."""
-        return self.path.startswith(("/me", "/c"))
+        return self.path.startswith(("/me", "/c", "/ask", "/requests"))
 
     @property
     def theme(self) -> str:

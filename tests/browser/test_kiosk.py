@@ -157,7 +157,18 @@ def test_every_kiosk_screen_of_a_visit_passes_axe(browser, live_server):
             problems += [f"{label} home: {v}" for v in violations(visitor)]
             tiles = visitor.page.locator(".kiosk-tiles li").count()
             assert 1 <= tiles <= 8
-            for path in ("/kiosk/help", "/kiosk/phone"):
+            visitor.goto("/kiosk/requests")
+            first = visitor.page.locator("a.kiosk-row").first.get_attribute("href")
+            for path in (
+                "/kiosk/help",
+                "/kiosk/phone",
+                "/kiosk/requests",
+                first,
+                "/kiosk/report?kind=ask",
+                "/kiosk/report/health-check/1",
+                "/kiosk/report/childcare-care/1",
+                "/kiosk/report/childcare-care/review",
+            ):
                 visitor.goto(path)
                 problems += [f"{label} {path}: {v}" for v in violations(visitor)]
             visitor.goto("/kiosk/home")

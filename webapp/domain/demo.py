@@ -202,7 +202,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         staff.append((username, display_name, role))
     session.flush()
     if created:
-        _seed_tickets(session, services, today)
+        _seed_tickets(session, services, today, sample)
     return DemoResult(
         community=community,
         created=created,
@@ -214,7 +214,9 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     )
 
 
-def _seed_tickets(session: Session, services: list[ServiceType], today: date) -> None:
+def _seed_tickets(
+    session: Session, services: list[ServiceType], today: date, sample: Resident | None
+) -> None:
     """A few tickets in every state, so that the queue, the figures and "My requests" are not empty."""
     from webapp.domain import tickets
     from webapp.domain.bookings import open_slots
@@ -238,7 +240,7 @@ def _seed_tickets(session: Session, services: list[ServiceType], today: date) ->
         service = by_code.get(code)
         if service is None:
             continue
-        resident = people[(n * 7) % len(people)]
+        resident = sample if sample is not None and n in (1, 3) else people[(n * 7) % len(people)]
         actor = Actor(type="resident", id=resident.id, channel="demo")
         try:
             done = tickets.submit(
@@ -254,7 +256,15 @@ def _seed_tickets(session: Session, services: list[ServiceType], today: date) ->
     if check and slots:
         resident = next(p for p in people if p.birth_date and p.birth_date.year < 1950)
         actor = Actor(type="resident", id=resident.id, channel="demo")
-        tickets.submit(session, actor, resident, check, {"slot": str(slots[0].id)}, "kiosk:demo")
+        tickets.submit(
+            session,
+            actor,
+            resident,
+            check,
+            {"slot": str(slots[0].id)},
+            "kiosk:demo",
+            household_id=resident.household_id,
+        )
 
 
 def _seed_places_and_people(

@@ -1,0 +1,117 @@
+"""My requests at the kiosk: what is happening with each ticket, in big type, with one-tap answers.
+
+The same core rules as on the phone decide who may cancel, close, reopen or rate; a helper in assisted mode
+acts for the resident and is recorded as such.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from kiosk.routes import bp, visit_required
+from webapp import clock
+from webapp.db import get_session
+from webapp.domain import bookings
+from webapp.domain.notifications import mark_seen, unseen
+from webapp.domain.tickets import OPEN, REOPEN_WITHIN, TicketError, change_status, rate
+from webapp.domain.visits import visit_actor
+from webapp.models import KioskVisit, Notification, ServiceRequest, Status
+from webapp.numbers import small_int
+
+
+def open_requests(db: Session, resident_id: int, limit: int = 3) -> list[ServiceRequest]:
+    return list(
+        db.scalars(
+            select(ServiceRequest)
+            .options(joinedload(ServiceRequest.service_type))
+            .where(ServiceRequest.resident_id == resident_id, ServiceRequest.status.in_(OPEN))
+            .order_by(ServiceRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def personal_items(db: Session, visit: KioskVisit) -> tuple[list[Notification], list[ServiceRequest]]:
+    """News since the last visit (shown once, then marked seen) and open requests, for the top of home."""
+    news = unseen(db, visit.resident_id, limit=4)
+    if news:
+        mark_seen(db, visit.resident_id, [n.id for n in news])
+    return news, open_requests(db, visit.resident_id)
+
+
+def ticket_or_404(number: str) -> ServiceRequest:
+    ticket = get_session().scalar(select(ServiceRequest).where(ServiceRequest.number == number[:16].upper()))
+    if ticket is None or ticket.resident_id != g.visit.resident_id:
+        abort(404)
+    return ticket
+
+
+@bp.get("/requests", endpoint="my_requests")
+@visit_required
+def my_requests() -> ResponseReturnValue:
+    tickets = (
+        get_session()
+        .scalars(
+            select(ServiceRequest)
+            .options(joinedload(ServiceRequest.service_type))
+            .where(ServiceRequest.resident_id == g.visit.resident_id)
+            .order_by(ServiceRequest.id.desc())
+            .limit(8)
+        )
+        .all()
+    )
+    return render_template("kiosk/requests.html", tickets=tickets)
+
+
+def render_ticket(ticket: ServiceRequest, error: str | None = None, status: int = 200):
+    now = clock.now()
+    reopenable = ticket.resolved_at is not None and now - ticket.resolved_at <= REOPEN_WITHIN
+    return render_template(
+        "kiosk/request.html",
+        ticket=ticket,
+        booking=bookings.active_booking(get_session(), ticket),
+        can_rate=ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.rating is None,
+        can_close=ticket.status == Status.RESOLVED,
+        can_reopen=ticket.status in (Status.RESOLVED, Status.CLOSED) and reopenable,
+        can_cancel=ticket.status in (Status.SUBMITTED, Status.ACCEPTED),
+        error=error,
+    ), status
+
+
+@bp.get("/requests/<number>", endpoint="my_request")
+@visit_required
+def my_request(number: str) -> ResponseReturnValue:
+    return render_ticket(ticket_or_404(number))
+
+
+@bp.post("/requests/<number>", endpoint="my_request_answer")
+@visit_required
+def my_request_answer(number: str) -> ResponseReturnValue:
+    ticket = ticket_or_404(number)
+    db = get_session()
+    actor = visit_actor(g.visit)
+    action = request.form.get("action", "")
+    try:
+        if action == "rate":
+            rate(db, actor, ticket, small_int(request.form.get("stars")) or 0)
+        else:
+            to = {"cancel": Status.CANCELLED, "close": Status.CLOSED, "reopen": Status.IN_PROGRESS}.get(
+                action
+            )
+            if to is None:
+                raise TicketError("transition")
+            change_status(db, actor, ticket, to)
+    except TicketError as exc:
+        db.rollback()
+        return render_ticket(ticket_or_404(number), exc.reason, 400)
+    db.commit()
+    return render_template(
+        "kiosk/done.html",
+        title=_("Thank you"),
+        message=_("Ticket %(number)s has been updated.", number=ticket.number),
+        back=url_for("kiosk.my_request", number=ticket.number),
+    )

@@ -1,0 +1,265 @@
+"""The services desk console: queue filters, bulk changes, figures, CSV, escalation job, catalog and slots;
+and the kiosk side of tickets: booking a time, My requests with rating faces."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from tests.web.test_kiosk_pages import identify
+from webapp import clock
+from webapp.domain.audit import SYSTEM, Actor
+from webapp.domain.cards import issue_card
+from webapp.domain.tickets import submit
+from webapp.models import Notification, RequestEvent, ServiceType, Slot, Status
+
+
+def service(session, code):
+    return session.scalar(select(ServiceType).where(ServiceType.code == code))
+
+
+def new_ticket(session, resident, code="repair-lift", answers=None):
+    done = submit(
+        session,
+        Actor(type="resident", id=resident.id),
+        resident,
+        service(session, code),
+        answers or {"urgent": "no"},
+        "phone",
+        household_id=resident.household_id,
+    )
+    session.commit()
+    return done.request
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client, "/staff/"), **data})
+
+
+def numbers_on(page: str) -> list[str]:
+    return re.findall(r'class="ticket-ref" href="/staff/tickets/\d+">([A-Z]-\d+)<', page)
+
+
+def test_queue_filters_overdue_mine_and_pages(client, auth, session, make_resident, frozen):
+    person = make_resident("刘大爷", age=75)
+    lift = new_ticket(session, person)  # 12 hours
+    water = new_ticket(session, person, "repair-water", {"where": "home", "urgent": "yes"})  # 24 hours
+    frozen.advance(hours=13)
+    auth.sign_in("property")
+    assert {lift.number, water.number} <= set(numbers_on(client.get("/staff/tickets").get_data(as_text=True)))
+    overdue = client.get("/staff/tickets?overdue=1").get_data(as_text=True)
+    assert lift.number in overdue
+    assert water.number not in overdue
+    assert "h late" in overdue
+    assert water.number in client.get("/staff/tickets?category=repair").get_data(as_text=True)
+    assert lift.number not in client.get("/staff/tickets?category=health").get_data(as_text=True)
+    building = person.household.building_id
+    assert lift.number in client.get(f"/staff/tickets?building={building}").get_data(as_text=True)
+    assert client.get("/staff/tickets?mine=1&status=bogus&page=-4").status_code == 200
+    me = client.get(f"/staff/tickets/{lift.id}").get_data(as_text=True)
+    staff_id = re.search(r'<option value="(\d+)">赵刚</option>', me).group(1)
+    post(client, f"/staff/tickets/{lift.id}/assign", staff=staff_id)
+    mine = client.get("/staff/tickets?mine=1").get_data(as_text=True)
+    assert numbers_on(mine) == [lift.number]
+    internal = session.scalar(
+        select(RequestEvent).where(RequestEvent.request_id == lift.id).order_by(RequestEvent.id.desc())
+    )
+    assert internal.note == "assigned: 赵刚"
+    assert internal.public is False
+
+
+def test_bulk_change_reports_what_could_not_move(client, auth, session, make_resident):
+    person = make_resident("周阿姨", age=70)
+    first, second = new_ticket(session, person), new_ticket(session, person)
+    auth.sign_in("worker")
+    post(client, f"/staff/tickets/{second.id}/status", to="resolved")
+    response = post(client, "/staff/tickets/bulk", ticket=[str(first.id), str(second.id)], to="accepted")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 tickets changed." in page or "1 ticket" in page
+    assert f"{second.number}:" in page
+    session.expire_all()
+    assert first.status == Status.ACCEPTED
+    assert second.status == Status.RESOLVED
+
+
+def test_figures_page_has_svg_charts_with_tables_and_csv_has_no_personal_data(
+    client, auth, session, make_resident
+):
+    person = make_resident("吴奶奶", age=88)
+    ticket = new_ticket(session, person)
+    auth.sign_in("worker")
+    page = client.get("/staff/desk").get_data(as_text=True)
+    assert page.count('<svg class="chart" role="img"') == 2
+    assert page.count("<table>") == 2
+    assert "Median time to resolve" in page or "中位" in page or "解決" in page
+    exported = client.get("/staff/tickets.csv?status=all")
+    assert exported.mimetype == "text/csv"
+    text = exported.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["number", "service", "category"]
+    assert ticket.number in {r[0] for r in rows[1:]}
+    assert "吴奶奶" not in text
+    assert person.household.label not in text
+
+
+def test_new_tickets_are_announced_without_reload(client, auth, session, make_resident):
+    auth.sign_in("property")
+    before = client.get("/staff/tickets/newest")
+    assert before.headers["Cache-Control"] == "no-store"
+    ticket = new_ticket(session, make_resident("新来的", age=66))
+    after = client.get("/staff/tickets/newest").get_json()["newest"]
+    assert after == ticket.id
+    assert after > before.get_json()["newest"]
+    assert 'data-poll="/staff/tickets/newest"' in client.get("/staff/tickets").get_data(as_text=True)
+
+
+def test_escalation_job_is_idempotent_and_reminds_once(app, session, make_resident, frozen):
+    person = make_resident("郑爷爷", age=90)
+    ticket = new_ticket(session, person)
+    frozen.advance(hours=13)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["desk-jobs"])
+    assert first.exit_code == 0, first.output
+    assert "escalated" in first.output
+    session.expire_all()
+    escalated_at = ticket.escalated_at
+    assert escalated_at is not None
+    events = len(ticket.events)
+    second = runner.invoke(args=["desk-jobs"])
+    assert "escalated 0" in second.output
+    session.expire_all()
+    assert ticket.escalated_at == escalated_at
+    assert len(ticket.events) == events
+
+
+def test_catalog_editor_keeps_a_bad_question_list_and_saves_a_good_one(client, auth, session):
+    auth.sign_in("worker")
+    page = client.get("/staff/catalog/new")
+    assert page.status_code == 200
+    data = {
+        "code": "Bad Code!",
+        "name_zh_Hans": "理发",
+        "name_zh_Hant": "理髮",
+        "name_en": "",
+        "category": "elderly_care",
+        "handler": "provider",
+        "provider_name": "",
+        "eligibility": "aged_60",
+        "deadline_hours": "48",
+        "channel_kiosk": "1",
+        "questions": '[{"id": "when", "type": "banana"}',
+        "active": "1",
+    }
+    refused = post(client, "/staff/catalog/new", **data)
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "Use 1 to 32 small letters" in text or "bad_code" not in text
+    assert "banana" in text  # what was typed is kept
+    good = dict(
+        data,
+        code="haircut",
+        name_en="A haircut at home",
+        provider_name="阿芳理发",
+        questions='[{"id": "when", "type": "date", "required": true, '
+        '"label": {"zh_Hans": "哪天", "zh_Hant": "哪天", "en": "Which day"}}]',
+    )
+    saved = post(client, "/staff/catalog/new", **good)
+    assert saved.status_code == 303
+    created = service(session, "haircut")
+    assert created.provider_name == "阿芳理发"
+    assert created.channels == ["kiosk"]
+
+
+def test_slots_are_added_in_local_time_and_a_past_time_is_refused(client, auth, session, frozen):
+    check = service(session, "health-check")
+    auth.sign_in("worker")
+    past = post(
+        client,
+        f"/staff/catalog/{check.id}/slots",
+        day="2026-11-28",
+        time="09:00",
+        capacity="5",
+        place="Room 1",
+    )
+    assert past.status_code == 400
+    before = len(session.scalars(select(Slot).where(Slot.service_type_id == check.id)).all())
+    ok = post(
+        client,
+        f"/staff/catalog/{check.id}/slots",
+        day="2026-12-20",
+        time="09:30",
+        capacity="3",
+        days="3",
+        place="Room 1",
+    )
+    assert ok.status_code == 303
+    slots = session.scalars(select(Slot).where(Slot.service_type_id == check.id)).all()
+    assert len(slots) == before + 3
+    newest = max(slots, key=lambda s: s.starts_at)
+    assert newest.starts_at.hour == 1  # 09:30 in Hangzhou is 01:30 UTC
+    assert newest.starts_at.minute == 30
+
+
+def test_kiosk_books_a_time_and_a_full_time_is_explained(kiosk_client, session, make_resident, frozen):
+    person = make_resident("冯阿婆", age=79)
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    check = service(session, "health-check")
+    slot = Slot(
+        service_type_id=check.id,
+        starts_at=clock.now() + timedelta(days=1),
+        place="Room 2",
+        capacity=1,
+        booked=0,
+    )
+    session.add(slot)
+    session.commit()
+    client = kiosk_client
+    client.set_cookie("linli_locale", "en")
+    identify(client, issued.url("https://x"))
+    step = client.get("/kiosk/report/health-check/1").get_data(as_text=True)
+    assert f'value="{slot.id}"' in step
+    assert "1 places left" in step
+    token = csrf_token(client, "/kiosk/home")
+    client.post("/kiosk/report/health-check/1", data={"csrf_token": token, "answer": str(slot.id)})
+    slot.booked = 1  # someone else took the last place meanwhile
+    session.commit()
+    full = client.post("/kiosk/report/health-check/review", data={"csrf_token": token})
+    assert full.status_code == 400
+    assert "fully booked" in full.get_data(as_text=True)
+
+
+def test_kiosk_my_requests_rating_and_news_banner(kiosk_client, session, make_resident, auth, app):
+    person = make_resident("褚大妈", age=81)
+    issued = issue_card(session, SYSTEM, person)
+    ticket = new_ticket(session, person)
+    from webapp.domain.tickets import change_status
+
+    change_status(session, Actor(type="staff", name="赵刚"), ticket, Status.RESOLVED, "Fixed the lift")
+    session.commit()
+    client = kiosk_client
+    client.set_cookie("linli_locale", "en")
+    identify(client, issued.url("https://x"))
+    home = client.get("/kiosk/home").get_data(as_text=True)
+    assert f"{ticket.number} is now: Done" in home
+    assert f"{ticket.number} is now" not in client.get("/kiosk/home").get_data(as_text=True)  # shown once
+    page = client.get(f"/kiosk/requests/{ticket.number}").get_data(as_text=True)
+    assert "Fixed the lift" in page
+    assert "Very happy" in page
+    token = csrf_token(client, "/kiosk/home")
+    done = client.post(
+        f"/kiosk/requests/{ticket.number}", data={"csrf_token": token, "action": "rate", "stars": "5"}
+    )
+    assert done.status_code == 200
+    session.expire_all()
+    assert ticket.rating == 5
+    seen = session.scalars(select(Notification).where(Notification.resident_id == person.id)).all()
+    assert all(n.seen_at is not None for n in seen)
+    other = make_resident("别家", age=60)
+    theirs = new_ticket(session, other)
+    assert client.get(f"/kiosk/requests/{theirs.number}").status_code == 404
