@@ -60,6 +60,7 @@ def jpeg_with_gps() -> bytes:
 
 
 def test_phone_life_cycle_with_photo_staff_answer_rating_and_reopen(phone, client, auth, session, person):
+    client.set_cookie("linli_locale", "en")
     assert post(phone, "/ask/repair-light/1", answer="stairs").status_code == 303
     assert post(phone, "/ask/repair-light/2", answer="yes").status_code == 303
     assert post(phone, "/ask/repair-light/3", answer="The light on floor 3 flickers").status_code == 303
@@ -145,6 +146,7 @@ def submit_simple(phone, code="repair-lift", **answers):
 
 
 def test_reject_needs_a_reason_and_cancel_is_the_residents(phone, client, auth, session, person):
+    client.set_cookie("linli_locale", "en")
     submit_simple(phone, urgent="no", details="")
     first = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
     auth.sign_in("property")
@@ -265,6 +267,7 @@ def test_any_answer_gets_a_page_or_a_message_never_a_500(phone, step, code, answ
 
 
 def test_notifications_count_each_staff_change_once(phone, client, auth, session, person):
+    client.set_cookie("linli_locale", "en")
     submit_simple(phone, urgent="yes", details="")
     ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
     auth.sign_in("property")

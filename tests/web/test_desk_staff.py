@@ -48,6 +48,7 @@ def test_queue_filters_overdue_mine_and_pages(client, auth, session, make_reside
     lift = new_ticket(session, person)  # 12 hours
     water = new_ticket(session, person, "repair-water", {"where": "home", "urgent": "yes"})  # 24 hours
     frozen.advance(hours=13)
+    client.set_cookie("linli_locale", "en")
     auth.sign_in("property")
     assert {lift.number, water.number} <= set(numbers_on(client.get("/staff/tickets").get_data(as_text=True)))
     overdue = client.get("/staff/tickets?overdue=1").get_data(as_text=True)
@@ -72,6 +73,7 @@ def test_queue_filters_overdue_mine_and_pages(client, auth, session, make_reside
 
 
 def test_bulk_change_reports_what_could_not_move(client, auth, session, make_resident):
+    client.set_cookie("linli_locale", "en")
     person = make_resident("周阿姨", age=70)
     first, second = new_ticket(session, person), new_ticket(session, person)
     auth.sign_in("worker")
@@ -79,7 +81,7 @@ def test_bulk_change_reports_what_could_not_move(client, auth, session, make_res
     response = post(client, "/staff/tickets/bulk", ticket=[str(first.id), str(second.id)], to="accepted")
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "1 tickets changed." in page or "1 ticket" in page
+    assert "1 tickets changed." in page
     assert f"{second.number}:" in page
     session.expire_all()
     assert first.status == Status.ACCEPTED
@@ -89,13 +91,14 @@ def test_bulk_change_reports_what_could_not_move(client, auth, session, make_res
 def test_figures_page_has_svg_charts_with_tables_and_csv_has_no_personal_data(
     client, auth, session, make_resident
 ):
+    client.set_cookie("linli_locale", "en")
     person = make_resident("吴奶奶", age=88)
     ticket = new_ticket(session, person)
     auth.sign_in("worker")
     page = client.get("/staff/desk").get_data(as_text=True)
     assert page.count('<svg class="chart" role="img"') == 2
     assert page.count("<table>") == 2
-    assert "Median time to resolve" in page or "中位" in page or "解決" in page
+    assert "Median time to resolve" in page
     exported = client.get("/staff/tickets.csv?status=all")
     assert exported.mimetype == "text/csv"
     text = exported.get_data(as_text=True)
@@ -138,6 +141,7 @@ def test_escalation_job_is_idempotent_and_reminds_once(app, session, make_reside
 
 
 def test_catalog_editor_keeps_a_bad_question_list_and_saves_a_good_one(client, auth, session):
+    client.set_cookie("linli_locale", "en")
     auth.sign_in("worker")
     page = client.get("/staff/catalog/new")
     assert page.status_code == 200
@@ -158,7 +162,7 @@ def test_catalog_editor_keeps_a_bad_question_list_and_saves_a_good_one(client, a
     refused = post(client, "/staff/catalog/new", **data)
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
-    assert "Use 1 to 32 small letters" in text or "bad_code" not in text
+    assert "Use 1 to 32 small letters" in text
     assert "banana" in text  # what was typed is kept
     good = dict(
         data,

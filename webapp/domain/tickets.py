@@ -182,10 +182,11 @@ def change_status(
     request.status = to
     if to == Status.RESOLVED:
         request.resolved_at = now
+        request.resolve_minutes = int((now - request.submitted_at).total_seconds() // 60)
     elif to in (Status.CLOSED, Status.REJECTED, Status.CANCELLED):
         request.closed_at = now
     elif reopening:
-        request.resolved_at = request.closed_at = None
+        request.resolved_at = request.closed_at = request.resolve_minutes = None
         request.rating = request.rating_note = None
     if to in (Status.REJECTED, Status.CANCELLED):
         booking = bookings.active_booking(session, request)

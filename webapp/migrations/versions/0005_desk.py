@@ -170,6 +170,13 @@ def upgrade() -> None:
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.add_column(sa.Column("building_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_service_request_building_id"), ["building_id"], unique=False)
+        batch_op.add_column(sa.Column("resolve_minutes", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            "ix_service_request_resolved",
+            ["resolved_at", "service_type_id", "resolve_minutes", "rating"],
+            unique=False,
+        )
+        batch_op.create_index("ix_service_request_status_due", ["status", "due_at"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_service_request_building_id_building"),
             "building",
@@ -193,6 +200,9 @@ def downgrade() -> None:
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_service_request_building_id_building"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_service_request_building_id"))
+        batch_op.drop_index("ix_service_request_status_due")
+        batch_op.drop_index("ix_service_request_resolved")
+        batch_op.drop_column("resolve_minutes")
         batch_op.drop_column("building_id")
 
     with op.batch_alter_table("photo", schema=None) as batch_op:

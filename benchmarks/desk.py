@@ -1,0 +1,213 @@
+"""The services desk at district scale: 100,000 tickets, then render times of the busiest pages.
+
+Seeds a fresh database (SQLite file, and PostgreSQL when --pg is given or DATABASE_URL points at it) with the
+demo community plus 100,000 tickets spread over a year, then renders through the real app (Flask test client,
+no network) and prints p50/p95 per page: the staff queue unfiltered and filtered, the figures dashboard and a
+resident's "My requests".
+
+    .venv/bin/python benchmarks/desk.py [--tickets 100000] [--runs 40] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from webapp import create_app, migrations  # noqa: E402
+from webapp.db import database, make_engine  # noqa: E402
+from webapp.domain.demo import seed_demo  # noqa: E402
+from webapp.domain.tickets import NUMBER_LETTERS  # noqa: E402
+from webapp.domain.vault import Vault  # noqa: E402
+from webapp.models import Resident, ServiceRequest, ServiceType, Status  # noqa: E402
+
+PASSWORD = "benchmark-password-1"
+PIN = "246810"
+KEY = bytes(range(32))
+# Like a desk that keeps up: older tickets are mostly finished (a few stay open, overdue); recent ones are busy.
+OLD = [
+    (Status.CLOSED, 62),
+    (Status.RESOLVED, 15),
+    (Status.REJECTED, 8),
+    (Status.CANCELLED, 8),
+    (Status.IN_PROGRESS, 2),
+]
+RECENT = [
+    (Status.SUBMITTED, 25),
+    (Status.ACCEPTED, 20),
+    (Status.IN_PROGRESS, 20),
+    (Status.RESOLVED, 25),
+    (Status.CLOSED, 5),
+    (Status.CANCELLED, 5),
+]
+
+
+def seed(url: str, tickets: int) -> tuple[str, int]:
+    """Create the demo and *tickets* tickets; returns (sample card token, sample resident id)."""
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    rng = random.Random(7)  # noqa: S311 (figures, not secrets)
+    with Session(engine) as session:
+        demo = seed_demo(session, PASSWORD, date.today(), Vault.from_master(KEY), PIN)
+        session.commit()
+        token, sample = demo.sample_card.token, demo.sample_resident.id
+        services = session.scalars(select(ServiceType)).all()
+        people = session.execute(select(Resident.id, Resident.household_id)).all()
+        households = dict(
+            session.execute(text("SELECT id, building_id FROM household")).all()  # type: ignore[arg-type]
+        )
+        start = session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM service_request")) or 0
+    now = datetime.now(UTC)
+    old = [s for s, w in OLD for _ in range(w)]
+    recent = [s for s, w in RECENT for _ in range(w)]
+    batch: list[dict[str, object]] = []
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        for n in range(tickets):
+            service = rng.choice(services)
+            person, household = (sample, None) if n % 2500 == 0 else rng.choice(people)
+            if person == sample:
+                household = next(h for p, h in people if p == sample)
+            submitted = now - timedelta(minutes=rng.randint(10, 365 * 24 * 60))
+            status = rng.choice(recent if now - submitted < timedelta(days=14) else old)
+            resolved = (
+                submitted + timedelta(hours=rng.uniform(1, 2 * service.deadline_hours))
+                if status in (Status.RESOLVED, Status.CLOSED)
+                else None
+            )
+            batch.append(
+                {
+                    "id": start + n + 1,
+                    "number": f"{NUMBER_LETTERS[service.category]}-{start + n + 1:06d}",
+                    "community_id": service.community_id,
+                    "service_type_id": service.id,
+                    "resident_id": person,
+                    "household_id": household,
+                    "building_id": households.get(household),
+                    "answers": {},
+                    "status": status,
+                    "channel": rng.choice(("kiosk:1", "phone", "staff")),
+                    "submitted_at": submitted,
+                    "due_at": submitted + timedelta(hours=service.deadline_hours),
+                    "resolved_at": resolved,
+                    "resolve_minutes": int((resolved - submitted).total_seconds() // 60) if resolved else None,
+                    "closed_at": resolved if status == Status.CLOSED else None,
+                    "rating": rng.choice((None, 3, 4, 5, 5)) if resolved else None,
+                    "public_token_hash": secrets.token_hex(32),
+                }
+            )
+            if len(batch) == 5000:
+                conn.execute(insert(ServiceRequest), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(ServiceRequest), batch)
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text("SELECT setval('service_request_id_seq', (SELECT MAX(id) FROM service_request))")
+            )
+            conn.execute(text("ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+    print(f"  seeded {tickets} tickets in {time.perf_counter() - t0:.1f} s", flush=True)
+    engine.dispose()
+    return token, sample
+
+
+def timed(client, path: str, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs + 3):
+        t = time.perf_counter()
+        response = client.get(path)
+        elapsed = (time.perf_counter() - t) * 1000
+        assert response.status_code == 200, (path, response.status_code)
+        times.append(elapsed)
+    times = sorted(times[3:])  # the first renders warm caches and templates
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def measure(url: str, tickets: int, runs: int) -> list[tuple[str, float, float]]:
+    token, _sample = seed(url, tickets)
+    folder = Path(tempfile.mkdtemp(prefix="linli-bench-"))
+    app = create_app({"database_url": url, "instance_path": folder, "encryption_key": KEY})
+    staff = app.test_client()
+    page = staff.get("/staff/sign-in").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    staff.post("/staff/sign-in", data={"username": "worker", "password": PASSWORD, "csrf_token": csrf})
+    resident = app.test_client()
+    resident.get(f"/c/{token}")
+    page = resident.get("/c").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    resident.post("/c", data={"csrf_token": csrf, "pin": PIN})
+    rows = []
+    for label, client, path in (
+        ("staff queue, unfiltered", staff, "/staff/tickets"),
+        ("staff queue, status=all page 40", staff, "/staff/tickets?status=all&page=40"),
+        ("staff queue, overdue repairs", staff, "/staff/tickets?overdue=1&category=repair"),
+        ("staff queue, one building", staff, "/staff/tickets?building=1&status=all"),
+        ("dashboard (figures)", staff, "/staff/desk"),
+        ("resident My requests", resident, "/requests"),
+    ):
+        p50, p95 = timed(client, path, runs)
+        rows.append((label, p50, p95))
+    database(app).engine.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--pg", default=os.environ.get("LINLI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
+    args = parser.parse_args()
+    results: dict[str, list[tuple[str, float, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        print("SQLite:", flush=True)
+        results["SQLite"] = measure(f"sqlite:///{tmp}/bench.db", args.tickets, args.runs)
+    if args.pg:
+        base = make_url(args.pg)
+        name = f"linli_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001 (no server: report SQLite only)
+            print(f"PostgreSQL not available ({type(exc).__name__}); SQLite only")
+        else:
+            try:
+                print("PostgreSQL:", flush=True)
+                results["PostgreSQL"] = measure(
+                    base.set(database=name).render_as_string(hide_password=False), args.tickets, args.runs
+                )
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    print(f"\n{args.tickets} tickets, {args.runs} renders each (in-process, no network), milliseconds:\n")
+    print(f"| page | {' | '.join(f'{db} p50 / p95' for db in results)} |")
+    print(f"| --- | {' | '.join('---:' for _ in results)} |")
+    labels = [label for label, _, _ in next(iter(results.values()))]
+    for i, label in enumerate(labels):
+        cells = [f"{rows[i][1]:.1f} / {rows[i][2]:.1f}" for rows in results.values()]
+        print(f"| {label} | {' | '.join(cells)} |")
+
+
+if __name__ == "__main__":
+    main()
