@@ -18,10 +18,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     *config* overrides settings by name (``database_url``, ``testing``, …); anything else is
     kept in ``settings.extra`` for tests.
     """
-    from webapp import cli, errors, i18n, logs, security, ui
+    from webapp import cli, errors, i18n, life, logs, security, ui
     from webapp.auth import routes as auth_routes
     from webapp.config import Settings
     from webapp.db import Database, make_engine
+    from webapp.display import bp as display_bp
     from webapp.gallery import bp as gallery_bp
     from webapp.resident import bp as resident_bp
     from webapp.staff import bp as staff_bp
@@ -65,6 +66,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(auth_routes.bp)
     app.register_blueprint(gallery_bp)
+    app.register_blueprint(display_bp)
+    life.init_app(app)
     _register_kiosk(app)
 
     errors.init_app(app)

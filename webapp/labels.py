@@ -2,7 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.models import Category, ConsentKind, Eligibility, Handler, Role, Status
+from webapp.models import (
+    Category,
+    ConsentKind,
+    Eligibility,
+    EventKind,
+    Handler,
+    NoticeGroup,
+    PlaceKind,
+    Role,
+    Status,
+)
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -81,3 +91,70 @@ ELIGIBILITY_LABELS = {
     Eligibility.AGED_60: _l("Aged 60 and over"),
     Eligibility.DISABILITY: _l("Registered disability"),
 }
+
+
+NOTICE_GROUP_LABELS = {
+    NoticeGroup.AGED_80: _l("Aged 80 and over"),
+    NoticeGroup.AGED_60: _l("Aged 60 and over"),
+    NoticeGroup.LIVES_ALONE: _l("Living alone"),
+    NoticeGroup.DISABILITY: _l("Registered disability"),
+}
+
+
+def group_label(group: NoticeGroup | str) -> str:
+    return str(NOTICE_GROUP_LABELS[NoticeGroup(group)])
+
+
+PLACE_KIND_LABELS = {
+    PlaceKind.SHOP: _l("Shops"),
+    PlaceKind.CLINIC: _l("Clinics"),
+    PlaceKind.PHARMACY: _l("Pharmacies"),
+    # Translators: repair shops near the community (appliances, shoes, bicycles), not the repair requests.
+    PlaceKind.REPAIR: _l("Repair shops"),
+    PlaceKind.HOUSEKEEPING: _l("Housekeeping and home care"),
+    # Translators: a canteen with cheap meals for older people (长者食堂 / 老年食堂).
+    PlaceKind.CANTEEN: _l("Elderly canteens"),
+    PlaceKind.OTHER: _l("Other"),
+}
+
+
+def place_kind_label(kind: PlaceKind | str) -> str:
+    return str(PLACE_KIND_LABELS[PlaceKind(kind)])
+
+
+EVENT_KIND_LABELS = {
+    # Translators: a community get-together (tai chi, making dumplings), as opposed to a class.
+    EventKind.ACTIVITY: _l("Activity"),
+    # Translators: a lesson, e.g. a smartphone class; not a category.
+    EventKind.CLASS: _l("Class"),
+}
+
+
+def event_kind_label(kind: EventKind | str) -> str:
+    return str(EVENT_KIND_LABELS[EventKind(kind)])
+
+
+EARN_KIND_LABELS = {
+    "session_led": _l("Led a class or session"),
+    "event_helped": _l("Helped at an activity"),
+    "help_given": _l("Helped a neighbour"),
+}
+
+TIME_KIND_LABELS = {
+    # Translators: time-bank hours a new volunteer starts with.
+    "welcome": _l("Welcome hours"),
+    # Translators: time-bank hours earned by helping others.
+    "earn": _l("Hours earned"),
+    # Translators: time-bank hours used to pay a local service.
+    "spend": _l("Hours used"),
+    # Translators: time-bank hours given to (or received from) a family member.
+    "gift": _l("Hours given in the family"),
+}
+
+
+def earn_kind_label(kind: str) -> str:
+    return str(EARN_KIND_LABELS.get(kind, kind))
+
+
+def time_kind_label(kind: str) -> str:
+    return str(TIME_KIND_LABELS.get(kind, kind))

@@ -63,3 +63,47 @@ def desk_error(code: str) -> str:
 def desk_error_list(errors: dict[str, str], prefix: str = "") -> list[tuple[str, str]]:
     """(field id, message) pairs for an error summary that links to each field."""
     return [(prefix + field, desk_error(code)) for field, code in errors.items()]
+
+
+# Community life: notices, the local services directory, events and the time bank.
+LIFE_ERRORS = {
+    "required": _l("Please fill this in."),
+    "too_long": _l("This is too long."),
+    "bad_choice": _l("Please choose one of the answers shown."),
+    "bad_date": _l("Please give a date and a time."),
+    "ends_before_start": _l("The end must be after the start."),
+    "unknown_building": _l("Please choose buildings of this community."),
+    "bad_opening_hours": _l(
+        "Please write times like 08:00-11:30, 13:00-17:00, or leave the day empty if closed."
+    ),
+    "bad_dates": _l("Please write dates like 2027-01-01, separated by spaces."),
+    "bad_phone": _l("Please give a phone number with digits and dashes, like 0571-8888-1201."),
+    "bad_minutes": _l("Please give a length between 10 minutes and 24 hours."),
+    "bad_number": _l("Please give a whole number between 1 and 2000."),
+    "past": _l("This time has already passed. Please choose a later time."),
+    "not_for_you": _l("This notice is not for you."),
+    "not_current": _l("This notice is no longer shown."),
+    "cancelled": _l("Sorry, this activity has been called off."),
+    "other_community": _l("This card belongs to another community."),
+    "not_signed_up": _l("You are not signed up for this."),
+    "not_now": _l("Check-in opens one hour before the start and closes at the end."),
+    "not_booked": _l("This person has no place at this activity."),
+    "card_unknown": _l("This card is not known here. Please scan a Linli resident card."),
+    "bad_hours": _l("Please give hours in half-hour steps, like 1 or 1.5 (at most 100)."),
+    "overdrawn": _l("There are not enough hours in the time bank for this."),
+    "not_family": _l("Hours can only be given to people who live in the same flat."),
+    "not_accepted": _l("This place does not take time-bank hours."),
+    "decided": _l("This has already been decided."),
+    "bad_kind": _l("Please choose what the hours were for."),
+    "unknown_person": _l("Please choose a person from the list."),
+    "bad_day": _l("Please choose a day in the past year, not in the future."),
+}
+
+
+def life_error(code: str) -> str:
+    return str(LIFE_ERRORS.get(code, LIFE_ERRORS["bad_choice"]))
+
+
+def life_error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """(field id, message) pairs for an error summary that links to each field."""
+    return [(field, life_error(code)) for field, code in errors.items()]

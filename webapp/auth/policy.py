@@ -28,6 +28,10 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     HANDLE_TICKETS = "handle_tickets"  # the services desk queue; which tickets: webapp.domain.desk.scope_of
     EDIT_CATALOG = "edit_catalog"  # service types, their questions and bookable slots
+    EDIT_NOTICES = "edit_notices"  # write, schedule and withdraw notices; read counts
+    EDIT_DIRECTORY = "edit_directory"  # the local services directory
+    EDIT_EVENTS = "edit_events"  # events, their sign-up lists (names) and check-in at the door
+    TIME_BANK = "time_bank"  # approve volunteers' hours, open accounts, statements, the welcome credit
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -47,6 +51,11 @@ GRANTS: dict[Permission, frozenset[Role]] = {
         {Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER}
     ),
     Permission.EDIT_CATALOG: _OFFICE,
+    # The property company posts notices (a water cut); the list of who has not read one needs VIEW_RESIDENTS.
+    Permission.EDIT_NOTICES: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}),
+    Permission.EDIT_DIRECTORY: _OFFICE,
+    Permission.EDIT_EVENTS: _OFFICE,
+    Permission.TIME_BANK: _OFFICE,
 }
 
 

@@ -203,6 +203,9 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     session.flush()
     if created:
         _seed_tickets(session, services, today, sample)
+        from webapp.domain.demo_life import seed_life
+
+        seed_life(session, community, sample, today)
     return DemoResult(
         community=community,
         created=created,

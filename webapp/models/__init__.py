@@ -12,6 +12,24 @@ from webapp.models.desk import (
 )
 from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
+from webapp.models.life import (
+    ClaimStatus,
+    Event,
+    EventKind,
+    EventSignup,
+    HourClaim,
+    LocalService,
+    Notice,
+    NoticeGroup,
+    NoticeRead,
+    PlaceKind,
+    SignupStatus,
+    TimeAccount,
+    TimeAccountKind,
+    TimeBankPolicy,
+    TimeEntry,
+    TimeTransaction,
+)
 from webapp.models.people import Resident, Role, StaffRole, StaffUser
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
 from webapp.models.services import (
@@ -25,6 +43,22 @@ from webapp.models.services import (
 )
 
 __all__ = [
+    "ClaimStatus",
+    "Event",
+    "EventKind",
+    "EventSignup",
+    "HourClaim",
+    "LocalService",
+    "Notice",
+    "NoticeGroup",
+    "NoticeRead",
+    "PlaceKind",
+    "SignupStatus",
+    "TimeAccount",
+    "TimeAccountKind",
+    "TimeBankPolicy",
+    "TimeEntry",
+    "TimeTransaction",
     "Booking",
     "BookingStatus",
     "IdempotencyKey",

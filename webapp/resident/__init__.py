@@ -1,6 +1,15 @@
 """The resident face on phones."""
 
-from webapp.resident import account, requests, routes, tickets  # noqa: F401
+from webapp.resident import (  # noqa: F401
+    account,
+    directory,
+    events,
+    notices,
+    requests,
+    routes,
+    tickets,
+    timebank,
+)
 from webapp.resident.blueprint import bp
 
 __all__ = ["bp"]

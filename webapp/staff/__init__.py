@@ -6,13 +6,17 @@ from webapp.staff import (  # noqa: F401
     buildings,
     cards,
     catalog,
+    directory,
+    events,
     figures,
     importing,
     kiosks,
+    notices,
     people,
     register,
     routes,
     tickets,
+    timebank,
 )
 from webapp.staff.blueprint import bp
 

@@ -1,0 +1,209 @@
+"""Community life on the phone: urgent notices on top until confirmed, activities, the directory, the time bank."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from webapp import clock
+from webapp.domain import timebank
+from webapp.domain.audit import SYSTEM
+from webapp.domain.cards import issue_card
+from webapp.domain.notices import save_notice
+from webapp.domain.pins import set_pin
+from webapp.models import Event, EventKind, EventSignup, LocalService, NoticeRead, PlaceKind, SignupStatus
+
+PIN = "482915"
+
+
+@pytest.fixture
+def person(make_resident, session):
+    resident = make_resident("陈阿婆", age=86)
+    set_pin(session, SYSTEM, resident, PIN)
+    session.commit()
+    return resident
+
+
+@pytest.fixture
+def phone(app, session, person):
+    """A phone signed in as the resident (card link + PIN), in English."""
+    client = app.test_client()
+    client.set_cookie("linli_locale", "en")
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    client.get(f"/c/{issued.token}")
+    client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": PIN})
+    return client
+
+
+def yesterday() -> str:
+    return (clock.now() - timedelta(days=1)).date().isoformat()
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client, "/me"), **data})
+
+
+def make_notice(session, community, title, urgent=True, groups=()):
+    values = {
+        "titles": {"zh_Hans": title, "en": title},
+        "bodies": {"zh_Hans": "正文", "en": f"{title} in full"},
+        "summaries": {"en": f"{title} in short"},
+        "urgent": urgent,
+        "starts_at": clock.now() - timedelta(hours=1),
+        "ends_at": clock.now() + timedelta(days=1),
+        "building_ids": [],
+        "groups": list(groups),
+    }
+    made = save_notice(session, SYSTEM, community.id, None, values)
+    session.commit()
+    return made
+
+
+def test_urgent_notice_on_top_of_my_linli_until_confirmed(phone, session, person, demo_community, frozen):
+    water = make_notice(session, demo_community, "Water cut Zeta")
+    page = phone.get("/me").get_data(as_text=True)
+    assert page.index("Water cut Zeta") < page.index("What you can do")
+    assert "Water cut Zeta in short" in phone.get("/me/notices").get_data(as_text=True)
+    done = post(phone, f"/me/notices/{water.id}/read", back="me")
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/me"
+    assert "Water cut Zeta" not in phone.get("/me").get_data(as_text=True)
+    assert "You have read this." in phone.get(f"/me/notices/{water.id}").get_data(as_text=True)
+    receipt = session.scalar(select(NoticeRead).where(NoticeRead.notice_id == water.id))
+    assert (receipt.resident_id, receipt.channel) == (person.id, "phone")
+    assert phone.get("/me/notices").headers["Cache-Control"] == "no-store"
+
+
+def test_a_notice_for_another_group_is_not_shown_or_confirmable(phone, session, demo_community, frozen):
+    disabled_only = make_notice(session, demo_community, "Ramp repairs Kappa", groups=["disability"])
+    assert "Ramp repairs Kappa" not in phone.get("/me").get_data(as_text=True)
+    assert phone.get(f"/me/notices/{disabled_only.id}").status_code == 404
+    assert post(phone, f"/me/notices/{disabled_only.id}/read").status_code == 404
+
+
+def test_anonymous_start_page_shows_urgent_notices_for_everyone_only(client, session, demo_community, frozen):
+    make_notice(session, demo_community, "Lift stop Omega")
+    make_notice(session, demo_community, "Group news Sigma", groups=["aged_80"])
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Lift stop Omega" in page
+    assert "Group news Sigma" not in page
+
+
+@pytest.fixture
+def activity(session, demo_community, frozen):
+    made = Event(
+        community_id=demo_community.id,
+        kind=EventKind.CLASS,
+        titles={"zh_Hans": "手机课", "en": "Phone class Delta"},
+        place="活动室",
+        starts_at=clock.now() + timedelta(days=1),
+        ends_at=clock.now() + timedelta(days=1, hours=1),
+        capacity=1,
+    )
+    session.add(made)
+    session.commit()
+    return made
+
+
+def test_sign_up_and_give_up_a_place(phone, session, person, activity, make_resident):
+    assert "Phone class Delta" in phone.get("/me/events").get_data(as_text=True)
+    assert post(phone, f"/me/events/{activity.id}/signup").status_code == 303
+    page = phone.get(f"/me/events/{activity.id}").get_data(as_text=True)
+    assert "You have a place." in page
+    waiting = make_resident("排队的人", age=70)
+    from webapp.domain import events
+
+    events.signup(session, SYSTEM, activity, waiting, "kiosk:1")
+    session.commit()
+    assert post(phone, f"/me/events/{activity.id}/cancel").status_code == 303
+    moved = session.scalar(select(EventSignup).where(EventSignup.resident_id == waiting.id))
+    assert moved.status == SignupStatus.BOOKED
+    again = post(phone, f"/me/events/{activity.id}/cancel")
+    assert again.status_code == 400
+    assert "You are not signed up for this." in again.get_data(as_text=True)
+
+
+def test_directory_is_public_with_tap_to_call(client, session, demo_community):
+    entry = session.scalar(
+        select(LocalService).where(LocalService.community_id == demo_community.id).limit(1)
+    )
+    listing = client.get("/directory", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert entry.name("en") in listing
+    page = client.get(f"/directory/{entry.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="tel:' in page
+    assert "Opening hours" in page
+    assert client.get("/directory?kind=nonsense").status_code == 200
+    assert client.get("/directory/999999").status_code == 404
+
+
+@pytest.fixture
+def canteen(session, demo_community):
+    place = LocalService(
+        community_id=demo_community.id,
+        kind=PlaceKind.CANTEEN,
+        names={"zh_Hans": "食堂", "en": "Canteen Nu"},
+        address="1 号",
+        hours=[],
+        accepts_hours=True,
+    )
+    session.add(place)
+    session.commit()
+    return place
+
+
+def test_time_bank_claim_use_and_give(phone, session, person, canteen, make_resident):
+    timebank.set_welcome(session, SYSTEM, person.community_id, 4)
+    account = timebank.open_account(session, SYSTEM, person)
+    son = make_resident("儿子", age=50)
+    son.household_id = person.household_id
+    session.commit()
+    page = phone.get("/me/time-bank").get_data(as_text=True)
+    assert "2 hours" in page
+    assert "Welcome hours" in page
+    bad = post(phone, "/me/time-bank/use", place=str(canteen.id), use_hours="9")
+    assert bad.status_code == 400
+    assert "There are not enough hours" in bad.get_data(as_text=True)
+    assert 'value="9"' in bad.get_data(as_text=True)  # what was typed stays
+    assert post(phone, "/me/time-bank/use", place=str(canteen.id), use_hours="1").status_code == 303
+    assert post(phone, "/me/time-bank/give", to=str(son.id), give_hours="0.5").status_code == 303
+    assert timebank.balance(session, account.id) == 1
+    assert timebank.balance(session, timebank.account_of(session, son.id).id) == 1
+    claim = post(phone, "/me/time-bank/claim", kind="help_given", claim_hours="1.5", day=yesterday())
+    assert claim.status_code == 303
+    assert timebank.balance(session, account.id) == 1  # waits for approval
+    nonsense = post(phone, "/me/time-bank/claim", kind="help_given", claim_hours="1.25")
+    assert nonsense.status_code == 400
+    assert "half-hour steps" in nonsense.get_data(as_text=True)
+
+
+def test_moving_hours_needs_a_fresh_pin(frozen, phone, session, person, canteen):
+    timebank.open_account(session, SYSTEM, person)
+    session.commit()
+    frozen.advance(minutes=11)
+    late = post(phone, "/me/time-bank/use", place=str(canteen.id), use_hours="1")
+    assert late.status_code == 302
+    assert "/me/verify" in late.headers["Location"]
+
+
+def test_event_news_is_worded_on_my_linli(frozen, phone, session, person, activity):
+    from webapp.domain import events
+
+    events.signup(session, SYSTEM, activity, person, "phone")
+    frozen.advance(hours=1)
+    assert events.send_reminders(session) >= 1
+    session.commit()
+    page = phone.get("/me").get_data(as_text=True)
+    assert "Reminder: Phone class Delta is on" in page
+    assert " has news." not in page  # not the ticket wording with an empty number
+
+
+def test_public_notices_are_the_same_for_everyone(client, phone, session, demo_community, frozen):
+    make_notice(session, demo_community, "Everyone Epsilon", urgent=False)
+    make_notice(session, demo_community, "Only some Eta", groups=["aged_80"])
+    anonymous = client.get("/notices", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    signed_in = phone.get("/notices").get_data(as_text=True)
+    for page in (anonymous, signed_in):
+        assert "Everyone Epsilon" in page
+        assert "Only some Eta" not in page

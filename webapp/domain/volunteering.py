@@ -1,0 +1,100 @@
+"""Hours volunteers give (a session led, an event helped, help given): claimed, then approved by staff.
+
+Approval is what turns a claim into hours: one balanced transaction from the community's pool to the volunteer
+(see webapp.domain.timebank). A claim is decided once; a wrong approval is put right by a new transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp import clock
+from webapp.domain.audit import Actor, record
+from webapp.domain.care import local_now
+from webapp.domain.timebank import MAX_HALF_HOURS, TimeBankError, open_account, pool_account, post
+from webapp.models import ClaimStatus, HourClaim, Resident, TimeTransaction
+
+EARN_KINDS = ("session_led", "event_helped", "help_given")
+CLAIM_WITHIN = timedelta(days=366)  # hours are claimed for days gone by, within about a year
+
+
+def claim(
+    session: Session,
+    actor: Actor,
+    resident: Resident,
+    kind: str,
+    half_hours: int,
+    day: date,
+    note: str = "",
+    event_id: int | None = None,
+) -> HourClaim:
+    """Hours a volunteer gave, waiting for staff approval (half-hour steps)."""
+    if kind not in EARN_KINDS:
+        raise TimeBankError("bad_kind")
+    if not 0 < half_hours <= MAX_HALF_HOURS:
+        raise TimeBankError("bad_hours")
+    today = local_now(resident.community).date()
+    if not today - CLAIM_WITHIN <= day <= today:
+        raise TimeBankError("bad_day")
+    entry = HourClaim(
+        community_id=resident.community_id,
+        resident_id=resident.id,
+        kind=kind,
+        half_hours=half_hours,
+        day=day,
+        note=note[:500],
+        event_id=event_id,
+        created_at=clock.now(),
+    )
+    session.add(entry)
+    session.flush()
+    record(session, actor, "time_bank.claim", "resident", resident.id, resident.community_id, claim=entry.id)
+    return entry
+
+
+def approve(session: Session, actor: Actor, entry: HourClaim) -> TimeTransaction:
+    """Approve hours: they move from the community's pool to the volunteer (whose account opens if new)."""
+    if entry.status != ClaimStatus.PENDING:
+        raise TimeBankError("decided")
+    account = open_account(session, actor, entry.resident)
+    pool = pool_account(session, entry.community_id)
+    done = post(
+        session,
+        actor,
+        entry.community_id,
+        "earn",
+        entry.kind,
+        [(pool, -entry.half_hours), (account, entry.half_hours)],
+    )
+    entry.status, entry.decided_at, entry.transaction_id = ClaimStatus.APPROVED, clock.now(), done.id
+    entry.decided_by_id = actor.id if actor.type == "staff" else None
+    session.flush()
+    record(
+        session, actor, "time_bank.approve", "resident", entry.resident_id, entry.community_id, claim=entry.id
+    )
+    return done
+
+
+def reject(session: Session, actor: Actor, entry: HourClaim) -> None:
+    if entry.status != ClaimStatus.PENDING:
+        raise TimeBankError("decided")
+    entry.status, entry.decided_at = ClaimStatus.REJECTED, clock.now()
+    entry.decided_by_id = actor.id if actor.type == "staff" else None
+    session.flush()
+    record(
+        session, actor, "time_bank.reject", "resident", entry.resident_id, entry.community_id, claim=entry.id
+    )
+
+
+def pending_claims(session: Session, community_ids: frozenset[int]) -> list[HourClaim]:
+    return list(
+        session.scalars(
+            select(HourClaim)
+            .where(HourClaim.community_id.in_(community_ids), HourClaim.status == ClaimStatus.PENDING)
+            .order_by(HourClaim.created_at, HourClaim.id)
+            .limit(200)
+        )
+    )
