@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
 
 from kiosk.routes import bp, visit_required
 from webapp import clock, wizard
@@ -19,7 +20,7 @@ from webapp.db import get_session
 from webapp.domain.catalog import AnswerErrors, NotEligible, services_for
 from webapp.domain.tickets import submit
 from webapp.domain.visits import visit_actor
-from webapp.models import Category, ServiceType
+from webapp.models import Category, ServiceRequest, ServiceType
 
 REPORT = {Category.REPAIR, Category.COMPLAINT}
 
@@ -109,11 +110,13 @@ def report_review(code: str) -> ResponseReturnValue:
         else:
             db.commit()
             wizard.clear()
+            url = f"{base_url()}/t/{done.follow_token}"
             return render_template(
                 "kiosk/report_done.html",
                 ticket=done.request,
-                url=f"{base_url()}/t/{done.follow_token}",
+                url=url,
                 printer=g.kiosk.has_printer,
+                print_job=print_job(done.request, url),
             )
     return render_template(
         "kiosk/report_review.html",
@@ -124,3 +127,18 @@ def report_review(code: str) -> ResponseReturnValue:
         total=len(questions) + 1,
         now=clock.now(),
     ), status
+
+
+def print_job(ticket: ServiceRequest, url: str) -> dict[str, Any]:
+    """The ticket as the hardware bridge prints it (POST /print), in the resident's language."""
+    locale = str(get_locale())
+    lines = [_("Sent: %(when)s", when=format_datetime(ticket.submitted_at, "yyyy-MM-dd HH:mm"))]
+    lines.append(_("We will answer by %(when)s.", when=format_datetime(ticket.due_at, "M/d HH:mm")))
+    return {
+        "community": g.kiosk.community.name(locale),
+        "number": ticket.number,
+        "title": ticket.service_type.name(locale),
+        "lines": lines,
+        "qr": url,
+        "footer": _("Scan the QR code to follow your request on your phone."),
+    }

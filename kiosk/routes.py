@@ -6,7 +6,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -24,6 +36,7 @@ from webapp.domain.visits import (
     ScanRefused,
     end_visit,
     identify,
+    identify_by_id_card,
     identify_by_id_number,
     open_visit,
     pin_is_fresh,
@@ -74,9 +87,35 @@ def visit_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def bridge_settings() -> dict[str, str] | None:
+    """Where the page finds this kiosk's hardware bridge and the key it must show, if it has devices."""
+    from webapp.domain.kiosks import BRIDGE_PORT, bridge_key
+
+    kiosk = g.get("kiosk")
+    if kiosk is None or not (kiosk.has_printer or kiosk.has_id_reader):
+        return None
+    key = bridge_key(vault(), kiosk)
+    port = int(current_app.config["LINLI"].extra.get("bridge_port", BRIDGE_PORT))
+    return {"url": f"http://127.0.0.1:{port}", "key": key} if key else None
+
+
+@bp.after_request
+def allow_bridge(response: Response) -> Response:
+    """Let this kiosk's pages (and only them) connect to the hardware bridge on loopback."""
+    settings = bridge_settings()
+    if settings is not None:
+        from webapp.security import CSP
+
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "connect-src 'self'", f"connect-src 'self' {settings['url']}"
+        )
+    return response
+
+
 @bp.app_context_processor
 def kiosk_context() -> dict[str, object]:
     return {
+        "bridge": bridge_settings() if request.blueprint == "kiosk" else None,
         "kiosk": g.get("kiosk"),
         "visit": g.get("visit"),
         "community": g.kiosk.community if g.get("kiosk") is not None else None,
@@ -137,6 +176,11 @@ SCAN_MESSAGES = {
     "moved_out": lambda: _("Sorry, this card no longer works. The community office can give you a new one."),
     "other_community": lambda: _("This card belongs to another community. Please use the kiosk there."),
     "badge_revoked": lambda: _("This badge no longer works."),
+    "no_reader": lambda: _("This kiosk has no ID card reader."),
+    "id_unknown": lambda: _(
+        "Sorry, we could not find you with this ID card. "
+        "Please scan your resident card, or ask the community office."
+    ),
 }
 
 
@@ -153,6 +197,22 @@ def identify_scan() -> ResponseReturnValue:
     session["visit_id"] = visit.id
     if visit.resident_id is None:  # a helper's badge: now the resident's card
         return jsonify(ok=True, next=url_for("kiosk.start"))
+    return jsonify(ok=True, next=url_for("kiosk.home"))
+
+
+@bp.post("/identify-reader")
+def identify_reader() -> ResponseReturnValue:
+    """The hardware bridge read an ID card on this kiosk's reader; the page passes the number on once.
+    Only its keyed hash is compared; the number is neither stored nor logged."""
+    db = get_session()
+    try:
+        visit = identify_by_id_card(db, vault(), g.kiosk, request.form.get("id_number") or "", g.visit)
+    except ScanRefused as exc:
+        db.rollback()
+        reason = "id_unknown" if exc.reason == "unknown" else exc.reason
+        return jsonify(ok=False, message=SCAN_MESSAGES[reason]()), 400
+    db.commit()
+    session["visit_id"] = visit.id
     return jsonify(ok=True, next=url_for("kiosk.home"))
 
 
@@ -201,6 +261,13 @@ def checkin() -> ResponseReturnValue:
         title=_("Thank you. Have a good day!"),
         message=_("We have noted that you are fine today."),
     )
+
+
+@bp.get("/offline", endpoint="offline")
+@background
+def offline_page() -> ResponseReturnValue:
+    """Shown by the service worker when the network is gone and a screen needs it (precached per language)."""
+    return render_template("kiosk/offline.html")
 
 
 @bp.get("/help", endpoint="help")

@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.db import Database, make_engine
     from webapp.display import bp as display_bp
     from webapp.gallery import bp as gallery_bp
+    from webapp.pwa import bp as pwa_bp
     from webapp.resident import bp as resident_bp
     from webapp.staff import bp as staff_bp
 
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(auth_routes.bp)
     app.register_blueprint(gallery_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(display_bp)
     life.init_app(app)
     _register_kiosk(app)

@@ -168,6 +168,29 @@ def kiosk_pair(kiosk_id: int) -> None:
         click.echo(f"{current_app.config['LINLI'].base_url}/kiosk/pair?code={code}")
 
 
+@click.command("kiosk-bridge-key")
+@click.argument("kiosk_id", type=int)
+@with_appcontext
+def kiosk_bridge_key(kiosk_id: int) -> None:
+    """Print the [bridge] section of kiosk-hardware.toml for paired KIOSK_ID (re-pairing changes the key)."""
+    from webapp.domain.audit import SYSTEM, record
+    from webapp.domain.kiosks import BRIDGE_PORT, bridge_key
+    from webapp.models import Kiosk
+
+    with database().sessionmaker() as session:
+        kiosk = session.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise click.ClickException(f"No kiosk with id {kiosk_id}.")
+        key = bridge_key(vault(), kiosk)
+        if key is None:
+            raise click.ClickException("This kiosk is not paired yet: pair it first, then ask for its key.")
+        record(session, SYSTEM, "kiosk.bridge_key_shown", "kiosk", kiosk.id, kiosk.community_id)
+        session.commit()
+        origin = current_app.config["LINLI"].base_url
+        port = current_app.config["LINLI"].extra.get("bridge_port", BRIDGE_PORT)
+        click.echo(f'[bridge]\nport = {port}\norigin = "{origin}"\nsecret = "{key}"')
+
+
 @click.command("desk-jobs")
 @with_appcontext
 def desk_jobs() -> None:
@@ -191,3 +214,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(card_issue)
     app.cli.add_command(kiosk_pair)
     app.cli.add_command(desk_jobs)
+    app.cli.add_command(kiosk_bridge_key)

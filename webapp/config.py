@@ -73,6 +73,8 @@ class Settings:
             demo_password=env.get("LINLI_DEMO_PASSWORD") or None,
             log_sql=_truthy(env.get("LINLI_LOG_SQL")),
             base_url=env.get("LINLI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            # Where kiosk pages find their hardware bridge (hardware/; 8765 unless set).
+            extra={"bridge_port": int(env["LINLI_BRIDGE_PORT"])} if env.get("LINLI_BRIDGE_PORT") else {},
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

@@ -35,6 +35,9 @@ def locale_from_accept_language(header_values: list[tuple[str, float]]) -> str |
 def select_locale() -> str:
     if "locale_override" in g:
         return g.locale_override
+    explicit = request.args.get("lang")  # the app's start URL and offline pages name their language
+    if explicit in LOCALES:
+        return explicit
     saved = getattr(current_user, "preferred_locale", None) if current_user else None
     if saved in LOCALES:
         return saved

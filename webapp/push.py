@@ -92,6 +92,7 @@ def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
                     vapid_private_key=key,
                     vapid_claims={"sub": contact},
                     timeout=10,
+                    ttl=24 * 3600,
                 )
                 sent += 1
             except WebPushException as exc:
@@ -103,3 +104,23 @@ def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
                 log.info("web push failed: %s", type(exc).__name__)
     session.commit()
     return sent
+
+
+def send_soon(app: Flask) -> None:
+    """Push what a staff change just announced, in a background thread so the console never waits on a
+    push service. Off in tests (they call send_pending directly); `flask desk-jobs` sends anything missed."""
+    import threading
+
+    from webapp.db import database
+
+    if app.testing or not app.config["LINLI"].extra.get("push", True):
+        return
+
+    def work() -> None:
+        with app.app_context(), database(app).sessionmaker() as session:
+            try:
+                send_pending(app, session)
+            except Exception:  # noqa: BLE001 (best effort; the banner in the app is the reliable channel)
+                log.info("web push round failed", exc_info=True)
+
+    threading.Thread(target=work, name="linli-push", daemon=True).start()

@@ -76,6 +76,9 @@
       else tell(result.message);
     }).catch(function () { tell(document.body.getAttribute("data-offline") || ""); });
   }
+  window.linliKioskScan = submitScan;  // the hardware bridge (bridge.js) hands its scans here
+  window.linliKioskTell = tell;
+  window.linliKioskPost = post;
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.altKey || e.metaKey) return;
     var now = performance.now();
@@ -105,8 +108,10 @@
   function forgetEverything() {
     try { window.localStorage.clear(); window.sessionStorage.clear(); } catch (err) { /* storage may be off */ }
     var jobs = [];
+    // The service worker's shell and public pages (never a no-store response) stay for offline use.
     if (window.caches) jobs.push(caches.keys().then(function (keys) {
-      return Promise.all(keys.map(function (k) { return caches.delete(k); }));
+      return Promise.all(keys.filter(function (k) { return !/^linli-(shell-|pages$)/.test(k); })
+        .map(function (k) { return caches.delete(k); }));
     }));
     if (window.indexedDB && indexedDB.databases) jobs.push(indexedDB.databases().then(function (dbs) {
       dbs.forEach(function (db) { indexedDB.deleteDatabase(db.name); });
@@ -158,7 +163,7 @@
   // --- Heartbeat: the kiosk is alive; if the server ended this visit, the page starts over too.
   function beat() {
     if (!cfg.heartbeat) return;
-    post(cfg.heartbeat, { version: cfg.version }, true).then(function (r) { return r.json(); }).then(function (state) {
+    post(cfg.heartbeat, { version: cfg.version, devices: window.linliDevices || null }, true).then(function (r) { return r.json(); }).then(function (state) {
       if (idleSeconds && !state.visit) forgetEverything().then(function () { window.location.replace("/kiosk/"); });
     }).catch(function () {});
   }

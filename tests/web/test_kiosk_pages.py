@@ -225,3 +225,48 @@ def test_background_requests_never_rewrite_the_session_cookie(kiosk_client):
     assert not any("linli_session" in c for c in beat.headers.getlist("Set-Cookie"))
     still = kiosk_client.post("/kiosk/still-here", headers={"X-CSRFToken": token})
     assert not any("linli_session" in c for c in still.headers.getlist("Set-Cookie"))
+
+
+def test_bridge_key_command_and_reader_identification(
+    app, session, demo_community, kiosk_client, make_resident
+):
+    from webapp.domain.kiosks import bridge_key
+    from webapp.domain.residents import seal
+
+    kiosk = demo_kiosk(session, demo_community)
+    result = app.test_cli_runner().invoke(args=["kiosk-bridge-key", str(kiosk.id)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from webapp.context import vault
+
+        key = bridge_key(vault(), kiosk)
+    assert f'secret = "{key}"' in result.output
+    assert "[bridge]" in result.output
+    # The page of this paired kiosk may talk to its bridge (CSP) and knows the key; others do not.
+    page = kiosk_client.get("/kiosk/")
+    assert "connect-src 'self' http://127.0.0.1:8765" in page.headers["Content-Security-Policy"]
+    assert f'data-key="{key}"' in page.get_data(as_text=True)
+    assert "127.0.0.1" not in kiosk_client.get("/").headers["Content-Security-Policy"]
+    # An ID card read on the kiosk's reader starts the resident's visit.
+    person = make_resident("读卡人", age=71)
+    with app.app_context():
+        from webapp.context import vault
+
+        seal(person, vault(), "11010519491231002X", None)
+    session.commit()
+    token = csrf_token(kiosk_client, "/kiosk/")
+    unknown = kiosk_client.post(
+        "/kiosk/identify-reader", data={"csrf_token": token, "id_number": "110105194912310038"}
+    )
+    assert unknown.status_code == 400
+    found = kiosk_client.post(
+        "/kiosk/identify-reader", data={"csrf_token": token, "id_number": "11010519491231002X"}
+    )
+    assert found.get_json() == {"ok": True, "next": "/kiosk/home"}
+    assert "读卡人" in kiosk_client.get("/kiosk/home").get_data(as_text=True)
+    kiosk.has_id_reader = False
+    session.commit()
+    refused = kiosk_client.post(
+        "/kiosk/identify-reader", data={"csrf_token": token, "id_number": "11010519491231002X"}
+    )
+    assert refused.status_code == 400

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from webapp import clock
 from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
-from webapp.domain.vault import new_token, token_hash
+from webapp.domain.vault import Vault, new_token, token_hash
 from webapp.models import Kiosk
 
 PAIRING_LIFETIME = timedelta(minutes=30)
@@ -109,3 +109,14 @@ def heartbeat(session: Session, kiosk: Kiosk, version: str | None, status: dict[
 
 def is_online(kiosk: Kiosk, now: datetime | None = None) -> bool:
     return kiosk.last_seen_at is not None and (now or clock.now()) - kiosk.last_seen_at <= ONLINE_WITHIN
+
+
+BRIDGE_PORT = 8765
+
+
+def bridge_key(vault: Vault, kiosk: Kiosk) -> str | None:
+    """The shared secret between this kiosk's page and its hardware bridge (see hardware/), or None if the
+    kiosk is not paired. Derived from the pairing, so a new pairing issues a new key and nothing is stored."""
+    if kiosk.device_token_hash is None:
+        return None
+    return vault.index("bridge", f"{kiosk.id}:{kiosk.device_token_hash}")[:48]

@@ -155,6 +155,27 @@ def start_with_resident(
     return visit
 
 
+def identify_by_id_card(
+    session: Session, vault: Vault, kiosk: Kiosk, raw: str, current: KioskVisit | None
+) -> KioskVisit:
+    """The kiosk's own ID card reader (through the hardware bridge) read a card placed on it.
+
+    Only kiosks registered with a reader accept this; only the number's keyed hash is compared. In assisted
+    mode the read completes the helper's visit; otherwise it starts the resident's own visit.
+    """
+    from webapp.domain.residents import find_by_id_number
+
+    if not kiosk.has_id_reader:
+        raise ScanRefused("no_reader")
+    if current is not None and current.helper_id is not None and current.resident_id is None:
+        identify_by_id_number(session, vault, current, kiosk, raw)
+        return current
+    resident = find_by_id_number(session, vault, raw[:40])
+    if resident is None or resident.community_id != kiosk.community_id or resident.erased_at is not None:
+        raise ScanRefused("unknown")
+    return start_with_resident(session, kiosk, resident, current)
+
+
 class NotHelping(DomainError):
     code = "not_helping"
 

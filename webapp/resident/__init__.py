@@ -2,6 +2,7 @@
 
 from webapp.resident import (  # noqa: F401
     account,
+    ask,
     directory,
     events,
     notices,

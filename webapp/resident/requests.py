@@ -1,7 +1,5 @@
-"""Residents on their phone: ask for a service (one question per screen), follow their tickets, rate them.
-
-Every rule (who may cancel, reopen or rate; whether a slot is free; whether a photo is a photo) is the core's;
-this module turns form posts into calls and errors into words beside the question, keeping what was entered.
+"""My requests on the phone: each ticket's plain timeline, news, rating faces, cancel/close/reopen, the
+appointment time; and "I'm fine today". Every rule is the core's; this module maps posts to calls.
 """
 
 from __future__ import annotations
@@ -10,35 +8,24 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
-from webapp import clock, wizard
+from webapp import clock
 from webapp.context import current_actor
 from webapp.db import get_session
 from webapp.domain import bookings
-from webapp.domain.catalog import AnswerErrors, NotEligible, check_eligible, check_one, services_for
 from webapp.domain.notifications import mark_seen, unseen
-from webapp.domain.photos import MAX_BYTES, PhotoError, owned_photo, store_photo
-from webapp.domain.tickets import REOPEN_WITHIN, TicketError, change_status, rate, submit
-from webapp.labels import category_label, status_label
-from webapp.models import Building, Category, Photo, ServiceRequest, ServiceType, Status
+from webapp.domain.tickets import REOPEN_WITHIN, TicketError, change_status, rate
+from webapp.idempotency import submit_once, wants_json
+from webapp.labels import status_label
+from webapp.messages import desk_error
+from webapp.models import Photo, ServiceRequest, Status
 from webapp.numbers import small_int
 from webapp.resident.account import resident_required, signed_in_resident
+from webapp.resident.ask import CHANNEL, outbox_errors
 from webapp.resident.blueprint import bp
-
-CHANNEL = "phone"
-
-
-def service_or_404(code: str) -> ServiceType:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101 (resident_required ran first)
-    for service in services_for(get_session(), resident.community_id, CHANNEL):
-        if service.code == code[:32]:
-            return service
-    abort(404)
 
 
 def my_ticket_or_404(number: str) -> ServiceRequest:
@@ -47,160 +34,6 @@ def my_ticket_or_404(number: str) -> ServiceRequest:
     if ticket is None or resident is None or ticket.resident_id != resident.id:
         abort(404)
     return ticket
-
-
-@bp.get("/ask")
-@resident_required
-def ask() -> ResponseReturnValue:
-    resident = signed_in_resident()
-    db = get_session()
-    today = clock.now().date()
-    groups: dict[Category, list[tuple[ServiceType, bool]]] = {}
-    for service in services_for(db, resident.community_id, CHANNEL):
-        try:
-            check_eligible(service, resident, CHANNEL, today)
-            allowed = True
-        except NotEligible:
-            allowed = False
-        groups.setdefault(service.category, []).append((service, allowed))
-    return render_template(
-        "resident/ask.html", groups=[(category_label(c), items) for c, items in groups.items()]
-    )
-
-
-def render_step(
-    service: ServiceType, questions: list[dict[str, Any]], step: int, value: Any, error: str | None
-) -> ResponseReturnValue:
-    question = questions[step - 1]
-    photo = None
-    if question.get("type") == "photo" and value:
-        photo = owned_photo(get_session(), signed_in_resident().id, str(value))
-    return render_template(
-        "resident/ask_step.html",
-        service=service,
-        question=question,
-        step=step,
-        total=len(questions) + 1,
-        value=value,
-        error=error,
-        photo=photo,
-        max_mb=MAX_BYTES // (1024 * 1024),
-        choices=wizard.tap_choices(get_session(), service, question, str(get_locale()))
-        if question.get("type") in ("choice", "yes_no", "slot")
-        else [],
-    ), (400 if error else 200)
-
-
-@bp.route("/ask/<code>/<int:step>", methods=["GET", "POST"])
-@resident_required
-def ask_step(code: str, step: int) -> ResponseReturnValue:
-    service = service_or_404(code)
-    questions = wizard.questions_for(service, CHANNEL)
-    if step < 1 or step > len(questions):
-        return redirect(url_for("resident.ask_review", code=service.code))
-    question = questions[step - 1]
-    if request.method == "GET":
-        return render_step(service, questions, step, wizard.draft(code).get(question["id"]), None)
-    value = (request.form.get("answer") or "").strip()
-    if question.get("type") == "photo":
-        upload = request.files.get("photo")
-        value = wizard.draft(code).get(question["id"]) or ""
-        if request.form.get("remove"):
-            value = ""
-        elif upload is not None and upload.filename:
-            try:
-                photo = store_photo(get_session(), signed_in_resident().id, upload.stream.read(MAX_BYTES + 1))
-            except PhotoError as exc:
-                get_session().rollback()
-                return render_step(service, questions, step, value, exc.reason)
-            get_session().commit()
-            value = photo.token
-            wizard.save_answer(code, question["id"], value)
-            return redirect(url_for("resident.ask_step", code=code, step=step), code=303)
-    if len(value) > wizard.ANSWER_MAX:
-        return render_step(service, questions, step, value[: wizard.ANSWER_MAX], "too_long")
-    error = check_one(question, value, CHANNEL)
-    if error:
-        return render_step(service, questions, step, value, error)
-    wizard.save_answer(code, question["id"], value)
-    if step >= len(questions):
-        return redirect(url_for("resident.ask_review", code=code), code=303)
-    return redirect(url_for("resident.ask_step", code=code, step=step + 1), code=303)
-
-
-def buildings() -> list[Building]:
-    resident = signed_in_resident()
-    return list(
-        get_session().scalars(
-            select(Building).where(Building.community_id == resident.community_id).order_by(Building.number)
-        )
-    )
-
-
-@bp.route("/ask/<code>/review", methods=["GET", "POST"])
-@resident_required
-def ask_review(code: str) -> ResponseReturnValue:
-    service = service_or_404(code)
-    resident = signed_in_resident()
-    questions = wizard.questions_for(service, CHANNEL)
-    answers = wizard.draft(code)
-    errors: dict[str, str] = {}
-    where = (
-        request.form.get("where")
-        or wizard.saved_extra(code, "where")
-        or ("home" if resident.household else "common")
-    )
-    place = (request.form.get("place") or wizard.saved_extra(code, "place") or "")[:120]
-    building_id = small_int(request.form.get("building") or wizard.saved_extra(code, "building"))
-    status = 200
-    if request.method == "POST":
-        wizard.save_extra(code, where=where, place=place, building=str(building_id or ""))
-        db = get_session()
-        common = where == "common" or resident.household is None
-        if common and not place.strip():
-            errors["place"] = "required"
-        if building_id is not None and building_id not in {b.id for b in buildings()}:
-            building_id = None
-        if not errors:
-            try:
-                done = submit(
-                    db,
-                    current_actor(),
-                    resident,
-                    service,
-                    answers,
-                    CHANNEL,
-                    household_id=None if common else resident.household_id,
-                    place=place if common else None,
-                    building_id=building_id if common else None,
-                )
-            except AnswerErrors as exc:
-                db.rollback()
-                errors = exc.errors
-            except NotEligible:
-                db.rollback()
-                errors = {"_": "not_eligible"}
-            else:
-                db.commit()
-                wizard.clear()
-                flash(_("Sent. Your ticket number is %(number)s.", number=done.request.number), "info")
-                return redirect(url_for("resident.my_request", number=done.request.number), code=303)
-        status = 400
-    steps = {q["id"]: n for n, q in enumerate(questions, start=1)}
-    return render_template(
-        "resident/ask_review.html",
-        service=service,
-        questions=questions,
-        answers=answers,
-        errors=errors,
-        steps=steps,
-        where=where,
-        place=place,
-        building_id=building_id,
-        buildings=buildings(),
-        resident=resident,
-        total=len(questions) + 1,
-    ), status
 
 
 @bp.get("/requests")
@@ -282,6 +115,23 @@ def my_request_status(number: str) -> ResponseReturnValue:
 def my_request_rate(number: str) -> ResponseReturnValue:
     ticket = my_ticket_or_404(number)
     db = get_session()
+    if wants_json():
+
+        def work(db: Session) -> tuple[int, dict[str, Any]]:
+            try:
+                rate(
+                    db,
+                    current_actor(),
+                    ticket,
+                    small_int(request.form.get("stars")) or 0,
+                    (request.form.get("words") or "")[:2000],
+                )
+            except TicketError as exc:
+                db.rollback()
+                return 422, {"ok": False, "errors": [desk_error(exc.reason)]}
+            return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
+
+        return submit_once(f"resident:{ticket.resident_id}", work)
     try:
         rate(
             db,
@@ -303,6 +153,19 @@ def my_request_rate(number: str) -> ResponseReturnValue:
 def my_request_slot(number: str) -> ResponseReturnValue:
     ticket = my_ticket_or_404(number)
     db = get_session()
+    if wants_json():
+
+        def work(db: Session) -> tuple[int, dict[str, Any]]:
+            if ticket.status not in (Status.SUBMITTED, Status.ACCEPTED):
+                return 422, {"ok": False, "errors": [desk_error("transition")]}
+            try:
+                bookings.change(db, ticket, small_int(request.form.get("slot")) or 0)
+            except bookings.BookingError as exc:
+                db.rollback()
+                return outbox_errors({"slot": exc.reason})
+            return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
+
+        return submit_once(f"resident:{ticket.resident_id}", work)
     if ticket.status not in (Status.SUBMITTED, Status.ACCEPTED):
         return render_request(ticket, {"slot": "transition"}, 400)
     try:
@@ -329,31 +192,22 @@ def my_request_photo(number: str, token: str) -> ResponseReturnValue:
     return Response(photo.content, mimetype="image/jpeg")
 
 
-@bp.get("/ask/photo/<token>")
+@bp.post("/checkin")
 @resident_required
-def draft_photo(token: str) -> ResponseReturnValue:
-    photo = owned_photo(get_session(), signed_in_resident().id, token)
-    if photo is None:
-        abort(404)
-    return Response(photo.content, mimetype="image/jpeg")
+def checkin() -> ResponseReturnValue:
+    """ "I'm fine today" from the phone: the same daily check-in as at the kiosk (care list)."""
+    from webapp.domain.care import check_in
 
-
-def unseen_count() -> int:
     resident = signed_in_resident()
-    return len(unseen(get_session(), resident.id)) if resident else 0
 
+    def work(db: Session) -> tuple[int, dict[str, Any]]:
+        check_in(db, current_actor(), resident, CHANNEL)
+        return 200, {"ok": True, "url": url_for("resident.me"), "message": _("Thank you. Have a good day!")}
 
-@bp.errorhandler(413)
-def too_large(error: Exception) -> ResponseReturnValue:
-    """A photo over the upload limit: say so beside the question, with every earlier answer still there."""
-    from webapp.errors import MESSAGES, render_error
-
-    args = request.view_args or {}
-    if request.endpoint == "resident.ask_step" and signed_in_resident() is not None:
-        service = service_or_404(str(args.get("code", "")))
-        questions = wizard.questions_for(service, CHANNEL)
-        step = int(args.get("step", 1))
-        if 1 <= step <= len(questions):
-            page, _status = render_step(service, questions, step, None, "photo_too_big")
-            return page, 413
-    return render_error(413, *MESSAGES[413])
+    if wants_json():
+        return submit_once(f"resident:{resident.id}", work)
+    db = get_session()
+    work(db)
+    db.commit()
+    flash(_("We have noted that you are fine today."), "info")
+    return redirect(url_for("resident.me"), code=303)

@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +28,7 @@ from webapp.labels import category_label, status_label, unit_label
 from webapp.messages import desk_error
 from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
 from webapp.numbers import small_int
+from webapp.push import send_soon
 from webapp.security import background
 from webapp.staff.blueprint import bp
 
@@ -121,6 +122,7 @@ def tickets_bulk() -> ResponseReturnValue:
     db = get_session()
     done, refused = desk.bulk_change(db, current_actor(), my_scope(), ids, Status(target))
     db.commit()
+    send_soon(current_app._get_current_object())  # type: ignore[attr-defined]
     if done:
         flash(_("%(count)s tickets changed.", count=len(done)), "info")
     for ticket, reason in refused:
@@ -198,6 +200,7 @@ def ticket_status(ticket_id: int) -> ResponseReturnValue:
         db.rollback()
         return render_ticket(ticket_or_404(ticket_id), {"status": exc.reason}, 400)
     db.commit()
+    send_soon(current_app._get_current_object())  # type: ignore[attr-defined]
     flash(
         _("Ticket %(number)s: %(status)s.", number=ticket.number, status=status_label(ticket.status)), "info"
     )
@@ -221,6 +224,7 @@ def ticket_note(ticket_id: int) -> ResponseReturnValue:
         db.rollback()
         return render_ticket(ticket_or_404(ticket_id), {"note": exc.reason}, 400)
     db.commit()
+    send_soon(current_app._get_current_object())  # type: ignore[attr-defined]
     flash(_("Note added."), "info")
     return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
 

@@ -1,0 +1,157 @@
+/* Linli service worker, version {{ version }} (changes whenever a shell file or this script changes).
+   Shell: precached. Public pages (notices, directory, lessons): stale-while-revalidate, bounded.
+   Personal pages: network only; a no-store response is never cached. Outbox: IndexedDB, sent exactly once. */
+"use strict";
+const VERSION = "{{ version }}";
+const SHELL = "linli-shell-" + VERSION;
+const PAGES = "linli-pages";
+const SHELL_URLS = {{ shell_urls|tojson }};
+const OFFLINE = {{ offline_urls|tojson }};  // locale -> offline page
+const SWR = {{ swr_prefixes|tojson }};
+const MAX_ENTRIES = {{ max_entries }};
+const MAX_AGE_MS = {{ max_age_days }} * 24 * 3600 * 1000;
+const OUTBOX = {{ "true" if outbox else "false" }};  // never on a kiosk: a shared device keeps no personal queue
+let locale = "{{ default_locale }}";
+
+self.addEventListener("install", (event) => {
+  // The phone's shell is fetched without cookies: anonymous copies, and no response can overwrite the session
+  // of someone signing in at that moment. A kiosk needs its device cookie; its shell pages never touch the session.
+  const credentials = "{{ shell_credentials }}";
+  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_URLS.map((u) => new Request(u, { cache: "reload", credentials }))))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys().then((keys) => Promise.all(
+    keys.filter((k) => k !== SHELL && k !== PAGES).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
+});
+
+function storable(response) {
+  const cc = response.headers.get("Cache-Control") || "";
+  return response.ok && response.type === "basic" && !/no-store|private/.test(cc);
+}
+
+function isSwr(path) { return SWR.some((p) => path === p || path.startsWith(p + "/") || path.startsWith(p + "?")); }
+
+async function remember(request, response) {
+  if (!storable(response)) return;
+  const cache = await caches.open(PAGES);
+  const headers = new Headers(response.headers);
+  headers.set("X-Linli-Stored", String(Date.now()));
+  const body = await response.clone().blob();
+  await cache.put(request, new Response(body, { status: response.status, headers }));
+  const keys = await cache.keys();
+  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) await cache.delete(old);
+}
+
+async function fresh(request) {
+  const hit = await caches.match(request, { cacheName: PAGES });
+  if (!hit) return null;
+  const stored = Number(hit.headers.get("X-Linli-Stored") || 0);
+  if (Date.now() - stored > MAX_AGE_MS) return null;
+  return hit;
+}
+
+async function offlinePage(url) {
+  const kiosk = url.pathname.startsWith("/kiosk");
+  const key = (kiosk ? "kiosk:" : "") + locale;
+  return (await caches.match(OFFLINE[key] || OFFLINE[locale], { cacheName: SHELL })) || Response.error();
+}
+
+async function navigate(event, url) {
+  const request = event.request;
+  if (isSwr(url.pathname)) {
+    const cached = await fresh(request);
+    const network = fetch(request).then(async (response) => { await remember(request, response); return response; });
+    if (cached) { event.waitUntil(network.catch(() => null)); return cached; }
+    try { return await network; } catch (e) { return offlinePage(url); }
+  }
+  try {
+    const response = await fetch(request);
+    if (url.pathname === "/" || url.pathname === "/kiosk/") await remember(request, response.clone());
+    return response;
+  } catch (e) {
+    const cached = (await fresh(request)) || (await caches.match(request, { cacheName: SHELL, ignoreSearch: false }));
+    if (cached) return cached;
+    if (url.pathname === "/") {
+      const home = await caches.match("/?lang=" + locale, { cacheName: SHELL });
+      if (home) return home;
+    }
+    return offlinePage(url);
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || request.method !== "GET") return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request, { cacheName: SHELL }).then((hit) => hit || fetch(request)));
+    return;
+  }
+  if (request.mode === "navigate") event.respondWith(navigate(event, url));
+});
+
+/* ---- Outbox: entries are written by the page (static/js/outbox.js); delivery happens here. ---- */
+function db() {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open("linli-outbox", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "key" });
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+}
+function all(store) { return new Promise((res, rej) => { const r = store.getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); }); }
+
+async function tell(message) {
+  for (const client of await self.clients.matchAll({ includeUncontrolled: true })) client.postMessage(message);
+}
+
+let flushing = null;
+async function flush() {
+  if (!OUTBOX) return;
+  const database = await db();
+  const entries = await all(database.transaction("outbox").objectStore("outbox"));
+  if (!entries.length) return;
+  const who = await fetch("{{ token_url }}", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!who.ok) return;  // offline, or signed out: keep everything
+  const { csrf, owner } = await who.json();
+  for (const entry of entries) {
+    if (entry.owner !== owner || entry.failed) continue;  // another person's entry waits for them
+    const body = new URLSearchParams(entry.body);
+    body.set("csrf_token", csrf);
+    let response;
+    try {
+      response = await fetch(entry.url, { method: "POST", credentials: "same-origin", body,
+        headers: { "Idempotency-Key": entry.key, Accept: "application/json" } });
+    } catch (e) { return; }  // the network went again: try later
+    let result = {};
+    try { result = await response.json(); } catch (e) { result = {}; }
+    const tx = database.transaction("outbox", "readwrite");
+    if (response.ok) tx.objectStore("outbox").delete(entry.key);
+    else if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403) {
+      tx.objectStore("outbox").put(Object.assign({}, entry, { failed: result.errors || [String(response.status)], next: result.next || "" }));
+    } else { return; }
+    await new Promise((res) => { tx.oncomplete = res; tx.onerror = res; });
+    await tell({ outbox: response.ok ? "delivered" : "refused", key: entry.key, result });
+  }
+}
+function flushOnce() { flushing = flushing || flush().finally(() => { flushing = null; }); return flushing; }
+
+self.addEventListener("sync", (event) => { if (event.tag === "linli-outbox") event.waitUntil(flushOnce()); });
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.locale) locale = data.locale;
+  if (data.flush) event.waitUntil(flushOnce());
+});
+
+/* ---- Web Push: the message says only that something has news; the app shows what. ---- */
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  event.waitUntil(self.registration.showNotification(data.title || "Linli", { body: data.body || "", icon: "{{ icon_url }}", data: { url: data.url || "/requests" } }));
+});
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data.url || "/"));
+});

@@ -1,0 +1,91 @@
+"""The kiosk page with the real hardware bridge (hardware/) on loopback: a scan and an ID card read arrive as
+events and identify the resident; a ticket is printed as ESC/POS bytes; the heartbeat carries device health."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from hardware.config import BridgeConfig, HardwareConfig, PrinterConfig
+from hardware.service import HardwareService
+from tests.browser.conftest import Visitor
+from webapp.context import vault
+from webapp.db import database
+from webapp.domain.kiosks import bridge_key
+from webapp.domain.residents import ID_KIND
+from webapp.models import Kiosk, Resident
+
+KIOSK = (1080, 1920)
+
+
+@pytest.fixture
+def bridge(live_server, tmp_path):
+    app = live_server.app
+    with app.app_context(), database(app).sessionmaker() as session:
+        kiosk = session.scalar(select(Kiosk))
+        key = bridge_key(vault(), kiosk)
+        resident = session.scalar(select(Resident).where(Resident.name == live_server.resident_name))
+        id_number = vault().decrypt(ID_KIND, resident.id_number_cipher)
+    config = HardwareConfig(
+        bridge=BridgeConfig(0, live_server.url, key),
+        printer=PrinterConfig(kind="file", path=str(tmp_path / "printer.bin"), paper_check=False),
+    )
+    service = HardwareService(config)
+    service.start()
+    settings = app.config["LINLI"]
+    app.config["LINLI"] = dataclasses.replace(settings, extra={**settings.extra, "bridge_port": service.port})
+    yield service, id_number, tmp_path / "printer.bin"
+    app.config["LINLI"] = settings
+    service.stop()
+
+
+def wait_for_listener(service: HardwareService, visitor: Visitor) -> None:
+    """Wait until *this* page (not one being left) has its event stream open."""
+    visitor.page.wait_for_load_state("load")
+    visitor.page.wait_for_function(
+        "window.linliDevices && window.linliDevices.bridge === 'ok'", timeout=10000
+    )
+    assert service.hub.listeners >= 1, "the kiosk page did not connect to the bridge"
+
+
+def test_bridge_scan_id_card_and_printing(browser, live_server, bridge):
+    service, id_number, printed = bridge
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.set_locale("en")
+    visitor.goto("/kiosk/")
+    wait_for_listener(service, visitor)
+    service.publish_scan(f"{live_server.url}/c/{live_server.card_token}")
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    assert live_server.resident_name in visitor.page.locator("h1").inner_text()
+    visitor.page.click("form[data-finish] button")
+    visitor.page.wait_for_url(visitor.base + "/kiosk/")
+    wait_for_listener(service, visitor)
+    service.publish_id_number(id_number)  # the ID card placed on the kiosk's reader
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    assert live_server.resident_name in visitor.page.locator("h1").inner_text()
+    # Report a broken stairway light, then print the ticket on the kiosk's printer.
+    visitor.goto("/kiosk/report/repair-light/1")
+    visitor.page.get_by_role("button", name="Stairway or corridor").click()
+    visitor.page.get_by_role("button", name="No", exact=True).click()
+    visitor.page.get_by_role("button", name="Send").click()
+    visitor.page.get_by_role("button", name="Print a ticket").click()
+    visitor.page.locator("#print-status").filter(has_text=re.compile(r"\S")).wait_for()
+    assert "Printed" in visitor.page.locator("#print-status").inner_text()
+    data = printed.read_bytes()
+    number = visitor.page.locator(".clock").inner_text().strip()
+    assert number.encode() in data
+    assert b"\x1dV" in data  # cut
+    assert "桂花社区".encode("gb18030") in data or b"Osmanthus" in data
+    visitor.page.evaluate(
+        "window.linliKioskPost('/kiosk/heartbeat', {version: 'x', devices: window.linliDevices}, true)"
+    )
+    time.sleep(0.5)
+    with database(live_server.app).sessionmaker() as session:
+        kiosk = session.scalar(select(Kiosk))
+        assert kiosk.device_status["bridge"] == "ok"
+        assert kiosk.device_status["printer"] == "ok"
+    visitor.close()

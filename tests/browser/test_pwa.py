@@ -1,0 +1,153 @@
+"""The phone app offline and installed: service worker, offline pages, the outbox, updates, installability;
+and the kiosk's offline screens. Each test would fail without the feature it names."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, select
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor
+from tests.browser.test_accessibility import violations
+from webapp import pwa
+from webapp.db import database
+from webapp.models import ServiceRequest
+
+KIOSK = (1080, 1920)
+
+
+def controlled(visitor: Visitor) -> None:
+    """Wait until the service worker is active and controls the page (a second load may be needed)."""
+    visitor.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not visitor.page.evaluate("!!navigator.serviceWorker.controller"):
+        visitor.page.reload(wait_until="load")
+    visitor.page.wait_for_function("!!navigator.serviceWorker.controller", timeout=10000)
+
+
+def ticket_count(live_server) -> int:
+    with database(live_server.app).sessionmaker() as session:
+        return session.scalar(select(func.count(ServiceRequest.id))) or 0
+
+
+def test_chromium_finds_the_app_installable(browser, live_server, tmp_path):
+    # A profile on disk: Chromium never offers installation in an incognito context.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 360, "height": 740},
+    )
+    visitor = Visitor.__new__(Visitor)
+    visitor.base, visitor.context = live_server.url, context
+    visitor.page = context.pages[0] if context.pages else context.new_page()
+    visitor.set_locale("en")
+    visitor.goto("/")
+    controlled(visitor)
+    cdp = visitor.context.new_cdp_session(visitor.page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+    assert '"display": "standalone"' in manifest["data"] or '"display":"standalone"' in manifest["data"]
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert errors == [], errors
+    response = visitor.page.request.get(live_server.url + "/sw.js")
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["content-type"].startswith("application/javascript")
+    visitor.close()
+
+
+def test_after_one_visit_home_works_offline_and_personal_pages_do_not(browser, live_server):
+    visitor = Visitor(browser, live_server.url, paired=False)
+    visitor.set_locale("en")
+    visitor.sign_in_resident(live_server.card_token)
+    visitor.goto("/")
+    controlled(visitor)
+    visitor.goto("/requests")
+    assert "B-0002" in visitor.page.content()
+    visitor.context.set_offline(True)
+    visitor.goto("/")
+    assert visitor.page.locator("h1").first.inner_text().startswith("Welcome to")
+    assert visitor.page.locator("[data-offline-banner]").is_visible()
+    visitor.goto("/requests")
+    page = visitor.page.content()
+    assert "You are offline" in page
+    assert "B-0002" not in page  # nothing personal was kept
+    assert live_server.resident_name not in page
+    visitor.context.set_offline(False)
+    visitor.close()
+
+
+def test_a_ticket_sent_offline_is_kept_then_delivered_exactly_once(browser, live_server):
+    visitor = Visitor(browser, live_server.url, paired=False)
+    visitor.set_locale("en")
+    visitor.sign_in_resident(live_server.card_token)
+    controlled(visitor)
+    visitor.goto("/ask/repair-lift/1")
+    visitor.page.get_by_role("button", name="No", exact=True).click()
+    visitor.page.wait_for_url("**/ask/repair-lift/2")
+    visitor.page.fill("#answer", "The lift in building 1 stops between floors")
+    visitor.page.get_by_role("button", name="Next").click()
+    visitor.page.wait_for_url("**/ask/repair-lift/review")
+    before = ticket_count(live_server)
+    visitor.context.set_offline(True)
+    visitor.page.get_by_role("button", name="Send").click()
+    visitor.page.wait_for_selector("[data-outbox-note]")
+    assert "kept on this phone" in visitor.page.locator("[data-outbox-note]").inner_text()
+    entry = visitor.page.locator("[data-outbox-entry]")
+    entry.wait_for()
+    assert "The lift is not working" in entry.inner_text()
+    assert "The lift in building 1 stops between floors" in entry.inner_text()  # shown with its content
+    assert violations(visitor) == []
+    visitor.page.reload(wait_until="load")  # still offline: the offline page lists what waits
+    visitor.page.locator("[data-outbox-entry]").wait_for()
+    assert "Waiting to send" in visitor.page.content()
+    assert violations(visitor) == []
+    assert ticket_count(live_server) == before
+    visitor.context.set_offline(False)
+    visitor.page.evaluate("window.dispatchEvent(new Event('online'))")
+    deadline = time.monotonic() + 15
+    while ticket_count(live_server) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ticket_count(live_server) == before + 1
+    visitor.page.wait_for_function("!document.querySelector('[data-outbox-entry]')", timeout=10000)
+    visitor.goto("/me")  # a later page load sends the outbox again: nothing is left to send twice
+    time.sleep(1)
+    assert ticket_count(live_server) == before + 1
+    visitor.close()
+
+
+def test_a_new_version_is_picked_up_at_the_next_navigation(browser, live_server, monkeypatch):
+    visitor = Visitor(browser, live_server.url, paired=False)
+    visitor.goto("/")
+    controlled(visitor)
+    shells = "caches.keys().then(k => k.filter(n => n.startsWith('linli-shell-')))"
+    visitor.page.wait_for_function(f"{shells}.then(k => k.length === 1)")
+    first = visitor.page.evaluate(shells)
+    monkeypatch.setattr(pwa, "PHONE_ASSETS", [*pwa.PHONE_ASSETS, "icons/linli.svg"])  # a deploy
+    visitor.goto("/install")
+    visitor.page.wait_for_function(
+        f"{shells}.then(k => k.length === 1 && k[0] !== {first[0]!r})", timeout=15000
+    )
+    visitor.goto("/")
+    assert visitor.page.evaluate("navigator.serviceWorker.controller.state") == "activated"
+    visitor.close()
+
+
+def test_kiosk_keeps_its_public_screens_offline_and_explains_personal_ones(browser, live_server):
+    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor.set_locale("en")
+    visitor.goto("/kiosk/")
+    controlled(visitor)
+    visitor.goto("/kiosk/")
+    visitor.context.set_offline(True)
+    visitor.goto("/kiosk/")
+    assert visitor.page.locator("[data-offline-banner]").is_visible()
+    visitor.goto("/kiosk/requests")
+    page = visitor.page.content()
+    assert "This needs the network" in page
+    assert "0571-8888-0000" in page
+    assert visitor.page.locator(".qr-large svg").count() == 1
+    assert violations(visitor) == []
+    outbox = visitor.page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    assert "linli-outbox" not in outbox  # a shared device keeps no outbox
+    visitor.context.set_offline(False)
+    visitor.close()

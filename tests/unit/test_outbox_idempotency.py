@@ -1,0 +1,187 @@
+"""Exactly once: the same Idempotency-Key twice in a row, concurrently, and after the server died between
+commit and response always yields one ticket, on SQLite and on PostgreSQL (real commits, own database)."""
+
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
+from webapp import create_app, migrations
+from webapp.db import database, make_engine
+from webapp.domain.demo import seed_demo
+from webapp.models import ServiceRequest
+
+ROOT = Path(__file__).resolve().parents[2]
+BODY = {"a_urgent": "yes", "a_details": "", "where": "home"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from tests.conftest import DatabaseFactory
+
+    factory = DatabaseFactory(tmp_path_factory.mktemp("outbox"))
+    url = factory.new("outbox")
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+        session.commit()
+        token = demo.sample_card.token
+        resident_id = demo.sample_resident.id
+    engine.dispose()
+    folder = tmp_path_factory.mktemp("outbox-instance")
+    yield {"url": url, "card": token, "resident": resident_id, "instance": folder}
+    factory.drop_all()
+
+
+def signed_in(client, card):
+    client.get(f"/c/{card}")
+    page = client.get("/c").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert client.post("/c", data={"csrf_token": csrf, "pin": DEMO_PIN}).status_code == 303
+    return re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/me").get_data(as_text=True)
+    ).group(1)
+
+
+def tickets(url, resident_id):
+    engine = make_engine(url)
+    with Session(engine) as session:
+        count = session.scalar(
+            select(func.count(ServiceRequest.id)).where(
+                ServiceRequest.resident_id == resident_id, ServiceRequest.channel == "phone"
+            )
+        )
+    engine.dispose()
+    return count
+
+
+def test_twice_in_a_row_and_concurrently_one_ticket(world):
+    app = create_app(
+        {"database_url": world["url"], "instance_path": world["instance"], "encryption_key": TEST_KEY}
+    )
+    client = app.test_client()
+    csrf = signed_in(client, world["card"])
+    before = tickets(world["url"], world["resident"])
+    key = str(uuid.uuid4())
+    headers = {"Idempotency-Key": key, "Accept": "application/json"}
+    first = client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers)
+    assert first.status_code == 201
+    again = client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers)
+    assert again.status_code == 201
+    assert again.get_json()["number"] == first.get_json()["number"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other_body = client.post(
+        "/ask/repair-lift/review", data={**BODY, "a_urgent": "no", "csrf_token": csrf}, headers=headers
+    )
+    assert other_body.status_code == 422
+    assert tickets(world["url"], world["resident"]) == before + 1
+
+    # Six copies of one submission at the same moment, each on its own connection.
+    key = str(uuid.uuid4())
+    headers = {"Idempotency-Key": key, "Accept": "application/json"}
+    start = threading.Barrier(6)
+    answers: list[tuple[int, str]] = []
+
+    def send():
+        start.wait(timeout=30)
+        response = client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers)
+        answers.append((response.status_code, (response.get_json() or {}).get("number", "")))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(answers) == 6
+    assert {status for status, _ in answers} == {201}
+    assert len({number for _, number in answers}) == 1
+    assert tickets(world["url"], world["resident"]) == before + 2
+    database(app).engine.dispose()
+
+
+SERVER = textwrap.dedent(
+    """
+    import sys
+    from werkzeug.serving import make_server
+    sys.path.insert(0, {root!r})
+    from webapp import create_app
+    app = create_app({{"database_url": {url!r}, "instance_path": {instance!r}, "encryption_key": {key!r},
+                      "fault_crash_after_commit": {crash!r}}})
+    server = make_server("127.0.0.1", {port}, app, threaded=True)
+    print("ready", flush=True)
+    server.serve_forever()
+    """
+)
+
+
+def start_server(world, port, crash):
+    code = SERVER.format(
+        root=str(ROOT),
+        url=world["url"],
+        instance=str(world["instance"]),
+        key=TEST_KEY,
+        crash=crash,
+        port=port,
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout.readline().strip() == b"ready"
+    return process
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_server_killed_between_commit_and_response(world):
+    import requests
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    crashing = start_server(world, port, True)
+    phone = requests.Session()
+    try:
+        phone.get(f"{base}/c/{world['card']}", timeout=10)
+        page = phone.get(f"{base}/c", timeout=10).text
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        phone.post(f"{base}/c", data={"csrf_token": csrf, "pin": DEMO_PIN}, timeout=10)
+        csrf = re.search(
+            r'name="csrf_token"[^>]*value="([^"]+)"', phone.get(f"{base}/me", timeout=10).text
+        ).group(1)
+        before = tickets(world["url"], world["resident"])
+        headers = {"Idempotency-Key": str(uuid.uuid4()), "Accept": "application/json"}
+        with pytest.raises(requests.ConnectionError):
+            phone.post(
+                f"{base}/ask/repair-lift/review",
+                data={**BODY, "csrf_token": csrf},
+                headers=headers,
+                timeout=10,
+            )
+        crashing.wait(10)
+        assert crashing.returncode == 17  # it died after committing, before answering
+        assert tickets(world["url"], world["resident"]) == before + 1
+    finally:
+        crashing.kill()
+    time.sleep(0.2)
+    restarted = start_server(world, port, False)
+    try:
+        retry = phone.post(
+            f"{base}/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers, timeout=10
+        )
+        assert retry.status_code == 201
+        assert retry.headers["Idempotent-Replayed"] == "true"
+        assert tickets(world["url"], world["resident"]) == before + 1
+    finally:
+        restarted.kill()
