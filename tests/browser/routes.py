@@ -37,6 +37,22 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.ticket_detail": [{"ticket_id": 1}, {"ticket_id": 2}, {"ticket_id": 9}],
         "staff.service_edit": [{}, {"service_id": 1}],
         "staff.service_slots": [{"service_id": ids["health_check"]}],
+        "staff.ticket_for_resident": [
+            {"resident_id": ids["resident"], "service": code} for code in ("repair-water", "health-check")
+        ],
+        # Training: the demo seeds one course, three classes (1 held last week) and the sample resident's
+        # certificate 1; a made-up code shows the "cannot find this certificate" page.
+        "resident.lesson": [{"code": "scan_qr"}, {"code": "spot_scam"}],
+        "kiosk.lesson": [{"code": "scan_qr"}],
+        "resident.practice_flow": [{"flow": "form"}, {"flow": "appointment"}],
+        "kiosk.practice_flow": [{"flow": "form"}, {"flow": "appointment"}],
+        "resident.practice_well_done": [{}],
+        "resident.verify_certificate": [{"code": "not-a-real-certificate-code"}],
+        "resident.my_certificate": [{"certificate_id": 1}],
+        "staff.course_edit": [{}, {"course_id": 1}],
+        "staff.class_new": [{"course_id": 1}],
+        "staff.class_detail": [{"class_id": 1}, {"class_id": 2}],
+        "staff.certificate_view": [{"certificate_id": 1}],
     }
 
 
@@ -47,6 +63,7 @@ EXCLUDED: dict[str, str] = {
     "resident.my_data_export": "a JSON download of the resident's own data, not a page",
     "staff.residents_import_template": "a CSV template download, not a page",
     "staff.tickets_csv": "a CSV download, not a page",
+    "staff.training_csv": "a CSV download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.ticket_photo": "a JPEG, not a page",
     "resident.my_request_photo": "a JPEG, not a page",

@@ -10,6 +10,7 @@ from webapp.staff import (  # noqa: F401
     events,
     figures,
     importing,
+    intake,
     kiosks,
     notices,
     people,
@@ -17,6 +18,8 @@ from webapp.staff import (  # noqa: F401
     routes,
     tickets,
     timebank,
+    training,
+    training_figures,
 )
 from webapp.staff.blueprint import bp
 
