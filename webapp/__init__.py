@@ -18,7 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     *config* overrides settings by name (``database_url``, ``testing``, …); anything else is
     kept in ``settings.extra`` for tests.
     """
-    from webapp import cli, errors, i18n, life, logs, security, ui
+    from webapp import cli, errors, i18n, life, logs, security, training, ui
     from webapp.auth import routes as auth_routes
     from webapp.config import Settings
     from webapp.db import Database, make_engine
@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(display_bp)
     life.init_app(app)
+    training.init_app(app)
     _register_kiosk(app)
 
     errors.init_app(app)

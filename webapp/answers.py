@@ -46,7 +46,10 @@ def notification_words(notification: Any) -> str:
 
     from webapp.labels import status_label
     from webapp.models import Status
+    from webapp.training import class_words
 
+    if (words := class_words(notification)) is not None:
+        return words
     ticket = notification.request
     number = ticket.number if ticket is not None else ""
     if notification.kind == "status" and notification.detail in Status.__members__.values():

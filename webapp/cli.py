@@ -202,6 +202,9 @@ def desk_jobs() -> None:
     with database().sessionmaker() as session:
         escalated = escalate_overdue(session)
         reminded = send_reminders(session)
+        from webapp.domain.courses import send_reminders as send_class_reminders
+
+        reminded += send_class_reminders(session)
         session.commit()
         pushed = send_pending(current_app._get_current_object(), session)  # type: ignore[attr-defined]
     click.echo(f"escalated {len(escalated)}, reminded {reminded}, pushed {pushed}")

@@ -158,3 +158,17 @@ def earn_kind_label(kind: str) -> str:
 
 def time_kind_label(kind: str) -> str:
     return str(TIME_KIND_LABELS.get(kind, kind))
+
+
+LEVEL_LABELS = {
+    # Translators: a skill the resident cannot do yet
+    "not_yet": _l("Not yet"),
+    # Translators: a skill the resident can do when someone helps
+    "with_help": _l("With help"),
+    # Translators: a skill the resident can do alone
+    "on_my_own": _l("On my own"),
+}
+
+
+def level_label(level: str) -> str:
+    return str(LEVEL_LABELS.get(str(level), level))

@@ -107,3 +107,25 @@ def life_error(code: str) -> str:
 def life_error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
     """(field id, message) pairs for an error summary that links to each field."""
     return [(field, life_error(code)) for field, code in errors.items()]
+
+
+TRAINING_ERRORS = {
+    "unknown_skill": _l("Please choose one of the course's skills."),
+    "full": _l("This class is full. You are on the waiting list."),
+    "past": _l("This class is over."),
+    "cancelled": _l("This class has been called off."),
+    "not_signed_up": _l("You are not signed up for this class."),
+    "not_booked": _l("This person has no place in this class."),
+    "other_community": _l("This card belongs to another community."),
+    "not_now": _l("This can only be done from an hour before the class until it ends."),
+    "bad_level": _l("Please choose: not yet, with help, or on my own."),
+    "no_consent": _l("Tick the box if you want this saved to My skills."),
+    "not_scanned": _l("We have not seen the scan yet. Scan the code with your phone, then open the link."),
+    "bad_minutes": _l("Please give the minutes as a number from 0 to 720."),
+    "card_unknown": _l("This card was not recognised. Try again, or type the card link."),
+    "bad_choice": _l("Please choose one of the options."),
+}
+
+
+def training_error(code: str) -> str:
+    return str(TRAINING_ERRORS.get(code) or LIFE_ERRORS.get(code) or TRAINING_ERRORS["bad_choice"])

@@ -21,7 +21,7 @@ from webapp.models import (
     Slot,
 )
 
-SAMPLE_VALUES = {"kind": "lives_alone", "token": "x"}
+SAMPLE_VALUES = {"kind": "lives_alone", "token": "x", "action": "notes"}
 
 
 @pytest.fixture
@@ -52,7 +52,18 @@ def object_ids(session, demo_community):
         "building_id": building.id,
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
+        **training_ids(session, demo_community),
     }
+
+
+def training_ids(session, demo_community):
+    """A course, a class and a certificate of the demo community (the demo seeds them)."""
+    from webapp.models import Certificate, Course, TrainingSession
+
+    course = session.scalar(select(Course).where(Course.community_id == demo_community.id))
+    ts = session.scalar(select(TrainingSession).where(TrainingSession.community_id == demo_community.id))
+    cert = session.scalar(select(Certificate).where(Certificate.community_id == demo_community.id))
+    return {"course_id": course.id, "class_id": ts.id, "certificate_id": cert.id}
 
 
 def staff_object_rules(app):

@@ -32,6 +32,8 @@ class Permission(enum.StrEnum):
     EDIT_DIRECTORY = "edit_directory"  # the local services directory
     EDIT_EVENTS = "edit_events"  # events, their sign-up lists (names) and check-in at the door
     TIME_BANK = "time_bank"  # approve volunteers' hours, open accounts, statements, the welcome credit
+    RUN_SESSIONS = "run_sessions"  # courses, classes, rosters (names), check-in, skill marks, hours led
+    VIEW_TRAINING = "view_training"  # the training dashboard and its CSV; revoke certificates
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -56,6 +58,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_DIRECTORY: _OFFICE,
     Permission.EDIT_EVENTS: _OFFICE,
     Permission.TIME_BANK: _OFFICE,
+    Permission.RUN_SESSIONS: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}),
+    Permission.VIEW_TRAINING: _OFFICE,
 }
 
 

@@ -206,6 +206,9 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         from webapp.domain.demo_life import seed_life
 
         seed_life(session, community, sample, today)
+        from webapp.domain.demo_training import seed_training
+
+        seed_training(session, community, sample, today)
     return DemoResult(
         community=community,
         created=created,

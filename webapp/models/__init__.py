@@ -41,8 +41,30 @@ from webapp.models.services import (
     ServiceType,
     Status,
 )
+from webapp.models.training import (
+    Attendance,
+    AttendanceStatus,
+    Certificate,
+    Course,
+    PracticeToken,
+    SessionVolunteer,
+    Skill,
+    SkillLevel,
+    SkillProgress,
+    TrainingSession,
+)
 
 __all__ = [
+    "Attendance",
+    "AttendanceStatus",
+    "Certificate",
+    "Course",
+    "PracticeToken",
+    "SessionVolunteer",
+    "Skill",
+    "SkillLevel",
+    "SkillProgress",
+    "TrainingSession",
     "ClaimStatus",
     "Event",
     "EventKind",

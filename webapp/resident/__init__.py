@@ -5,11 +5,13 @@ from webapp.resident import (  # noqa: F401
     ask,
     directory,
     events,
+    learn,
     notices,
     requests,
     routes,
     tickets,
     timebank,
+    training,
 )
 from webapp.resident.blueprint import bp
 

@@ -1,0 +1,248 @@
+"""Digital-skills training through the faces: public lessons, practice that sends nothing, sign-up with a
+waiting list, the roster with check-in by card and marks, certificates and /verify, the dashboard and CSV."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from webapp import clock
+from webapp.domain import courses
+from webapp.domain.audit import SYSTEM
+from webapp.domain.cards import issue_card
+from webapp.domain.certificates import issue_if_complete
+from webapp.domain.skills import set_level
+from webapp.models import (
+    AttendanceStatus,
+    AuditEntry,
+    Booking,
+    Certificate,
+    Course,
+    Notification,
+    ServiceRequest,
+    SkillLevel,
+    SkillProgress,
+)
+
+
+def counts(session):
+    return [session.scalar(select(func.count(m.id))) for m in (ServiceRequest, Booking, Notification)]
+
+
+@pytest.fixture
+def course(session, demo_community):
+    made = courses.save_course(
+        session,
+        SYSTEM,
+        demo_community.id,
+        None,
+        {"zh_Hans": "手机课", "en": "Phone class"},
+        ["scan_qr", "spot_scam"],
+    )
+    session.commit()
+    return made
+
+
+def new_class(session, course, capacity=1, hours=2):
+    values = {
+        "place": "Room 1",
+        "starts_at": clock.now() + timedelta(hours=hours),
+        "minutes": 60,
+        "capacity": capacity,
+    }
+    made = courses.save_session(session, SYSTEM, course, None, values)
+    session.commit()
+    return made
+
+
+def test_lessons_are_public_the_same_for_everyone_and_printable(client):
+    client.set_cookie("linli_locale", "en")
+    index = client.get("/learn")
+    assert index.status_code == 200
+    page = client.get("/learn/spot_scam")
+    text = page.get_data(as_text=True)
+    assert "Spot a scam" in text
+    assert "96110" in text
+    assert "print.css" in text
+    assert "no-store" not in page.headers.get("Cache-Control", "")
+    assert client.get("/learn/no-such-skill").status_code == 404
+
+
+def test_ten_skills_in_three_locales(session):
+    from webapp.domain.skills import all_skills
+
+    skills = all_skills(session)
+    assert len(skills) >= 10
+    for s in skills:
+        assert set(s.titles) == {"zh_Hans", "zh_Hant", "en"}
+        assert all(set(step["text"]) == {"zh_Hans", "zh_Hant", "en"} for step in s.steps)
+
+
+def test_kiosk_lesson_and_learn_tile(kiosk_client):
+    kiosk_client.set_cookie("linli_locale", "en")
+    assert "Scan a QR code" in kiosk_client.get("/kiosk/learn").get_data(as_text=True)
+    assert kiosk_client.get("/kiosk/learn/video_call").status_code == 200
+
+
+def test_practice_sends_nothing(client, session):
+    client.set_cookie("linli_locale", "en")
+    before = counts(session)
+    page = client.get("/practice/form?problem=tap&where=kitchen")
+    assert "Practice — nothing is really sent" in page.get_data(as_text=True)
+    done = client.post("/practice/form", data={"csrf_token": csrf_token(client, "/practice/form")})
+    assert done.status_code == 200
+    assert client.get("/practice/appointment?dept=eyes&time=1").status_code == 200
+    assert client.get("/practice/scam?a=snsnsnsnsnsn&q=1").status_code == 200
+    assert counts(session) == before
+
+
+def test_bad_practice_choice_is_refused_in_words(client):
+    client.set_cookie("linli_locale", "en")
+    page = client.get("/practice/form?problem=nonsense")
+    assert page.status_code == 400
+    assert "Please choose one of the options" in page.get_data(as_text=True)
+
+
+def test_kiosk_scan_practice_checked_on_the_server(kiosk_client, session):
+    kiosk_client.set_cookie("linli_locale", "en")
+    page = kiosk_client.get("/kiosk/practice/scan").get_data(as_text=True)
+    token = page.split('name="token" value="')[1].split('"')[0]
+    data = {"csrf_token": csrf_token(kiosk_client, "/kiosk/practice"), "token": token}
+    assert kiosk_client.post("/kiosk/practice/scan", data=data).status_code == 400
+    assert "Well done" in kiosk_client.get(f"/practice/well-done/{token}").get_data(as_text=True)
+    assert "Well done" in kiosk_client.post("/kiosk/practice/scan", data=data).get_data(as_text=True)
+
+
+def test_waiting_list_and_promotion_with_a_notification(session, course, make_resident):
+    ts = new_class(session, course, capacity=1)
+    first, second = make_resident("甲"), make_resident("乙")
+    assert courses.signup(session, SYSTEM, ts, first, "test").status == AttendanceStatus.BOOKED
+    assert courses.signup(session, SYSTEM, ts, second, "test").status == AttendanceStatus.WAITING
+    promoted = courses.cancel(session, SYSTEM, ts, first)
+    assert [a.resident_id for a in promoted] == [second.id]
+    kinds = session.scalars(select(Notification.kind).where(Notification.resident_id == second.id)).all()
+    assert "class_place" in kinds
+    assert courses.send_reminders(session) >= 1
+    assert courses.send_reminders(session) == 0
+
+
+def test_volunteer_roster_check_in_by_card_and_marks_give_a_certificate(
+    client, auth, session, course, make_resident
+):
+    client.set_cookie("linli_locale", "en")
+    ts = new_class(session, course, capacity=5, hours=0.5)
+    person = make_resident("王学员")
+    card = issue_card(session, SYSTEM, person)
+    session.commit()
+    auth.sign_in("volunteer")
+    roster = client.get(f"/staff/training/classes/{ts.id}")
+    assert roster.status_code == 200
+    token = csrf_token(client, f"/staff/training/classes/{ts.id}")
+    url = f"/staff/training/classes/{ts.id}"
+    done = client.post(f"{url}/check_in", data={"csrf_token": token, "scan": card.url("https://x")})
+    assert done.status_code == 303
+    bad = client.post(f"{url}/check_in", data={"csrf_token": token, "scan": "https://x/c/forged"})
+    assert bad.status_code == 400
+    for code in course.skill_codes:
+        client.post(
+            f"{url}/mark",
+            data={"csrf_token": token, "resident": person.id, "skill": code, "level": "on_my_own"},
+        )
+    assert (
+        client.post(
+            f"{url}/mark", data={"csrf_token": token, "resident": person.id, "skill": "scan_qr", "level": "x"}
+        ).status_code
+        == 400
+    )
+    cert = session.scalar(select(Certificate).where(Certificate.resident_id == person.id))
+    assert cert is not None
+    assert len(cert.code) >= 24
+    assert "genuine" in client.get(f"/verify/{cert.code}").get_data(as_text=True)
+    assert (
+        session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "training.roster_view"))
+        >= 1
+    )
+
+
+def test_forged_and_revoked_certificates_are_refused(client, auth, session, course, make_resident):
+    client.set_cookie("linli_locale", "en")
+    person = make_resident("证书人")
+    for code in course.skill_codes:
+        set_level(session, SYSTEM, person, code, SkillLevel.ON_MY_OWN, "session")
+    cert = issue_if_complete(session, SYSTEM, person, course)
+    session.commit()
+    forged = client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAA")
+    assert forged.status_code == 404
+    assert "cannot find this certificate" in forged.get_data(as_text=True)
+    auth.sign_in("worker")
+    client.post(
+        f"/staff/training/certificates/{cert.id}/revoke", data={"csrf_token": csrf_token(client, "/staff/")}
+    )
+    auth.sign_out()
+    revoked = client.get(f"/verify/{cert.code}")
+    assert revoked.status_code == 410
+    assert "withdrawn" in revoked.get_data(as_text=True)
+
+
+def test_staff_create_course_and_class_with_errors_kept(client, auth, session):
+    client.set_cookie("linli_locale", "en")
+    auth.sign_in("worker")
+    token = csrf_token(client, "/staff/training")
+    bad = client.post("/staff/training/courses/new", data={"csrf_token": token, "title_en": "Kept title"})
+    assert bad.status_code == 400
+    assert "Kept title" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/staff/training/courses/new",
+        data={"csrf_token": token, "title_zh_Hans": "新课", "skills": ["gov_app"]},
+    )
+    assert ok.status_code == 303
+    made = session.scalar(select(Course).where(Course.titles["zh_Hans"].as_string() == "新课"))
+    bad_class = client.post(
+        f"/staff/training/courses/{made.id}/classes/new",
+        data={"csrf_token": token, "place": "Hall", "starts": "nonsense", "minutes": "60", "capacity": "5"},
+    )
+    assert bad_class.status_code == 400
+    assert "Hall" in bad_class.get_data(as_text=True)
+
+
+def test_dashboard_and_csv(client, auth):
+    client.set_cookie("linli_locale", "en")
+    auth.sign_in("worker")
+    page = client.get("/staff/training/figures")
+    assert page.status_code == 200
+    assert "<svg" in page.get_data(as_text=True)
+    csv = client.get("/staff/training.csv")
+    assert csv.mimetype == "text/csv"
+    assert "Classes held" in csv.get_data(as_text=True)
+    auth.sign_out()
+    auth.sign_in("volunteer")
+    assert client.get("/staff/training/figures").status_code == 403
+
+
+def test_practice_result_saved_only_with_consent(app, session, make_resident):
+    from webapp.domain.pins import set_pin
+
+    person = make_resident("练习者")
+    set_pin(session, SYSTEM, person, "482915")
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "en")
+    phone.get(f"/c/{issued.token}")
+    phone.post("/c", data={"csrf_token": csrf_token(phone, "/c"), "pin": "482915"})
+    before = counts(session)
+    token = csrf_token(phone, "/me")
+    refused = phone.post("/practice/save", data={"csrf_token": token, "practice": "form"})
+    assert refused.status_code == 400
+    assert session.scalar(select(SkillProgress).where(SkillProgress.resident_id == person.id)) is None
+    saved = phone.post("/practice/save", data={"csrf_token": token, "practice": "form", "consent": "1"})
+    assert saved.status_code == 303
+    row = session.scalar(select(SkillProgress).where(SkillProgress.resident_id == person.id))
+    assert row.skill_code == "use_linli"
+    cheat = phone.post(
+        "/practice/save", data={"csrf_token": token, "practice": "scam", "consent": "1", "a": "ssssssssssss"}
+    )
+    assert cheat.status_code == 400
+    assert counts(session) == before
+    assert "My skills" in phone.get("/me/skills").get_data(as_text=True)

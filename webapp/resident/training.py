@@ -1,0 +1,112 @@
+"""My skills on the phone (what I can do, what to learn next, my next class, my certificates), one-tap
+sign-up for a class, the certificate to print, and /verify/<code> where anyone checks a certificate.
+
+The verify page is public on purpose (the QR on the paper leads there), so it shows only what the paper
+already says, with the name masked: a leaked code tells a stranger no more than the paper would.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from webapp.context import base_url, current_actor
+from webapp.db import get_session
+from webapp.domain import courses
+from webapp.domain.audit import Actor
+from webapp.domain.certificates import certificates_of, masked_name, verify
+from webapp.domain.skills import TrainingError, my_skills
+from webapp.messages import training_error
+from webapp.models import AttendanceStatus, Certificate, Resident, TrainingSession
+from webapp.resident.account import resident_required, signed_in_resident
+from webapp.resident.blueprint import bp
+
+
+def skills_page_data(resident: Resident) -> dict[str, object]:
+    """What "My skills" shows on kiosk and phone alike."""
+    db = get_session()
+    shown = courses.upcoming(db, resident.community_id, limit=6)
+    ids = [s.id for s in shown]
+    mine = courses.mine(db, resident.id, ids)
+    return {
+        "progress": my_skills(db, resident.id),
+        "sessions": shown,
+        "mine": mine,
+        "taken": {s.id: courses.booked_count(db, s.id) for s in shown},
+        "next_class": next(
+            (s for s in shown if s.id in mine and mine[s.id].status == AttendanceStatus.BOOKED), None
+        ),
+        "certificates": certificates_of(db, resident.id),
+    }
+
+
+def class_action(actor: Actor, resident: Resident, ts: TrainingSession, action: str, channel: str) -> str:
+    """Sign up or cancel; returns the words to show (raises TrainingError)."""
+    db = get_session()
+    if action == "signup":
+        entry = courses.signup(db, actor, ts, resident, channel)
+        if entry.status == AttendanceStatus.BOOKED:
+            return _("You have a place. We will remind you the day before.")
+        return _("It is full, so you are on the waiting list. We will tell you if a place comes free.")
+    courses.cancel(db, actor, ts, resident)
+    return _("You are no longer signed up.")
+
+
+@bp.get("/me/skills", endpoint="my_skills")
+@resident_required
+def my_skills_page() -> ResponseReturnValue:
+    resident = signed_in_resident()
+    return render_template("learn/my_skills.html", face="phone", error=None, **skills_page_data(resident))
+
+
+@bp.post("/me/classes/<int:class_id>/<any(signup, cancel):action>", endpoint="class_action")
+@resident_required
+def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
+    resident = signed_in_resident()
+    db = get_session()
+    ts = db.get(TrainingSession, class_id)
+    if ts is None or ts.community_id != resident.community_id:
+        abort(404)
+    try:
+        words = class_action(current_actor(), resident, ts, action, "phone")
+    except TrainingError as exc:
+        db.rollback()
+        return render_template(
+            "learn/my_skills.html",
+            face="phone",
+            error=training_error(exc.reason),
+            **skills_page_data(resident),
+        ), 400
+    db.commit()
+    flash(words, "info")
+    return redirect(url_for("resident.my_skills"), code=303)
+
+
+@bp.get("/me/certificates/<int:certificate_id>")
+@resident_required
+def my_certificate(certificate_id: int) -> ResponseReturnValue:
+    resident = signed_in_resident()
+    cert = get_session().get(Certificate, certificate_id)
+    if cert is None or cert.resident_id != resident.id or cert.revoked_at is not None:
+        abort(404)
+    return render_template("learn/certificate.html", face="phone", cert=cert, link=verify_link(cert))
+
+
+def verify_link(cert: Certificate) -> str:
+    return f"{base_url()}{url_for('resident.verify_certificate', code=cert.code)}"
+
+
+@bp.get("/verify/<code>")
+def verify_certificate(code: str) -> ResponseReturnValue:
+    """Anyone holding the paper checks it here; forged and withdrawn codes are refused in words."""
+    verdict = verify(get_session(), code)
+    status = {"valid": 200, "revoked": 410, "unknown": 404}[verdict.state]
+    cert = verdict.certificate
+    return render_template(
+        "learn/verify.html",
+        face="phone",
+        state=verdict.state,
+        cert=cert,
+        name=masked_name(cert.name) if cert else "",
+    ), status

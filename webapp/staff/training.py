@@ -1,0 +1,253 @@
+"""Training in the console, for volunteers on a phone or tablet as much as for the office: today's classes,
+courses and sessions, the roster with check-in by card (camera, scanner or typed link), a mark per attendee
+and skill, notes, and the hours each leader gave.
+
+The roster shows names, so opening it is audited; the rules (capacity, waiting list, certificates) are
+webapp.domain.courses' and webapp.domain.certificates'.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp import clock
+from webapp.auth.policy import Permission, deny, require
+from webapp.context import current_actor
+from webapp.db import get_session, writes
+from webapp.domain import courses
+from webapp.domain.audit import record
+from webapp.domain.cards import CardRefused, card_for_scan
+from webapp.domain.directory import LOCALES
+from webapp.domain.skills import TrainingError, all_skills, levels_of
+from webapp.messages import training_error
+from webapp.models import Community, Course, Resident, SkillLevel, StaffRole, StaffUser, TrainingSession
+from webapp.numbers import small_int
+from webapp.staff.blueprint import bp
+from webapp.staff.notices import local_input
+from webapp.staff.scope import allowed_ids
+
+ACTIONS = ("check_in", "add", "cancel", "mark", "notes", "hours")
+DAY = timedelta(hours=18)  # "today's classes": starting within the coming 18 hours
+
+
+def course_or_404(course_id: int) -> Course:
+    course = get_session().get(Course, course_id)
+    if course is None or course.community_id not in allowed_ids(Permission.RUN_SESSIONS):
+        deny(subject_type="course", subject_id=course_id)
+        abort(404)
+    return course
+
+
+def class_or_404(class_id: int) -> TrainingSession:
+    ts = get_session().get(TrainingSession, class_id)
+    if ts is None or ts.community_id not in allowed_ids(Permission.RUN_SESSIONS):
+        deny(subject_type="training_session", subject_id=class_id)
+        abort(404)
+    return ts
+
+
+@bp.get("/training")
+@require(Permission.RUN_SESSIONS)
+def training() -> ResponseReturnValue:
+    """Today's classes first, in large type, then what is coming and the courses."""
+    db = get_session()
+    ids = allowed_ids(Permission.RUN_SESSIONS)
+    now = clock.now()
+    coming = db.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.community_id.in_(ids), TrainingSession.ends_at > now - DAY)
+        .order_by(TrainingSession.starts_at)
+        .limit(100)
+    ).all()
+    today = [s for s in coming if s.starts_at - now < DAY and s.cancelled_at is None]
+    course_list = db.scalars(select(Course).where(Course.community_id.in_(ids)).order_by(Course.id)).all()
+    return render_template(
+        "staff/training.html",
+        today=today,
+        coming=coming,
+        courses=course_list,
+        taken={s.id: courses.booked_count(db, s.id) for s in coming},
+    )
+
+
+@bp.route("/training/courses/new", methods=["GET", "POST"])
+@bp.route("/training/courses/<int:course_id>", methods=["GET", "POST"])
+@require(Permission.RUN_SESSIONS)
+def course_edit(course_id: int | None = None) -> ResponseReturnValue:
+    course = course_or_404(course_id) if course_id is not None else None
+    db = get_session()
+    skills = all_skills(db)
+    errors: dict[str, str] = {}
+    titles = dict(course.titles) if course else {}
+    chosen = list(course.skill_codes) if course else []
+    if request.method == "POST":
+        titles = {k: (request.form.get(f"title_{k}") or "")[:120] for k in LOCALES}
+        known = {s.code for s in skills}
+        chosen = [c for c in request.form.getlist("skills") if c in known]
+        if not titles.get("zh_Hans", "").strip():
+            errors["title_zh_Hans"] = "required"
+        if not chosen:
+            errors["skills"] = "unknown_skill"
+        if not errors:
+            community_id = course.community_id if course else min(allowed_ids(Permission.RUN_SESSIONS))
+            saved = courses.save_course(db, current_actor(), community_id, course, titles, chosen)
+            db.commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("staff.course_edit", course_id=saved.id), code=303)
+    return render_template(
+        "staff/training_course.html",
+        course=course,
+        titles=titles,
+        chosen=chosen,
+        skills=skills,
+        errors=errors,
+        locales=LOCALES,
+    ), (400 if errors else 200)
+
+
+def leaders_of(community_id: int) -> list[StaffUser]:
+    """Who may lead a class here: volunteers and office staff of the community."""
+    return list(
+        get_session().scalars(
+            select(StaffUser)
+            .join(StaffRole)
+            .where(StaffRole.community_id == community_id, StaffUser.is_active.is_(True))
+            .distinct()
+            .order_by(StaffUser.display_name)
+        )
+    )
+
+
+@bp.route("/training/courses/<int:course_id>/classes/new", methods=["GET", "POST"])
+@require(Permission.RUN_SESSIONS)
+def class_new(course_id: int) -> ResponseReturnValue:
+    course = course_or_404(course_id)
+    db = get_session()
+    community = db.get(Community, course.community_id)
+    leaders = leaders_of(course.community_id)
+    values: dict[str, Any] = {"minutes": 90, "capacity": 10, "place": "", "starts_text": "", "leaders": []}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        allowed = {u.id for u in leaders}
+        values = {
+            "new": True,
+            "place": (form.get("place") or "").strip()[:120],
+            "starts_at": local_input(form.get("starts"), community.timezone),
+            "starts_text": (form.get("starts") or "")[:16],
+            "minutes": small_int(form.get("minutes"), 100_000),
+            "capacity": small_int(form.get("capacity"), 100_000),
+            "leaders": [i for i in (small_int(x) for x in form.getlist("leaders")) if i in allowed],
+        }
+        errors = courses.check_session(values)
+        if not errors:
+            ts = courses.save_session(db, current_actor(), course, None, values)
+            db.commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("staff.class_detail", class_id=ts.id), code=303)
+    return render_template(
+        "staff/training_class_form.html", course=course, v=values, errors=errors, leaders=leaders
+    ), (400 if errors else 200)
+
+
+def render_class(ts: TrainingSession, error: str | None, status: int) -> ResponseReturnValue:
+    db = get_session()
+    people = courses.roster(db, ts)
+    skills = {s.code: s for s in all_skills(db)}
+    return render_template(
+        "staff/training_class.html",
+        ts=ts,
+        people=people,
+        error=error,
+        now=clock.now(),
+        skills=[skills[c] for c in ts.course.skill_codes if c in skills],
+        levels=list(SkillLevel),
+        marks={a.resident_id: levels_of(db, a.resident_id) for a in people},
+    ), status
+
+
+@bp.get("/training/classes/<int:class_id>")
+@writes
+@require(Permission.RUN_SESSIONS)
+def class_detail(class_id: int) -> ResponseReturnValue:
+    """The roster (names and flats): a view of personal data, audited."""
+    ts = class_or_404(class_id)
+    db = get_session()
+    record(db, current_actor(), "training.roster_view", "training_session", ts.id, ts.community_id)
+    db.commit()
+    return render_class(ts, None, 200)
+
+
+def _who(db: Any, ts: TrainingSession) -> Resident:
+    resident_id = small_int(request.form.get("resident"))
+    if resident_id is not None:
+        resident = db.get(Resident, resident_id)
+        if resident is None or resident.community_id != ts.community_id:
+            raise TrainingError("not_booked")
+        return resident
+    resident = card_for_scan(db, (request.form.get("scan") or "")[:300]).resident
+    if resident.community_id != ts.community_id:
+        raise TrainingError("other_community")
+    return resident
+
+
+@bp.post("/training/classes/<int:class_id>/<action>")
+@require(Permission.RUN_SESSIONS)
+def class_action(class_id: int, action: str) -> ResponseReturnValue:
+    """Everything a leader does during a class, one small form each."""
+    ts = class_or_404(class_id)
+    if action not in ACTIONS:
+        abort(404)
+    db = get_session()
+    actor = current_actor()
+    words = _("Saved.")
+    try:
+        if action == "notes":
+            ts.notes = (request.form.get("notes") or "")[:4000]
+            record(db, actor, "training.notes", "training_session", ts.id, ts.community_id)
+        elif action == "hours":
+            minutes = small_int(request.form.get("minutes"), 100_000)
+            user = db.get(StaffUser, current_actor().id or 0)
+            courses.record_hours(db, actor, ts, user, -1 if minutes is None else minutes)
+        else:
+            resident = _who(db, ts)
+            if action == "check_in":
+                courses.check_in(db, actor.helping(resident.id), ts, resident)
+                words = _("%(name)s is checked in.", name=resident.name)
+            elif action == "add":
+                entry = courses.signup(db, actor.helping(resident.id), ts, resident, "volunteer")
+                words = (
+                    _("%(name)s has a place.", name=resident.name)
+                    if entry.status == "booked"
+                    else _("%(name)s is on the waiting list.", name=resident.name)
+                )
+            elif action == "cancel":
+                courses.cancel(db, actor.helping(resident.id), ts, resident)
+            else:
+                cert = courses.mark(
+                    db,
+                    actor,
+                    ts,
+                    resident,
+                    (request.form.get("skill") or "")[:32],
+                    request.form.get("level") or "",
+                )
+                if cert is not None and cert.issued_at == clock.now():
+                    words = _(
+                        "%(name)s has finished the course: the certificate is ready.", name=resident.name
+                    )
+    except CardRefused:
+        db.rollback()
+        return render_class(class_or_404(class_id), training_error("card_unknown"), 400)
+    except TrainingError as exc:
+        db.rollback()
+        return render_class(class_or_404(class_id), training_error(exc.reason), 400)
+    db.commit()
+    flash(words, "info")
+    return redirect(url_for("staff.class_detail", class_id=ts.id), code=303)
