@@ -151,12 +151,30 @@ def test_lobby_display_shows_public_content_and_serves_its_worker(client, sessio
     make_notice(session, demo_community, "Display urgent Tau")
     make_notice(session, demo_community, "Display normal Upsilon", urgent=False)
     make_notice(session, demo_community, "Display private Phi", groups=["aged_80"], urgent=False)
+    from webapp.models import Course, TrainingSession
+
+    course = Course(community_id=demo_community.id, titles={"zh_Hans": "手机入门", "en": "Class Chi basics"})
+    session.add(course)
+    session.flush()
+    session.add(
+        TrainingSession(
+            community_id=demo_community.id,
+            course_id=course.id,
+            starts_at=clock.now() + timedelta(days=2),
+            ends_at=clock.now() + timedelta(days=2, hours=1),
+            place="活动室",
+            capacity=8,
+        )
+    )
+    session.commit()
     page = client.get(f"/display/{demo_community.slug}", headers={"Accept-Language": "en"})
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Display urgent Tau" in text
     assert "Display normal Upsilon" in text
     assert "Display private Phi" not in text
+    assert "Class Chi basics" in text  # digital-skills classes are on the display too
+    assert "Places left: 8" in text
     assert "<form" not in text  # nothing to touch
     assert "js/display.js" in text
     worker = client.get("/display/sw.js")
