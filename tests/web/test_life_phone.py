@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
@@ -207,3 +209,20 @@ def test_public_notices_are_the_same_for_everyone(client, phone, session, demo_c
     for page in (anonymous, signed_in):
         assert "Everyone Epsilon" in page
         assert "Only some Eta" not in page
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    hours=st.text(max_size=12) | st.sampled_from(["0.5", "1", "100.5", "-1", "1e9"]),
+    other=st.text(max_size=12) | st.sampled_from(["1", "0", "999999", "99999999999"]),
+    day=st.text(max_size=12) | st.sampled_from(["2026-11-28", "0001-01-01", "9999-12-31"]),
+)
+def test_any_time_bank_input_gets_a_page_or_a_message_never_a_500(phone, hours, other, day):
+    for url, data in (
+        ("/me/time-bank/claim", {"kind": other, "claim_hours": hours, "day": day}),
+        ("/me/time-bank/use", {"place": other, "use_hours": hours}),
+        ("/me/time-bank/give", {"to": other, "give_hours": hours}),
+        (f"/me/events/{other}/signup" if other.isascii() and other.isdigit() else "/me/events/1/signup", {}),
+    ):
+        response = post(phone, url, **data)
+        assert response.status_code in (200, 302, 303, 400, 404), (url, response.status_code)

@@ -5,6 +5,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
@@ -305,3 +307,49 @@ def test_every_life_object_route_refuses_other_communities_and_is_audited(
         session.expire_all()
         after = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "access.denied"))
         assert after == before + 1, f"{method} {url} was not audited"
+
+
+FIELDS = st.text(max_size=60) | st.sampled_from(
+    ["", "0", "-1", "1.5", "25:00-26:00", "2026-02-30T10:00", "0001-01-01T00:00"]
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.fixed_dictionaries(
+        {},
+        optional={
+            name: FIELDS
+            for name in (
+                "title_zh_Hans",
+                "body_zh_Hans",
+                "starts",
+                "ends",
+                "buildings",
+                "groups",
+                "kind",
+                "name_zh_Hans",
+                "address",
+                "phone",
+                "hours_0",
+                "closed_dates",
+                "place",
+                "minutes",
+                "capacity",
+                "hours",
+                "day",
+                "spend_hours",
+                "service",
+            )
+        },
+    )
+)
+def test_any_console_input_gets_a_page_or_a_message_never_a_500(worker, values):
+    for url in (
+        "/staff/notices/new",
+        "/staff/directory/new",
+        "/staff/events/new",
+        "/staff/timebank/accounts/1/hours",
+    ):
+        response = post(worker, url, **values)
+        assert response.status_code in (200, 303, 400, 404), (url, response.status_code)
