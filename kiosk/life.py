@@ -29,6 +29,7 @@ from webapp.domain.notices import (
 from webapp.domain.visits import visit_actor
 from webapp.messages import life_error
 from webapp.models import LocalService, Notice, PlaceKind
+from webapp.numbers import MAX_ID
 
 
 @bp.context_processor
@@ -62,7 +63,7 @@ def visible_notices() -> tuple[list[Notice], set[int]]:
 
 
 def notice_or_404(notice_id: int) -> Notice:
-    notice = get_session().get(Notice, notice_id)
+    notice = get_session().get(Notice, notice_id) if notice_id <= MAX_ID else None
     if notice is None or notice.community_id != g.kiosk.community_id or notice.withdrawn_at is not None:
         abort(404)
     visit = g.visit
@@ -124,7 +125,7 @@ def directory_page() -> ResponseReturnValue:
 @bp.get("/directory/<int:entry_id>", endpoint="directory_entry")
 def directory_entry(entry_id: int) -> ResponseReturnValue:
     """One place: open now, today's hours, and a large QR that dials it from the visitor's own phone."""
-    entry = get_session().get(LocalService, entry_id)
+    entry = get_session().get(LocalService, entry_id) if entry_id <= MAX_ID else None
     if entry is None or entry.community_id != g.kiosk.community_id or not entry.active:
         abort(404)
     return render_template(

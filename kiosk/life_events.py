@@ -18,6 +18,7 @@ from webapp.domain import events
 from webapp.domain.visits import visit_actor
 from webapp.messages import life_error
 from webapp.models import Event, SignupStatus
+from webapp.numbers import MAX_ID
 
 
 def render_events(error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -38,7 +39,7 @@ def render_events(error: str | None = None, status: int = 200) -> ResponseReturn
 
 
 def event_or_404(event_id: int) -> Event:
-    event = get_session().get(Event, event_id)
+    event = get_session().get(Event, event_id) if event_id <= MAX_ID else None
     if event is None or event.community_id != g.kiosk.community_id:
         abort(404)
     return event

@@ -145,6 +145,8 @@ def test_directory_has_a_large_qr_to_call(english_kiosk, session, demo_community
     page = english_kiosk.get(f"/kiosk/directory/{entry.id}").get_data(as_text=True)
     assert 'class="qr"' in page
     assert f"QR code to call {entry.phone}" in page
+    for path in ("/kiosk/directory/99999999999", "/kiosk/notices/99999999999"):
+        assert english_kiosk.get(path).status_code == 404
 
 
 def test_lobby_display_shows_public_content_and_serves_its_worker(client, session, demo_community, frozen):

@@ -138,6 +138,7 @@ def test_directory_is_public_with_tap_to_call(client, session, demo_community):
     assert "Opening hours" in page
     assert client.get("/directory?kind=nonsense").status_code == 200
     assert client.get("/directory/999999").status_code == 404
+    assert client.get("/directory/99999999999").status_code == 404  # past PostgreSQL's integer: still a 404
 
 
 @pytest.fixture

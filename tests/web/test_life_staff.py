@@ -109,6 +109,7 @@ def test_staff_of_another_community_get_404(client, auth, session, make_staff, f
         f"/staff/events/{event.id}/edit",
     ):
         assert client.get(url).status_code == 404, url
+    assert client.get("/staff/events/99999999999").status_code == 404
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "access.denied")) is not None
 
 

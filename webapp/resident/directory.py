@@ -14,6 +14,7 @@ from webapp.db import get_session
 from webapp.domain.community import default_community
 from webapp.domain.directory import dial_uri, entries, linked_services, local_time, open_now
 from webapp.models import Community, LocalService, PlaceKind
+from webapp.numbers import MAX_ID
 from webapp.resident.account import signed_in_resident
 from webapp.resident.blueprint import bp
 
@@ -51,7 +52,7 @@ def directory() -> ResponseReturnValue:
 @bp.get("/directory/<int:entry_id>")
 def directory_entry(entry_id: int) -> ResponseReturnValue:
     community = community_here()
-    entry = get_session().get(LocalService, entry_id)
+    entry = get_session().get(LocalService, entry_id) if entry_id <= MAX_ID else None
     if entry is None or entry.community_id != community.id or not entry.active:
         abort(404)
     return render_template(

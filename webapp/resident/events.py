@@ -15,6 +15,7 @@ from webapp.db import get_session
 from webapp.domain import events
 from webapp.messages import life_error
 from webapp.models import Event, Resident, SignupStatus
+from webapp.numbers import MAX_ID
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
 
@@ -23,7 +24,7 @@ CHANNEL = "phone"
 
 def event_or_404(event_id: int) -> tuple[Event, Resident]:
     resident = signed_in_resident()
-    event = get_session().get(Event, event_id)
+    event = get_session().get(Event, event_id) if event_id <= MAX_ID else None
     if event is None or resident is None or event.community_id != resident.community_id:
         abort(404)
     return event, resident

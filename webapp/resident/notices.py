@@ -26,6 +26,7 @@ from webapp.domain.notices import (
 )
 from webapp.messages import life_error
 from webapp.models import Notice, Resident
+from webapp.numbers import MAX_ID
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
 
@@ -62,7 +63,7 @@ def public_notices() -> ResponseReturnValue:
 
 def my_notice_or_404(notice_id: int) -> tuple[Notice, Resident]:
     resident = signed_in_resident()
-    notice = get_session().get(Notice, notice_id)
+    notice = get_session().get(Notice, notice_id) if notice_id <= MAX_ID else None
     if notice is None or resident is None or not is_for(notice, resident, local_today(resident)):
         abort(404)
     return notice, resident

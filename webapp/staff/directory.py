@@ -18,14 +18,15 @@ from webapp.context import current_actor
 from webapp.db import get_session
 from webapp.domain.directory import LOCALES, WEEKDAYS, check_entry, format_day, provider_names, save_entry
 from webapp.models import LocalService, PlaceKind
+from webapp.numbers import MAX_ID
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 
 
 def entry_or_404(entry_id: int) -> LocalService:
-    entry = get_session().get(LocalService, entry_id)
+    entry = get_session().get(LocalService, entry_id) if entry_id <= MAX_ID else None
     if entry is None or entry.community_id not in allowed_ids(Permission.EDIT_DIRECTORY):
-        deny(subject_type="local_service", subject_id=entry_id)
+        deny(subject_type="local_service", subject_id=entry_id if entry_id <= MAX_ID else None)
         abort(404)
     return entry
 

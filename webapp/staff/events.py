@@ -27,16 +27,16 @@ from webapp.domain.timebank import TimeBankError, parse_hours
 from webapp.domain.volunteering import claim
 from webapp.messages import life_error
 from webapp.models import Community, Event, EventKind, Resident, TimeAccount
-from webapp.numbers import small_int
+from webapp.numbers import MAX_ID, small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.notices import input_value, local_input
 from webapp.staff.scope import allowed_ids
 
 
 def event_or_404(event_id: int) -> Event:
-    event = get_session().get(Event, event_id)
+    event = get_session().get(Event, event_id) if event_id <= MAX_ID else None
     if event is None or event.community_id not in allowed_ids(Permission.EDIT_EVENTS):
-        deny(subject_type="event", subject_id=event_id)
+        deny(subject_type="event", subject_id=event_id if event_id <= MAX_ID else None)
         abort(404)
     return event
 

@@ -31,6 +31,7 @@ from webapp.domain.notices import (
 )
 from webapp.i18n import current_locale
 from webapp.models import Building, Community, Notice, NoticeGroup
+from webapp.numbers import MAX_ID
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 
@@ -52,9 +53,9 @@ def input_value(at: datetime | None, timezone: str) -> str:
 
 
 def notice_or_404(notice_id: int) -> Notice:
-    notice = get_session().get(Notice, notice_id)
+    notice = get_session().get(Notice, notice_id) if notice_id <= MAX_ID else None
     if notice is None or notice.community_id not in allowed_ids(Permission.EDIT_NOTICES):
-        deny(subject_type="notice", subject_id=notice_id)
+        deny(subject_type="notice", subject_id=notice_id if notice_id <= MAX_ID else None)
         abort(404)
     return notice
 
@@ -173,7 +174,11 @@ def notice_not_read(notice_id: int) -> ResponseReturnValue:
     """Who in the audience has not confirmed: names and flats, to knock on doors (a view of personal data)."""
     notice = notice_or_404(notice_id)
     if notice.community_id not in allowed_ids(Permission.VIEW_RESIDENTS):
-        deny(subject_type="notice", subject_id=notice_id, permission=Permission.VIEW_RESIDENTS.value)
+        deny(
+            subject_type="notice",
+            subject_id=notice_id if notice_id <= MAX_ID else None,
+            permission=Permission.VIEW_RESIDENTS.value,
+        )
         abort(403)
     db = get_session()
     people = not_read(db, notice)

@@ -24,7 +24,7 @@ from webapp.domain.residents import ResidentSearch, search
 from webapp.life import month_from
 from webapp.messages import life_error
 from webapp.models import Community, HourClaim, LocalService, Resident, TimeAccount, TimeAccountKind
-from webapp.numbers import small_int
+from webapp.numbers import MAX_ID, small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 
@@ -34,9 +34,9 @@ def _ids() -> frozenset[int]:
 
 
 def account_or_404(account_id: int) -> TimeAccount:
-    account = get_session().get(TimeAccount, account_id)
+    account = get_session().get(TimeAccount, account_id) if account_id <= MAX_ID else None
     if account is None or account.community_id not in _ids() or account.kind != TimeAccountKind.PERSON:
-        deny(subject_type="time_account", subject_id=account_id)
+        deny(subject_type="time_account", subject_id=account_id if account_id <= MAX_ID else None)
         abort(404)
     return account
 
@@ -115,9 +115,9 @@ def timebank_open() -> ResponseReturnValue:
 @require(Permission.TIME_BANK)
 def timebank_decide(claim_id: int, decision: str) -> ResponseReturnValue:
     db = get_session()
-    entry = db.get(HourClaim, claim_id)
+    entry = db.get(HourClaim, claim_id) if claim_id <= MAX_ID else None
     if entry is None or entry.community_id not in _ids():
-        deny(subject_type="hour_claim", subject_id=claim_id)
+        deny(subject_type="hour_claim", subject_id=claim_id if claim_id <= MAX_ID else None)
         abort(404)
     try:
         if decision == "approve":
