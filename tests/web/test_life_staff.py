@@ -206,11 +206,19 @@ def test_time_bank_approve_record_and_statement(worker, session, make_resident, 
     claim = volunteering.claim(session, SYSTEM, volunteer, "help_given", 3, clock.now().date())
     session.commit()
     assert "新志愿者" in worker.get("/staff/timebank").get_data(as_text=True)
-    assert post(worker, f"/staff/timebank/claims/{claim.id}/approve").status_code == 303
+    assert post(worker, f"/staff/timebank/claims/{claim.id}", decision="approve").status_code == 303
     session.refresh(claim)
     assert claim.status == ClaimStatus.APPROVED
-    again = post(worker, f"/staff/timebank/claims/{claim.id}/approve")
+    again = post(worker, f"/staff/timebank/claims/{claim.id}", decision="approve")
     assert again.status_code == 303  # told "already decided", nothing posted twice
+    other = volunteering.claim(session, SYSTEM, volunteer, "help_given", 2, clock.now().date())
+    session.commit()
+    assert post(worker, f"/staff/timebank/claims/{other.id}", decision="maybe").status_code == 303
+    session.refresh(other)
+    assert other.status == ClaimStatus.PENDING  # an unknown decision decides nothing
+    assert post(worker, f"/staff/timebank/claims/{other.id}", decision="reject").status_code == 303
+    session.refresh(other)
+    assert other.status == ClaimStatus.REJECTED
     account = timebank.account_of(session, volunteer.id)
     welcome = timebank.welcome_half_hours(session, demo_community.id)
     assert timebank.balance(session, account.id) == welcome + 3
@@ -290,7 +298,6 @@ def test_every_life_object_route_refuses_other_communities_and_is_audited(
             )
         ),
         "claim_id": session.scalar(select(HourClaim.id).where(HourClaim.community_id == demo_community.id)),
-        "decision": "approve",
     }
     rules = [
         (rule, method)

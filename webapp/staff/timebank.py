@@ -111,9 +111,11 @@ def timebank_open() -> ResponseReturnValue:
     return redirect(url_for("staff.timebank_account", account_id=account.id), code=303)
 
 
-@bp.post("/timebank/claims/<int:claim_id>/<any(approve, reject):decision>")
+@bp.post("/timebank/claims/<int:claim_id>")
 @require(Permission.TIME_BANK)
-def timebank_decide(claim_id: int, decision: str) -> ResponseReturnValue:
+def timebank_decide(claim_id: int) -> ResponseReturnValue:
+    """Approve or refuse claimed hours (the button pressed says which; anything else refuses nothing)."""
+    decision = request.form.get("decision")
     db = get_session()
     entry = db.get(HourClaim, claim_id) if claim_id <= MAX_ID else None
     if entry is None or entry.community_id not in _ids():
@@ -122,8 +124,10 @@ def timebank_decide(claim_id: int, decision: str) -> ResponseReturnValue:
     try:
         if decision == "approve":
             volunteering.approve(db, current_actor(), entry)
-        else:
+        elif decision == "reject":
             volunteering.reject(db, current_actor(), entry)
+        else:
+            raise timebank.TimeBankError("bad_choice")
     except timebank.TimeBankError as exc:
         db.rollback()
         flash(life_error(exc.reason), "error")
