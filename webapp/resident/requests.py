@@ -4,6 +4,7 @@ appointment time; and "I'm fine today". Every rule is the core's; this module ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -110,74 +111,62 @@ def my_request_status(number: str) -> ResponseReturnValue:
     return redirect(url_for("resident.my_request", number=ticket.number), code=303)
 
 
+Work = Callable[[Session], tuple[int, dict[str, Any]]]
+
+
+def answer_both_ways(ticket: ServiceRequest, field: str, work: Work, done: str) -> ResponseReturnValue:
+    """Run *work* once: for the outbox as an idempotent JSON answer, for a form as a page or a redirect."""
+    if wants_json():
+        return submit_once(f"resident:{ticket.resident_id}", work)
+    db = get_session()
+    status, payload = work(db)
+    if status >= 400:
+        return render_request(my_ticket_or_404(ticket.number), {field: payload["code"]}, status)
+    db.commit()
+    flash(done, "info")
+    return redirect(url_for("resident.my_request", number=ticket.number), code=303)
+
+
+def refused(status: int, code: str) -> tuple[int, dict[str, Any]]:
+    return status, {"ok": False, "code": code, "errors": [desk_error(code)]}
+
+
 @bp.post("/requests/<number>/rate")
 @resident_required
 def my_request_rate(number: str) -> ResponseReturnValue:
     ticket = my_ticket_or_404(number)
-    db = get_session()
-    if wants_json():
+    stars = small_int(request.form.get("stars")) or 0
+    words = (request.form.get("words") or "")[:2000]
 
-        def work(db: Session) -> tuple[int, dict[str, Any]]:
-            try:
-                rate(
-                    db,
-                    current_actor(),
-                    ticket,
-                    small_int(request.form.get("stars")) or 0,
-                    (request.form.get("words") or "")[:2000],
-                )
-            except TicketError as exc:
-                db.rollback()
-                return 422, {"ok": False, "errors": [desk_error(exc.reason)]}
-            return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
+    def work(db: Session) -> tuple[int, dict[str, Any]]:
+        try:
+            rate(db, current_actor(), ticket, stars, words)
+        except TicketError as exc:
+            db.rollback()
+            return refused(400, exc.reason)
+        return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
 
-        return submit_once(f"resident:{ticket.resident_id}", work)
-    try:
-        rate(
-            db,
-            current_actor(),
-            ticket,
-            small_int(request.form.get("stars")) or 0,
-            (request.form.get("words") or "")[:2000],
-        )
-    except TicketError as exc:
-        db.rollback()
-        return render_request(my_ticket_or_404(number), {"rate": exc.reason}, 400)
-    db.commit()
-    flash(_("Thank you for your rating."), "info")
-    return redirect(url_for("resident.my_request", number=ticket.number), code=303)
+    return answer_both_ways(ticket, "rate", work, _("Thank you for your rating."))
 
 
 @bp.post("/requests/<number>/slot")
 @resident_required
 def my_request_slot(number: str) -> ResponseReturnValue:
     ticket = my_ticket_or_404(number)
-    db = get_session()
-    if wants_json():
+    slot_id = small_int(request.form.get("slot")) or 0
 
-        def work(db: Session) -> tuple[int, dict[str, Any]]:
-            if ticket.status not in (Status.SUBMITTED, Status.ACCEPTED):
-                return 422, {"ok": False, "errors": [desk_error("transition")]}
-            try:
-                bookings.change(db, ticket, small_int(request.form.get("slot")) or 0)
-            except bookings.BookingError as exc:
-                db.rollback()
-                return outbox_errors({"slot": exc.reason})
-            return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
+    def work(db: Session) -> tuple[int, dict[str, Any]]:
+        if ticket.status not in (Status.SUBMITTED, Status.ACCEPTED):
+            return refused(400, "transition")
+        try:
+            bookings.change(db, ticket, slot_id)
+        except bookings.BookingError as exc:
+            db.rollback()
+            status, payload = outbox_errors({"slot": exc.reason})
+            return (409 if exc.reason == "full" else 400), {**payload, "code": exc.reason}
+        return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
 
-        return submit_once(f"resident:{ticket.resident_id}", work)
-    if ticket.status not in (Status.SUBMITTED, Status.ACCEPTED):
-        return render_request(ticket, {"slot": "transition"}, 400)
-    try:
-        bookings.change(db, ticket, small_int(request.form.get("slot")) or 0)
-    except bookings.BookingError as exc:
-        db.rollback()
-        return render_request(
-            my_ticket_or_404(number), {"slot": exc.reason}, 409 if exc.reason == "full" else 400
-        )
-    db.commit()
-    flash(_("Your appointment has been changed."), "info")
-    return redirect(url_for("resident.my_request", number=ticket.number), code=303)
+    return answer_both_ways(ticket, "slot", work, _("Your appointment has been changed."))
 
 
 @bp.get("/requests/<number>/photo/<token>")
