@@ -37,6 +37,20 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.ticket_detail": [{"ticket_id": 1}, {"ticket_id": 2}, {"ticket_id": 9}],
         "staff.service_edit": [{}, {"service_id": 1}],
         "staff.service_slots": [{"service_id": ids["health_check"]}],
+        # Community life: the demo seeds notices 1-3 (1 urgent), directory entries 1-2, events 1-2 and time-bank
+        # accounts 1-2.
+        "display.show": [{"slug": "guihua"}],
+        "resident.directory_entry": [{"entry_id": 1}, {"entry_id": 2}],
+        "kiosk.directory_entry": [{"entry_id": 1}],
+        "kiosk.notice": [{"notice_id": 1}],
+        "resident.my_event": [{"event_id": 1}],
+        "resident.my_notice": [{"notice_id": 1}],
+        "staff.directory_edit": [{}, {"entry_id": 1}],
+        "staff.event_detail": [{"event_id": 1}],
+        "staff.event_edit": [{}, {"event_id": 1}],
+        "staff.notice_edit": [{}, {"notice_id": 1}],
+        "staff.notice_not_read": [{"notice_id": 1}],
+        "staff.timebank_account": [{"account_id": 1}],
         "staff.ticket_for_resident": [
             {"resident_id": ids["resident"], "service": code} for code in ("repair-water", "health-check")
         ],
@@ -63,6 +77,11 @@ EXCLUDED: dict[str, str] = {
     "resident.my_data_export": "a JSON download of the resident's own data, not a page",
     "staff.residents_import_template": "a CSV template download, not a page",
     "staff.tickets_csv": "a CSV download, not a page",
+    "pwa.service_worker": "JavaScript (the service worker), not a page",
+    "display.service_worker": "JavaScript (the lobby display's service worker), not a page",
+    "pwa.manifest": "the web app manifest (JSON), checked by test_pwa's installability test",
+    "pwa.outbox_token": "JSON the outbox asks for before sending, not a page",
+    "pwa.push_key": "JSON (the Web Push public key), not a page",
     "staff.training_csv": "a CSV download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.ticket_photo": "a JPEG, not a page",
