@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = DatabaseInt  # an id past the database's integer range is a 404, not a 500
     settings = Settings.from_env(instance_path).with_overrides(config)
     app.config["LINLI"] = settings
     app.config.update(
@@ -83,3 +85,13 @@ def _register_kiosk(app: Flask) -> None:
     from kiosk import bp as kiosk_bp
 
     app.register_blueprint(kiosk_bp)
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:…>` URL parts within PostgreSQL's integer range: anything larger matches no route."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        from webapp.numbers import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)

@@ -44,7 +44,9 @@ KIOSK_ASSETS = [
 ]
 ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/maskable-192.png", "icons/maskable-512.png"]
 # Public pages kept for offline reading (stale-while-revalidate): notices, the directory, lessons.
-SWR_PREFIXES = ["/notices", "/directory", "/learn", "/kiosk/notices", "/kiosk/directory", "/kiosk/learn"]
+SWR_PREFIXES = ["/notices", "/directory", "/learn"]
+# Kiosk screens that show personal items during a visit: network first, the anonymous copy only when offline.
+KEEP_PREFIXES = ["/kiosk/notices", "/kiosk/directory", "/kiosk/learn", "/kiosk/practice", "/kiosk/events"]
 MAX_ENTRIES = 60
 MAX_AGE_DAYS = 7
 
@@ -84,6 +86,7 @@ def service_worker() -> ResponseReturnValue:
         shell_urls=shell,
         offline_urls=offline,
         swr_prefixes=SWR_PREFIXES,
+        keep_prefixes=KEEP_PREFIXES,
         max_entries=MAX_ENTRIES,
         max_age_days=MAX_AGE_DAYS,
         default_locale=str(get_locale()),

@@ -8,6 +8,7 @@ const PAGES = "linli-pages";
 const SHELL_URLS = {{ shell_urls|tojson }};
 const OFFLINE = {{ offline_urls|tojson }};  // locale -> offline page
 const SWR = {{ swr_prefixes|tojson }};
+const KEEP = {{ keep_prefixes|tojson }};  // network first, a stored anonymous copy when offline
 const MAX_ENTRIES = {{ max_entries }};
 const MAX_AGE_MS = {{ max_age_days }} * 24 * 3600 * 1000;
 const OUTBOX = {{ "true" if outbox else "false" }};  // never on a kiosk: a shared device keeps no personal queue
@@ -31,7 +32,8 @@ function storable(response) {
   return response.ok && response.type === "basic" && !/no-store|private/.test(cc);
 }
 
-function isSwr(path) { return SWR.some((p) => path === p || path.startsWith(p + "/") || path.startsWith(p + "?")); }
+function under(list, path) { return list.some((p) => path === p || path.startsWith(p + "/") || path.startsWith(p + "?")); }
+function isSwr(path) { return under(SWR, path); }
 
 async function remember(request, response) {
   if (!storable(response)) return;
@@ -68,7 +70,7 @@ async function navigate(event, url) {
   }
   try {
     const response = await fetch(request);
-    if (url.pathname === "/" || url.pathname === "/kiosk/") await remember(request, response.clone());
+    if (url.pathname === "/" || url.pathname === "/kiosk/" || under(KEEP, url.pathname)) await remember(request, response.clone());
     return response;
   } catch (e) {
     const cached = (await fresh(request)) || (await caches.match(request, { cacheName: SHELL, ignoreSearch: false }));

@@ -53,6 +53,24 @@ def object_ids(session, demo_community):
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
         **training_ids(session, demo_community),
+        **life_ids(session, demo_community),
+    }
+
+
+def life_ids(session, demo_community):
+    from webapp.models import Event, HourClaim, LocalService, Notice, TimeAccount, TimeAccountKind
+
+    cid = demo_community.id
+    return {
+        "notice_id": session.scalar(select(Notice.id).where(Notice.community_id == cid)),
+        "entry_id": session.scalar(select(LocalService.id).where(LocalService.community_id == cid)),
+        "event_id": session.scalar(select(Event.id).where(Event.community_id == cid)),
+        "account_id": session.scalar(
+            select(TimeAccount.id).where(
+                TimeAccount.community_id == cid, TimeAccount.kind == TimeAccountKind.PERSON
+            )
+        ),
+        "claim_id": session.scalar(select(HourClaim.id).where(HourClaim.community_id == cid)),
     }
 
 
