@@ -101,6 +101,12 @@ def test_a_ticket_sent_offline_is_kept_then_delivered_exactly_once(browser, live
     visitor.page.locator("[data-outbox-entry]").wait_for()
     assert "Waiting to send" in visitor.page.content()
     assert violations(visitor) == []
+    for locale in ("zh_Hans", "zh_Hant"):  # the offline page with its outbox list, in the other languages
+        visitor.page.evaluate(f"navigator.serviceWorker.controller.postMessage({{locale: {locale!r}}})")
+        visitor.page.reload(wait_until="load")
+        visitor.page.locator("[data-outbox-entry]").wait_for()
+        assert visitor.page.evaluate("document.documentElement.lang") == locale.replace("_", "-")
+        assert violations(visitor) == [], locale
     assert ticket_count(live_server) == before
     visitor.context.set_offline(False)
     visitor.page.evaluate("window.dispatchEvent(new Event('online'))")
