@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from kiosk.routes import bp, visit_required
-from webapp import clock
 from webapp.db import get_session
 from webapp.domain import bookings
 from webapp.domain.notifications import mark_seen, unseen
-from webapp.domain.tickets import OPEN, REOPEN_WITHIN, TicketError, change_status, rate
+from webapp.domain.tickets import OPEN, TicketError, change_status, rate, resident_actions
 from webapp.domain.visits import visit_actor
 from webapp.models import KioskVisit, Notification, ServiceRequest, Status
 from webapp.numbers import small_int
@@ -68,16 +67,15 @@ def my_requests() -> ResponseReturnValue:
 
 
 def render_ticket(ticket: ServiceRequest, error: str | None = None, status: int = 200):
-    now = clock.now()
-    reopenable = ticket.resolved_at is not None and now - ticket.resolved_at <= REOPEN_WITHIN
+    actions = resident_actions(ticket)
     return render_template(
         "kiosk/request.html",
         ticket=ticket,
         booking=bookings.active_booking(get_session(), ticket),
-        can_rate=ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.rating is None,
-        can_close=ticket.status == Status.RESOLVED,
-        can_reopen=ticket.status in (Status.RESOLVED, Status.CLOSED) and reopenable,
-        can_cancel=ticket.status in (Status.SUBMITTED, Status.ACCEPTED),
+        can_rate=actions["rate"],
+        can_close=actions["close"],
+        can_reopen=actions["reopen"],
+        can_cancel=actions["cancel"],
         error=error,
     ), status
 

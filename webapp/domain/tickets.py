@@ -238,6 +238,20 @@ def rate(
     session.flush()
 
 
+def resident_actions(request: ServiceRequest, now: datetime | None = None) -> dict[str, bool]:
+    """What the resident may do with their ticket now (the buttons every face offers; change_status and
+    rate check again when one is pressed)."""
+    now = now or clock.now()
+    reopenable = request.resolved_at is not None and now - request.resolved_at <= REOPEN_WITHIN
+    done = request.status in (Status.RESOLVED, Status.CLOSED)
+    return {
+        "cancel": request.status in (Status.SUBMITTED, Status.ACCEPTED),
+        "close": request.status == Status.RESOLVED,
+        "reopen": done and reopenable,
+        "rate": done and request.rating is None,
+    }
+
+
 def is_overdue(request: ServiceRequest, now: datetime | None = None) -> bool:
     return request.status in OPEN and (now or clock.now()) > request.due_at
 

@@ -13,12 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from webapp import clock
 from webapp.context import current_actor
 from webapp.db import get_session
 from webapp.domain import bookings
 from webapp.domain.notifications import mark_seen, unseen
-from webapp.domain.tickets import REOPEN_WITHIN, TicketError, change_status, rate
+from webapp.domain.tickets import TicketError, change_status, rate, resident_actions
 from webapp.idempotency import submit_once, wants_json
 from webapp.labels import status_label
 from webapp.messages import desk_error
@@ -56,18 +55,6 @@ def my_requests() -> ResponseReturnValue:
     return render_template("resident/requests.html", tickets=tickets, news=news)
 
 
-def actions_for(ticket: ServiceRequest) -> dict[str, bool]:
-    """Which buttons to offer; the core decides again when one is pressed."""
-    now = clock.now()
-    reopenable = ticket.resolved_at is not None and now - ticket.resolved_at <= REOPEN_WITHIN
-    return {
-        "cancel": ticket.status in (Status.SUBMITTED, Status.ACCEPTED),
-        "close": ticket.status == Status.RESOLVED,
-        "reopen": ticket.status in (Status.RESOLVED, Status.CLOSED) and reopenable,
-        "rate": ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.rating is None,
-    }
-
-
 def render_request(ticket: ServiceRequest, errors: dict[str, str] | None = None, status: int = 200):
     db = get_session()
     booking = bookings.active_booking(db, ticket)
@@ -79,7 +66,7 @@ def render_request(ticket: ServiceRequest, errors: dict[str, str] | None = None,
         slots=bookings.open_slots(db, ticket.service_type)
         if booking and ticket.status in (Status.SUBMITTED, Status.ACCEPTED)
         else [],
-        actions=actions_for(ticket),
+        actions=resident_actions(ticket),
         errors=errors or {},
         form=request.form if request.method == "POST" else {},
         photos=photos,
