@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,23 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
+    """Poll a JavaScript expression (promises are awaited) until it is truthy.
+
+    Playwright's own wait_for_function evaluates string predicates with eval inside the page after its first
+    try, which our Content-Security-Policy (no 'unsafe-eval') refuses, so a wait that is not true at once fails
+    with an EvalError. page.evaluate goes through the DevTools protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)  # type: ignore[attr-defined]
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.1)
+
+
 class Visitor:
     """One browser context: cookies for locale and display, and staff sign-in through the real form."""
 
@@ -147,7 +165,8 @@ class Visitor:
         self.goto(f"/c/{token}")
         self.page.fill("#pin", pin)
         self.page.click("form:not(.display-controls) button[type=submit]")
-        self.page.wait_for_url(self.base + "/me")
+        # argon2id is deliberately slow; on a loaded two-core machine allow it a minute.
+        self.page.wait_for_url(self.base + "/me", timeout=60000)
 
     def close(self) -> None:
         self.context.close()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
+from tests.browser.conftest import wait_until
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import clock, create_app, migrations
 from webapp.db import make_engine
@@ -78,7 +79,7 @@ def test_display_renders_offline_after_one_visit(browser, display_server):
     online = page.locator("main section").all_inner_texts()  # notices and activities (not the ticking clock)
     assert "Osmanthus" in heading
     assert any("Lift stops for an hour." in text for text in online)
-    page.wait_for_function("document.documentElement.getAttribute('data-cached') === '1'", timeout=15000)
+    wait_until(page, "document.documentElement.getAttribute('data-cached') === '1'", timeout=15)
 
     plug.unplugged = True  # connections still open answer 503 ...
     server.shutdown()  # ... and new ones are refused
@@ -99,6 +100,6 @@ def test_display_rotates_one_slide_at_a_time_and_has_nothing_to_tap(browser, dis
     page = context.new_page()
     page.goto(f"{base}/display/guihua", wait_until="load")
     if page.locator("[data-slide]").count() > 1:
-        page.wait_for_function("document.querySelectorAll('[data-slide]:not([hidden])').length === 1")
+        wait_until(page, "document.querySelectorAll('[data-slide]:not([hidden])').length === 1")
     assert page.locator("main a, main button, main input, main select, main textarea").count() == 0
     context.close()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hardware.config import BridgeConfig, HardwareConfig, PrinterConfig
 from hardware.service import HardwareService
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import Visitor, wait_until
 from webapp.context import vault
 from webapp.db import database
 from webapp.domain.kiosks import bridge_key
@@ -46,9 +46,7 @@ def bridge(live_server, tmp_path):
 def wait_for_listener(service: HardwareService, visitor: Visitor) -> None:
     """Wait until *this* page (not one being left) has its event stream open."""
     visitor.page.wait_for_load_state("load")
-    visitor.page.wait_for_function(
-        "window.linliDevices && window.linliDevices.bridge === 'ok'", timeout=10000
-    )
+    wait_until(visitor.page, "window.linliDevices && window.linliDevices.bridge === 'ok'")
     assert service.hub.listeners >= 1, "the kiosk page did not connect to the bridge"
 
 

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, wait_until
 from tests.browser.test_accessibility import violations
 from webapp import pwa
 from webapp.db import database
@@ -21,7 +21,7 @@ def controlled(visitor: Visitor) -> None:
     visitor.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     if not visitor.page.evaluate("!!navigator.serviceWorker.controller"):
         visitor.page.reload(wait_until="load")
-    visitor.page.wait_for_function("!!navigator.serviceWorker.controller", timeout=10000)
+    wait_until(visitor.page, "!!navigator.serviceWorker.controller")
 
 
 def ticket_count(live_server) -> int:
@@ -114,7 +114,7 @@ def test_a_ticket_sent_offline_is_kept_then_delivered_exactly_once(browser, live
     while ticket_count(live_server) == before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ticket_count(live_server) == before + 1
-    visitor.page.wait_for_function("!document.querySelector('[data-outbox-entry]')", timeout=10000)
+    wait_until(visitor.page, "!document.querySelector('[data-outbox-entry]')")
     visitor.goto("/me")  # a later page load sends the outbox again: nothing is left to send twice
     time.sleep(1)
     assert ticket_count(live_server) == before + 1
@@ -126,13 +126,15 @@ def test_a_new_version_is_picked_up_at_the_next_navigation(browser, live_server,
     visitor.goto("/")
     controlled(visitor)
     shells = "caches.keys().then(k => k.filter(n => n.startsWith('linli-shell-')))"
-    visitor.page.wait_for_function(f"{shells}.then(k => k.length === 1)")
+    wait_until(visitor.page, f"{shells}.then(k => k.length === 1)")
     first = visitor.page.evaluate(shells)
     monkeypatch.setattr(pwa, "PHONE_ASSETS", [*pwa.PHONE_ASSETS, "icons/linli.svg"])  # a deploy
     visitor.goto("/install")
-    visitor.page.wait_for_function(
-        f"{shells}.then(k => k.length === 1 && k[0] !== {first[0]!r})", timeout=15000
-    )
+    new = f"{shells}.then(k => k.filter(n => n !== {first[0]!r}))"
+    wait_until(visitor.page, f"{new}.then(k => k.length === 1)", timeout=15)  # installed beside the old one
+    second = visitor.page.evaluate(new)
+    visitor.goto("/")  # the next navigation: the new version takes over and the old shell is gone
+    wait_until(visitor.page, f"{shells}.then(k => k.length === 1 && k[0] === {second[0]!r})", timeout=15)
     visitor.goto("/")
     assert visitor.page.evaluate("navigator.serviceWorker.controller.state") == "activated"
     visitor.close()
