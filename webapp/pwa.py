@@ -43,8 +43,8 @@ KIOSK_ASSETS = [
     "icons/sprite.svg",
 ]
 ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/maskable-192.png", "icons/maskable-512.png"]
-# Public pages kept for offline reading (stale-while-revalidate): notices, the directory, lessons.
-SWR_PREFIXES = ["/notices", "/directory", "/learn"]
+# Public pages kept for offline reading (stale-while-revalidate): notices, the directory, lessons, practice.
+SWR_PREFIXES = ["/notices", "/directory", "/learn", "/practice"]
 # Kiosk screens that show personal items during a visit: network first, the anonymous copy only when offline.
 KEEP_PREFIXES = ["/kiosk/notices", "/kiosk/directory", "/kiosk/learn", "/kiosk/practice", "/kiosk/events"]
 MAX_ENTRIES = 60

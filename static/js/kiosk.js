@@ -108,9 +108,9 @@
   function forgetEverything() {
     try { window.localStorage.clear(); window.sessionStorage.clear(); } catch (err) { /* storage may be off */ }
     var jobs = [];
-    // The service worker's shell and public pages (never a no-store response) stay for offline use.
+    // The service worker's shell, public pages (never a no-store response) and static files stay for offline use.
     if (window.caches) jobs.push(caches.keys().then(function (keys) {
-      return Promise.all(keys.filter(function (k) { return !/^linli-(shell-|pages$)/.test(k); })
+      return Promise.all(keys.filter(function (k) { return !/^linli-(shell-|pages$|static$)/.test(k); })
         .map(function (k) { return caches.delete(k); }));
     }));
     if (window.indexedDB && indexedDB.databases) jobs.push(indexedDB.databases().then(function (dbs) {

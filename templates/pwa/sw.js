@@ -1,10 +1,13 @@
 /* Linli service worker, version {{ version }} (changes whenever a shell file or this script changes).
-   Shell: precached. Public pages (notices, directory, lessons): stale-while-revalidate, bounded.
+   Shell: precached; other versioned static files: kept once seen, bounded. Public pages (notices, directory,
+   lessons, practice): stale-while-revalidate, bounded.
    Personal pages: network only; a no-store response is never cached. Outbox: IndexedDB, sent exactly once. */
 "use strict";
 const VERSION = "{{ version }}";
 const SHELL = "linli-shell-" + VERSION;
 const PAGES = "linli-pages";
+const STATIC = "linli-static";  // versioned files a page used (lesson pictures, print styles): kept for offline
+const MAX_STATIC = 150;
 const SHELL_URLS = {{ shell_urls|tojson }};
 const OFFLINE = {{ offline_urls|tojson }};  // locale -> offline page
 const SWR = {{ swr_prefixes|tojson }};
@@ -24,7 +27,7 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(caches.keys().then((keys) => Promise.all(
-    keys.filter((k) => k !== SHELL && k !== PAGES).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
+    keys.filter((k) => k !== SHELL && k !== PAGES && k !== STATIC).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
 });
 
 function storable(response) {
@@ -44,6 +47,20 @@ async function remember(request, response) {
   await cache.put(request, new Response(body, { status: response.status, headers }));
   const keys = await cache.keys();
   for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) await cache.delete(old);
+}
+
+async function staticFile(request, url) {
+  // A file named with its content hash (?v=) never changes: the first copy seen serves it offline for good.
+  const hit = (await caches.match(request, { cacheName: SHELL })) || (await caches.match(request, { cacheName: STATIC }));
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (url.searchParams.has("v") && response.ok && response.type === "basic") {
+    const cache = await caches.open(STATIC);
+    await cache.put(request, response.clone());
+    const keys = await cache.keys();
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_STATIC))) await cache.delete(old);
+  }
+  return response;
 }
 
 async function fresh(request) {
@@ -88,7 +105,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || request.method !== "GET") return;
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(caches.match(request, { cacheName: SHELL }).then((hit) => hit || fetch(request)));
+    event.respondWith(staticFile(request, url));
     return;
   }
   if (request.mode === "navigate") event.respondWith(navigate(event, url));

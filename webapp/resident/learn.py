@@ -24,6 +24,7 @@ from webapp.domain import practice
 from webapp.domain.audit import Actor
 from webapp.domain.scam_catalog import PASS_MARK, SCAMS
 from webapp.domain.skills import TrainingError, all_skills, skill_or_none
+from webapp.extensions import csrf
 from webapp.messages import training_error
 from webapp.models import Resident
 from webapp.resident.account import signed_in_resident
@@ -210,8 +211,13 @@ def practice_flow(flow: str) -> ResponseReturnValue:
 
 
 @bp.post("/practice/<any(form, appointment):flow>")
+@csrf.exempt
 def practice_send(flow: str) -> ResponseReturnValue:
-    """The pretend "send": nothing is created anywhere."""
+    """The pretend "send": nothing is created anywhere.
+
+    Exempt from CSRF because it changes nothing, and because the practice form may be a copy the service
+    worker kept for offline use, whose token belongs to an earlier session: practice never ends in an error.
+    """
     return render_template("learn/practice_done.html", face="phone", kind=flow, error=None, token="", a="")
 
 

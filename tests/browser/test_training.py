@@ -1,0 +1,181 @@
+"""Digital-skills training in a real browser: a volunteer checks a resident in by pointing the phone camera at the
+resident's card (Chromium's fake camera plays a picture of the card's QR code, and the self-hosted decoder reads
+it), on a 360x740 screen, passing axe in every language; lessons and practice still open offline after one visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import qrcode
+from PIL import Image
+from sqlalchemy import select
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, wait_until
+from tests.browser.test_accessibility import violations
+from tests.browser.test_pwa import KIOSK, controlled
+from webapp import clock
+from webapp.db import database
+from webapp.domain import courses
+from webapp.domain.demo_training import OFFICE
+from webapp.domain.staff import find_staff
+from webapp.models import Attendance, Course
+
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+CHECKED_IN = {"zh_Hans": "已签到", "zh_Hant": "已報到", "en": "is checked in"}
+
+
+def y4m_of(picture: Image.Image, path: Path, frames: int = 10) -> Path:
+    """A still picture as a YUV4MPEG2 (4:2:0) clip: what --use-file-for-fake-video-capture plays in a loop."""
+    picture = picture.convert("YCbCr")
+    width, height = picture.size
+    y, cb, cr = picture.split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return path
+
+
+def card_picture(text: str) -> Image.Image:
+    """The card's QR code held in front of a camera: 640x480, the code in the middle on a grey desk."""
+    code = qrcode.make(text, border=4).convert("RGB").resize((400, 400), Image.Resampling.NEAREST)
+    scene = Image.new("RGB", (640, 480), (128, 128, 128))
+    scene.paste(code, (120, 40))
+    return scene
+
+
+@pytest.fixture
+def class_now(live_server) -> Iterator[int]:
+    """A class of the demo course that is on right now, led by the demo volunteer."""
+    with database(live_server.app).sessionmaker() as session:
+        course = session.scalars(select(Course).order_by(Course.id)).first()
+        volunteer = find_staff(session, "volunteer")
+        assert course is not None
+        assert volunteer is not None
+        values = {
+            "place": "Community room",
+            "starts_at": clock.now() - timedelta(minutes=10),
+            "minutes": 120,
+            "capacity": 10,
+            "leaders": [volunteer.id],
+        }
+        ts = courses.save_session(session, OFFICE, course, None, values)
+        session.commit()
+        yield ts.id
+
+
+def arrived(live_server, class_id: int) -> set[int]:
+    with database(live_server.app).sessionmaker() as session:
+        rows = session.scalars(
+            select(Attendance.resident_id).where(
+                Attendance.training_session_id == class_id, Attendance.checked_in_at.is_not(None)
+            )
+        )
+        return set(rows)
+
+
+def test_volunteer_checks_in_with_the_camera_on_a_phone_in_every_language(
+    playwright_browser_type, live_server, class_now, tmp_path
+):
+    card_link = f"{live_server.url}/c/{live_server.card_token}"
+    clip = y4m_of(card_picture(card_link), tmp_path / "card.y4m")
+    camera_browser = playwright_browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
+    resident_id = live_server.app.config["LINLI_DEMO_IDS"]["resident"]  # whose card the camera sees
+    assert arrived(live_server, class_now) == set()
+    problems: list[str] = []
+    try:
+        for locale in LOCALES:
+            visitor = Visitor(camera_browser, live_server.url, 360, 740, paired=False)
+            visitor.context.grant_permissions(["camera"], origin=live_server.url)
+            # Linux Chromium has no BarcodeDetector; make sure, so the self-hosted decoder is what reads the card.
+            visitor.context.add_init_script("delete window.BarcodeDetector;")
+            decoder_loaded: list[str] = []
+            visitor.page.on(
+                "request", lambda r, seen=decoder_loaded: seen.append(r.url) if "qr-worker" in r.url else None
+            )
+            visitor.set_locale(locale)
+            visitor.sign_in("volunteer")
+            # Taps only: the console's training page lists today's class; the roster opens from it.
+            visitor.goto("/staff/training")
+            problems += [f"[{locale}] /staff/training: {v}" for v in violations(visitor)]
+            visitor.page.locator(f"a[href$='/training/classes/{class_now}']").first.click()
+            visitor.page.wait_for_load_state("load")
+            problems += [f"[{locale}] roster: {v}" for v in violations(visitor)]
+            camera = visitor.page.locator("[data-camera-scan]")
+            assert camera.is_visible(), "the camera button is offered where the browser has a camera"
+            box = camera.bounding_box()
+            assert box is not None
+            assert box["height"] >= 48
+            with visitor.page.expect_navigation(timeout=30000):
+                camera.click()
+            assert decoder_loaded, "the self-hosted decoder was not used"
+            assert visitor.page.url.endswith(f"/training/classes/{class_now}")
+            assert CHECKED_IN[locale] in visitor.page.locator("main").inner_text()
+            assert resident_id in arrived(live_server, class_now)
+            problems += [f"[{locale}] after check-in: {v}" for v in violations(visitor)]
+            assert visitor.page.evaluate("document.documentElement.scrollWidth") <= 360
+            # A card that is not one of ours, typed into the same box: a plain message, the page still usable.
+            visitor.page.fill("#scan", f"{live_server.url}/c/not-a-card")
+            visitor.page.locator("form.search-form button[type=submit]").first.click()
+            visitor.page.wait_for_load_state("load")
+            assert visitor.page.locator(".error-summary").is_visible()
+            problems += [f"[{locale}] refused card: {v}" for v in violations(visitor)]
+            visitor.close()
+    finally:
+        camera_browser.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def playwright_browser_type(browser):
+    return browser.browser_type
+
+
+def lesson_code(live_server) -> str:
+    with database(live_server.app).sessionmaker() as session:
+        from webapp.domain.skills import all_skills
+
+        return all_skills(session)[0].code
+
+
+def test_lessons_and_practice_open_offline_after_one_visit_on_phone_and_kiosk(browser, live_server):
+    code = lesson_code(live_server)
+    faces = {
+        "phone": (Visitor(browser, live_server.url, paired=False), "", "/"),
+        "kiosk": (Visitor(browser, live_server.url, *KIOSK), "/kiosk", "/kiosk/"),
+    }
+    for face, (visitor, prefix, home) in faces.items():
+        visitor.set_locale("en")
+        visitor.goto(home)
+        controlled(visitor)
+        paths = [f"{prefix}/learn", f"{prefix}/learn/{code}", f"{prefix}/practice", f"{prefix}/practice/scam"]
+        paths += [f"{prefix}/practice/form", f"{prefix}/practice/appointment"]
+        online = {}
+        for path in paths:
+            visitor.goto(path)
+            online[path] = visitor.page.locator("h1").first.inner_text()
+        visitor.context.set_offline(True)
+        for path in paths:
+            response = visitor.goto(path)
+            assert response is not None
+            assert response.ok, f"{face} {path} offline"
+            assert visitor.page.locator("h1").first.inner_text() == online[path], f"{face} {path} offline"
+            assert "You are offline" not in visitor.page.locator("h1").first.inner_text()
+        # The lesson's picture and the print styles were kept too, not only the words.
+        visitor.goto(f"{prefix}/learn/{code}")
+        wait_until(visitor.page, "document.querySelector('.lesson-image').complete")
+        assert visitor.page.evaluate("document.querySelector('.lesson-image').naturalWidth") > 0, face
+        assert visitor.page.locator("[data-offline-banner]").is_visible(), face
+        visitor.context.set_offline(False)
+        visitor.close()
