@@ -12,7 +12,131 @@ from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
 from webapp.domain.residents import active_card, erase, masked_id_number, masked_phone
 from webapp.domain.vault import Vault
-from webapp.models import DeletionRequest, DeletionStatus, PasskeyCredential, Resident
+from webapp.models import (
+    Attendance,
+    Booking,
+    Certificate,
+    DeletionRequest,
+    DeletionStatus,
+    EventSignup,
+    HourClaim,
+    KioskVisit,
+    Notice,
+    NoticeRead,
+    PasskeyCredential,
+    PushSubscription,
+    Resident,
+    ServiceRequest,
+    SkillProgress,
+    TimeAccount,
+    TimeEntry,
+)
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _activity(session: Session, resident: Resident) -> dict[str, Any]:
+    """What the resident did with Linli: requests, appointments, sign-ups, hours, learning, kiosk visits.
+
+    PIPL art. 45 gives a copy of *all* personal information, not only the profile. Staff-internal notes on a
+    ticket are the office's working papers and stay out, as they do on the resident's own timeline.
+    """
+    rid = resident.id
+    requests = session.scalars(
+        select(ServiceRequest).where(ServiceRequest.resident_id == rid).order_by(ServiceRequest.id)
+    )
+    bookings = session.scalars(select(Booking).where(Booking.resident_id == rid).order_by(Booking.id))
+    signups = session.scalars(
+        select(EventSignup).where(EventSignup.resident_id == rid).order_by(EventSignup.id)
+    )
+    reads = session.execute(
+        select(NoticeRead, Notice)
+        .join(Notice, Notice.id == NoticeRead.notice_id)
+        .where(NoticeRead.resident_id == rid)
+    )
+    classes = session.scalars(select(Attendance).where(Attendance.resident_id == rid).order_by(Attendance.id))
+    skills = session.scalars(select(SkillProgress).where(SkillProgress.resident_id == rid))
+    certificates = session.scalars(select(Certificate).where(Certificate.resident_id == rid))
+    account = session.scalar(select(TimeAccount).where(TimeAccount.resident_id == rid))
+    entries = (
+        session.scalars(select(TimeEntry).where(TimeEntry.account_id == account.id).order_by(TimeEntry.id))
+        if account
+        else []
+    )
+    claims = session.scalars(select(HourClaim).where(HourClaim.resident_id == rid).order_by(HourClaim.id))
+    visits = session.scalars(select(KioskVisit).where(KioskVisit.resident_id == rid).order_by(KioskVisit.id))
+    pushes = session.scalars(select(PushSubscription).where(PushSubscription.resident_id == rid))
+    return {
+        "requests": [
+            {
+                "number": r.number,
+                "service": r.service_type.names,
+                "status": r.status.value,
+                "channel": r.channel,
+                "place": r.place,
+                "answers": r.answers,
+                "submitted_at": _when(r.submitted_at),
+                "resolved_at": _when(r.resolved_at),
+                "rating": r.rating,
+                "rating_note": r.rating_note,
+                "timeline": [
+                    {"at": _when(e.at), "status": e.to_status.value if e.to_status else None, "note": e.note}
+                    for e in r.events
+                    if e.public
+                ],
+            }
+            for r in requests
+        ],
+        "appointments": [
+            {
+                "request": b.request_id,
+                "starts_at": _when(b.slot.starts_at),
+                "place": b.slot.place,
+                "status": b.status.value,
+                "checked_in_at": _when(b.checked_in_at),
+            }
+            for b in bookings
+        ],
+        "event_sign_ups": [
+            {
+                "event": s.event.titles,
+                "starts_at": _when(s.event.starts_at),
+                "status": s.status.value,
+                "checked_in_at": _when(s.checked_in_at),
+            }
+            for s in signups
+        ],
+        "notices_read": [{"notice": n.titles, "at": _when(r.at), "channel": r.channel} for r, n in reads],
+        "classes": [
+            {
+                "course": a.training_session.course.titles,
+                "starts_at": _when(a.training_session.starts_at),
+                "status": a.status.value,
+                "checked_in_at": _when(a.checked_in_at),
+            }
+            for a in classes
+        ],
+        "skills": [{"skill": p.skill_code, "level": p.level.value, "source": p.source} for p in skills],
+        "certificates": [
+            {"course": c.course.titles, "issued_at": _when(c.issued_at), "revoked_at": _when(c.revoked_at)}
+            for c in certificates
+        ],
+        "time_bank": [
+            {"at": _when(e.transaction.at), "kind": e.transaction.kind, "half_hours": e.half_hours}
+            for e in entries
+        ],
+        "hour_claims": [
+            {"kind": c.kind, "day": c.day.isoformat(), "half_hours": c.half_hours, "status": c.status.value}
+            for c in claims
+        ],
+        "kiosk_visits": [
+            {"started_at": _when(v.started_at), "ended_at": _when(v.ended_at), "kiosk": v.kiosk.name}
+            for v in visits
+        ],
+        "phones_with_notifications": len(list(pushes)),
+    }
 
 
 def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]:
@@ -43,6 +167,7 @@ def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]
             }
             for c in resident.consents
         ],
+        **_activity(session, resident),
         "exported_at": clock.now().isoformat(),
     }
 
