@@ -52,16 +52,17 @@ def public_key(instance_path: str) -> str:
 
 
 def message(notification: Notification, locale: str) -> str:
-    number = notification.request.number if notification.request is not None else ""
+    """What a locked phone shows: that something has news and where, never the news itself (a lock screen is
+    read by whoever holds the phone); the app shows the rest after sign-in."""
     with force_locale(locale):
-        return json.dumps(
-            {
-                "title": _("Linli"),
-                "body": _("%(number)s has news. Open Linli to see it.", number=number),
-                "url": "/requests",
-            },
-            ensure_ascii=False,
-        )
+        if notification.kind.startswith("class_"):
+            body, url = _("You have news about a class. Open Linli to see it."), "/me/skills"
+        elif notification.kind.startswith("event_"):
+            body, url = _("You have news about a community activity. Open Linli to see it."), "/me/events"
+        else:
+            number = notification.request.number if notification.request is not None else ""
+            body, url = _("%(number)s has news. Open Linli to see it.", number=number), "/requests"
+        return json.dumps({"title": _("Linli"), "body": body, "url": url}, ensure_ascii=False)
 
 
 def send_pending(app: Flask, session: Session, limit: int = 200) -> int:

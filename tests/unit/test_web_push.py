@@ -80,3 +80,26 @@ def test_a_status_change_is_pushed_encrypted_and_a_gone_phone_is_forgotten(app, 
     finally:
         PushService.answer = 201
         server.shutdown()
+
+
+def test_class_and_event_news_is_worded_for_what_it_is_and_leads_there(app, session, make_resident):
+    import json
+
+    from webapp.push import message
+
+    resident = make_resident()
+    for kind, url, word in (
+        ("class_place", "/me/skills", "class"),
+        ("event_cancelled", "/me/events", "activity"),
+    ):
+        note = Notification(resident_id=resident.id, kind=kind, detail="1")
+        session.add(note)
+        session.flush()
+        with app.test_request_context():
+            pushed = json.loads(message(note, "en"))
+            chinese = json.loads(message(note, "zh_Hans"))
+        assert pushed["url"] == url
+        assert word in pushed["body"]
+        assert "None" not in pushed["body"]
+        assert "  " not in pushed["body"]  # no empty ticket number
+        assert chinese["body"] != pushed["body"]
