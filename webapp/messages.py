@@ -124,6 +124,7 @@ TRAINING_ERRORS = {
     "bad_minutes": _l("Please give the minutes as a number from 0 to 720."),
     "card_unknown": _l("This card was not recognised. Try again, or type the card link."),
     "bad_choice": _l("Please choose one of the options."),
+    "not_sure": _l("Tick the box to confirm that the class is called off."),
 }
 
 

@@ -107,3 +107,70 @@ def test_fifty_people_ten_places_exactly_ten_bookings(fresh):
             assert session.scalar(select(func.count(Booking.id)).where(Booking.slot_id == slot_id)) == PLACES
     finally:
         clock.freeze(None)
+
+
+def test_event_places_and_waiting_list_under_concurrent_sign_ups_and_cancellations(fresh):
+    """The waiting-list rules shared by events and classes (webapp.domain.waiting_list) under a rush: thirty
+    people sign up for five places at once, then the five with places all cancel at once; the five who waited
+    longest move up, each exactly once, and there are never more than five places taken."""
+    from webapp.domain import events
+    from webapp.models import Event, EventSignup, Notification, SignupStatus
+
+    clock.freeze(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+    try:
+        with Session(fresh) as session:
+            community_id = session.scalar(select(ServiceType.community_id))
+            event = Event(
+                community_id=community_id,
+                titles={"en": "Dumplings"},
+                place="Hall",
+                starts_at=clock.now() + timedelta(days=3),
+                ends_at=clock.now() + timedelta(days=3, hours=2),
+                capacity=5,
+            )
+            rows = [Resident(community_id=community_id, name=f"活动{n}") for n in range(30)]
+            session.add_all([event, *rows])
+            session.commit()
+            event_id, people = event.id, [p.id for p in rows]
+
+        def rush(action, ids: list[int]) -> None:
+            start = threading.Barrier(len(ids))
+
+            def one(resident_id: int) -> None:
+                with Session(fresh, expire_on_commit=False) as session:
+                    resident = session.get(Resident, resident_id)
+                    occasion = session.get(Event, event_id)
+                    session.commit()
+                    start.wait(timeout=30)
+                    action(session, Actor(type="resident", id=resident_id), occasion, resident)
+                    session.commit()
+
+            threads = [threading.Thread(target=one, args=(i,)) for i in ids]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+
+        rush(lambda s, a, e, r: events.signup(s, a, e, r, "phone"), people)
+        with Session(fresh) as session:
+            rows = session.scalars(select(EventSignup).where(EventSignup.event_id == event_id)).all()
+            booked = [r.resident_id for r in rows if r.status == SignupStatus.BOOKED]
+            waiting = sorted(
+                (r for r in rows if r.status == SignupStatus.WAITING), key=lambda r: (r.queued_at, r.id)
+            )
+            assert len(booked) == 5
+            assert len(waiting) == 25
+            first_waiting = {r.resident_id for r in waiting[:5]}
+        rush(events.cancel, booked)
+        with Session(fresh) as session:
+            rows = session.scalars(select(EventSignup).where(EventSignup.event_id == event_id)).all()
+            now_booked = {r.resident_id for r in rows if r.status == SignupStatus.BOOKED}
+            assert now_booked == first_waiting
+            told = session.scalars(
+                select(Notification.resident_id).where(
+                    Notification.kind == "event_place", Notification.detail == str(event_id)
+                )
+            ).all()
+            assert sorted(told) == sorted(first_waiting)  # each told once
+    finally:
+        clock.freeze(None)

@@ -12,7 +12,7 @@ from webapp.domain import courses
 from webapp.domain.audit import SYSTEM
 from webapp.domain.cards import issue_card
 from webapp.domain.certificates import issue_if_complete
-from webapp.domain.skills import set_level
+from webapp.domain.skills import TrainingError, set_level
 from webapp.models import (
     AttendanceStatus,
     AuditEntry,
@@ -23,6 +23,7 @@ from webapp.models import (
     ServiceRequest,
     SkillLevel,
     SkillProgress,
+    TrainingSession,
 )
 
 
@@ -246,3 +247,36 @@ def test_practice_result_saved_only_with_consent(app, session, make_resident):
     assert cheat.status_code == 400
     assert counts(session) == before
     assert "My skills" in phone.get("/me/skills").get_data(as_text=True)
+
+
+def test_calling_a_class_off_needs_a_tick_tells_everyone_once_and_closes_sign_up(
+    client, auth, session, course, make_resident
+):
+    client.set_cookie("linli_locale", "en")
+    ts = new_class(session, course, capacity=1, hours=5)
+    booked, waiting = make_resident("上课甲"), make_resident("上课乙")
+    courses.signup(session, SYSTEM, ts, booked, "phone")
+    courses.signup(session, SYSTEM, ts, waiting, "phone")
+    session.commit()
+    auth.sign_in("volunteer")
+    url = f"/staff/training/classes/{ts.id}"
+    token = csrf_token(client, url)
+    unsure = client.post(f"{url}/call_off", data={"csrf_token": token})
+    assert unsure.status_code == 400
+    assert "Tick the box" in unsure.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(TrainingSession, ts.id).cancelled_at is None
+    assert client.post(f"{url}/call_off", data={"csrf_token": token, "sure": "1"}).status_code == 303
+    assert client.post(f"{url}/call_off", data={"csrf_token": token, "sure": "1"}).status_code == 303
+    told = session.scalars(
+        select(Notification.resident_id).where(
+            Notification.kind == "class_cancelled", Notification.detail == str(ts.id)
+        )
+    ).all()
+    assert sorted(told) == sorted([booked.id, waiting.id])  # once each, though pressed twice
+    assert "Called off" in client.get(url).get_data(as_text=True)
+    other = make_resident("上课丙")
+    session.commit()
+    session.expire_all()
+    with pytest.raises(TrainingError):
+        courses.signup(session, SYSTEM, session.get(TrainingSession, ts.id), other, "phone")

@@ -11,19 +11,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock
 from webapp.domain.audit import Actor, record
 from webapp.domain.certificates import issue_if_complete
 from webapp.domain.skills import TrainingError, set_level
+from webapp.domain.waiting_list import WaitingList
 from webapp.models import (
     Attendance,
     AttendanceStatus,
     Certificate,
     Course,
-    Notification,
     Resident,
     SessionVolunteer,
     SkillLevel,
@@ -35,14 +35,19 @@ REMIND_BEFORE = timedelta(hours=24)
 CHECK_IN_EARLY = timedelta(hours=1)
 ACTIVE = (AttendanceStatus.BOOKED, AttendanceStatus.WAITING)
 NOTIFY_KINDS = ("class_reminder", "class_place", "class_cancelled")
+PLACES = WaitingList(
+    Attendance,
+    TrainingSession,
+    "training_session_id",
+    AttendanceStatus,
+    "class_place",
+    "class_reminder",
+    "class_cancelled",
+)
 
 
 def _lock(session: Session, ts: TrainingSession) -> None:
-    session.execute(select(TrainingSession.id).where(TrainingSession.id == ts.id).with_for_update())
-
-
-def _notify(session: Session, resident_id: int, kind: str, ts: TrainingSession) -> None:
-    session.add(Notification(resident_id=resident_id, kind=kind, detail=str(ts.id), created_at=clock.now()))
+    PLACES.lock(session, ts.id)
 
 
 def save_course(
@@ -121,14 +126,7 @@ def upcoming(session: Session, community_id: int, limit: int = 20) -> list[Train
 
 
 def booked_count(session: Session, ts_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count(Attendance.id)).where(
-                Attendance.training_session_id == ts_id, Attendance.status == AttendanceStatus.BOOKED
-            )
-        )
-        or 0
-    )
+    return PLACES.booked(session, ts_id)
 
 
 def mine(session: Session, resident_id: int, ts_ids: list[int]) -> dict[int, Attendance]:
@@ -155,55 +153,24 @@ def signup(
     if ts.ends_at <= clock.now():
         raise TrainingError("past")
     _lock(session, ts)
-    entry = session.scalar(
-        select(Attendance).where(
-            Attendance.training_session_id == ts.id, Attendance.resident_id == resident.id
-        )
-    )
-    if entry is not None and entry.status in ACTIVE:
+    entry, changed = PLACES.take(session, ts, resident.id, channel)
+    if not changed:
         return entry
-    full = booked_count(session, ts.id) >= ts.capacity
-    entry = entry or Attendance(training_session_id=ts.id, resident_id=resident.id)
-    entry.status = AttendanceStatus.WAITING if full else AttendanceStatus.BOOKED
-    entry.queued_at, entry.channel = clock.now(), channel[:32]
-    entry.promoted_at = entry.reminded_at = entry.checked_in_at = None
-    session.add(entry)
-    session.flush()
     record(session, actor, f"training.{entry.status.value}", "training_session", ts.id, ts.community_id)
     return entry
 
 
 def fill_from_waiting(session: Session, ts: TrainingSession) -> list[Attendance]:
     """Give free places to those waiting longest and tell them (the caller holds the lock)."""
-    free = ts.capacity - booked_count(session, ts.id)
-    if free <= 0 or ts.cancelled_at is not None or ts.ends_at <= clock.now():
-        return []
-    waiting = session.scalars(
-        select(Attendance)
-        .where(Attendance.training_session_id == ts.id, Attendance.status == AttendanceStatus.WAITING)
-        .order_by(Attendance.queued_at, Attendance.id)
-        .limit(free)
-    ).all()
-    for entry in waiting:
-        entry.status, entry.promoted_at = AttendanceStatus.BOOKED, clock.now()
-        _notify(session, entry.resident_id, "class_place", ts)
-    session.flush()
-    return list(waiting)
+    return PLACES.fill(session, ts, still_open=ts.ends_at > clock.now())
 
 
 def cancel(session: Session, actor: Actor, ts: TrainingSession, resident: Resident) -> list[Attendance]:
     """Give up a place (or leave the waiting list); returns whoever moved up into it."""
     _lock(session, ts)
-    entry = session.scalar(
-        select(Attendance).where(
-            Attendance.training_session_id == ts.id, Attendance.resident_id == resident.id
-        )
-    )
-    if entry is None or entry.status not in ACTIVE:
+    was_booked = PLACES.leave(session, ts.id, resident.id)
+    if was_booked is None:
         raise TrainingError("not_signed_up")
-    was_booked = entry.status == AttendanceStatus.BOOKED
-    entry.status = AttendanceStatus.CANCELLED
-    session.flush()
     record(session, actor, "training.cancel", "training_session", ts.id, ts.community_id)
     return fill_from_waiting(session, ts) if was_booked else []
 
@@ -231,15 +198,23 @@ def mark(
         raise TrainingError("unknown_skill")
     if level not in SkillLevel.__members__.values():
         raise TrainingError("bad_level")
-    entry = session.scalar(
-        select(Attendance).where(
-            Attendance.training_session_id == ts.id, Attendance.resident_id == resident.id
-        )
-    )
+    entry = PLACES.find(session, ts.id, resident.id)
     if entry is None or entry.status != AttendanceStatus.BOOKED:
         raise TrainingError("not_booked")
     set_level(session, actor, resident, code, SkillLevel(level), "session", ts.id)
     return issue_if_complete(session, actor, resident, ts.course)
+
+
+def call_off(session: Session, actor: Actor, ts: TrainingSession) -> int:
+    """Call a class off; everyone with a place or waiting is told (a second call-off tells no one again)."""
+    if ts.cancelled_at is not None:
+        return 0
+    if ts.ends_at <= clock.now():
+        raise TrainingError("past")
+    _lock(session, ts)
+    told = PLACES.call_off(session, ts, clock.now())
+    record(session, actor, "training.call_off", "training_session", ts.id, ts.community_id, told=told)
+    return told
 
 
 def record_hours(session: Session, actor: Actor, ts: TrainingSession, user: StaffUser, minutes: int) -> None:
@@ -258,34 +233,12 @@ def record_hours(session: Session, actor: Actor, ts: TrainingSession, user: Staf
 
 
 def roster(session: Session, ts: TrainingSession) -> list[Attendance]:
-    return list(
-        session.scalars(
-            select(Attendance)
-            .where(Attendance.training_session_id == ts.id, Attendance.status.in_(ACTIVE))
-            .order_by(Attendance.status, Attendance.queued_at, Attendance.id)
-        )
-    )
+    return PLACES.everyone(session, ts.id)
 
 
 def send_reminders(session: Session) -> int:
     """Remind everyone with a place in a session within a day, once."""
-    now = clock.now()
-    due = session.scalars(
-        select(Attendance)
-        .join(TrainingSession)
-        .where(
-            Attendance.status == AttendanceStatus.BOOKED,
-            Attendance.reminded_at.is_(None),
-            TrainingSession.cancelled_at.is_(None),
-            TrainingSession.starts_at > now,
-            TrainingSession.starts_at <= now + REMIND_BEFORE,
-        )
-    ).all()
-    for entry in due:
-        entry.reminded_at = now
-        _notify(session, entry.resident_id, "class_reminder", entry.training_session)
-    session.flush()
-    return len(due)
+    return PLACES.remind(session, REMIND_BEFORE)
 
 
 def todays_class(

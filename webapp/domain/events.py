@@ -3,7 +3,8 @@
 Every change to an event's sign-ups first locks the event's row (SELECT … FOR UPDATE on PostgreSQL; on SQLite
 a writing transaction already holds the database's write lock), so two people taking the last place, or two
 cancellations promoting the same waiting person, are decided one after the other. When a booked person
-cancels, the first person waiting (earliest in the queue) gets the place and a notification.
+cancels, the first person waiting (earliest in the queue) gets the place and a notification. Those rules are
+shared with training classes (webapp.domain.waiting_list); what is the events' own stays here.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from sqlalchemy.orm import Session
 from webapp import clock
 from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
-from webapp.models import Event, EventKind, EventSignup, Notification, Resident, SignupStatus
+from webapp.domain.waiting_list import WaitingList
+from webapp.models import Event, EventKind, EventSignup, Resident, SignupStatus
 
 REMIND_BEFORE = timedelta(hours=24)
 CHECK_IN_EARLY = timedelta(hours=1)
 ACTIVE = (SignupStatus.BOOKED, SignupStatus.WAITING)
+PLACES = WaitingList(
+    EventSignup, Event, "event_id", SignupStatus, "event_place", "event_reminder", "event_cancelled"
+)
 
 
 class EventError(DomainError):
@@ -35,7 +40,7 @@ class EventError(DomainError):
 
 
 def _lock(session: Session, event: Event) -> None:
-    session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+    PLACES.lock(session, event.id)
 
 
 def upcoming(session: Session, community_id: int, days: int = 60, limit: int = 30) -> list[Event]:
@@ -96,23 +101,6 @@ def waiting_position(session: Session, signup: EventSignup) -> int | None:
     return (ahead or 0) + 1
 
 
-def _booked(session: Session, event_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count(EventSignup.id)).where(
-                EventSignup.event_id == event_id, EventSignup.status == SignupStatus.BOOKED
-            )
-        )
-        or 0
-    )
-
-
-def _notify(session: Session, resident_id: int, kind: str, event: Event) -> None:
-    session.add(
-        Notification(resident_id=resident_id, kind=kind, detail=str(event.id), created_at=clock.now())
-    )
-
-
 def signup(session: Session, actor: Actor, event: Event, resident: Resident, channel: str) -> EventSignup:
     """Take a place, or join the waiting list when the event is full; signing up twice changes nothing."""
     if resident.community_id != event.community_id:
@@ -122,52 +110,24 @@ def signup(session: Session, actor: Actor, event: Event, resident: Resident, cha
     if event.starts_at <= clock.now():
         raise EventError("past")
     _lock(session, event)
-    existing = session.scalar(
-        select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.resident_id == resident.id)
-    )
-    if existing is not None and existing.status in ACTIVE:
-        return existing
-    status = SignupStatus.BOOKED if _booked(session, event.id) < event.capacity else SignupStatus.WAITING
-    entry = existing or EventSignup(event_id=event.id, resident_id=resident.id)
-    entry.status, entry.queued_at, entry.channel = status, clock.now(), channel[:32]
-    entry.promoted_at = entry.reminded_at = entry.checked_in_at = None
-    session.add(entry)
-    session.flush()
-    record(session, actor, f"event.{status.value}", "event", event.id, event.community_id)
+    entry, changed = PLACES.take(session, event, resident.id, channel)
+    if not changed:
+        return entry
+    record(session, actor, f"event.{entry.status.value}", "event", event.id, event.community_id)
     return entry
 
 
 def fill_from_waiting(session: Session, event: Event) -> list[EventSignup]:
     """Give free places to the people waiting longest (the caller holds the event's lock)."""
-    promoted: list[EventSignup] = []
-    free = event.capacity - _booked(session, event.id)
-    if free <= 0 or event.cancelled_at is not None or event.starts_at <= clock.now():
-        return promoted
-    waiting = session.scalars(
-        select(EventSignup)
-        .where(EventSignup.event_id == event.id, EventSignup.status == SignupStatus.WAITING)
-        .order_by(EventSignup.queued_at, EventSignup.id)
-        .limit(free)
-    ).all()
-    for entry in waiting:
-        entry.status, entry.promoted_at = SignupStatus.BOOKED, clock.now()
-        _notify(session, entry.resident_id, "event_place", event)
-        promoted.append(entry)
-    session.flush()
-    return promoted
+    return PLACES.fill(session, event, still_open=event.starts_at > clock.now())
 
 
 def cancel(session: Session, actor: Actor, event: Event, resident: Resident) -> list[EventSignup]:
     """Give up a place (or leave the waiting list); returns whoever moved up into the freed place."""
     _lock(session, event)
-    entry = session.scalar(
-        select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.resident_id == resident.id)
-    )
-    if entry is None or entry.status not in ACTIVE:
+    was_booked = PLACES.leave(session, event.id, resident.id)
+    if was_booked is None:
         raise EventError("not_signed_up")
-    was_booked = entry.status == SignupStatus.BOOKED
-    entry.status = SignupStatus.CANCELLED
-    session.flush()
     record(session, actor, "event.cancel", "event", event.id, event.community_id)
     return fill_from_waiting(session, event) if was_booked else []
 
@@ -177,9 +137,7 @@ def check_in(session: Session, actor: Actor, event: Event, resident: Resident) -
     now = clock.now()
     if not (event.starts_at - CHECK_IN_EARLY <= now <= event.ends_at):
         raise EventError("not_now")
-    entry = session.scalar(
-        select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.resident_id == resident.id)
-    )
+    entry = PLACES.find(session, event.id, resident.id)
     if entry is None or entry.status != SignupStatus.BOOKED:
         raise EventError("not_booked")
     if entry.checked_in_at is None:
@@ -191,23 +149,7 @@ def check_in(session: Session, actor: Actor, event: Event, resident: Resident) -
 
 def send_reminders(session: Session) -> int:
     """Remind everyone with a place at an event within a day, once; running it again sends nothing new."""
-    now = clock.now()
-    due = session.scalars(
-        select(EventSignup)
-        .join(Event)
-        .where(
-            EventSignup.status == SignupStatus.BOOKED,
-            EventSignup.reminded_at.is_(None),
-            Event.cancelled_at.is_(None),
-            Event.starts_at > now,
-            Event.starts_at <= now + REMIND_BEFORE,
-        )
-    ).all()
-    for entry in due:
-        entry.reminded_at = now
-        _notify(session, entry.resident_id, "event_reminder", entry.event)
-    session.flush()
-    return len(due)
+    return PLACES.remind(session, REMIND_BEFORE)
 
 
 def cancel_event(session: Session, actor: Actor, event: Event) -> int:
@@ -215,26 +157,14 @@ def cancel_event(session: Session, actor: Actor, event: Event) -> int:
     if event.cancelled_at is not None:
         return 0
     _lock(session, event)
-    event.cancelled_at = clock.now()
-    people = session.scalars(
-        select(EventSignup).where(EventSignup.event_id == event.id, EventSignup.status.in_(ACTIVE))
-    ).all()
-    for entry in people:
-        _notify(session, entry.resident_id, "event_cancelled", event)
-    session.flush()
-    record(session, actor, "event.call_off", "event", event.id, event.community_id, told=len(people))
-    return len(people)
+    told = PLACES.call_off(session, event, clock.now())
+    record(session, actor, "event.call_off", "event", event.id, event.community_id, told=told)
+    return told
 
 
 def signup_list(session: Session, event: Event) -> list[EventSignup]:
     """Who comes and who waits, in queue order (for the organiser)."""
-    return list(
-        session.scalars(
-            select(EventSignup)
-            .where(EventSignup.event_id == event.id, EventSignup.status.in_(ACTIVE))
-            .order_by(EventSignup.status, EventSignup.queued_at, EventSignup.id)
-        )
-    )
+    return PLACES.everyone(session, event.id)
 
 
 def check_event(values: dict[str, Any]) -> dict[str, str]:

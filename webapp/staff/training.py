@@ -32,7 +32,7 @@ from webapp.staff.blueprint import bp
 from webapp.staff.notices import local_input
 from webapp.staff.scope import allowed_ids
 
-ACTIONS = ("check_in", "add", "cancel", "mark", "notes", "hours")
+ACTIONS = ("check_in", "add", "cancel", "mark", "notes", "hours", "call_off")
 DAY = timedelta(hours=18)  # "today's classes": starting within the coming 18 hours
 
 
@@ -211,6 +211,11 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
         if action == "notes":
             ts.notes = (request.form.get("notes") or "")[:4000]
             record(db, actor, "training.notes", "training_session", ts.id, ts.community_id)
+        elif action == "call_off":
+            if request.form.get("sure") != "1":
+                raise TrainingError("not_sure")
+            told = courses.call_off(db, actor, ts)
+            words = _("Called off; %(count)s people will be told.", count=told)
         elif action == "hours":
             minutes = small_int(request.form.get("minutes"), 100_000)
             user = db.get(StaffUser, current_actor().id or 0)
