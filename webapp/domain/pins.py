@@ -110,7 +110,14 @@ def throttle_state(session: Session, card_key: str, device: str) -> datetime | N
 def verify_pin(
     session: Session, actor: Actor, resident: Resident, pin: str, card_key: str, device: str
 ) -> PinResult:
-    """Check a PIN under the throttle and the hard lock; every failure is stored and counted."""
+    """Check a PIN under the throttle and the hard lock; every failure is stored and counted.
+
+    The resident's row is locked first (and its counters re-read), so that many guesses sent at the same moment
+    are checked one after another: without it each would see "fewer than five failures" before any failure is
+    stored, and a burst of parallel requests would get past the throttle (PostgreSQL, READ COMMITTED; on
+    SQLite a writing request already holds the database's write lock).
+    """
+    session.refresh(resident, attribute_names=["locked_at", "pin_failures", "pin_hash"], with_for_update=True)
     if resident.locked_at is not None:
         return PinResult(PinOutcome.LOCKED)
     if not resident.pin_hash:
