@@ -97,6 +97,8 @@ LIFE_ERRORS = {
     "bad_kind": _l("Please choose what the hours were for."),
     "unknown_person": _l("Please choose a person from the list."),
     "bad_day": _l("Please choose a day in the past year, not in the future."),
+    "not_volunteer": _l("This account has no role in this resident's community."),
+    "linked_elsewhere": _l("This account already belongs to another resident."),
 }
 
 

@@ -280,3 +280,70 @@ def test_calling_a_class_off_needs_a_tick_tells_everyone_once_and_closes_sign_up
     session.expire_all()
     with pytest.raises(TrainingError):
         courses.signup(session, SYSTEM, session.get(TrainingSession, ts.id), other, "phone")
+
+
+def test_hours_a_linked_volunteer_leads_become_one_time_bank_claim(
+    client, app, auth, session, course, make_resident, make_staff
+):
+    from tests.conftest import Auth
+    from webapp.domain import volunteering
+    from webapp.models import ClaimStatus, HourClaim, Role, SessionVolunteer, StaffUser
+
+    client.set_cookie("linli_locale", "en")
+    helper = make_resident("志愿者王")
+    volunteer = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
+    outsider = make_staff("elsewhere", Role.VOLUNTEER)
+    outsider.roles.clear()  # an account with no role in this community
+    session.commit()
+    # The office links the volunteer's account to the resident from the resident's page.
+    office = app.test_client()
+    office.set_cookie("linli_locale", "en")
+    Auth(office).sign_in("admin")
+    page = f"/staff/residents/{helper.id}"
+    assert "Volunteer account" in office.get(page).get_data(as_text=True)
+    token = csrf_token(office, page)
+    refused = office.post(f"{page}/volunteer-account", data={"csrf_token": token, "user": outsider.id})
+    assert refused.status_code == 303
+    assert "no role in this resident" in office.get(page).get_data(as_text=True)
+    # The demo's volunteer already belongs to a demo resident: refused until the office unlinks it there.
+    office.post(f"{page}/volunteer-account", data={"csrf_token": token, "user": volunteer.id})
+    assert "already belongs to another resident" in office.get(page).get_data(as_text=True)
+    before = f"/staff/residents/{volunteer.resident_id}"
+    office.post(f"{before}/volunteer-account", data={"csrf_token": token, "user": ""})
+    linked = office.post(f"{page}/volunteer-account", data={"csrf_token": token, "user": volunteer.id})
+    assert linked.status_code == 303
+    session.expire_all()
+    assert session.get(StaffUser, volunteer.id).resident_id == helper.id
+
+    ts = new_class(session, course, capacity=5, hours=-1)  # began an hour ago
+    session.add(
+        SessionVolunteer(training_session_id=ts.id, staff_user_id=volunteer.id, minutes=0)
+    )  # leads it
+    session.commit()
+    auth.sign_in("volunteer")
+    url = f"/staff/training/classes/{ts.id}"
+    assert "go to your time bank" in client.get(url).get_data(as_text=True)
+    token = csrf_token(client, url)
+    client.post(f"{url}/hours", data={"csrf_token": token, "minutes": "45"})
+    claims = lambda: session.scalars(select(HourClaim).where(HourClaim.resident_id == helper.id)).all()  # noqa: E731
+    session.expire_all()
+    (claim,) = claims()
+    assert (claim.kind, claim.half_hours, claim.status) == (
+        "session_led",
+        2,
+        ClaimStatus.PENDING,
+    )  # 45 min: 1 h
+    client.post(f"{url}/hours", data={"csrf_token": token, "minutes": "90"})  # corrected: the same claim
+    session.expire_all()
+    (claim,) = claims()
+    assert claim.half_hours == 3  # 90 minutes
+    volunteering.approve(session, SYSTEM, claim)
+    session.commit()
+    client.post(f"{url}/hours", data={"csrf_token": token, "minutes": "30"})  # after approval: no change
+    session.expire_all()
+    (claim,) = claims()
+    assert (claim.half_hours, claim.status) == (3, ClaimStatus.APPROVED)
+    # Unlinking: later classes earn nothing for that resident.
+    office.post(f"{page}/volunteer-account", data={"csrf_token": csrf_token(office, page), "user": ""})
+    session.expire_all()
+    assert session.get(StaffUser, volunteer.id).resident_id is None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock
+from webapp.domain import volunteering
 from webapp.domain.audit import Actor, record
 from webapp.domain.certificates import issue_if_complete
 from webapp.domain.skills import TrainingError, set_level
@@ -24,6 +25,7 @@ from webapp.models import (
     AttendanceStatus,
     Certificate,
     Course,
+    HourClaim,
     Resident,
     SessionVolunteer,
     SkillLevel,
@@ -217,8 +219,12 @@ def call_off(session: Session, actor: Actor, ts: TrainingSession) -> int:
     return told
 
 
-def record_hours(session: Session, actor: Actor, ts: TrainingSession, user: StaffUser, minutes: int) -> None:
-    """Minutes a leader gave to a held session (replaces the figure given before)."""
+def record_hours(
+    session: Session, actor: Actor, ts: TrainingSession, user: StaffUser, minutes: int
+) -> HourClaim | None:
+    """Minutes a leader gave to a held session (replaces the figure given before). A leader whose account
+    belongs to a resident earns them in the time bank: a claim for staff to approve (domain.volunteering).
+    """
     if not 0 <= minutes <= 12 * 60:
         raise TrainingError("bad_minutes")
     if ts.starts_at > clock.now():
@@ -230,6 +236,12 @@ def record_hours(session: Session, actor: Actor, ts: TrainingSession, user: Staf
     leader.minutes = minutes
     session.flush()
     record(session, actor, "training.hours", "training_session", ts.id, ts.community_id, minutes=minutes)
+    if user.resident_id is None:
+        return None
+    resident = session.get(Resident, user.resident_id)
+    if resident is None or resident.community_id != ts.community_id:
+        return None
+    return volunteering.claim_class_led(session, actor, resident, ts, minutes)
 
 
 def roster(session: Session, ts: TrainingSession) -> list[Attendance]:

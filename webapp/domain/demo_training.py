@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.domain import courses
+from webapp.domain import courses, volunteering
 from webapp.domain.audit import Actor
 from webapp.domain.certificates import issue_if_complete
 from webapp.domain.skill_catalog import t
@@ -59,6 +59,10 @@ def seed_training(session: Session, community: Community, sample: Resident | Non
     session.add(past)
     session.flush()
     if volunteer is not None:
+        # The volunteer is a resident too: the class led becomes a time-bank claim waiting for approval.
+        helper = next((p for p in reversed(people) if sample is None or p.id != sample.id), None)
+        if helper is not None:
+            volunteering.link_volunteer(session, OFFICE, helper, volunteer)
         courses.record_hours(session, OFFICE, past, volunteer, 150)
     for person in people:
         session.add(

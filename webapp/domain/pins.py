@@ -112,8 +112,8 @@ def verify_pin(
 ) -> PinResult:
     """Check a PIN under the throttle and the hard lock; every failure is stored and counted.
 
-    The resident's row is locked first (and its counters re-read), so that many guesses sent at the same moment
-    are checked one after another: without it each would see "fewer than five failures" before any failure is
+    The resident's row is locked first (and its counters re-read), so that guesses sent at the same moment are
+    checked one after another: without it each would see "fewer than five failures" before any failure is
     stored, and a burst of parallel requests would get past the throttle (PostgreSQL, READ COMMITTED; on
     SQLite a writing request already holds the database's write lock).
     """

@@ -255,7 +255,10 @@ class HourClaim(Base):
     """Hours a volunteer gave (a session led, an event helped, help given), waiting for staff to approve."""
 
     __tablename__ = "hour_claim"
-    __table_args__ = (CheckConstraint("half_hours > 0", name="hour_claim_positive"),)
+    __table_args__ = (
+        CheckConstraint("half_hours > 0", name="hour_claim_positive"),
+        UniqueConstraint("resident_id", "training_session_id"),  # one claim per class a volunteer led
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
@@ -265,6 +268,9 @@ class HourClaim(Base):
     day: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     event_id: Mapped[int | None] = mapped_column(ForeignKey("community_event.id", ondelete="SET NULL"))
+    training_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_session.id", ondelete="SET NULL"), default=None
+    )
     status: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus, 16), default=ClaimStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -90,6 +90,10 @@ class StaffUser(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A volunteer who is also a resident: hours they lead classes become time-bank claims for this resident.
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resident.id", ondelete="SET NULL"), unique=True, default=None
+    )
 
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

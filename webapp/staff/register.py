@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,6 +18,7 @@ from webapp.config import LOCALES
 from webapp.context import current_actor, vault
 from webapp.db import get_session, writes
 from webapp.domain import residents as register
+from webapp.domain import volunteering
 from webapp.domain.audit import record
 from webapp.domain.residents import ResidentInput, ResidentInputError, ResidentSearch
 from webapp.messages import field_error
@@ -157,7 +159,19 @@ def resident_detail(resident_id: int) -> ResponseReturnValue:
         reveal_form=RevealForm(),
         revealed=None,
         may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
+        **volunteer_choice(db, resident),
     )
+
+
+def volunteer_choice(db: Any, resident: Resident) -> dict[str, Any]:
+    """For staff who run the time bank: whose console account is this resident's own."""
+    if not can(current_user.staff, Permission.TIME_BANK, resident.community_id):
+        return {"volunteer_accounts": None, "volunteer_account": None}
+    accounts = volunteering.volunteers_for(db, resident)
+    return {
+        "volunteer_accounts": accounts,
+        "volunteer_account": next((u for u in accounts if u.resident_id == resident.id), None),
+    }
 
 
 @bp.post("/residents/<int:resident_id>/reveal")
@@ -201,6 +215,7 @@ def resident_reveal(resident_id: int) -> ResponseReturnValue:
         reveal_what=what,
         revealed=revealed,
         may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
+        **volunteer_choice(db, resident),
     ), status
 
 

@@ -220,3 +220,25 @@ def timebank_record_spend(account_id: int) -> ResponseReturnValue:
     db.commit()
     flash(_("Payment recorded."), "info")
     return redirect(url_for("staff.timebank_account", account_id=account.id), code=303)
+
+
+@bp.post("/residents/<int:resident_id>/volunteer-account")
+@require(Permission.TIME_BANK)
+def volunteer_account(resident_id: int) -> ResponseReturnValue:
+    """Say which console account is this resident's own, so the classes they lead earn them hours."""
+    resident = resident_or_404(resident_id)
+    back = redirect(url_for("staff.resident_detail", resident_id=resident.id) + "#volunteer", code=303)
+    db = get_session()
+    user_id = small_int(request.form.get("user"))
+    user = next((u for u in volunteering.volunteers_for(db, resident) if u.id == user_id), None)
+    try:
+        if user_id is not None and user is None:
+            raise timebank.TimeBankError("not_volunteer")
+        volunteering.link_volunteer(db, current_actor(), resident, user)
+    except timebank.TimeBankError as exc:
+        db.rollback()
+        flash(life_error(exc.reason), "error")
+        return back
+    db.commit()
+    flash(_("Saved."), "info")
+    return back

@@ -25,8 +25,18 @@ from webapp.domain.audit import record
 from webapp.domain.cards import CardRefused, card_for_scan
 from webapp.domain.directory import LOCALES
 from webapp.domain.skills import TrainingError, all_skills, levels_of
+from webapp.domain.timebank import hours_text
 from webapp.messages import training_error
-from webapp.models import Community, Course, Resident, SkillLevel, StaffRole, StaffUser, TrainingSession
+from webapp.models import (
+    ClaimStatus,
+    Community,
+    Course,
+    Resident,
+    SkillLevel,
+    StaffRole,
+    StaffUser,
+    TrainingSession,
+)
 from webapp.numbers import small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.notices import local_input
@@ -219,7 +229,12 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
         elif action == "hours":
             minutes = small_int(request.form.get("minutes"), 100_000)
             user = db.get(StaffUser, current_actor().id or 0)
-            courses.record_hours(db, actor, ts, user, -1 if minutes is None else minutes)
+            claimed = courses.record_hours(db, actor, ts, user, -1 if minutes is None else minutes)
+            if claimed is not None and claimed.status == ClaimStatus.PENDING:
+                words = _(
+                    "Saved. %(hours)s hours wait for approval in the time bank.",
+                    hours=hours_text(claimed.half_hours),
+                )
         else:
             resident = _who(db, ts)
             if action == "check_in":
