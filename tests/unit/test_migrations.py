@@ -70,3 +70,58 @@ def test_sqlite_read_then_write_transactions_do_not_fail_under_concurrency(tmp_p
         assert connection.execute(text("SELECT n FROM counter")).scalar_one() == 120
     assert errors == []
     engine.dispose()
+
+
+def test_a_migration_round_trip_keeps_every_row_of_a_populated_database(databases):
+    """Down to the previous revision and up again on a database full of demo data: no row may be lost.
+
+    On SQLite, batch migrations rebuild a table (copy, drop, rename); with foreign keys on, dropping the old
+    staff_user table deleted every staff role and class leader (ON DELETE CASCADE) and emptied every reference
+    to it. An upgrade of a live community's box must never do that.
+    """
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TODAY, VAULT
+    from webapp.domain.demo import seed_demo
+    from webapp.models import StaffUser
+
+    engine = make_engine(databases.new("populated"))
+    try:
+        migrations.upgrade(engine)
+        with Session(engine) as session:
+            seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+            session.commit()
+            linked = session.scalar(
+                select(func.count(StaffUser.id)).where(StaffUser.resident_id.is_not(None))
+            )
+        assert linked, "the demo links its volunteer to a resident"
+
+        def counts() -> dict[str, int]:
+            with engine.connect() as connection:
+                return {
+                    t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in Base.metadata.sorted_tables
+                }
+
+        with engine.begin() as connection:  # a ticket assigned to someone: a reference that must survive
+            connection.exec_driver_sql(
+                "UPDATE service_request SET assigned_to_id = (SELECT min(id) FROM staff_user)"
+            )
+            assigned_before = connection.exec_driver_sql(
+                "SELECT count(*) FROM service_request WHERE assigned_to_id IS NOT NULL"
+            ).scalar_one()
+        assert assigned_before > 0
+        before = counts()
+        assert before["staff_role"] > 0
+        assert before["session_volunteer"] > 0
+        migrations.downgrade(engine, "0007_training")
+        migrations.upgrade(engine)
+        assert counts() == before
+        with engine.connect() as connection:  # references to staff accounts survive too
+            assigned = connection.exec_driver_sql(
+                "SELECT count(*) FROM service_request WHERE assigned_to_id IS NOT NULL"
+            ).scalar_one()
+        assert assigned == assigned_before
+    finally:
+        engine.dispose()
