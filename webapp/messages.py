@@ -99,6 +99,7 @@ LIFE_ERRORS = {
     "bad_day": _l("Please choose a day in the past year, not in the future."),
     "not_volunteer": _l("This account has no role in this resident's community."),
     "linked_elsewhere": _l("This account already belongs to another resident."),
+    "own_claim": _l("You cannot approve your own hours. Ask a colleague."),
 }
 
 

@@ -15,10 +15,13 @@
   var stream = null;
   var worker = null;
   var timer = null;
+  var starting = false;  // the permission prompt may be open: a second tap must not open a second camera
+  var wanted = false;  // false once the volunteer closed the camera, even before it opened
   button.hidden = false;
 
   function say(words) { if (status) status.textContent = words || ""; }
   function stop() {
+    wanted = false;
     if (timer) window.clearTimeout(timer);
     timer = null;
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
@@ -30,6 +33,7 @@
     button.hidden = false;
   }
   function found(text) {
+    if (!stream) return;  // an answer that arrives after the camera was closed
     stop();
     input.value = text;
     say(button.getAttribute("data-found"));
@@ -55,6 +59,7 @@
 
   function withWorker() {
     worker = new Worker(button.getAttribute("data-decoder"));
+    worker.onerror = function () { refused(); };  // the decoder could not load or failed: say so, free the camera
     var canvas = document.createElement("canvas");
     var context = canvas.getContext("2d", { willReadFrequently: true });
     var busy = false;
@@ -76,9 +81,22 @@
     })();
   }
 
+  function refused() {
+    stop();
+    button.hidden = true;
+    say(button.getAttribute("data-refused"));
+    input.focus();
+  }
+
   button.addEventListener("click", function () {
+    if (starting || stream) return;
+    starting = true;
+    wanted = true;
+    if (stopButton) stopButton.hidden = false;
     say(button.getAttribute("data-starting"));
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+      starting = false;
+      if (!wanted) { s.getTracks().forEach(function (t) { t.stop(); }); return; }  // closed while asking
       stream = s;
       video.srcObject = s;
       video.hidden = false;
@@ -90,10 +108,8 @@
         if (detector) withDetector(detector); else withWorker();
       });
     }).catch(function () {
-      stop();
-      button.hidden = true;
-      say(button.getAttribute("data-refused"));
-      input.focus();
+      starting = false;
+      refused();
     });
   });
   if (stopButton) stopButton.addEventListener("click", function () { stop(); say(""); button.focus(); });

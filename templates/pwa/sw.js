@@ -54,11 +54,13 @@ async function staticFile(request, url) {
   const hit = (await caches.match(request, { cacheName: SHELL })) || (await caches.match(request, { cacheName: STATIC }));
   if (hit) return hit;
   const response = await fetch(request);
-  if (url.searchParams.has("v") && response.ok && response.type === "basic") {
-    const cache = await caches.open(STATIC);
-    await cache.put(request, response.clone());
-    const keys = await cache.keys();
-    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_STATIC))) await cache.delete(old);
+  if (url.searchParams.has("v") && response.status === 200 && response.type === "basic") {
+    try {
+      const cache = await caches.open(STATIC);
+      await cache.put(request, response.clone());
+      const keys = await cache.keys();
+      for (const old of keys.slice(0, Math.max(0, keys.length - MAX_STATIC))) await cache.delete(old);
+    } catch (e) { /* storage full: the file still reaches the page */ }
   }
   return response;
 }

@@ -120,9 +120,16 @@ def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
     try, which our Content-Security-Policy (no 'unsafe-eval') refuses, so a wait that is not true at once fails
     with an EvalError. page.evaluate goes through the DevTools protocol, which the policy does not govern.
     """
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + timeout
     while True:
-        value = page.evaluate(expression)  # type: ignore[attr-defined]
+        try:
+            value = page.evaluate(expression)  # type: ignore[attr-defined]
+        except Error as exc:  # the page is navigating ("Execution context was destroyed"): ask again
+            if "context" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

@@ -174,3 +174,52 @@ def test_event_places_and_waiting_list_under_concurrent_sign_ups_and_cancellatio
             assert sorted(told) == sorted(first_waiting)  # each told once
     finally:
         clock.freeze(None)
+
+
+def test_two_call_offs_at_once_tell_each_person_once(fresh):
+    from webapp.domain import courses
+    from webapp.models import Course, Notification, TrainingSession
+
+    clock.freeze(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+    try:
+        with Session(fresh) as session:
+            course = session.scalars(select(Course)).first()
+            ts = courses.save_session(
+                session,
+                Actor(type="system"),
+                course,
+                None,
+                {"place": "Room", "starts_at": clock.now() + timedelta(days=1), "minutes": 60, "capacity": 2},
+            )
+            people = [Resident(community_id=course.community_id, name=f"课{n}") for n in range(4)]
+            session.add_all(people)
+            session.flush()
+            for person in people:
+                courses.signup(session, Actor(type="system"), ts, person, "phone")
+            session.commit()
+            ts_id = ts.id
+        start = threading.Barrier(2)
+
+        def call_off() -> None:
+            with Session(fresh, expire_on_commit=False) as session:
+                occasion = session.get(TrainingSession, ts_id)
+                session.commit()
+                start.wait(timeout=30)
+                courses.call_off(session, Actor(type="system"), occasion)
+                session.commit()
+
+        threads = [threading.Thread(target=call_off) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        with Session(fresh) as session:
+            told = session.scalars(
+                select(Notification.resident_id).where(
+                    Notification.kind == "class_cancelled", Notification.detail == str(ts_id)
+                )
+            ).all()
+        assert len(told) == 4
+        assert len(set(told)) == 4
+    finally:
+        clock.freeze(None)

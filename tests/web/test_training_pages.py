@@ -347,3 +347,48 @@ def test_hours_a_linked_volunteer_leads_become_one_time_bank_claim(
     office.post(f"{page}/volunteer-account", data={"csrf_token": csrf_token(office, page), "user": ""})
     session.expire_all()
     assert session.get(StaffUser, volunteer.id).resident_id is None
+
+
+def test_time_bank_claims_only_for_named_leaders_not_self_approved_nor_after_a_year_or_erasure(
+    session, course, make_resident
+):
+    from webapp.domain import volunteering
+    from webapp.domain.audit import Actor
+    from webapp.domain.residents import erase
+    from webapp.domain.timebank import TimeBankError
+    from webapp.models import HourClaim, SessionVolunteer, StaffUser
+
+    helper = make_resident("志愿者李")
+    volunteer = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
+    worker = session.scalar(select(StaffUser).where(StaffUser.username == "worker"))
+    volunteer.resident_id = None
+    session.flush()
+    volunteering.link_volunteer(session, SYSTEM, helper, volunteer)
+
+    def claims():
+        return session.scalars(select(HourClaim).where(HourClaim.resident_id == helper.id)).all()
+
+    # Not named as a leader: the minutes count for the class, not in the time bank.
+    ts = new_class(session, course, capacity=5, hours=-1)
+    assert courses.record_hours(session, SYSTEM, ts, volunteer, 60) is None
+    assert claims() == []
+    # A class more than a year ago: the minutes are kept, no claim, no error.
+    old = new_class(session, course, capacity=5, hours=-24 * 400)
+    session.add(SessionVolunteer(training_session_id=old.id, staff_user_id=volunteer.id, minutes=0))
+    session.flush()
+    session.expire(old)
+    assert courses.record_hours(session, SYSTEM, old, volunteer, 60) is None
+    # Named: a claim, which the person it belongs to may not approve, a colleague may.
+    named = new_class(session, course, capacity=5, hours=-2)
+    session.add(SessionVolunteer(training_session_id=named.id, staff_user_id=volunteer.id, minutes=0))
+    session.flush()
+    session.expire(named)
+    claim = courses.record_hours(session, SYSTEM, named, volunteer, 60)
+    assert claim is not None
+    with pytest.raises(TimeBankError):
+        volunteering.approve(session, Actor(type="staff", id=volunteer.id), claim)
+    volunteering.approve(session, Actor(type="staff", id=worker.id), claim)
+    # Erasing the resident unlinks the account, so an anonymous record is not tied to a named login.
+    erase(session, SYSTEM, helper)
+    session.flush()
+    assert session.get(StaffUser, volunteer.id).resident_id is None

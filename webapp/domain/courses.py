@@ -49,7 +49,7 @@ PLACES = WaitingList(
 
 
 def _lock(session: Session, ts: TrainingSession) -> None:
-    PLACES.lock(session, ts.id)
+    PLACES.lock(session, ts)
 
 
 def save_course(
@@ -150,11 +150,11 @@ def signup(
     """Take a place, or join the waiting list when the session is full; twice changes nothing."""
     if resident.community_id != ts.community_id:
         raise TrainingError("other_community")
-    if ts.cancelled_at is not None:
-        raise TrainingError("cancelled")
     if ts.ends_at <= clock.now():
         raise TrainingError("past")
     _lock(session, ts)
+    if ts.cancelled_at is not None:  # read under the lock: a call-off a moment ago counts
+        raise TrainingError("cancelled")
     entry, changed = PLACES.take(session, ts, resident.id, channel)
     if not changed:
         return entry
@@ -209,11 +209,11 @@ def mark(
 
 def call_off(session: Session, actor: Actor, ts: TrainingSession) -> int:
     """Call a class off; everyone with a place or waiting is told (a second call-off tells no one again)."""
-    if ts.cancelled_at is not None:
-        return 0
     if ts.ends_at <= clock.now():
         raise TrainingError("past")
     _lock(session, ts)
+    if ts.cancelled_at is not None:  # read under the lock, so two call-offs at once tell people once
+        return 0
     told = PLACES.call_off(session, ts, clock.now())
     record(session, actor, "training.call_off", "training_session", ts.id, ts.community_id, told=told)
     return told
@@ -229,17 +229,19 @@ def record_hours(
         raise TrainingError("bad_minutes")
     if ts.starts_at > clock.now():
         raise TrainingError("not_now")
+    _lock(session, ts)  # one recording at a time per class: the time-bank claim below is one per class
     leader = next((v for v in ts.leaders if v.staff_user_id == user.id), None)
+    assigned = leader is not None  # only a leader named for the class earns time-bank hours for it
     if leader is None:
         leader = SessionVolunteer(staff_user_id=user.id)
         ts.leaders.append(leader)
     leader.minutes = minutes
     session.flush()
     record(session, actor, "training.hours", "training_session", ts.id, ts.community_id, minutes=minutes)
-    if user.resident_id is None:
+    if user.resident_id is None or not assigned:
         return None
     resident = session.get(Resident, user.resident_id)
-    if resident is None or resident.community_id != ts.community_id:
+    if resident is None or resident.erased_at is not None or resident.community_id != ts.community_id:
         return None
     return volunteering.claim_class_led(session, actor, resident, ts, minutes)
 

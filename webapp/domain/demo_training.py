@@ -7,6 +7,7 @@ that is over is refused by the rules); today's and next week's go through the sa
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from webapp.domain.certificates import issue_if_complete
 from webapp.domain.skill_catalog import t
 from webapp.domain.skills import TrainingError, ensure_skills, set_level
 from webapp.domain.staff import find_staff
+from webapp.domain.timebank import TimeBankError
 from webapp.models import Attendance, AttendanceStatus, Community, Resident, SkillLevel, TrainingSession
 
 OFFICE = Actor(type="staff", name="陈静", role="community_worker", channel="demo")
@@ -61,8 +63,9 @@ def seed_training(session: Session, community: Community, sample: Resident | Non
     if volunteer is not None:
         # The volunteer is a resident too: the class led becomes a time-bank claim waiting for approval.
         helper = next((p for p in reversed(people) if sample is None or p.id != sample.id), None)
-        if helper is not None:
-            volunteering.link_volunteer(session, OFFICE, helper, volunteer)
+        if helper is not None and volunteer.resident_id is None:
+            with suppress(TimeBankError):  # another demo community, where the demo volunteer has no role
+                volunteering.link_volunteer(session, OFFICE, helper, volunteer)
         courses.record_hours(session, OFFICE, past, volunteer, 150)
     for person in people:
         session.add(

@@ -40,7 +40,7 @@ class EventError(DomainError):
 
 
 def _lock(session: Session, event: Event) -> None:
-    PLACES.lock(session, event.id)
+    PLACES.lock(session, event)
 
 
 def upcoming(session: Session, community_id: int, days: int = 60, limit: int = 30) -> list[Event]:
@@ -105,11 +105,11 @@ def signup(session: Session, actor: Actor, event: Event, resident: Resident, cha
     """Take a place, or join the waiting list when the event is full; signing up twice changes nothing."""
     if resident.community_id != event.community_id:
         raise EventError("other_community")
-    if event.cancelled_at is not None:
-        raise EventError("cancelled")
     if event.starts_at <= clock.now():
         raise EventError("past")
     _lock(session, event)
+    if event.cancelled_at is not None:  # read under the lock: a call-off a moment ago counts
+        raise EventError("cancelled")
     entry, changed = PLACES.take(session, event, resident.id, channel)
     if not changed:
         return entry
@@ -154,9 +154,9 @@ def send_reminders(session: Session) -> int:
 
 def cancel_event(session: Session, actor: Actor, event: Event) -> int:
     """Call an event off; everyone signed up or waiting hears about it."""
-    if event.cancelled_at is not None:
-        return 0
     _lock(session, event)
+    if event.cancelled_at is not None:  # read under the lock, so two call-offs at once tell people once
+        return 0
     told = PLACES.call_off(session, event, clock.now())
     record(session, actor, "event.call_off", "event", event.id, event.community_id, told=told)
     return told

@@ -27,6 +27,7 @@ from webapp.models import (
     PasskeyCredential,
     Resident,
     ResidentCard,
+    StaffUser,
 )
 
 CONSENT_VERSION = "2026-11"
@@ -326,6 +327,8 @@ def erase(session: Session, actor: Actor, resident: Resident) -> None:
     resident.preferred_locale = None
     resident.erased_at = clock.now()
     resident.auth_version += 1
+    for account in session.scalars(select(StaffUser).where(StaffUser.resident_id == resident.id)):
+        account.resident_id = None  # a named console account would tell who the anonymous record was
     session.flush()
     record(session, actor, "resident.erase", "resident", resident.id, resident.community_id)
 

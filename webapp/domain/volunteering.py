@@ -69,6 +69,10 @@ def approve(session: Session, actor: Actor, entry: HourClaim) -> TimeTransaction
     """Approve hours: they move from the community's pool to the volunteer (whose account opens if new)."""
     if entry.status != ClaimStatus.PENDING:
         raise TimeBankError("decided")
+    if actor.type == "staff" and actor.id is not None:
+        approver = session.get(StaffUser, actor.id)
+        if approver is not None and approver.resident_id == entry.resident_id:
+            raise TimeBankError("own_claim")  # no one approves their own hours
     account = open_account(session, actor, entry.resident)
     pool = pool_account(session, entry.community_id)
     done = post(
@@ -137,9 +141,9 @@ def claim_class_led(
         existing.half_hours = half_hours
         session.flush()
         return existing
-    if half_hours == 0:
-        return None
     day = ts.starts_at.astimezone(local_now(resident.community).tzinfo).date()
+    if half_hours == 0 or day < local_now(resident.community).date() - CLAIM_WITHIN:
+        return None  # nothing to claim, or a class too long ago for the time bank (the minutes still count)
     note = ts.course.title(resident.preferred_locale or "zh_Hans")
     return claim(session, actor, resident, "session_led", half_hours, day, note, training_session_id=ts.id)
 

@@ -39,8 +39,9 @@ class WaitingList:
     def _of(self, occasion_id: int) -> Any:
         return getattr(self.entry, self.key) == occasion_id
 
-    def lock(self, session: Session, occasion_id: int) -> None:
-        session.execute(select(self.occasion.id).where(self.occasion.id == occasion_id).with_for_update())
+    def lock(self, session: Session, occasion: Any) -> None:
+        """Lock the occasion's row and re-read whether it was called off meanwhile (callers check again)."""
+        session.refresh(occasion, attribute_names=["cancelled_at"], with_for_update=True)
 
     def notify(self, session: Session, resident_id: int, kind: str, occasion_id: int) -> None:
         """Notifications name only the occasion; each face words them (webapp.life, webapp.training)."""
