@@ -67,3 +67,40 @@ def test_a_burst_of_wrong_pins_is_throttled_after_five(fresh):  # noqa: F811
     assert failures == MAX_IN_WINDOW
     assert outcomes.count(PinOutcome.WRONG) == MAX_IN_WINDOW - 1
     assert outcomes.count(PinOutcome.THROTTLED) == GUESSES - (MAX_IN_WINDOW - 1)
+
+
+def test_a_burst_of_wrong_pins_for_many_cards_from_one_device_is_throttled_after_five(fresh):  # noqa: F811
+    with Session(fresh) as session:
+        community_id = session.scalar(select(Resident.community_id).limit(1))
+        people = [Resident(community_id=community_id, name=f"设备{n}") for n in range(GUESSES)]
+        session.add_all(people)
+        session.flush()
+        for person in people:
+            set_pin(session, Actor(type="resident", id=person.id), person, "482915")
+        session.commit()
+        ids = [p.id for p in people]
+    device = device_key("ip", "10.9.9.9")
+    start = threading.Barrier(GUESSES)
+
+    def guess(n: int) -> None:
+        with Session(fresh, expire_on_commit=False) as session:
+            person = session.get(Resident, ids[n])
+            session.commit()
+            start.wait(timeout=30)
+            verify_pin(
+                session, Actor(type="system", channel="test"), person, "000000", f"card-{ids[n]}", device
+            )
+            session.commit()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(GUESSES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with Session(fresh) as session:
+        stored = session.scalar(
+            select(func.count(AuthAttempt.id)).where(
+                AuthAttempt.device_key == device, AuthAttempt.success.is_(False)
+            )
+        )
+    assert stored == MAX_IN_WINDOW

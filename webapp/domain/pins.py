@@ -7,6 +7,7 @@ failures until staff unlock. Attempts live in the database, so the limits hold a
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,16 +108,25 @@ def throttle_state(session: Session, card_key: str, device: str) -> datetime | N
     return worst
 
 
+def _lock_device(session: Session, device: str) -> None:
+    """A transaction-long lock per device (PostgreSQL advisory lock), for the per-device throttle."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(device.encode()).digest()[:8], "big", signed=True)
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def verify_pin(
     session: Session, actor: Actor, resident: Resident, pin: str, card_key: str, device: str
 ) -> PinResult:
     """Check a PIN under the throttle and the hard lock; every failure is stored and counted.
 
-    The resident's row is locked first (and its counters re-read), so that guesses sent at the same moment are
-    checked one after another: without it each would see "fewer than five failures" before any failure is
-    stored, and a burst of parallel requests would get past the throttle (PostgreSQL, READ COMMITTED; on
-    SQLite a writing request already holds the database's write lock).
+    The device, then the resident's row, are locked first (and the counters re-read), so that guesses sent at
+    the same moment are checked one after another: without it each would see "fewer than five failures" before
+    any failure is stored, and a burst of parallel requests would get past the throttle (PostgreSQL, READ
+    COMMITTED; on SQLite a writing request already holds the database's write lock). Always device first, then
+    resident, and one of each: no two requests can wait for each other in a circle.
     """
+    _lock_device(session, device)
     session.refresh(resident, attribute_names=["locked_at", "pin_failures", "pin_hash"], with_for_update=True)
     if resident.locked_at is not None:
         return PinResult(PinOutcome.LOCKED)
