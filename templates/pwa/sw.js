@@ -79,13 +79,33 @@ async function offlinePage(url) {
   return (await caches.match(OFFLINE[key] || OFFLINE[locale], { cacheName: SHELL })) || Response.error();
 }
 
+// Public pages for someone signed in come back no-store (they show the person's own state), so they are never
+// kept. For offline reading an anonymous copy is fetched beside them, without cookies: the same notice, lesson
+// or directory page as anyone sees it. Whether the browser is signed in is learnt from those answers; until an
+// answer says "anonymous", public pages are network first, so no one signed in is shown an anonymous copy online.
+let anonymous = false;
+
+async function keepAnonymousCopy(request) {
+  try {
+    const copy = await fetch(new Request(request.url, { credentials: "omit", redirect: "follow" }));
+    if (!copy.redirected) await remember(request, copy);
+  } catch (e) { /* offline again: keep what we have */ }
+}
+
+async function fromNetwork(event, request) {
+  const response = await fetch(request);
+  anonymous = storable(response);
+  if (anonymous) await remember(request, response.clone());
+  else if (response.ok) event.waitUntil(keepAnonymousCopy(request));
+  return response;
+}
+
 async function navigate(event, url) {
   const request = event.request;
   if (isSwr(url.pathname)) {
     const cached = await fresh(request);
-    const network = fetch(request).then(async (response) => { await remember(request, response); return response; });
-    if (cached) { event.waitUntil(network.catch(() => null)); return cached; }
-    try { return await network; } catch (e) { return offlinePage(url); }
+    if (cached && anonymous) { event.waitUntil(fromNetwork(event, request).catch(() => null)); return cached; }
+    try { return await fromNetwork(event, request); } catch (e) { return cached || offlinePage(url); }
   }
   try {
     const response = await fetch(request);

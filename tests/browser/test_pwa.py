@@ -159,3 +159,40 @@ def test_kiosk_keeps_its_public_screens_offline_and_explains_personal_ones(brows
     assert "linli-outbox" not in outbox  # a shared device keeps no outbox
     visitor.context.set_offline(False)
     visitor.close()
+
+
+def test_notices_directory_and_lessons_read_offline_after_one_visit_signed_in_or_not(browser, live_server):
+    """Anonymous visitors get the stale-while-revalidate copies; for a signed-in resident those pages are
+    no-store (they show the person's own state), so the worker keeps an anonymous copy beside them, fetched
+    without cookies, and shows it offline: readable, and nothing of the person in it."""
+    for signed_in in (False, True):
+        visitor = Visitor(browser, live_server.url, paired=False)
+        visitor.set_locale("en")
+        if signed_in:
+            visitor.sign_in_resident(live_server.card_token)
+        visitor.goto("/")
+        controlled(visitor)
+        visitor.goto("/directory")
+        entry = visitor.page.locator("main a[href^='/directory/']").first.get_attribute("href")
+        visitor.goto("/learn")
+        lesson = visitor.page.locator("main a[href^='/learn/']").first.get_attribute("href")
+        paths = ["/notices", "/directory", entry, lesson]
+        online = {}
+        for path in paths:
+            visitor.goto(path)
+            online[path] = visitor.page.locator("main").inner_text()
+        stored = (
+            "caches.open('linli-pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+        )
+        wait_until(visitor.page, f"{stored}.then(p => {paths!r}.every(x => p.includes(x.split('?')[0])))")
+        visitor.context.set_offline(True)
+        for path in paths:
+            visitor.goto(path)
+            text = visitor.page.locator("main").inner_text()
+            assert "You are offline" not in visitor.page.locator("h1").first.inner_text(), (signed_in, path)
+            assert visitor.page.locator("h1").first.inner_text() in online[path], (signed_in, path)
+            assert live_server.resident_name not in visitor.page.content(), (signed_in, path)
+            if path == "/notices":
+                assert text == online[path]  # every notice's own words, as read online
+        visitor.context.set_offline(False)
+        visitor.close()
