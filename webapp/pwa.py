@@ -63,7 +63,11 @@ def owner_tag(resident_id: int) -> str:
 
 
 @bp.get("/sw.js")
+@background
 def service_worker() -> ResponseReturnValue:
+    """The worker script. The browser fetches it by itself on every page load (the update check), with the
+    page's cookies: it never answers with a session cookie, or one that started before a scan and came back
+    after it would put the old session back and wipe the new kiosk visit (seen in CI)."""
     kiosk = request.args.get("face") == "kiosk"
     assets = [static_url(a) for a in (KIOSK_ASSETS if kiosk else PHONE_ASSETS) + ICONS]
     offline = {}
@@ -89,7 +93,9 @@ def service_worker() -> ResponseReturnValue:
         keep_prefixes=KEEP_PREFIXES,
         max_entries=MAX_ENTRIES,
         max_age_days=MAX_AGE_DAYS,
-        default_locale=str(get_locale()),
+        # The instance default, not the asking page's language: the same bytes for everyone, or each change of
+        # language would install the worker again. Pages tell it their language.
+        default_locale=current_app.config["LINLI"].default_locale,
         token_url=url_for("pwa.outbox_token"),
         icon_url=static_url("icons/icon-192.png"),
         outbox=not kiosk,
@@ -154,6 +160,7 @@ def manifest(locale: str) -> ResponseReturnValue:
 
 
 @bp.get("/offline")
+@background  # fetched by the worker's precache: never rewrites the session either
 def offline() -> ResponseReturnValue:
     """What works without a network; the outbox list is filled in by the page's script."""
     return render_template("pwa/offline.html", community=default_community(get_session()))

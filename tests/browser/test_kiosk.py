@@ -54,7 +54,7 @@ def test_unknown_card_is_refused_in_words(browser, live_server):
 
 
 def test_idle_warning_then_full_reset(browser, live_server):
-    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor = Visitor(browser, live_server.url, *KIOSK, service_worker=True)  # its caches are checked below
     visitor.set_locale("en")
     visitor.page.clock.install()
     visitor.goto("/kiosk/")

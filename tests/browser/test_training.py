@@ -152,8 +152,8 @@ def lesson_code(live_server) -> str:
 def test_lessons_and_practice_open_offline_after_one_visit_on_phone_and_kiosk(browser, live_server):
     code = lesson_code(live_server)
     faces = {
-        "phone": (Visitor(browser, live_server.url, paired=False), "", "/"),
-        "kiosk": (Visitor(browser, live_server.url, *KIOSK), "/kiosk", "/kiosk/"),
+        "phone": (Visitor(browser, live_server.url, paired=False, service_worker=True), "", "/"),
+        "kiosk": (Visitor(browser, live_server.url, *KIOSK, service_worker=True), "/kiosk", "/kiosk/"),
     }
     for face, (visitor, prefix, home) in faces.items():
         visitor.set_locale("en")
