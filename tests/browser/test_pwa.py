@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, wait_until
@@ -137,12 +138,14 @@ def test_a_new_version_is_picked_up_at_the_next_navigation(browser, live_server,
     # worker only once the old one has no event in hand, which on a loaded machine can outlast one page load;
     # a second navigation is still "the next visit" for a person, and never an old shell for good.
     takeover = f"{shells}.then(k => k.length === 1 && k[0] === {second[0]!r})"
+    # Only the navigation's start is awaited: a page whose load outlasts the worker's switch-over was seen in CI
+    # (listed as an open point in the closing note); what this test proves is the switch-over itself.
     for _attempt in range(2):
-        visitor.goto("/")
         try:
+            visitor.page.goto(visitor.base + "/", wait_until="commit", timeout=15000)
             wait_until(visitor.page, takeover, timeout=10)
             break
-        except AssertionError:
+        except (AssertionError, PlaywrightError):
             continue
     wait_until(visitor.page, takeover, timeout=5)
     visitor.goto("/")
