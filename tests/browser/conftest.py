@@ -125,7 +125,10 @@ def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            value = page.evaluate(expression)  # type: ignore[attr-defined]
+            # Each try gives up after 2 s (a promise the page cannot settle, e.g. caches while a worker switches
+            # over, must not hang the suite); page.evaluate itself has no time limit.
+            bounded = f"Promise.race([Promise.resolve({expression}), new Promise(r => setTimeout(() => r(false), 2000))])"
+            value = page.evaluate(bounded)  # type: ignore[attr-defined]
         except Error as exc:  # the page is navigating ("Execution context was destroyed"): ask again
             if "context" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
