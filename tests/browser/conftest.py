@@ -113,6 +113,23 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def ask(page: object, expression: str, timeout: float = 10.0) -> object:
+    """Evaluate a JavaScript expression in the page (a promise is awaited) within a time limit.
+
+    page.evaluate has no time limit of its own, and some promises cannot settle while a service worker switches
+    over (CacheStorage, serviceWorker.ready when an install fails): a CI run hung for an hour on one. The race
+    runs inside the page; the answer is wrapped so that a falsy value is not mistaken for the time running out.
+    """
+    bounded = (
+        f"Promise.race([Promise.resolve({expression}).then(v => ({{v}})), "
+        f"new Promise(r => setTimeout(() => r(null), {int(timeout * 1000)}))])"
+    )
+    answer = page.evaluate(bounded)  # type: ignore[attr-defined]
+    if answer is None:
+        raise AssertionError(f"no answer within {timeout} s: {expression}")
+    return answer.get("v")
+
+
 def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
     """Poll a JavaScript expression (promises are awaited) until it is truthy.
 
@@ -125,10 +142,9 @@ def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            # Each try gives up after 2 s (a promise the page cannot settle, e.g. caches while a worker switches
-            # over, must not hang the suite); page.evaluate itself has no time limit.
-            bounded = f"Promise.race([Promise.resolve({expression}), new Promise(r => setTimeout(() => r(false), 2000))])"
-            value = page.evaluate(bounded)  # type: ignore[attr-defined]
+            value = ask(page, expression, timeout=2.0)  # each try gives up after 2 s, then asks again
+        except AssertionError:
+            value = None
         except Error as exc:  # the page is navigating ("Execution context was destroyed"): ask again
             if "context" not in str(exc).lower() or time.monotonic() > deadline:
                 raise

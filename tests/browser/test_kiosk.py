@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import Visitor, ask
 from tests.browser.test_accessibility import violations
 from webapp import clock
 from webapp.db import database
@@ -74,15 +74,16 @@ def test_idle_warning_then_full_reset(browser, live_server):
     visitor.page.clock.fast_forward("00:21")
     visitor.page.wait_for_url(visitor.base + "/kiosk/")
     assert visitor.page.evaluate("localStorage.length + sessionStorage.length") == 0
-    cached = visitor.page.evaluate(
-        """async () => {
+    cached = ask(
+        visitor.page,
+        """(async () => {
           const out = [];
           for (const name of await caches.keys()) {
             const cache = await caches.open(name);
             for (const request of await cache.keys()) out.push(await (await cache.match(request)).text());
           }
           return out.join("\\n");
-        }"""
+        })()""",
     )
     assert live_server.resident_name not in cached  # the service worker's caches hold nothing personal
     visitor.page.go_back()

@@ -8,7 +8,7 @@ import time
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, wait_until
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
 from webapp import pwa
 from webapp.db import database
@@ -19,8 +19,8 @@ KIOSK = (1080, 1920)
 
 def controlled(visitor: Visitor) -> None:
     """Wait until the service worker is active and controls the page (a second load may be needed)."""
-    visitor.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    if not visitor.page.evaluate("!!navigator.serviceWorker.controller"):
+    ask(visitor.page, "navigator.serviceWorker.ready.then(() => true)", timeout=30)
+    if not ask(visitor.page, "!!navigator.serviceWorker.controller"):
         visitor.page.reload(wait_until="load")
     wait_until(visitor.page, "!!navigator.serviceWorker.controller")
 
@@ -128,12 +128,12 @@ def test_a_new_version_is_picked_up_at_the_next_navigation(browser, live_server,
     controlled(visitor)
     shells = "caches.keys().then(k => k.filter(n => n.startsWith('linli-shell-')))"
     wait_until(visitor.page, f"{shells}.then(k => k.length === 1)")
-    first = visitor.page.evaluate(shells)
+    first = ask(visitor.page, shells)
     monkeypatch.setattr(pwa, "PHONE_ASSETS", [*pwa.PHONE_ASSETS, "icons/linli.svg"])  # a deploy
     visitor.goto("/install")
     new = f"{shells}.then(k => k.filter(n => n !== {first[0]!r}))"
     wait_until(visitor.page, f"{new}.then(k => k.length === 1)", timeout=15)  # installed beside the old one
-    second = visitor.page.evaluate(new)
+    second = ask(visitor.page, new)
     # The next navigation: the new version takes over and the old shell is gone. Chromium activates a waiting
     # worker only once the old one has no event in hand, which on a loaded machine can outlast one page load;
     # a second navigation is still "the next visit" for a person, and never an old shell for good.
@@ -149,7 +149,7 @@ def test_a_new_version_is_picked_up_at_the_next_navigation(browser, live_server,
             continue
     wait_until(visitor.page, takeover, timeout=5)
     visitor.goto("/")
-    assert visitor.page.evaluate("navigator.serviceWorker.controller.state") == "activated"
+    assert ask(visitor.page, "navigator.serviceWorker.controller.state") == "activated"
     visitor.close()
 
 
@@ -168,7 +168,7 @@ def test_kiosk_keeps_its_public_screens_offline_and_explains_personal_ones(brows
     assert "0571-8888-0000" in page
     assert visitor.page.locator(".qr-large svg").count() == 1
     assert violations(visitor) == []
-    outbox = visitor.page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    outbox = ask(visitor.page, "indexedDB.databases().then(d => d.map(x => x.name))")
     assert "linli-outbox" not in outbox  # a shared device keeps no outbox
     visitor.context.set_offline(False)
     visitor.close()
