@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import Flask, Response, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 
 from webapp.extensions import csrf
@@ -45,6 +47,32 @@ def background(view: Any) -> Any:
     return view
 
 
+class QuietSession(SecureCookieSession):
+    """A cookie session that remembers what it arrived with."""
+
+    def __init__(self, initial: Any = None) -> None:
+        super().__init__(initial)
+        self.arrived_with = copy.deepcopy(dict(self))
+
+
+class QuietSessionInterface(SecureCookieSessionInterface):
+    """Send the session cookie only when the request changed what is in it.
+
+    A response carrying the session it was sent with is harmless alone, but responses overtake each other:
+    a picture or script requested before a card scan that answers after it puts the old cookie back and wipes
+    the new visit (seen on the kiosk, where the service worker fetches its files while the resident scans; the
+    same would sign a resident out just after the PIN on a phone). Flask-Login touches every non-empty
+    anonymous session ("strong" protection pops its keys and marks it modified): "modified" says nothing.
+    """
+
+    session_class = QuietSession
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:  # type: ignore[override]
+        if isinstance(session, QuietSession) and session.modified and dict(session) == session.arrived_with:
+            session.modified = False
+        super().save_session(app, session, response)
+
+
 def is_personal_request() -> bool:
     """A response is personal when someone is signed in or it is part of the staff console."""
     if request.path.startswith(("/staff", "/c", "/h/", "/me")) or g.get("visit") is not None:
@@ -54,6 +82,7 @@ def is_personal_request() -> bool:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.session_interface = QuietSessionInterface()
 
     # Registered before Flask-Login's hook, so it runs after it (Flask runs these in reverse): the last word.
     @app.after_request

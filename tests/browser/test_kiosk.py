@@ -28,7 +28,9 @@ def card_url(live_server) -> str:
 
 
 def test_scan_identifies_human_typing_does_not(browser, live_server):
-    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor = Visitor(
+        browser, live_server.url, *KIOSK, service_worker=True
+    )  # as deployed: scans race its fetches
     visitor.set_locale("zh_Hans")
     visitor.goto("/kiosk/")
     scan(visitor, card_url(live_server), delay=80)  # a person typing the same text
@@ -128,7 +130,9 @@ def test_assisted_mode_records_both_people(browser, live_server):
         badge_token = issue_badge(session, SYSTEM, volunteer)
         session.commit()
         helper_name, helper_id = volunteer.display_name, volunteer.id
-    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor = Visitor(
+        browser, live_server.url, *KIOSK, service_worker=True
+    )  # as deployed: scans race its fetches
     visitor.set_locale("zh_Hans")
     visitor.goto("/kiosk/")
     scan(visitor, f"http://127.0.0.1:5000/b/{badge_token}")
@@ -267,7 +271,9 @@ def test_report_a_broken_stairway_light_in_six_taps_without_typing(browser, live
 
 
 def test_a_pasted_card_link_identifies_like_a_scan(browser, live_server):
-    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor = Visitor(
+        browser, live_server.url, *KIOSK, service_worker=True
+    )  # as deployed: scans race its fetches
     visitor.goto("/kiosk/")
     visitor.page.evaluate(
         """(text) => {

@@ -52,7 +52,7 @@ def wait_for_listener(service: HardwareService, visitor: Visitor) -> None:
 
 def test_bridge_scan_id_card_and_printing(browser, live_server, bridge):
     service, id_number, printed = bridge
-    visitor = Visitor(browser, live_server.url, *KIOSK)
+    visitor = Visitor(browser, live_server.url, *KIOSK, service_worker=True)
     visitor.set_locale("en")
     visitor.goto("/kiosk/")
     wait_for_listener(service, visitor)

@@ -116,3 +116,37 @@ def test_unexpected_error_is_a_translated_500_without_trace(crashing_app, caplog
     forbidden = client.get("/forbidden")
     assert forbidden.status_code == 403
     assert "This page is not for you" in forbidden.get_data(as_text=True)
+
+
+def session_cookies(response) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("linli_session=")]
+
+
+def test_only_a_request_that_changes_the_session_sends_it_back(kiosk_client, session, make_resident):
+    """Responses overtake each other: one that merely repeats the session it was sent with, arriving after a scan
+    answered, would put the old cookie back and end the new visit (seen with the kiosk's service worker)."""
+    from webapp.domain.audit import SYSTEM
+    from webapp.domain.cards import issue_card
+
+    client = kiosk_client
+    first = client.get("/kiosk/")  # the page's CSRF token is stored in a new session
+    assert session_cookies(first)
+    for url in (
+        "/static/css/base.css",
+        "/static/icons/sprite.svg",
+        "/kiosk/",
+        "/kiosk/notices",
+        "/notices",
+        "/",
+    ):
+        assert session_cookies(client.get(url)) == [], url
+    card = issue_card(session, SYSTEM, make_resident("周阿姨", age=81))
+    session.commit()
+    token = csrf_token(client, "/kiosk/")
+    scan = client.post(
+        "/kiosk/identify", data={"scan": card.url("https://linli.example"), "csrf_token": token}
+    )
+    assert scan.get_json()["ok"] is True
+    assert session_cookies(scan)  # the visit is a real change
+    assert session_cookies(client.get("/static/js/kiosk.js")) == []
+    assert "周阿姨" in client.get("/kiosk/home").get_data(as_text=True)
