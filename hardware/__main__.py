@@ -2,6 +2,8 @@
 
 python -m hardware --config kiosk-hardware.toml       run (what the systemd unit starts)
 python -m hardware check-config --config FILE          say what the file configures, or what is wrong
+python -m hardware simulate --config bridge.toml       a whole box without devices (scanner, ID reader,
+                                                        printer file) behind the bridge; scan/place/remove
 python -m hardware simulate-id [--link /tmp/linli-id]  a fake GA/T 467 reader on a pty; type place/remove
 python -m hardware print-test --output ticket.bin      the sample ticket's ESC/POS bytes (file or lp0)
 """
@@ -28,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     check = commands.add_parser("check-config", help="check a configuration file")
     check.add_argument("--config", type=Path, dest="check_config", required=True)
+    box = commands.add_parser("simulate", help="the bridge with simulated devices")
+    box.add_argument(
+        "--config", type=Path, dest="simulate_config", required=True, help="a file with the [bridge] section"
+    )
+    box.add_argument("--printer-file", type=Path, default=Path("linli-ticket.bin"), help="where tickets go")
     simulate = commands.add_parser("simulate-id", help="simulate a GA/T 467 ID card reader on a pty")
     simulate.add_argument("--link", type=Path, help="also make this symlink to the pty (a stable port name)")
     simulate.add_argument("--id-number", default="11010519491231002X", help="the sample card's ID number")
@@ -88,6 +95,59 @@ def simulate_id(link: Path | None, id_number: str, halt: bool) -> int:
     return 0
 
 
+def simulate_box(config_path: Path, printer_file: Path) -> int:
+    """The bridge with simulated devices; stdin commands: ``scan TEXT``, ``place [ID]``, ``remove``, ``quit``.
+
+    Only [bridge] is read from the file (what ``flask kiosk-bridge-key`` prints): the devices are the
+    simulator's, opened through the same serial code as real ones.
+    """
+    from hardware.idcard_simulator import sample_record
+    from hardware.service import HardwareService
+    from hardware.simulator import Simulation
+
+    try:
+        bridge = load_config(config_path).bridge
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    box = Simulation(printer_file.resolve())
+    service = HardwareService(box.config(bridge))
+    try:
+        service.start()
+    except OSError as error:
+        box.stop()
+        print(f"cannot start the bridge: {error}", file=sys.stderr)
+        return 1
+    print(f"simulated kiosk box: bridge on http://127.0.0.1:{service.port} for {bridge.origin}", flush=True)
+    devices = f"scanner {box.scanner.path}, ID reader {box.id_reader.path}, printer file {box.printer_path}"
+    print(devices, flush=True)
+    print("commands: scan TEXT | place [ID number] | remove | quit", flush=True)
+    try:
+        for line in sys.stdin:
+            command, _, rest = line.strip().partition(" ")
+            if command == "scan" and rest:
+                box.scanner.scan(rest.strip())
+                print("scanned", flush=True)
+            elif command == "place":
+                box.id_reader.place(sample_record(rest.strip()) if rest.strip() else sample_record())
+                print("card placed", flush=True)
+            elif command == "remove":
+                box.id_reader.remove()
+                print("card removed", flush=True)
+            elif command == "quit":
+                break
+            elif command:
+                print("commands: scan TEXT | place [ID number] | remove | quit", flush=True)
+        else:
+            threading.Event().wait()  # stdin closed (e.g. under systemd): serve until killed
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop()
+        box.stop()
+    return 0
+
+
 def print_test(output: Path, profile: str, qr: str, encoding: str) -> int:
     """Send the sample ticket to ``output`` through python-escpos's File printer."""
     from escpos.printer import File
@@ -108,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for ``python -m hardware``."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "simulate":
+        return simulate_box(args.simulate_config, args.printer_file)
     if args.command == "simulate-id":
         return simulate_id(args.link, args.id_number, halt=not args.no_halt)
     if args.command == "print-test":

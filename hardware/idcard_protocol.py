@@ -92,6 +92,8 @@ def checksum(body: bytes) -> int:
 
 
 def _frame(payload: bytes) -> bytes:
+    if len(payload) + 1 > MAX_BODY_LENGTH:
+        raise FrameError("frame longer than any real answer")
     body = (len(payload) + 1).to_bytes(2, "big") + payload
     return PREAMBLE + body + bytes([checksum(body)])
 
@@ -111,6 +113,8 @@ def _body(frame: bytes, minimum: int) -> bytes:
     if not frame.startswith(PREAMBLE) or len(frame) < HEADER_LENGTH + minimum:
         raise FrameError("frame too short or without preamble")
     length = int.from_bytes(frame[5:7], "big")
+    if length > MAX_BODY_LENGTH:
+        raise FrameError("frame longer than any real answer")
     if len(frame) != HEADER_LENGTH + length:
         raise FrameError("frame length does not match its length field")
     if checksum(frame[5:-1]) != frame[-1]:

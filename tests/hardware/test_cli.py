@@ -160,6 +160,79 @@ def test_simulate_id_answers_on_its_pty(tmp_path):
             process.kill()
 
 
+def test_simulate_runs_a_whole_kiosk_box_without_devices(tmp_path):
+    """A scan on the simulated serial scanner and a card on the simulated reader reach the page's event stream
+    through the real serial code; a print request lands in the printer file; nothing personal is logged."""
+    config = write_toml(tmp_path / "bridge.toml", {"bridge": bridge_section(keepalive_s=0.5)})
+    ticket = tmp_path / "ticket.bin"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardware",
+            "simulate",
+            "--config",
+            str(config),
+            "--printer-file",
+            str(ticket),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdin is not None
+
+    def say(command: str) -> str:
+        process.stdin.write(command + "\n")
+        process.stdin.flush()
+        return process.stdout.readline().strip()
+
+    try:
+        match = re.search(r"bridge on http://127\.0\.0\.1:(\d+)", process.stdout.readline())
+        assert match
+        assert "/dev/pts/" in process.stdout.readline()
+        process.stdout.readline()
+        stream = EventStream(int(match.group(1)))
+        assert stream.next_event()[0] == "status"
+        assert wait_until(lambda: json.loads(status(int(match.group(1))))["scanner"] == "ok", timeout=10)
+        assert say("scan https://linli.example.org/c/AbC-123") == "scanned"
+        assert stream.next_event(skip=("comment", "status")) == (
+            "scan",
+            {"text": "https://linli.example.org/c/AbC-123"},
+        )
+        assert say("place 440301198506151238") == "card placed"
+        name, data = stream.next_event(skip=("comment", "status"))
+        assert (name, data) == ("id_card", {"id_number": "440301198506151238"})
+        stream.close()
+        connection = http.client.HTTPConnection("127.0.0.1", int(match.group(1)), timeout=10)
+        body = json.dumps(
+            {"community": "幸福里社区", "number": "B-0427", "title": "报修", "qr": "https://x.org/t/1"}
+        )
+        headers = {"Origin": ORIGIN, "X-Linli-Bridge-Key": SECRET, "Content-Type": "application/json"}
+        connection.request("POST", "/print", body.encode(), headers)
+        assert connection.getresponse().status == 200
+        assert "幸福里社区".encode("gb18030") in ticket.read_bytes()
+        process.stdin.write("quit\n")
+        process.stdin.flush()
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = process.stderr.read() if process.stderr else ""
+    assert "ID card read" in log
+    for personal in ("440301198506151238", "王秀英", SECRET):
+        assert personal not in log
+
+
+def status(port: int) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/status", headers={"Origin": ORIGIN, "X-Linli-Bridge-Key": SECRET})
+    return connection.getresponse().read().decode()
+
+
 def test_hardware_imports_nothing_from_the_web_app():
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
