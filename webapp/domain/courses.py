@@ -211,10 +211,9 @@ def call_off(session: Session, actor: Actor, ts: TrainingSession) -> int:
     """Call a class off; everyone with a place or waiting is told (a second call-off tells no one again)."""
     if ts.ends_at <= clock.now():
         raise TrainingError("past")
-    _lock(session, ts)
-    if ts.cancelled_at is not None:  # read under the lock, so two call-offs at once tell people once
-        return 0
     told = PLACES.call_off(session, ts, clock.now())
+    if told is None:
+        return 0
     record(session, actor, "training.call_off", "training_session", ts.id, ts.community_id, told=told)
     return told
 

@@ -132,8 +132,13 @@ class WaitingList:
         session.flush()
         return len(due)
 
-    def call_off(self, session: Session, occasion: Any, at: datetime) -> int:
-        """Mark the occasion called off and tell everyone booked or waiting; how many were told."""
+    def call_off(self, session: Session, occasion: Any, at: datetime) -> int | None:
+        """Mark the occasion called off and tell everyone booked or waiting; how many were told, or None when
+        it was called off already. Decided under the occasion's row lock, so two call-offs at once tell people
+        once."""
+        self.lock(session, occasion)
+        if occasion.cancelled_at is not None:
+            return None
         occasion.cancelled_at = at
         people = self.everyone(session, occasion.id)
         for entry in people:
