@@ -14,6 +14,7 @@ from webapp import clock
 from webapp.domain import events, timebank, volunteering
 from webapp.domain.audit import SYSTEM
 from webapp.domain.cards import issue_card
+from webapp.domain.directory import linked_services
 from webapp.models import (
     AuditEntry,
     ClaimStatus,
@@ -137,6 +138,49 @@ def test_directory_form_bad_hours_keep_the_rest(worker, session):
     assert saved.hours[:2] == [[["20:00", "08:00"]]] * 2
     assert saved.hours[2] == []
     assert saved.accepts_hours
+
+
+def test_a_provider_linked_to_its_services_and_flagged_for_older_and_disabled_residents(worker, app, session):
+    """Staff link a directory entry to the services desk's provider; residents see its services there, and the
+    elderly filter and the accessibility line follow the ticks."""
+    form = {
+        "kind": "clinic",
+        "name_zh_Hans": "社区卫生服务站",
+        "name_en": "Health Station Omega",
+        "address": "翠苑路 8 号",
+        "phone": "0571-8888-1234",
+        "provider_name": "翠苑社区卫生服务站",  # the demo's provider of the health services
+        "serves_elderly": "1",
+        "serves_disabled": "1",
+        "active": "1",
+    }
+    unknown = post(worker, "/staff/directory/new", **{**form, "provider_name": "No Such Provider"})
+    assert unknown.status_code == 400
+    assert "Health Station Omega" in unknown.get_data(as_text=True)  # what was typed is kept
+    assert "Please choose one of the answers shown." in unknown.get_data(as_text=True)
+    assert post(worker, "/staff/directory/new", **form).status_code == 303
+    entry = session.scalar(select(LocalService).where(LocalService.address == "翠苑路 8 号"))
+    assert (entry.provider_name, entry.serves_elderly, entry.serves_disabled) == (
+        "翠苑社区卫生服务站",
+        True,
+        True,
+    )
+    linked = {s.code for s in linked_services(session, entry)}
+    assert {"health-check", "health-doctor"} <= linked
+    resident = app.test_client()
+    page = resident.get(f"/directory/{entry.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "A health check" in page
+    assert "Accessible for people with a disability" in page
+    older = resident.get("/directory?elderly=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Health Station Omega" in older
+    plain = session.scalar(select(LocalService).where(LocalService.serves_elderly.is_(False)).limit(1))
+    assert plain is not None
+    assert plain.name("en") not in older
+    post(worker, f"/staff/directory/{entry.id}", **{**form, "serves_elderly": "", "provider_name": ""})
+    session.expire_all()
+    assert linked_services(session, entry) == []
+    older = resident.get("/directory?elderly=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Health Station Omega" not in older
 
 
 def test_event_sign_up_list_check_in_by_scan_and_helper_hours(

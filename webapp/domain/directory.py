@@ -9,6 +9,7 @@ started the evening before still runs to its end.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -177,8 +178,13 @@ def provider_names(session: Session, community_ids: frozenset[int]) -> list[str]
     )
 
 
-def check_entry(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean a directory form into values and field -> error code (empty when it can be saved)."""
+def check_entry(
+    form: dict[str, Any], providers: Collection[str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean a directory form into values and field -> error code (empty when it can be saved).
+
+    *providers*: the provider names the services desk knows; a link to any other name would lead nowhere.
+    """
     errors: dict[str, str] = {}
     names = {k: (form.get(f"name_{k}") or "").strip()[:80] for k in LOCALES}
     if not names["zh_Hans"]:
@@ -206,6 +212,9 @@ def check_entry(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     except DirectoryError:
         errors["closed_dates"] = "bad_dates"
         closed = []
+    provider = (form.get("provider_name") or "").strip()[:80] or None
+    if provider is not None and providers is not None and provider not in providers:
+        errors["provider_name"] = "bad_choice"
     values = {
         "kind": kind,
         "names": names,
@@ -217,7 +226,7 @@ def check_entry(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         "serves_elderly": form.get("serves_elderly") == "1",
         "serves_disabled": form.get("serves_disabled") == "1",
         "accepts_hours": form.get("accepts_hours") == "1",
-        "provider_name": (form.get("provider_name") or "").strip()[:80] or None,
+        "provider_name": provider,
         "active": form.get("active") == "1",
     }
     return values, errors

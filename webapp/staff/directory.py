@@ -89,7 +89,7 @@ def directory_edit(entry_id: int | None = None) -> ResponseReturnValue:
         form = form_of(entry) if entry else {"active": "1", "kind": PlaceKind.SHOP.value}
         return render_form(entry, form, {})
     raw = {k: str(v)[:2000] for k, v in request.form.items() if k != "csrf_token"}
-    values, errors = check_entry(raw)
+    values, errors = check_entry(raw, provider_names(get_session(), allowed_ids(Permission.EDIT_DIRECTORY)))
     if errors:
         return render_form(entry, raw, errors)
     db = get_session()
