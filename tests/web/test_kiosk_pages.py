@@ -1,6 +1,7 @@
 """Kiosk pairing, identification, check-in, finish and heartbeat through the test client."""
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -270,3 +271,103 @@ def test_bridge_key_command_and_reader_identification(
         "/kiosk/identify-reader", data={"csrf_token": token, "id_number": "11010519491231002X"}
     )
     assert refused.status_code == 400
+
+
+def test_staff_register_a_kiosk_pair_it_see_it_go_offline_and_unpair_it(
+    client, app, session, auth, make_staff, frozen
+):
+    from tests.conftest import Auth
+
+    make_staff("boss", Role.ADMIN)
+    staff = app.test_client()
+    staff.set_cookie("linli_locale", "en")
+    Auth(staff).sign_in("boss")
+    token = csrf_token(staff, "/staff/kiosks")
+    bad = staff.post(
+        "/staff/kiosks", data={"csrf_token": token, "name": "", "place": "3号楼", "idle_timeout": "5"}
+    )
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    assert "Please fill this in." in page
+    assert "Please give a number from 30 to 600." in page
+    assert 'value="3号楼"' in page  # what was typed is kept
+    form = {
+        "csrf_token": token,
+        "name": "3号楼大厅",
+        "place": "3号楼一楼",
+        "idle_timeout": "90",
+        "has_printer": "y",
+    }
+    assert staff.post("/staff/kiosks", data=form).status_code == 303
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.name == "3号楼大厅"))
+    assert (kiosk.idle_timeout_seconds, kiosk.has_printer, kiosk.has_id_reader) == (90, True, False)
+    paired = staff.post(f"/staff/kiosks/{kiosk.id}/pair", data={"csrf_token": token}).get_data(as_text=True)
+    code = re.search(r'class="ticket-number">([A-Z2-9]{8})<', paired).group(1)
+    device = app.test_client()
+    pair_token = csrf_token(device, "/kiosk/pair")
+    assert device.post("/kiosk/pair", data={"csrf_token": pair_token, "code": code}).status_code == 303
+    beat = device.post(
+        "/kiosk/heartbeat", json={"version": "v9"}, headers={"X-CSRFToken": csrf_token(device, "/kiosk/")}
+    )
+    assert beat.status_code == 200
+
+    def row() -> str:
+        listing = staff.get("/staff/kiosks").get_data(as_text=True)
+        start = listing.index(f'id="k{kiosk.id}"')
+        return listing[start : listing.index("</tr>", start)]
+
+    assert "Online" in row()
+    frozen.advance(minutes=4)  # no heartbeat for longer than three of its minutes
+    assert "Offline" in row()
+    assert "Online" not in row()
+    assert staff.post(f"/staff/kiosks/{kiosk.id}/unpair", data={"csrf_token": token}).status_code == 303
+    assert device.get("/kiosk/").headers["Location"] == "/kiosk/pair"  # the device token no longer works
+    session.refresh(kiosk)
+    assert kiosk.device_token_hash is None
+
+
+def test_home_puts_open_requests_and_todays_class_above_the_eight_tiles(
+    kiosk_client, session, make_resident, frozen
+):
+    from webapp.domain import courses
+    from webapp.domain.audit import Actor
+    from webapp.domain.tickets import submit
+    from webapp.models import ServiceType
+
+    kiosk_client.set_cookie("linli_locale", "en")
+    person = make_resident("何奶奶", age=84)
+    issued = issue_card(session, SYSTEM, person)
+    light = session.scalar(select(ServiceType).where(ServiceType.code == "repair-light"))
+    ticket = submit(
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        light,
+        {"where": "home", "urgent": "no"},
+        "kiosk",
+    ).request
+    course = courses.save_course(
+        session, SYSTEM, person.community_id, None, {"zh_Hans": "用手机挂号"}, ["scan_qr"]
+    )
+    values = {"place": "活动室", "starts_at": frozen.now + timedelta(hours=2), "minutes": 60, "capacity": 9}
+    ts = courses.save_session(session, SYSTEM, course, None, values)
+    courses.signup(session, SYSTEM, ts, person, "test")
+    session.commit()
+    assert identify(kiosk_client, issued.url("https://x")).get_json()["ok"]
+    page = kiosk_client.get("/kiosk/home").get_data(as_text=True)
+    personal, tiles = page.index('class="personal"'), page.index("kiosk-tiles")
+    assert personal < tiles  # the personal items come first
+    top = page[personal:tiles]
+    assert ticket.number in top
+    assert "Today&#39;s class: 用手机挂号" in top or "Today's class: 用手机挂号" in top
+    labels = re.findall(r"<span>([^<]+)</span></(?:a|button)>", page[tiles:])
+    assert labels == [
+        "Report a problem",
+        "Book a service",
+        "My requests",
+        "Notices",
+        "Learn & practise",
+        "Local services",
+        "I'm fine today",
+        "Call for help",
+    ]

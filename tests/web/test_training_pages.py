@@ -392,3 +392,136 @@ def test_time_bank_claims_only_for_named_leaders_not_self_approved_nor_after_a_y
     erase(session, SYSTEM, helper)
     session.flush()
     assert session.get(StaffUser, volunteer.id).resident_id is None
+
+
+def test_one_tap_sign_up_at_the_kiosk_and_on_the_phone_and_a_volunteer_adds_someone(
+    client, app, auth, session, course, make_resident
+):
+    from webapp.domain.pins import set_pin
+    from webapp.models import Attendance
+
+    client.set_cookie("linli_locale", "en")
+    ts = new_class(session, course, capacity=1, hours=24)
+    kiosk_person, phone_person, walk_in = (
+        make_resident("柯阿姨", age=78),
+        make_resident("费大爷"),
+        make_resident("步行"),
+    )
+    kiosk_card, phone_card = (
+        issue_card(session, SYSTEM, kiosk_person),
+        issue_card(session, SYSTEM, phone_person),
+    )
+    set_pin(session, SYSTEM, phone_person, "482915")
+    session.commit()
+
+    def place(person):
+        return session.scalar(
+            select(Attendance).where(
+                Attendance.training_session_id == ts.id, Attendance.resident_id == person.id
+            )
+        )
+
+    # At the kiosk: scan, then one tap on the class.
+    kiosk = app.test_client()
+    kiosk.set_cookie("linli_locale", "en")
+    from webapp.domain.kiosks import pair, start_pairing
+    from webapp.models import Kiosk
+
+    code = start_pairing(
+        session, SYSTEM, session.scalar(select(Kiosk).where(Kiosk.community_id == ts.community_id))
+    )
+    _k, device = pair(session, code)
+    session.commit()
+    kiosk.set_cookie("linli_kiosk", device)
+    token = csrf_token(kiosk, "/kiosk/")
+    assert kiosk.post(
+        "/kiosk/identify", data={"csrf_token": token, "scan": kiosk_card.url("https://x")}
+    ).json["ok"]
+    skills = kiosk.get("/kiosk/skills").get_data(as_text=True)
+    assert f"/kiosk/classes/{ts.id}/signup" in skills
+    tapped = kiosk.post(
+        f"/kiosk/classes/{ts.id}/signup", data={"csrf_token": csrf_token(kiosk, "/kiosk/skills")}
+    )
+    assert tapped.status_code == 303
+    session.expire_all()
+    assert place(kiosk_person).status == AttendanceStatus.BOOKED
+    assert place(kiosk_person).channel.startswith("kiosk:")
+
+    # On the phone: the class is full now, so one tap puts the resident on the waiting list, said in words.
+    client.get(f"/c/{phone_card.token}")
+    client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": "482915"})
+    page = client.get("/me/skills").get_data(as_text=True)
+    assert f"/me/classes/{ts.id}/signup" in page
+    tapped = client.post(
+        f"/me/classes/{ts.id}/signup",
+        data={"csrf_token": csrf_token(client, "/me/skills")},
+        follow_redirects=True,
+    )
+    assert tapped.status_code == 200
+    assert "waiting list" in tapped.get_data(as_text=True)
+    session.expire_all()
+    assert place(phone_person).status == AttendanceStatus.WAITING
+
+    # A volunteer adds someone who came to the desk, and writes the class's notes.
+    volunteer = app.test_client()
+    volunteer.set_cookie("linli_locale", "en")
+    from tests.conftest import Auth
+
+    Auth(volunteer).sign_in("volunteer")
+    url = f"/staff/training/classes/{ts.id}"
+    token = csrf_token(volunteer, url)
+    added = volunteer.post(
+        f"{url}/add", data={"csrf_token": token, "resident": walk_in.id}, follow_redirects=True
+    )
+    assert "步行 is on the waiting list." in added.get_data(as_text=True)
+    noted = volunteer.post(f"{url}/notes", data={"csrf_token": token, "notes": "带老花镜；投影仪要提前开"})
+    assert noted.status_code == 303
+    session.expire_all()
+    assert place(walk_in).status == AttendanceStatus.WAITING
+    assert session.get(TrainingSession, ts.id).notes == "带老花镜；投影仪要提前开"
+    assert "带老花镜" in volunteer.get(url).get_data(as_text=True)
+    audit = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == ts.id)).all()
+    assert "training.notes" in audit
+
+
+def test_dashboard_counts_a_held_class_its_arrivals_skills_by_age_band_and_hours(
+    session, course, make_resident, frozen
+):
+    from webapp.domain.training_figures import figures
+    from webapp.models import StaffUser
+
+    ids = frozenset({course.community_id})
+    since = frozen.now - timedelta(days=400)
+    ts = new_class(session, course, capacity=5, hours=1)
+    seventy, eighty_five, absent = (
+        make_resident("七十", age=72),
+        make_resident("八五", age=85),
+        make_resident("缺席"),
+    )
+    for person in (seventy, eighty_five, absent):
+        courses.signup(session, SYSTEM, ts, person, "test")
+    session.commit()
+    month = f"{ts.starts_at:%Y-%m}"
+
+    def this_month():
+        return next((m for m in figures(session, ids, since).months if m.month == month), None)
+
+    before = this_month()
+    held, came = (before.held, before.attended) if before else (0, 0)
+    gained = dict(before.gained) if before else {}
+    minutes = before.minutes_led if before else 0
+    frozen.advance(hours=1, minutes=5)  # the class has begun
+    for person in (seventy, eighty_five):
+        courses.check_in(session, SYSTEM, ts, person)
+    courses.mark(session, SYSTEM, ts, seventy, "scan_qr", "on_my_own")
+    courses.mark(session, SYSTEM, ts, eighty_five, "scan_qr", "on_my_own")
+    courses.mark(session, SYSTEM, ts, eighty_five, "spot_scam", "with_help")  # "with help" is not gained yet
+    leader = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
+    courses.record_hours(session, SYSTEM, ts, leader, 90)
+    session.commit()
+    after = this_month()
+    assert after.held == held + 1
+    assert after.attended == came + 2
+    assert after.gained["70_79"] == gained.get("70_79", 0) + 1
+    assert after.gained["80_plus"] == gained.get("80_plus", 0) + 1
+    assert after.minutes_led == minutes + 90
