@@ -22,7 +22,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from kiosk.speech import speech_available, synthesise
 from kiosk.tiles import tiles_for
 from webapp import clock
 from webapp.context import base_url, vault
@@ -47,6 +46,7 @@ from webapp.domain.visits import (
 from webapp.resident.account import PIN_STATUS, pin_message
 from webapp.resident.forms import PinForm
 from webapp.security import background
+from webapp.speech import speech_available, synthesise
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 

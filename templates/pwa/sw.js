@@ -49,18 +49,19 @@ async function remember(request, response) {
   for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) await cache.delete(old);
 }
 
-async function staticFile(request, url) {
+async function staticFile(event, request, url) {
   // A file named with its content hash (?v=) never changes: the first copy seen serves it offline for good.
   const hit = (await caches.match(request, { cacheName: SHELL })) || (await caches.match(request, { cacheName: STATIC }));
   if (hit) return hit;
   const response = await fetch(request);
   if (url.searchParams.has("v") && response.status === 200 && response.type === "basic") {
-    try {
+    const copy = response.clone();
+    keep(event, (async () => {
       const cache = await caches.open(STATIC);
-      await cache.put(request, response.clone());
+      await cache.put(request, copy);
       const keys = await cache.keys();
       for (const old of keys.slice(0, Math.max(0, keys.length - MAX_STATIC))) await cache.delete(old);
-    } catch (e) { /* storage full: the file still reaches the page */ }
+    })());  // storage full: the file still reaches the page
   }
   return response;
 }
@@ -92,11 +93,15 @@ async function keepAnonymousCopy(request) {
   } catch (e) { /* offline again: keep what we have */ }
 }
 
+// Storing never holds up the answer: a navigation that waited on CacheStorage could stall for good while a new
+// version of this worker took over (seen in CI), so copies are kept in waitUntil, after the page has its answer.
+function keep(event, job) { event.waitUntil(job.catch(() => null)); }
+
 async function fromNetwork(event, request) {
   const response = await fetch(request);
   anonymous = storable(response);
-  if (anonymous) await remember(request, response.clone());
-  else if (response.ok) event.waitUntil(keepAnonymousCopy(request));
+  if (anonymous) keep(event, remember(request, response.clone()));
+  else if (response.ok) keep(event, keepAnonymousCopy(request));
   return response;
 }
 
@@ -109,7 +114,7 @@ async function navigate(event, url) {
   }
   try {
     const response = await fetch(request);
-    if (url.pathname === "/" || url.pathname === "/kiosk/" || under(KEEP, url.pathname)) await remember(request, response.clone());
+    if (url.pathname === "/" || url.pathname === "/kiosk/" || under(KEEP, url.pathname)) keep(event, remember(request, response.clone()));
     return response;
   } catch (e) {
     const cached = (await fresh(request)) || (await caches.match(request, { cacheName: SHELL, ignoreSearch: false }));
@@ -127,7 +132,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || request.method !== "GET") return;
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(staticFile(request, url));
+    event.respondWith(staticFile(event, request, url));
     return;
   }
   if (request.mode === "navigate") event.respondWith(navigate(event, url));

@@ -205,6 +205,13 @@ class Visitor:
         # argon2id is deliberately slow; on a loaded two-core machine allow it a minute.
         self.page.wait_for_url(self.base + "/me", timeout=60000)
 
+    def start_kiosk_visit(self, token: str) -> None:
+        """Scan a resident's card at the kiosk as a keyboard-wedge scanner types it: a fast burst and Enter."""
+        self.goto("/kiosk/")
+        self.page.keyboard.type(f"http://127.0.0.1:5000/c/{token}", delay=5)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_url(self.base + "/kiosk/home")
+
     def close(self) -> None:
         self.context.close()
 

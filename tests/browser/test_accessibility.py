@@ -90,6 +90,28 @@ def test_axe_signed_in_resident(browser, live_server, locale, capsys):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_axe_kiosk_visit(browser, live_server, locale, capsys):
+    """Every kiosk screen with a resident identified (anonymous, the personal ones show the attract screen)."""
+    routes, _ = html_get_routes(live_server.app)
+    visitor = Visitor(browser, live_server.url, width=1080, height=1920)
+    visitor.set_locale(locale)
+    visitor.start_kiosk_visit(live_server.card_token)
+    problems: list[str] = []
+    checked = 0
+    for route in routes:
+        if route.theme != "kiosk" or route.path.startswith(("/kiosk/pair", "/design")):
+            continue
+        check(visitor, route.path, f"[kiosk visit {locale}]", problems)
+        checked += 1
+    visitor.goto("/kiosk/home")
+    assert visitor.page.url.endswith("/kiosk/home"), "the visit ended during the check"
+    visitor.close()
+    with capsys.disabled():
+        print(f"\naxe kiosk visit {locale}: {checked} kiosk routes checked with a resident identified")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize(("username", "role"), [(u, r) for u, _, r in DEMO_STAFF])
 def test_axe_each_staff_role(browser, live_server, username, role, capsys):
     routes, _ = html_get_routes(live_server.app)

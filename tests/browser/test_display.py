@@ -94,12 +94,27 @@ def test_display_renders_offline_after_one_visit(browser, display_server):
     context.close()
 
 
-def test_display_rotates_one_slide_at_a_time_and_has_nothing_to_tap(browser, display_server):
+def test_display_rotates_one_slide_at_a_time_refreshes_and_has_nothing_to_tap(browser, display_server):
     _server, _plug, base = display_server
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    context.add_cookies([{"name": "linli_locale", "value": "en", "url": base}])
     page = context.new_page()
+    page.clock.install()
     page.goto(f"{base}/display/guihua", wait_until="load")
-    if page.locator("[data-slide]").count() > 1:
-        wait_until(page, "document.querySelectorAll('[data-slide]:not([hidden])').length === 1")
+    slides = page.locator("[data-slide]")
+    kinds = slides.locator(".slide-kind").all_text_contents()
+    assert any("Notice" in k for k in kinds)  # notices, upcoming events and classes, one slide each
+    assert any("Class" in k for k in kinds), kinds
+    assert len(kinds) >= 3
+    visible = "[data-slide]:not([hidden])"
+    assert page.locator(visible).count() == 1
+    first = page.locator(visible).inner_text()
+    page.clock.run_for(12_000)  # the next slide after 12 s, still one at a time
+    assert page.locator(visible).count() == 1
+    assert page.locator(visible).inner_text() != first
     assert page.locator("main a, main button, main input, main select, main textarea").count() == 0
+    # Every five minutes a fresh page, fetched first so that a failed fetch keeps what is on screen.
+    with page.expect_navigation(wait_until="load"):
+        page.clock.run_for(300_000)
+    assert page.locator(visible).count() == 1
     context.close()

@@ -12,7 +12,9 @@ from tests.browser.conftest import Visitor, ask
 from tests.browser.test_accessibility import violations
 from webapp import clock
 from webapp.db import database
-from webapp.models import AuditEntry, KioskVisit
+from webapp.domain.audit import SYSTEM
+from webapp.domain.cards import issue_card
+from webapp.models import AuditEntry, KioskVisit, Resident
 
 KIOSK = (1080, 1920)
 
@@ -52,6 +54,27 @@ def test_unknown_card_is_refused_in_words(browser, live_server):
     message.wait_for(state="visible")
     assert "this card is not known here" in message.inner_text()
     assert visitor.page.url.endswith("/kiosk/")
+    # A card replaced by a new one (lost, then reissued): refused, said in words and read aloud (by the server's
+    # espeak-ng where the browser has no voice, as headless Chromium here).
+    with database(live_server.app).sessionmaker() as session:
+        sample = session.scalar(select(Resident).where(Resident.name == live_server.resident_name))
+        person = session.scalar(
+            select(Resident)
+            .where(Resident.community_id == sample.community_id, Resident.id != sample.id)
+            .where(Resident.erased_at.is_(None), Resident.moved_out_at.is_(None))
+            .order_by(Resident.id.desc())
+        )
+        old = issue_card(session, SYSTEM, person)
+        new = issue_card(session, SYSTEM, person)
+        session.commit()
+    assert ask(visitor.page, "speechSynthesis.getVoices().length") == 0
+    with visitor.page.expect_request(lambda r: r.url.endswith("/kiosk/speech")) as said:
+        scan(visitor, old.url("http://127.0.0.1:5000"))
+        message.filter(has_text="no longer works").wait_for()
+    assert "Sorry%2C+this+card+no+longer+works" in (said.value.post_data or "")
+    assert visitor.page.url.endswith("/kiosk/")
+    scan(visitor, new.url("http://127.0.0.1:5000"))  # the new card works
+    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
     visitor.close()
 
 
@@ -63,6 +86,19 @@ def test_idle_warning_then_full_reset(browser, live_server):
     visitor.page.evaluate("localStorage.setItem('x', 'personal'); sessionStorage.setItem('y', 'personal')")
     scan(visitor, card_url(live_server))
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    # Whatever a page might have kept during the visit: a cache and an IndexedDB database with the name in them.
+    ask(
+        visitor.page,
+        f"""(async () => {{
+          await (await caches.open('scratch')).put('/kiosk/scratch', new Response({live_server.resident_name!r}));
+          await new Promise(done => {{
+            const open = indexedDB.open('scratch');
+            open.onupgradeneeded = () => open.result.createObjectStore('s').put({live_server.resident_name!r}, 1);
+            open.onsuccess = () => {{ open.result.close(); done(); }};
+          }});
+          return true;
+        }})()""",
+    )
     visitor.page.clock.fast_forward("00:59")
     assert visitor.page.locator("[data-idle-overlay]").is_hidden()
     visitor.page.clock.fast_forward("00:02")
@@ -88,10 +124,15 @@ def test_idle_warning_then_full_reset(browser, live_server):
         })()""",
     )
     assert live_server.resident_name not in cached  # the service worker's caches hold nothing personal
+    assert ask(visitor.page, "indexedDB.databases().then(d => d.length)") == 0
     visitor.page.go_back()
     assert live_server.resident_name not in visitor.page.content()
-    visitor.goto("/kiosk/home")
-    assert visitor.page.url.endswith("/kiosk/")
+    visitor.page.reload()
+    assert live_server.resident_name not in visitor.page.content()
+    for personal in ("/kiosk/home", "/kiosk/requests", "/kiosk/phone", "/kiosk/skills", "/kiosk/time-bank"):
+        visitor.goto(personal)
+        assert visitor.page.url.endswith("/kiosk/"), personal
+        assert live_server.resident_name not in visitor.page.content()
     visitor.close()
 
 

@@ -10,8 +10,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from hardware.config import BridgeConfig, HardwareConfig, PrinterConfig
+from hardware.config import BridgeConfig
+from hardware.idcard_simulator import sample_record
 from hardware.service import HardwareService
+from hardware.simulator import Simulation
 from tests.browser.conftest import Visitor, wait_until
 from webapp.context import vault
 from webapp.db import database
@@ -30,17 +32,17 @@ def bridge(live_server, tmp_path):
         key = bridge_key(vault(), kiosk)
         resident = session.scalar(select(Resident).where(Resident.name == live_server.resident_name))
         id_number = vault().decrypt(ID_KIND, resident.id_number_cipher)
-    config = HardwareConfig(
-        bridge=BridgeConfig(0, live_server.url, key),
-        printer=PrinterConfig(kind="file", path=str(tmp_path / "printer.bin"), paper_check=False),
-    )
-    service = HardwareService(config)
+    # The devices are `python -m hardware simulate`'s: a serial scanner and an ID card reader on ptys, opened by
+    # the bridge's real serial code, and a printer writing to a file.
+    box = Simulation(tmp_path / "printer.bin")
+    service = HardwareService(box.config(BridgeConfig(0, live_server.url, key)))
     service.start()
     settings = app.config["LINLI"]
     app.config["LINLI"] = dataclasses.replace(settings, extra={**settings.extra, "bridge_port": service.port})
-    yield service, id_number, tmp_path / "printer.bin"
+    yield service, box, id_number
     app.config["LINLI"] = settings
     service.stop()
+    box.stop()
 
 
 def wait_for_listener(service: HardwareService, visitor: Visitor) -> None:
@@ -51,18 +53,20 @@ def wait_for_listener(service: HardwareService, visitor: Visitor) -> None:
 
 
 def test_bridge_scan_id_card_and_printing(browser, live_server, bridge):
-    service, id_number, printed = bridge
+    service, box, id_number = bridge
+    printed = box.printer_path
     visitor = Visitor(browser, live_server.url, *KIOSK, service_worker=True)
     visitor.set_locale("en")
     visitor.goto("/kiosk/")
     wait_for_listener(service, visitor)
-    service.publish_scan(f"{live_server.url}/c/{live_server.card_token}")
+    wait_until(visitor.page, "window.linliDevices.scanner === 'ok' && window.linliDevices.id_reader === 'ok'")
+    box.scanner.scan(f"{live_server.url}/c/{live_server.card_token}")  # the scanner reads the resident's card
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
     assert live_server.resident_name in visitor.page.locator("h1").inner_text()
     visitor.page.click("form[data-finish] button")
     visitor.page.wait_for_url(visitor.base + "/kiosk/")
     wait_for_listener(service, visitor)
-    service.publish_id_number(id_number)  # the ID card placed on the kiosk's reader
+    box.id_reader.place(sample_record(id_number))  # the resident's ID card placed on the kiosk's reader
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
     assert live_server.resident_name in visitor.page.locator("h1").inner_text()
     # Report a broken stairway light, then print the ticket on the kiosk's printer.
@@ -86,4 +90,6 @@ def test_bridge_scan_id_card_and_printing(browser, live_server, bridge):
         kiosk = session.scalar(select(Kiosk))
         assert kiosk.device_status["bridge"] == "ok"
         assert kiosk.device_status["printer"] == "ok"
+        assert kiosk.device_status["scanner"] == "ok"
+        assert kiosk.device_status["id_reader"] == "ok"
     visitor.close()

@@ -93,16 +93,25 @@ def test_theme_minimums(browser, live_server, theme, display):
     min_contrast = 7.0 if (theme == "kiosk" or high_contrast) else None
     width, height = VIEWPORTS[theme]
     problems: list[str] = []
-    for audience in ("anonymous", "staff", "resident"):
+    for audience in ("anonymous", "staff", "resident", "kiosk visit"):
         staff = audience == "staff"
+        if audience == "kiosk visit" and theme != "kiosk":
+            continue
         visitor = Visitor(browser, live_server.url, width=width, height=height)
         visitor.set_cookie("linli_display", display)
         if staff:
             visitor.sign_in("admin")
         elif audience == "resident":
             visitor.sign_in_resident(live_server.card_token)
+        elif (
+            audience == "kiosk visit"
+        ):  # every kiosk screen again with a resident identified (English: longest)
+            visitor.set_locale("en")
+            visitor.start_kiosk_visit(live_server.card_token)
         for route in routes_of(live_server, theme):
             if route.is_staff != staff or (audience == "resident" and not route.is_resident_only):
+                continue
+            if audience == "kiosk visit" and route.path.startswith(("/kiosk/pair", "/design")):
                 continue
             visitor.goto(route.path)
             problems += [

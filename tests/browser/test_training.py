@@ -14,7 +14,7 @@ import qrcode
 from PIL import Image
 from sqlalchemy import select
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, wait_until
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
 from tests.browser.test_pwa import KIOSK, controlled
 from webapp import clock
@@ -178,4 +178,21 @@ def test_lessons_and_practice_open_offline_after_one_visit_on_phone_and_kiosk(br
         assert visitor.page.evaluate("document.querySelector('.lesson-image').naturalWidth") > 0, face
         assert visitor.page.locator("[data-offline-banner]").is_visible(), face
         visitor.context.set_offline(False)
+        visitor.close()
+
+
+def test_a_lesson_reads_itself_aloud_on_a_phone_without_a_voice(browser, live_server):
+    """Headless Chromium has no speech voice, as many cheap phones lack one for Chinese: the button plays the
+    server's recording of the lesson in the page's language; on the kiosk the layout's own button does it."""
+    for locale in ("zh_Hans", "en"):
+        visitor = Visitor(browser, live_server.url, paired=False)
+        visitor.set_locale(locale)
+        visitor.goto("/learn/scan_qr")
+        assert ask(visitor.page, "speechSynthesis.getVoices().length") == 0
+        button = visitor.page.locator("[data-read-aloud]")
+        assert button.is_visible()
+        with visitor.page.expect_response(lambda r: "/learn/scan_qr/audio/" in r.url) as played:
+            button.click()
+        assert played.value.status == 200
+        assert played.value.url.endswith(f"/audio/{locale}.wav")
         visitor.close()

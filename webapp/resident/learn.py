@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -25,10 +25,12 @@ from webapp.domain.audit import Actor
 from webapp.domain.scam_catalog import PASS_MARK, SCAMS
 from webapp.domain.skills import TrainingError, all_skills, skill_or_none
 from webapp.extensions import csrf
+from webapp.i18n import current_locale
 from webapp.messages import training_error
 from webapp.models import Resident
 from webapp.resident.account import signed_in_resident
 from webapp.resident.blueprint import bp
+from webapp.speech import speech_available, synthesise
 
 # The pretend forms: each step is a question with choices; "time" choices are made from the clock.
 FLOWS: dict[str, list[tuple[str, Any, list[tuple[str, Any]]]]] = {
@@ -197,7 +199,27 @@ def lesson(code: str) -> ResponseReturnValue:
         face="phone",
         skill=found,
         well_done=url_for("resident.practice_well_done", _external=True),
+        audio=url_for("resident.lesson_audio", code=found.code, locale=current_locale())
+        if speech_available()
+        else "",
     )
+
+
+@bp.get("/learn/<code>/audio/<any(zh_Hans, zh_Hant, en):locale>.wav")
+def lesson_audio(code: str, locale: str) -> ResponseReturnValue:
+    """The lesson read aloud, for a phone whose browser has no voice for its language. Only a lesson's own
+    public words are spoken (never text from the request), so anyone may ask and any cache may keep it."""
+    found = skill_or_none(get_session(), code)
+    if found is None:
+        abort(404)
+    words = "\n".join([found.title(locale), found.summary(locale), *found.step_texts(locale)])
+    audio = synthesise(words, locale.replace("_", "-"))
+    if audio is None:
+        abort(404)
+    response = Response(audio, mimetype="audio/wav")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
 
 
 @bp.get("/practice")

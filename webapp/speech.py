@@ -1,4 +1,5 @@
-"""Server-side read-aloud with espeak-ng, for kiosks whose browser has no speech voice.
+"""Server-side read-aloud with espeak-ng, for browsers without a speech voice (typical on Linux kiosks, and
+some phones): kiosk screens (kiosk.routes.speech) and the public lessons (resident.learn.lesson_audio).
 
 Audio is cached in memory by (text, language), never on disk: a greeting holds a resident's name.
 """
