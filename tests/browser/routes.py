@@ -87,6 +87,7 @@ EXCLUDED: dict[str, str] = {
     "staff.ticket_photo": "a JPEG, not a page",
     "resident.my_request_photo": "a JPEG, not a page",
     "resident.draft_photo": "a JPEG, not a page",
+    "resident.lesson_audio": "a WAV recording of a lesson, not a page (test_training_pages checks it)",
 }
 
 # Error pages, one per face, reached through URLs that match no route.
