@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hardware.config import ConfigError, HardwareConfig, PrinterConfig, load_config
@@ -61,6 +61,25 @@ def _describe(config: HardwareConfig) -> str:
     return "\n".join(lines)
 
 
+def serve_commands(commands: dict[str, Callable[[str], str]]) -> None:
+    """Answer one-word commands typed on stdin (the rest of the line is the argument) until ``quit``; when
+    stdin is closed (under systemd), keep the simulators running until the process is stopped."""
+    usage = "commands: " + " | ".join([*commands, "quit"])
+    print(usage, flush=True)
+    try:
+        for line in sys.stdin:
+            command, _, rest = line.strip().partition(" ")
+            if command == "quit":
+                return
+            if command in commands:
+                print(commands[command](rest.strip()), flush=True)
+            elif command:
+                print(usage, flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
 def simulate_id(link: Path | None, id_number: str, halt: bool) -> int:
     """Run a simulated reader; commands on stdin: ``place [ID]``, ``remove``, ``quit``."""
     from hardware.idcard_simulator import SimulatedIdReader, sample_record
@@ -70,24 +89,17 @@ def simulate_id(link: Path | None, id_number: str, halt: bool) -> int:
         link.unlink(missing_ok=True)
         link.symlink_to(reader.path)
     print(f"ID reader simulator on {reader.path}" + (f" (link {link})" if link else ""), flush=True)
-    print("commands: place [ID number] | remove | quit", flush=True)
+
+    def place(number: str) -> str:
+        reader.place(sample_record(number or id_number))
+        return "card placed"
+
+    def remove(_: str) -> str:
+        reader.remove()
+        return "card removed"
+
     try:
-        for line in sys.stdin:
-            words = line.split()
-            if not words:
-                continue
-            if words[0] == "place":
-                reader.place(sample_record(words[1] if len(words) > 1 else id_number))
-                print("card placed", flush=True)
-            elif words[0] == "remove":
-                reader.remove()
-                print("card removed", flush=True)
-            elif words[0] == "quit":
-                break
-        else:
-            threading.Event().wait()  # stdin closed (e.g. under systemd): serve until killed
-    except KeyboardInterrupt:
-        pass
+        serve_commands({"place": place, "remove": remove})
     finally:
         reader.stop()
         if link is not None:
@@ -119,29 +131,27 @@ def simulate_box(config_path: Path, printer_file: Path) -> int:
         print(f"cannot start the bridge: {error}", file=sys.stderr)
         return 1
     print(f"simulated kiosk box: bridge on http://127.0.0.1:{service.port} for {bridge.origin}", flush=True)
-    devices = f"scanner {box.scanner.path}, ID reader {box.id_reader.path}, printer file {box.printer_path}"
-    print(devices, flush=True)
-    print("commands: scan TEXT | place [ID number] | remove | quit", flush=True)
+    print(
+        f"scanner {box.scanner.path}, ID reader {box.id_reader.path}, printer file {box.printer_path}",
+        flush=True,
+    )
+
+    def scan(text: str) -> str:
+        if not text:
+            return "scan what? type: scan TEXT"
+        box.scanner.scan(text)
+        return "scanned"
+
+    def place(number: str) -> str:
+        box.id_reader.place(sample_record(number) if number else sample_record())
+        return "card placed"
+
+    def remove(_: str) -> str:
+        box.id_reader.remove()
+        return "card removed"
+
     try:
-        for line in sys.stdin:
-            command, _, rest = line.strip().partition(" ")
-            if command == "scan" and rest:
-                box.scanner.scan(rest.strip())
-                print("scanned", flush=True)
-            elif command == "place":
-                box.id_reader.place(sample_record(rest.strip()) if rest.strip() else sample_record())
-                print("card placed", flush=True)
-            elif command == "remove":
-                box.id_reader.remove()
-                print("card removed", flush=True)
-            elif command == "quit":
-                break
-            elif command:
-                print("commands: scan TEXT | place [ID number] | remove | quit", flush=True)
-        else:
-            threading.Event().wait()  # stdin closed (e.g. under systemd): serve until killed
-    except KeyboardInterrupt:
-        pass
+        serve_commands({"scan": scan, "place": place, "remove": remove})
     finally:
         service.stop()
         box.stop()

@@ -85,14 +85,7 @@ def test_the_kiosk_box_program_end_to_end(tmp_path, id_reader_sim):
         assert (name, data) == ("id_card", {"id_number": record.id_number})
         stream.close()
 
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        body = json.dumps(
-            {"community": "幸福里社区", "number": "B-0427", "title": "报修", "qr": "https://x.org/t/1"}
-        )
-        headers = {"Origin": ORIGIN, "X-Linli-Bridge-Key": SECRET, "Content-Type": "application/json"}
-        connection.request("POST", "/print", body.encode(), headers)
-        response = connection.getresponse()
-        assert (response.status, json.loads(response.read())) == (200, {"ok": True})
+        assert print_sample(port) == (200, {"ok": True})
         assert "幸福里社区".encode("gb18030") in (tmp_path / "ticket.bin").read_bytes()
     finally:
         code = running.stop()
@@ -207,13 +200,7 @@ def test_simulate_runs_a_whole_kiosk_box_without_devices(tmp_path):
         name, data = stream.next_event(skip=("comment", "status"))
         assert (name, data) == ("id_card", {"id_number": "440301198506151238"})
         stream.close()
-        connection = http.client.HTTPConnection("127.0.0.1", int(match.group(1)), timeout=10)
-        body = json.dumps(
-            {"community": "幸福里社区", "number": "B-0427", "title": "报修", "qr": "https://x.org/t/1"}
-        )
-        headers = {"Origin": ORIGIN, "X-Linli-Bridge-Key": SECRET, "Content-Type": "application/json"}
-        connection.request("POST", "/print", body.encode(), headers)
-        assert connection.getresponse().status == 200
+        assert print_sample(int(match.group(1))) == (200, {"ok": True})
         assert "幸福里社区".encode("gb18030") in ticket.read_bytes()
         process.stdin.write("quit\n")
         process.stdin.flush()
@@ -225,6 +212,18 @@ def test_simulate_runs_a_whole_kiosk_box_without_devices(tmp_path):
     assert "ID card read" in log
     for personal in ("440301198506151238", "王秀英", SECRET):
         assert personal not in log
+
+
+def print_sample(port: int) -> tuple[int, object]:
+    """Ask the bridge to print a ticket as the kiosk page does; (HTTP status, JSON answer)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = json.dumps(
+        {"community": "幸福里社区", "number": "B-0427", "title": "报修", "qr": "https://x.org/t/1"}
+    )
+    headers = {"Origin": ORIGIN, "X-Linli-Bridge-Key": SECRET, "Content-Type": "application/json"}
+    connection.request("POST", "/print", body.encode(), headers)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
 
 
 def status(port: int) -> str:
