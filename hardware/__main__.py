@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hardware.config import ConfigError, HardwareConfig, PrinterConfig, load_config
+from hardware.idcard_text import IdCardRecord
 
 log = logging.getLogger("hardware")
 
@@ -61,18 +63,33 @@ def _describe(config: HardwareConfig) -> str:
     return "\n".join(lines)
 
 
+def checked_card(id_number: str) -> IdCardRecord:
+    """The sample card with this ID number; refused now, not later in the reader's thread, if it cannot be."""
+    from hardware.idcard_simulator import sample_record
+    from hardware.idcard_text import encode_text_block
+
+    record = sample_record(id_number)
+    encode_text_block(record)  # raises ValueError for a number that does not fit the card's field
+    return record
+
+
 def serve_commands(commands: dict[str, Callable[[str], str]]) -> None:
     """Answer one-word commands typed on stdin (the rest of the line is the argument) until ``quit``; when
     stdin is closed (under systemd), keep the simulators running until the process is stopped."""
     usage = "commands: " + " | ".join([*commands, "quit"])
     print(usage, flush=True)
+    # systemd stops with SIGTERM: leave through the callers' finally blocks (ptys closed, --link removed).
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     try:
         for line in sys.stdin:
             command, _, rest = line.strip().partition(" ")
             if command == "quit":
                 return
             if command in commands:
-                print(commands[command](rest.strip()), flush=True)
+                try:
+                    print(commands[command](rest.strip()), flush=True)
+                except ValueError as error:  # a mistyped argument: say so and go on
+                    print(f"not done: {error}", flush=True)
             elif command:
                 print(usage, flush=True)
         threading.Event().wait()
@@ -82,7 +99,7 @@ def serve_commands(commands: dict[str, Callable[[str], str]]) -> None:
 
 def simulate_id(link: Path | None, id_number: str, halt: bool) -> int:
     """Run a simulated reader; commands on stdin: ``place [ID]``, ``remove``, ``quit``."""
-    from hardware.idcard_simulator import SimulatedIdReader, sample_record
+    from hardware.idcard_simulator import SimulatedIdReader
 
     reader = SimulatedIdReader(halt_after_read=halt).start()
     if link is not None:
@@ -91,7 +108,7 @@ def simulate_id(link: Path | None, id_number: str, halt: bool) -> int:
     print(f"ID reader simulator on {reader.path}" + (f" (link {link})" if link else ""), flush=True)
 
     def place(number: str) -> str:
-        reader.place(sample_record(number or id_number))
+        reader.place(checked_card(number or id_number))
         return "card placed"
 
     def remove(_: str) -> str:
@@ -143,7 +160,7 @@ def simulate_box(config_path: Path, printer_file: Path) -> int:
         return "scanned"
 
     def place(number: str) -> str:
-        box.id_reader.place(sample_record(number) if number else sample_record())
+        box.id_reader.place(checked_card(number) if number else sample_record())
         return "card placed"
 
     def remove(_: str) -> str:

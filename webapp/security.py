@@ -68,7 +68,10 @@ class QuietSessionInterface(SecureCookieSessionInterface):
     session_class = QuietSession
 
     def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:  # type: ignore[override]
-        if isinstance(session, QuietSession) and session.modified and dict(session) == session.arrived_with:
+        unchanged = isinstance(session, QuietSession) and dict(session) == session.arrived_with
+        # An emptied session must still delete a cookie that could not be read (a rotated key, say).
+        stale_cookie = not session and request.cookies.get(self.get_cookie_name(app)) is not None
+        if session.modified and unchanged and not stale_cookie:
             session.modified = False
         super().save_session(app, session, response)
 
@@ -98,7 +101,8 @@ def init_app(app: Flask) -> None:
                 response.cache_control.max_age = 365 * 24 * 3600
                 response.cache_control.public = True
                 response.cache_control.immutable = True
-        elif is_personal_request():
+        elif is_personal_request() and not response.cache_control.public:
+            # (A view that marks its answer public, like a lesson's recording, holds nothing personal.)
             # Shared devices: nothing personal may be kept by a browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"

@@ -5,6 +5,7 @@ from flask import abort
 
 from tests.conftest import csrf_token
 from webapp import create_app
+from webapp.models import Role
 
 
 def test_security_headers(client):
@@ -150,3 +151,20 @@ def test_only_a_request_that_changes_the_session_sends_it_back(kiosk_client, ses
     assert session_cookies(scan)  # the visit is a real change
     assert session_cookies(client.get("/static/js/kiosk.js")) == []
     assert "周阿姨" in client.get("/kiosk/home").get_data(as_text=True)
+
+
+def test_staff_sign_out_cannot_be_undone_by_a_late_response(client, auth, make_staff, frozen):
+    """A staff page renews the idle clock at most once a minute and static files never do: otherwise every
+    response carried the signed-in cookie, and one answered after "Sign out" signed the person back in."""
+    make_staff("lin", Role.ADMIN)
+    auth.sign_in("lin")
+    client.get("/staff/")  # shows (and so removes) the sign-in message
+    frozen.advance(seconds=5)
+    assert session_cookies(client.get("/static/css/base.css")) == []
+    frozen.advance(seconds=5)
+    assert session_cookies(client.get("/staff/")) == []  # within the minute: nothing to send
+    frozen.advance(seconds=61)
+    assert session_cookies(client.get("/staff/"))  # the idle clock moves on
+    out = auth.sign_out()
+    assert session_cookies(out)  # the signed-out session (only its "You have signed out" message) replaces it
+    assert client.get("/staff/").status_code == 302

@@ -172,7 +172,9 @@ def provider_names(session: Session, community_ids: frozenset[int]) -> list[str]
     return sorted(
         n
         for n in session.scalars(
-            select(ServiceType.provider_name).where(ServiceType.community_id.in_(community_ids)).distinct()
+            select(ServiceType.provider_name)
+            .where(ServiceType.community_id.in_(community_ids), ServiceType.active.is_(True))
+            .distinct()
         )
         if n
     )

@@ -89,11 +89,12 @@ def directory_edit(entry_id: int | None = None) -> ResponseReturnValue:
         form = form_of(entry) if entry else {"active": "1", "kind": PlaceKind.SHOP.value}
         return render_form(entry, form, {})
     raw = {k: str(v)[:2000] for k, v in request.form.items() if k != "csrf_token"}
-    values, errors = check_entry(raw, provider_names(get_session(), allowed_ids(Permission.EDIT_DIRECTORY)))
-    if errors:
-        return render_form(entry, raw, errors)
     db = get_session()
     community = entry.community_id if entry else min(allowed_ids(Permission.EDIT_DIRECTORY))
+    # Only a provider answering services of this entry's own community: a link to any other leads nowhere.
+    values, errors = check_entry(raw, provider_names(db, frozenset({community})))
+    if errors:
+        return render_form(entry, raw, errors)
     saved = save_entry(db, current_actor(), community, entry, values)
     db.commit()
     flash(_("Saved."), "info")
