@@ -113,6 +113,7 @@ def life_error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
 
 
 TRAINING_ERRORS = {
+    "not_leader": _l("Only a leader of this class or the community office can call it off."),
     "unknown_skill": _l("Please choose one of the course's skills."),
     "full": _l("This class is full. You are on the waiting list."),
     "past": _l("This class is over."),

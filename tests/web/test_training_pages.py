@@ -21,8 +21,10 @@ from webapp.models import (
     Course,
     Notification,
     ServiceRequest,
+    SessionVolunteer,
     SkillLevel,
     SkillProgress,
+    StaffUser,
     TrainingSession,
 )
 
@@ -266,6 +268,14 @@ def test_calling_a_class_off_needs_a_tick_tells_everyone_once_and_closes_sign_up
     assert "Tick the box" in unsure.get_data(as_text=True)
     session.expire_all()
     assert session.get(TrainingSession, ts.id).cancelled_at is None
+    not_theirs = client.post(f"{url}/call_off", data={"csrf_token": token, "sure": "1"})
+    assert not_theirs.status_code == 400  # a volunteer who does not lead this class
+    assert "Only a leader of this class or the community office" in not_theirs.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(TrainingSession, ts.id).cancelled_at is None
+    volunteer = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
+    session.get(TrainingSession, ts.id).leaders.append(SessionVolunteer(staff_user_id=volunteer.id))
+    session.commit()
     assert client.post(f"{url}/call_off", data={"csrf_token": token, "sure": "1"}).status_code == 303
     assert client.post(f"{url}/call_off", data={"csrf_token": token, "sure": "1"}).status_code == 303
     told = session.scalars(

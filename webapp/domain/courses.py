@@ -207,10 +207,15 @@ def mark(
     return issue_if_complete(session, actor, resident, ts.course)
 
 
-def call_off(session: Session, actor: Actor, ts: TrainingSession) -> int:
-    """Call a class off; everyone with a place or waiting is told (a second call-off tells no one again)."""
+def call_off(session: Session, actor: Actor, ts: TrainingSession, office: bool = True) -> int:
+    """Call a class off; everyone with a place or waiting is told (a second call-off tells no one again).
+
+    *office*: the community office may call off any class; a volunteer only one they are named to lead.
+    """
     if ts.ends_at <= clock.now():
         raise TrainingError("past")
+    if not office and actor.id not in {leader.staff_user_id for leader in ts.leaders}:
+        raise TrainingError("not_leader")
     told = PLACES.call_off(session, ts, clock.now())
     if told is None:
         return 0

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import clock
-from webapp.auth.policy import Permission, deny, require
+from webapp.auth.policy import Permission, can, deny, require
 from webapp.context import current_actor
 from webapp.db import get_session, writes
 from webapp.domain import courses
@@ -224,7 +224,9 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
         elif action == "call_off":
             if request.form.get("sure") != "1":
                 raise TrainingError("not_sure")
-            told = courses.call_off(db, actor, ts)
+            user = db.get(StaffUser, actor.id or 0)
+            office = user is not None and can(user, Permission.VIEW_TRAINING, ts.community_id)
+            told = courses.call_off(db, actor, ts, office=office)
             words = _("Called off; %(count)s people will be told.", count=told)
         elif action == "hours":
             minutes = small_int(request.form.get("minutes"), 100_000)
