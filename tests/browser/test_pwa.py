@@ -307,3 +307,40 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
             session.get(Slot, slot_id).booked = places
             session.commit()
     visitor.close()
+
+
+def test_stored_pages_are_bounded_in_number_and_age(browser, live_server, monkeypatch):
+    """The worker keeps at most MAX_ENTRIES public pages (the oldest go first) and never shows one older than
+    MAX_AGE_DAYS offline. Shrunk here to 3 pages and no age at all, through the rendered /sw.js."""
+    monkeypatch.setattr(pwa, "MAX_ENTRIES", 3)
+    visitor = Visitor(browser, live_server.url, paired=False, service_worker=True)
+    visitor.set_locale("en")
+    visitor.goto("/directory")
+    controlled(visitor)
+    entries = visitor.page.locator("main a[href^='/directory/']").evaluate_all(
+        "a => a.map(x => x.getAttribute('href'))"
+    )
+    visited = ["/notices", "/learn", *entries[:3]]
+    assert len(visited) == 5
+    for path in visited:
+        visitor.goto(path)
+    stored = "caches.open('linli-pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+    wait_until(visitor.page, f"{stored}.then(p => p.includes({visited[-1]!r}))")
+    kept = ask(visitor.page, stored)
+    assert len(kept) == 3, kept
+    assert set(kept) <= set(visited[-3:] + ["/", "/directory"]), kept  # the newest stay
+    assert "/notices" not in kept
+    visitor.close()
+
+    monkeypatch.setattr(pwa, "MAX_AGE_DAYS", 0)  # every stored page is already too old
+    visitor = Visitor(browser, live_server.url, paired=False, service_worker=True)
+    visitor.set_locale("en")
+    visitor.goto("/notices")
+    controlled(visitor)
+    visitor.goto("/notices")
+    wait_until(visitor.page, f"{stored}.then(p => p.includes('/notices'))")
+    visitor.context.set_offline(True)
+    visitor.goto("/notices")
+    assert "You are offline" in visitor.page.locator("h1").first.inner_text()  # not a stale copy
+    visitor.context.set_offline(False)
+    visitor.close()
