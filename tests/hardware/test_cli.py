@@ -145,9 +145,7 @@ def test_simulate_id_answers_on_its_pty(tmp_path):
             assert reader.read_record().id_number == "440301198506151238"
         finally:
             port.close()
-        process.stdin.write("quit\n")
-        process.stdin.flush()
-        assert process.wait(timeout=10) == 0
+        assert quit_simulator(process) == 0
     finally:
         if process.poll() is None:
             process.kill()
@@ -203,9 +201,7 @@ def test_simulate_runs_a_whole_kiosk_box_without_devices(tmp_path):
         stream.close()
         assert print_sample(int(match.group(1))) == (200, {"ok": True})
         assert "幸福里社区".encode("gb18030") in ticket.read_bytes()
-        process.stdin.write("quit\n")
-        process.stdin.flush()
-        assert process.wait(timeout=15) == 0
+        assert quit_simulator(process) == 0
     finally:
         if process.poll() is None:
             process.kill()
@@ -213,6 +209,14 @@ def test_simulate_runs_a_whole_kiosk_box_without_devices(tmp_path):
     assert "ID card read" in log
     for personal in ("440301198506151238", "王秀英", SECRET):
         assert personal not in log
+
+
+def quit_simulator(process: subprocess.Popen[str]) -> int:
+    """Type ``quit`` as a person would; the simulator's exit code."""
+    assert process.stdin is not None
+    process.stdin.write("quit\n")
+    process.stdin.flush()
+    return process.wait(timeout=15)
 
 
 def print_sample(port: int) -> tuple[int, object]:
