@@ -1,6 +1,7 @@
 """Take the screenshots in docs/screenshots/: kiosk pages at 1080x1920, phone pages at 360x740.
 
-Usage: .venv/bin/python docs/screenshots.py  (starts its own server on a fresh demo database)
+Usage: .venv/bin/python docs/screenshots.py [WORD …]  (starts its own server on a fresh demo database;
+with words, only the shots whose name contains one of them)
 """
 
 from __future__ import annotations
@@ -52,7 +53,14 @@ SHOTS = [
     ("kiosk-pair", "/kiosk/pair", (1080, 1920), "unpaired", "00"),
     ("kiosk-report-menu", "/kiosk/report?kind=report", (1080, 1920), "kiosk", "00"),
     ("kiosk-report-step", "/kiosk/report/repair-light/1", (1080, 1920), "kiosk", "00"),
-    ("kiosk-book-time", "/kiosk/report/health-check/1", (1080, 1920), "kiosk", "00"),
+    ("kiosk-book-day", "/kiosk/report/health-check/1", (1080, 1920), "kiosk", "00"),
+    ("kiosk-book-day-largest-text", "/kiosk/report/health-check/1", (1080, 1920), "kiosk", "20"),
+    ("kiosk-book-time", "/kiosk/report/health-check/1", (1080, 1920), "kiosk-day", "00"),
+    ("kiosk-book-review", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-time", "00"),
+    ("kiosk-book-done", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-booked", "00"),
+    ("kiosk-book-done-largest-text", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-booked", "20"),
+    ("kiosk-cancel-confirm", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-cancel", "00"),
+    ("kiosk-cancel-done", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-cancelled", "00"),
     ("kiosk-report-review", "/kiosk/report/repair-light/review", (1080, 1920), "kiosk", "00"),
     ("kiosk-my-requests", "/kiosk/requests", (1080, 1920), "kiosk", "00"),
     ("kiosk-my-request-rate", "/kiosk/requests/B-0002", (1080, 1920), "kiosk", "00"),
@@ -90,6 +98,28 @@ SHOTS = [
 ]
 
 
+def book(page: object, who: str, base: str) -> None:
+    """Walk the booking flow by taps as far as the shot needs: a day, a time, send, then cancel it."""
+    page.goto(base + "/kiosk/report/health-check/1")  # type: ignore[attr-defined]
+    page.locator(".day-choices a").first.click()  # type: ignore[attr-defined]
+    if who == "kiosk-day":
+        return
+    page.locator("button.choice").first.click()  # type: ignore[attr-defined]
+    if who == "kiosk-time":
+        return
+    page.locator("main form button[type=submit]").first.click()  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
+    if who == "kiosk-booked":
+        return
+    number = page.locator(".clock").inner_text().strip()  # type: ignore[attr-defined]
+    page.goto(f"{base}/kiosk/requests/{number}")  # type: ignore[attr-defined]
+    page.locator("button[value=cancel]").click()  # type: ignore[attr-defined]
+    if who == "kiosk-cancel":
+        return
+    page.locator("[data-confirm-yes]").click()  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'shots.db'}"
@@ -110,8 +140,11 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         resident_state: dict[str, object] = {}  # one PIN sign-in per language (the PIN throttle is real)
+        only = sys.argv[1:]
         for locale in ("zh_Hans", "zh_Hant", "en"):
             for stem, path, (w, h), who, display in SHOTS:
+                if only and not any(word in stem for word in only):
+                    continue
                 if locale != "zh_Hans" and ("largest" in stem or "contrast" in stem or "design" in stem):
                     continue
                 state = resident_state.get(locale) if who == "resident" else None
@@ -127,7 +160,7 @@ def main() -> None:
                 page = ctx.new_page()
                 if who == "kiosk-idle":
                     page.clock.install()
-                if who in ("kiosk", "kiosk-idle"):
+                if who.startswith("kiosk") if who else False:
                     page.goto(base + "/kiosk/")
                     page.keyboard.type(f"{base}/c/{card}", delay=5)
                     page.keyboard.press("Enter")
@@ -147,6 +180,8 @@ def main() -> None:
                     page.wait_for_url(base + "/staff/")
                 if page.url != base + path:
                     page.goto(base + path)
+                if who in ("kiosk-day", "kiosk-time", "kiosk-booked", "kiosk-cancel", "kiosk-cancelled"):
+                    book(page, who, base)
                 if who == "kiosk-idle":
                     page.wait_for_load_state("load")
                     page.clock.fast_forward("00:59")

@@ -15,11 +15,12 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from kiosk.routes import bp, visit_required
-from webapp import clock
+from webapp import clock, confirm
 from webapp.db import get_session
 from webapp.domain import courses
 from webapp.domain.skills import TrainingError, all_skills, skill_or_none
 from webapp.domain.visits import visit_actor
+from webapp.i18n import current_locale
 from webapp.messages import training_error
 from webapp.models import TrainingSession
 from webapp.resident.training import class_action, skills_page_data
@@ -69,6 +70,15 @@ def class_action_view(class_id: int, action: str) -> ResponseReturnValue:
     resident = g.visit.resident
     if ts is None or ts.community_id != g.kiosk.community_id:
         abort(404)
+    asked = confirm.for_class(ts, current_locale())
+    if action == "cancel" and not confirm.confirmed():
+        return render_template(
+            "kiosk/confirm.html",
+            confirmation=asked,
+            action=url_for("kiosk.class_action", class_id=ts.id, action="cancel"),
+            keep_url=url_for("kiosk.my_skills"),
+            fields={},
+        )
     try:
         words = class_action(visit_actor(g.visit), resident, ts, action, f"kiosk:{g.kiosk.id}")
     except TrainingError as exc:
@@ -80,5 +90,9 @@ def class_action_view(class_id: int, action: str) -> ResponseReturnValue:
             **skills_page_data(resident),
         ), 400
     db.commit()
+    if action == "cancel":
+        return render_template(
+            "kiosk/done.html", title=asked.done, message=None, back=url_for("kiosk.my_skills")
+        )
     flash(words, "info")
     return redirect(url_for("kiosk.my_skills"), code=303)

@@ -12,10 +12,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kiosk.routes import bp, visit_required
-from webapp import clock
+from webapp import clock, confirm
 from webapp.db import get_session
 from webapp.domain import events
 from webapp.domain.visits import visit_actor
+from webapp.i18n import current_locale
 from webapp.messages import life_error
 from webapp.models import Event, SignupStatus
 from webapp.numbers import MAX_ID
@@ -57,6 +58,15 @@ def event_action(event_id: int, action: str) -> ResponseReturnValue:
     db = get_session()
     actor = visit_actor(g.visit)
     resident = g.visit.resident
+    asked = confirm.for_event(event, current_locale())
+    if action == "cancel" and not confirm.confirmed():
+        return render_template(
+            "kiosk/confirm.html",
+            confirmation=asked,
+            action=url_for("kiosk.event_action", event_id=event.id, action="cancel"),
+            keep_url=url_for("kiosk.events", _anchor=f"e{event.id}"),
+            fields={},
+        )
     try:
         if action == "signup":
             entry = events.signup(db, actor, event, resident, f"kiosk:{g.kiosk.id}")
@@ -72,5 +82,8 @@ def event_action(event_id: int, action: str) -> ResponseReturnValue:
         db.rollback()
         return render_events(life_error(exc.reason), 400)
     db.commit()
+    if action == "cancel":
+        back = url_for("kiosk.events", _anchor=f"e{event.id}")
+        return render_template("kiosk/done.html", title=asked.done, message=None, back=back)
     flash(done, "info")
     return redirect(url_for("kiosk.events", _anchor=f"e{event.id}"), code=303)

@@ -10,17 +10,19 @@ from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from kiosk.routes import bp, visit_required
 from webapp import clock, wizard
 from webapp.context import base_url
 from webapp.db import get_session
-from webapp.domain.catalog import AnswerErrors, NotEligible, services_for
+from webapp.domain import bookings
+from webapp.domain.catalog import AnswerErrors, NotEligible, answered_home, questions_say_where, services_for
 from webapp.domain.tickets import submit
 from webapp.domain.visits import visit_actor
-from webapp.models import Category, ServiceRequest, ServiceType
+from webapp.i18n import current_locale, when_words
+from webapp.models import Booking, Category, ServiceRequest, ServiceType
 
 REPORT = {Category.REPAIR, Category.COMPLAINT}
 
@@ -66,6 +68,12 @@ def report_step(code: str, step: int) -> ResponseReturnValue:
         if target > len(questions):
             return redirect(url_for("kiosk.report_review", code=code), code=303)
         return redirect(url_for("kiosk.report_step", code=code, step=target), code=303)
+    days: list[wizard.SlotDay] = []
+    day = None
+    if question.get("type") == "slot":
+        days, day, choices = wizard.slot_step(get_session(), service, request.args.get("day"))
+    else:
+        choices = wizard.tap_choices(get_session(), service, question, str(get_locale()))
     return render_template(
         "kiosk/report_step.html",
         service=service,
@@ -73,7 +81,9 @@ def report_step(code: str, step: int) -> ResponseReturnValue:
         step=step,
         total=len(questions) + 1,
         chosen=answers_for(code).get(question["id"]),
-        choices=wizard.tap_choices(get_session(), service, question, str(get_locale())),
+        days=days,
+        day=day,
+        choices=choices,
     )
 
 
@@ -97,7 +107,8 @@ def report_review(code: str) -> ResponseReturnValue:
                 service,
                 answers,
                 f"kiosk:{g.kiosk.id}",
-                household_id=resident.household_id,
+                household_id=resident.household_id if answered_home(service, answers) else None,
+                building_id=resident.household.building_id if resident.household else None,
             )
         except AnswerErrors as exc:
             db.rollback()
@@ -111,12 +122,14 @@ def report_review(code: str) -> ResponseReturnValue:
             db.commit()
             wizard.clear()
             url = f"{base_url()}/t/{done.follow_token}"
+            booking = bookings.active_booking(db, done.request)
             return render_template(
                 "kiosk/report_done.html",
                 ticket=done.request,
+                booking=booking,
                 url=url,
                 printer=g.kiosk.has_printer,
-                print_job=print_job(done.request, url),
+                print_job=print_job(done.request, booking, url),
             )
     return render_template(
         "kiosk/report_review.html",
@@ -125,15 +138,23 @@ def report_review(code: str) -> ResponseReturnValue:
         answers=answers,
         errors=errors,
         total=len(questions) + 1,
+        ask_where=not questions_say_where(service),
         now=clock.now(),
     ), status
 
 
-def print_job(ticket: ServiceRequest, url: str) -> dict[str, Any]:
-    """The ticket as the hardware bridge prints it (POST /print), in the resident's language."""
-    locale = str(get_locale())
-    lines = [_("Sent: %(when)s", when=format_datetime(ticket.submitted_at, "yyyy-MM-dd HH:mm"))]
-    lines.append(_("We will answer by %(when)s.", when=format_datetime(ticket.due_at, "M/d HH:mm")))
+def print_job(ticket: ServiceRequest, booking: Booking | None, url: str) -> dict[str, Any]:
+    """The ticket as the hardware bridge prints it (POST /print), in the resident's language: an appointment's
+    time, place and what to bring; otherwise when we will answer."""
+    locale = current_locale()
+    lines = [_("Sent: %(when)s", when=when_words(ticket.submitted_at))]
+    if booking is not None:
+        lines.append(_("When: %(when)s", when=when_words(booking.slot.starts_at)))
+        lines.append(_("Where: %(place)s", place=booking.slot.place))
+        if bring := ticket.service_type.bring_words(locale):
+            lines.append(_("Please bring: %(things)s", things=bring))
+    else:
+        lines.append(_("We will answer by %(when)s.", when=when_words(ticket.due_at)))
     return {
         "community": g.kiosk.community.name(locale),
         "number": ticket.number,

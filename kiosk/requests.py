@@ -10,36 +10,18 @@ from flask import abort, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from kiosk.routes import bp, visit_required
+from webapp import confirm
 from webapp.db import get_session
 from webapp.domain import bookings
-from webapp.domain.notifications import mark_seen, unseen
-from webapp.domain.tickets import OPEN, TicketError, change_status, rate, resident_actions
+from webapp.domain.tickets import TicketError, change_status, rate, resident_actions
 from webapp.domain.visits import visit_actor
-from webapp.models import KioskVisit, Notification, ServiceRequest, Status
+from webapp.i18n import current_locale
+from webapp.labels import status_label
+from webapp.models import ServiceRequest, Status
 from webapp.numbers import small_int
-
-
-def open_requests(db: Session, resident_id: int, limit: int = 3) -> list[ServiceRequest]:
-    return list(
-        db.scalars(
-            select(ServiceRequest)
-            .options(joinedload(ServiceRequest.service_type))
-            .where(ServiceRequest.resident_id == resident_id, ServiceRequest.status.in_(OPEN))
-            .order_by(ServiceRequest.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def personal_items(db: Session, visit: KioskVisit) -> tuple[list[Notification], list[ServiceRequest]]:
-    """News since the last visit (shown once, then marked seen) and open requests, for the top of home."""
-    news = unseen(db, visit.resident_id, limit=4)
-    if news:
-        mark_seen(db, visit.resident_id, [n.id for n in news])
-    return news, open_requests(db, visit.resident_id)
 
 
 def ticket_or_404(number: str) -> ServiceRequest:
@@ -93,6 +75,16 @@ def my_request_answer(number: str) -> ResponseReturnValue:
     db = get_session()
     actor = visit_actor(g.visit)
     action = request.form.get("action", "")
+    booking = bookings.active_booking(db, ticket)
+    asked = confirm.for_ticket(ticket, booking, current_locale())
+    if action == "cancel" and not confirm.confirmed():
+        return render_template(
+            "kiosk/confirm.html",
+            confirmation=asked,
+            action=url_for("kiosk.my_request_answer", number=ticket.number),
+            keep_url=url_for("kiosk.my_request", number=ticket.number),
+            fields={"action": "cancel"},
+        )
     try:
         if action == "rate":
             rate(db, actor, ticket, small_int(request.form.get("stars")) or 0)
@@ -107,9 +99,16 @@ def my_request_answer(number: str) -> ResponseReturnValue:
         db.rollback()
         return render_ticket(ticket_or_404(number), exc.reason, 400)
     db.commit()
+    if action == "cancel":
+        title, message = asked.done, None
+    elif action == "rate":
+        title, message = _("Thank you"), _("Thank you for your rating of %(number)s.", number=ticket.number)
+    else:
+        title = _("Thank you")
+        message = _("Done. Your ticket is now: %(status)s.", status=status_label(ticket.status))
     return render_template(
         "kiosk/done.html",
-        title=_("Thank you"),
-        message=_("Ticket %(number)s has been updated.", number=ticket.number),
+        title=title,
+        message=message,
         back=url_for("kiosk.my_request", number=ticket.number),
     )

@@ -65,9 +65,14 @@ def load_kiosk() -> ResponseReturnValue | None:
     if kiosk is None:
         return None if request.endpoint in UNPAIRED_ENDPOINTS else redirect(url_for("kiosk.pair"))
     g.kiosk_id = kiosk.id
+    g.kiosk_locale = kiosk.default_locale or current_app.config["LINLI"].default_locale
     visit = open_visit(db, kiosk, session.get("visit_id"))
     if visit is None and "visit_id" in session:
         session.pop("visit_id")
+        # Ended elsewhere (idle sweep, the page's script died): the next person starts afresh. Not in answers
+        # to the page's own background calls, which may arrive after someone new has chosen their settings.
+        view = current_app.view_functions.get(request.endpoint or "")
+        g.visit_ended = not getattr(view, "linli_background", False)
     elif visit is not None and request.endpoint not in NOT_ACTIVITY:
         touch(db, visit)
     db.commit()
@@ -99,9 +104,20 @@ def bridge_settings() -> dict[str, str] | None:
     return {"url": f"http://127.0.0.1:{port}", "key": key} if key else None
 
 
+def forget_display_choices(response: Response) -> None:
+    """The next person meets the kiosk's own language, normal text and normal contrast, not the last one's."""
+    from webapp.i18n import LOCALE_COOKIE
+    from webapp.ui import PREFS_COOKIE
+
+    for name in (LOCALE_COOKIE, PREFS_COOKIE):
+        response.delete_cookie(name, samesite="Lax", httponly=True)
+
+
 @bp.after_request
 def allow_bridge(response: Response) -> Response:
     """Let this kiosk's pages (and only them) connect to the hardware bridge on loopback."""
+    if g.get("visit_ended"):
+        forget_display_choices(response)
     settings = bridge_settings()
     if settings is not None:
         from webapp.security import CSP
@@ -159,13 +175,25 @@ def attract() -> ResponseReturnValue:
     """What a passer-by sees: where they are, what time it is, how to start."""
     if g.visit is not None and g.visit.resident_id is not None:
         return redirect(url_for("kiosk.home"))
-    return render_template("kiosk/attract.html")
+    return render_template("kiosk/attract.html", today=on_today(get_session(), g.kiosk.community))
 
 
 @bp.get("/start")
 def start() -> ResponseReturnValue:
-    """Touched the screen: how to identify, in words and a picture (in assisted mode: the resident's card)."""
+    """Touched the screen: how to identify, in words and a picture (in assisted mode: the resident's card),
+    and what anyone may use without a card."""
     return render_template("kiosk/start.html")
+
+
+def on_today(db: Any, community: Any) -> list[Any]:
+    """Today's activities and classes (the community's own today), soonest first, for the attract screen."""
+    from webapp.domain import courses, events
+    from webapp.domain.care import local_day_bounds, local_now
+
+    _start, end = local_day_bounds(community, local_now(community).date())
+    items: list[Any] = [e for e in events.upcoming(db, community.id, days=1) if e.starts_at < end]
+    items += [c for c in courses.upcoming(db, community.id, limit=10) if c.starts_at < end]
+    return sorted(items, key=lambda item: item.starts_at)
 
 
 SCAN_MESSAGES = {
@@ -240,13 +268,17 @@ def identify_id_number() -> ResponseReturnValue:
 @bp.get("/home")
 @visit_required
 def home() -> ResponseReturnValue:
-    from kiosk.requests import personal_items
+    from webapp.domain.notifications import home_items
 
     db = get_session()
-    news, open_requests = personal_items(db, g.visit)
+    items = home_items(db, g.visit.resident_id)
     db.commit()
     return render_template(
-        "kiosk/home.html", tiles=tiles_for(g.visit), news=news, open_requests=open_requests
+        "kiosk/home.html",
+        tiles=tiles_for(g.visit),
+        news=items.news,
+        open_requests=items.open_requests,
+        fresh=items.fresh,
     )
 
 
@@ -340,6 +372,7 @@ def finish() -> ResponseReturnValue:
     session.clear()
     response = redirect(url_for("kiosk.attract"), code=303)
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    forget_display_choices(response)
     return response
 
 

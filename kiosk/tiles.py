@@ -21,15 +21,16 @@ class Tile:
     args: tuple[tuple[str, str], ...] = ()
 
 
-# In the order of the kiosk issue; a tile whose page does not exist (yet) is left out.
+# Activities and classes are one tap from home; "I'm fine today" is the big button above the tiles (a daily
+# one-tap answer, not a place to go). A tile whose page does not exist (yet) is left out.
 TILES: list[Tile] = [
     Tile("kiosk.report", "repair", _l("Report a problem"), args=(("kind", "report"),)),
     Tile("kiosk.report", "calendar", _l("Book a service"), args=(("kind", "ask"),)),
     Tile("kiosk.my_requests", "ticket", _l("My requests")),
     Tile("kiosk.notices", "bell", _l("Notices")),
-    Tile("kiosk.learn", "book", _l("Learn & practise")),
+    Tile("kiosk.events", "star", _l("Activities")),
+    Tile("kiosk.my_skills", "book", _l("Classes & lessons")),
     Tile("kiosk.directory", "list", _l("Local services")),
-    Tile("kiosk.checkin", "heart", _l("I'm fine today"), post=True),
     Tile("kiosk.help", "alert", _l("Call for help")),
 ]
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from webapp.i18n import day_words, when_words
+
 
 def answer_words(question: dict[str, Any], value: Any, locale: str) -> str:
     if value in (None, ""):
@@ -15,10 +17,8 @@ def answer_words(question: dict[str, Any], value: Any, locale: str) -> str:
     if question.get("type") == "date":
         from datetime import date
 
-        from flask_babel import format_date
-
         try:
-            return format_date(date.fromisoformat(str(value)), "EEEE M/d")
+            return day_words(date.fromisoformat(str(value)))
         except ValueError:
             return str(value)
     for option in question.get("options", []):
@@ -29,7 +29,6 @@ def answer_words(question: dict[str, Any], value: Any, locale: str) -> str:
 
 def slot_words(slot_id: Any) -> str:
     """A chosen appointment time in words ("Monday 12/1 09:00, health station")."""
-    from flask_babel import format_datetime
 
     from webapp.db import get_session
     from webapp.models import Slot
@@ -37,25 +36,22 @@ def slot_words(slot_id: Any) -> str:
     slot = get_session().get(Slot, int(slot_id)) if str(slot_id).isdigit() else None
     if slot is None:
         return _("Not answered")
-    return f"{format_datetime(slot.starts_at, 'EEEE M/d HH:mm')}, {slot.place}"
+    return f"{when_words(slot.starts_at)}, {slot.place}"
 
 
 def notification_words(notification: Any) -> str:
     """A notification in the reader's language, worded when shown (the row keeps only codes)."""
-    from flask_babel import format_datetime
 
     from webapp.labels import status_label
-    from webapp.models import Status
     from webapp.training import class_words
 
     if (words := class_words(notification)) is not None:
         return words
     ticket = notification.request
     number = ticket.number if ticket is not None else ""
-    if notification.kind == "status" and notification.detail in Status.__members__.values():
-        return _(
-            "%(number)s is now: %(status)s", number=number, status=status_label(Status(notification.detail))
-        )
+    if notification.kind == "status" and ticket is not None:
+        # The ticket's state now, not the one the news was about: a line never contradicts the ticket.
+        return _("%(number)s is now: %(status)s", number=number, status=status_label(ticket.status))
     if notification.kind == "note":
         return _("%(number)s: there is a new message for you.", number=number)
     if notification.kind == "reminder" and ticket is not None:
@@ -67,6 +63,6 @@ def notification_words(notification: Any) -> str:
             return _(
                 "Reminder: your appointment %(number)s is on %(when)s.",
                 number=number,
-                when=format_datetime(booking.slot.starts_at, "EEEE M/d HH:mm"),
+                when=when_words(booking.slot.starts_at),
             )
     return _("%(number)s has news.", number=number)

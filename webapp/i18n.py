@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Flask, g, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from webapp import ROOT
@@ -44,8 +46,24 @@ def select_locale() -> str:
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LOCALES:
         return cookie
+    if "kiosk_locale" in g:  # a kiosk speaks its own language, not its browser's, until someone chooses
+        return g.kiosk_locale
     ranked = sorted(request.accept_languages, key=lambda item: -item[1])
     return locale_from_accept_language(ranked) or request_default_locale()
+
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def select_timezone() -> str:
+    """Times are shown in the community's time zone: the kiosk's, the resident's, or the default."""
+    kiosk = g.get("kiosk")
+    if kiosk is not None:
+        return str(kiosk.community.timezone)
+    resident = getattr(current_user, "resident", None) if current_user else None
+    if resident is not None:
+        return str(resident.community.timezone)
+    return DEFAULT_TIMEZONE
 
 
 def request_default_locale() -> str:
@@ -67,8 +85,12 @@ def current_locale() -> str:
 def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LINLI"].default_locale
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
-    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
-    babel.init_app(app, locale_selector=select_locale)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = DEFAULT_TIMEZONE
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Globals, so that imported macros see them too.
+    app.jinja_env.globals.update(
+        day_words=day_words, short_day_words=short_day_words, time_words=time_words, when_words=when_words
+    )
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:
@@ -79,3 +101,44 @@ def init_app(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "locales": LOCALES,
         }
+
+
+# Dates and times as each language writes them (12月7日 星期一 上午9:00; Mon 7 Dec, 9:00 am), in the
+# community's time zone (Flask-Babel's timezone). Numeric forms like 12/7 are read as July in half the world
+# and are hard for older readers; every page a resident reads uses these three.
+DATE_PATTERNS = {
+    "zh": {"day": "M月d日 EEEE", "time": "ah:mm", "when": "M月d日 EEEE ah:mm", "short": "M月d日"},
+    "en": {"day": "EEE d MMM", "time": "h:mm a", "when": "EEE d MMM, h:mm a", "short": "d MMM"},
+}
+
+
+def _pattern(kind: str) -> str:
+    return DATE_PATTERNS["en" if current_locale() == "en" else "zh"][kind]
+
+
+def _english_hours(text: str) -> str:
+    return text.replace(" AM", " am").replace(" PM", " pm") if current_locale() == "en" else text
+
+
+def day_words(value: date | datetime) -> str:
+    """12月7日 星期一 / Mon 7 Dec."""
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern("day"))
+    return format_date(value, _pattern("day"))
+
+
+def short_day_words(value: date | datetime) -> str:
+    """12月7日 / 7 Dec: for lists where the weekday stands elsewhere."""
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern("short"))
+    return format_date(value, _pattern("short"))
+
+
+def time_words(value: datetime) -> str:
+    """上午9:00 / 9:00 am."""
+    return _english_hours(format_datetime(value, _pattern("time")))
+
+
+def when_words(value: datetime) -> str:
+    """12月7日 星期一 上午9:00 / Mon 7 Dec, 9:00 am: an appointment, a class, an event."""
+    return _english_hours(format_datetime(value, _pattern("when")))

@@ -17,11 +17,12 @@ import click
 from babel.dates import get_day_names
 from flask import Flask
 from flask.cli import with_appcontext
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from webapp.domain.directory import format_day, hours_today, open_now
 from webapp.domain.timebank import hours_text
+from webapp.i18n import when_words
 from webapp.labels import earn_kind_label, event_kind_label, group_label, place_kind_label, time_kind_label
 from webapp.messages import life_error, life_error_list
 
@@ -61,7 +62,7 @@ def event_words(notification: Any) -> str | None:
     if event is None:
         return None
     title = event.title(current_locale())
-    when = format_datetime(event.starts_at, "EEEE M/d HH:mm")
+    when = when_words(event.starts_at)
     if notification.kind == "event_reminder":
         return _("Reminder: %(event)s is on %(when)s.", event=title, when=when)
     if notification.kind == "event_place":

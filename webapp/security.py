@@ -19,6 +19,9 @@ CSP = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        # Read-aloud plays the server's espeak-ng recording from a blob: URL (fetched by POST, so a screen's
+        # words never sit in a URL or a log); without this Chromium refuses to play it: the kiosk was silent.
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",

@@ -13,10 +13,10 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from webapp.domain.courses import NOTIFY_KINDS
+from webapp.i18n import when_words
 from webapp.labels import level_label
 from webapp.messages import training_error
 
@@ -33,7 +33,7 @@ def class_words(notification: Any) -> str | None:
     if ts is None:
         return None
     title = ts.course.title(current_locale())
-    when = format_datetime(ts.starts_at, "EEEE M/d HH:mm")
+    when = when_words(ts.starts_at)
     if notification.kind == "class_reminder":
         return _(
             "Reminder: your class %(course)s is on %(when)s at %(place)s.",

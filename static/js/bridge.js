@@ -8,16 +8,28 @@
   var base = me.getAttribute("data-bridge"), key = me.getAttribute("data-key");
   var readerUrl = me.getAttribute("data-identify-reader");
   window.linliDevices = { bridge: "connecting" };
-  var events = new EventSource(base + "/events?key=" + encodeURIComponent(key));
-  events.addEventListener("open", function () { window.linliDevices.bridge = "ok"; });
-  events.addEventListener("error", function () { window.linliDevices = { bridge: "offline" }; });
-  events.addEventListener("status", function (e) {
-    try { window.linliDevices = Object.assign({ bridge: "ok" }, JSON.parse(e.data)); } catch (err) { /* ignore */ }
-  });
-  events.addEventListener("scan", function (e) {
+  // EventSource retries every few seconds for ever; a bridge that is down (unplugged box, stopped service) is
+  // asked again after a growing pause instead (up to five minutes), and the heartbeat reports it offline.
+  var events = null, pause = 5000;
+  function listen() {
+    events = new EventSource(base + "/events?key=" + encodeURIComponent(key));
+    events.addEventListener("open", function () { window.linliDevices.bridge = "ok"; pause = 5000; });
+    events.addEventListener("error", function () {
+      window.linliDevices = { bridge: "offline" };
+      events.close();
+      setTimeout(listen, pause);
+      pause = Math.min(pause * 2, 300000);
+    });
+    events.addEventListener("status", function (e) {
+      try { window.linliDevices = Object.assign({ bridge: "ok" }, JSON.parse(e.data)); } catch (err) { /* ignore */ }
+    });
+    events.addEventListener("scan", onScan);
+    events.addEventListener("id_card", onCard);
+  }
+  function onScan(e) {
     try { if (window.linliKioskScan) window.linliKioskScan(JSON.parse(e.data).text); } catch (err) { /* ignore */ }
-  });
-  events.addEventListener("id_card", function (e) {
+  }
+  function onCard(e) {
     var number;
     try { number = JSON.parse(e.data).id_number; } catch (err) { return; }
     if (!number || !window.linliKioskPost) return;
@@ -27,7 +39,8 @@
         else if (window.linliKioskTell) window.linliKioskTell(result.message);
       }).catch(function () {});
     number = null;  // used once, never kept
-  });
+  }
+  listen();
 
   // Print buttons carry the ticket as JSON; the printer answers ok or a reason shown in words.
   document.addEventListener("click", function (e) {

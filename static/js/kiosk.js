@@ -17,7 +17,8 @@
 
   // --- Read aloud: the browser's voice where one exists for this language, else the server's espeak-ng.
   var speakButton = document.querySelector("[data-speak]");
-  var audio = null;
+  var player = document.querySelector("audio[data-speech]");  // one element: a new reading stops the last
+  var spoken = null;
   function browserVoice() {
     if (!window.speechSynthesis) return null;
     var prefix = lang.toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
@@ -33,18 +34,20 @@
       var u = new SpeechSynthesisUtterance(text);
       u.voice = voice; u.lang = voice.lang;
       window.speechSynthesis.speak(u);
-    } else if (cfg.speechUrl) {
+    } else if (cfg.speechUrl && player) {
       post(cfg.speechUrl, { text: text, lang: lang }).then(function (r) { return r.ok ? r.blob() : null; })
         .then(function (blob) {
           if (!blob) return;
-          if (audio) audio.pause();
-          audio = new Audio(URL.createObjectURL(blob));
-          audio.play();
-        });
+          player.pause();
+          if (spoken) URL.revokeObjectURL(spoken);
+          spoken = URL.createObjectURL(blob);
+          player.src = spoken;
+          return player.play();
+        }).catch(function () {});
     }
   }
   function updateSpeakButton() {
-    if (speakButton) speakButton.hidden = !(browserVoice() || cfg.speechUrl);
+    if (speakButton) speakButton.hidden = !(browserVoice() || (cfg.speechUrl && player));
   }
   if (speakButton) {
     updateSpeakButton();
@@ -54,6 +57,12 @@
       say(main ? main.innerText : "");
     });
   }
+
+  // A result screen (done, cancelled, refused) says what happened without waiting for a tap on Read aloud.
+  var sayNow = Array.prototype.map.call(document.querySelectorAll("[data-say-now]"), function (el) {
+    return el.innerText;
+  }).join(" ");
+  if (sayNow) say(sayNow);
 
   function tell(text) {
     if (!message) return;
@@ -164,7 +173,7 @@
   function beat() {
     if (!cfg.heartbeat) return;
     post(cfg.heartbeat, { version: cfg.version, devices: window.linliDevices || null }, true).then(function (r) { return r.json(); }).then(function (state) {
-      if (idleSeconds && !state.visit) forgetEverything().then(function () { window.location.replace("/kiosk/"); });
+      if (idleSeconds && !state.visit) finish();  // through /kiosk/finish: it also restores the kiosk's defaults
     }).catch(function () {});
   }
   if (cfg.heartbeat) { beat(); setInterval(beat, 60000); }

@@ -12,7 +12,7 @@
   if (!reader) return;
   var lang = (document.documentElement.lang || "zh-Hans").toLowerCase();
   var recording = reader.getAttribute("data-audio");
-  var audio = null;
+  var audio = document.querySelector("audio[data-speech]");
   function voice() {
     if (!window.speechSynthesis) return null;
     var prefix = lang.indexOf("zh") === 0 ? "zh" : "en";
@@ -33,10 +33,10 @@
       window.speechSynthesis.speak(u);
     } else if (audio && !audio.paused) {
       audio.pause();
-    } else {
-      audio = audio || new Audio(recording);
+    } else if (audio) {
+      if (!audio.src) audio.src = recording;
       audio.currentTime = 0;
-      audio.play();
+      audio.play().catch(function () {});
     }
   });
 })();

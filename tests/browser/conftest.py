@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -156,8 +157,21 @@ def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
         time.sleep(0.1)
 
 
+# Console errors a page may log by design, each with its reason. Anything else (a script error, a refused
+# connection, a Content-Security-Policy violation, a 5xx) fails the test that saw it.
+EXPECTED_CONSOLE_ERRORS = [
+    # A 4xx the page asked for and answers in words: a refused card, a form with an error, a page the test
+    # opens to see its refusal (403/404), a throttled PIN.
+    re.compile(r"Failed to load resource: the server responded with a status of 4\d\d"),
+]
+
+
 class Visitor:
-    """One browser context: cookies for locale and display, and staff sign-in through the real form."""
+    """One browser context: cookies for locale and display, and staff sign-in through the real form.
+
+    Every console error, uncaught page error and CSP violation of its pages is collected; close() fails on
+    any that EXPECTED_CONSOLE_ERRORS does not explain (a silent read-aloud was once a CSP refusal in the log).
+    """
 
     kiosk_token: str | None = None
 
@@ -177,9 +191,26 @@ class Visitor:
             viewport={"width": width, "height": height},
             service_workers="allow" if service_worker else "block",
         )
+        self.errors: list[str] = []
+        self.context.on("page", self.watch)
         self.page = self.context.new_page()
         if paired and self.kiosk_token:
             self.set_cookie("linli_kiosk", self.kiosk_token)
+
+    def watch(self, page: object) -> None:
+        def on_console(message: object) -> None:
+            if message.type == "error" and not any(  # type: ignore[attr-defined]
+                p.search(message.text)
+                for p in EXPECTED_CONSOLE_ERRORS  # type: ignore[attr-defined]
+            ):
+                self.errors.append(f"console: {message.text} at {page.url}")  # type: ignore[attr-defined]
+
+        page.on("console", on_console)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc} at {page.url}"))  # type: ignore[attr-defined]
+
+    def assert_no_errors(self) -> None:
+        errors, self.errors = self.errors, []
+        assert not errors, "the pages logged errors:\n" + "\n".join(errors)
 
     def set_cookie(self, name: str, value: str) -> None:
         self.context.add_cookies([{"name": name, "value": value, "url": self.base}])
@@ -214,6 +245,7 @@ class Visitor:
 
     def close(self) -> None:
         self.context.close()
+        self.assert_no_errors()
 
 
 @pytest.fixture

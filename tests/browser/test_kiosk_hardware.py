@@ -29,6 +29,9 @@ def bridge(live_server, tmp_path):
     app = live_server.app
     with app.app_context(), database(app).sessionmaker() as session:
         kiosk = session.scalar(select(Kiosk))
+        # The demo kiosk has no devices (a kiosk talks only to a bridge it is configured to have): this one has.
+        kiosk.has_printer = kiosk.has_id_reader = True
+        session.commit()
         key = bridge_key(vault(), kiosk)
         resident = session.scalar(select(Resident).where(Resident.name == live_server.resident_name))
         id_number = vault().decrypt(ID_KIND, resident.id_number_cipher)
@@ -43,6 +46,10 @@ def bridge(live_server, tmp_path):
     app.config["LINLI"] = settings
     service.stop()
     box.stop()
+    with database(app).sessionmaker() as session:
+        kiosk = session.scalar(select(Kiosk))
+        kiosk.has_printer = kiosk.has_id_reader = False
+        session.commit()
 
 
 def wait_for_listener(service: HardwareService, visitor: Visitor) -> None:

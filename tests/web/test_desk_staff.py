@@ -5,6 +5,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -226,7 +227,8 @@ def test_kiosk_books_a_time_and_a_full_time_is_explained(kiosk_client, session, 
     client = kiosk_client
     client.set_cookie("linli_locale", "en")
     identify(client, issued.url("https://x"))
-    step = client.get("/kiosk/report/health-check/1").get_data(as_text=True)
+    day = slot.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    step = client.get(f"/kiosk/report/health-check/1?day={day}").get_data(as_text=True)
     assert f'value="{slot.id}"' in step
     assert "1 places left" in step
     token = csrf_token(client, "/kiosk/home")

@@ -235,6 +235,8 @@ def test_bridge_key_command_and_reader_identification(
     from webapp.domain.residents import seal
 
     kiosk = demo_kiosk(session, demo_community)
+    kiosk.has_id_reader = True  # a kiosk talks only to a bridge it is configured to have
+    session.commit()
     result = app.test_cli_runner().invoke(args=["kiosk-bridge-key", str(kiosk.id)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -360,14 +362,17 @@ def test_home_puts_open_requests_and_todays_class_above_the_eight_tiles(
     top = page[personal:tiles]
     assert ticket.number in top
     assert "Today&#39;s class: 用手机挂号" in top or "Today's class: 用手机挂号" in top
+    # "I'm fine today" is the big button between the personal items and the tiles; activities and classes
+    # are one tap from home, and there are still eight tiles.
+    assert "I&#39;m fine today" in page[personal:tiles] or "I'm fine today" in page[personal:tiles]
     labels = re.findall(r"<span>([^<]+)</span></(?:a|button)>", page[tiles:])
     assert labels == [
         "Report a problem",
         "Book a service",
         "My requests",
         "Notices",
-        "Learn & practise",
+        "Activities",
+        "Classes & lessons",
         "Local services",
-        "I'm fine today",
         "Call for help",
     ]

@@ -120,6 +120,8 @@ def test_one_tap_sign_up_and_the_time_bank_balance(frozen, english_kiosk, scanne
     assert statement.headers["Cache-Control"] == "no-store"
     frozen.advance(days=1, minutes=-30)  # the visit has long ended: scan again at the door
     scan(english_kiosk, scanned)
+    # The ended visit took its language with it (the next person meets the kiosk's own): choose it again.
+    english_kiosk.set_cookie("linli_locale", "en")
     assert "I am here" in english_kiosk.get("/kiosk/events").get_data(as_text=True)
     post(english_kiosk, f"/kiosk/events/{event.id}/check_in")
     session.refresh(entry)

@@ -5,9 +5,9 @@ import pytest
 from tests.conftest import csrf_token
 
 LOCALE_TEXT = {
-    "zh_Hans": ("zh-Hans", "请刷居民卡，或点屏幕开始", "欢迎来到桂花社区"),
-    "zh_Hant": ("zh-Hant", "請刷居民卡，或點螢幕開始", "歡迎來到桂花社區"),
-    "en": ("en", "Scan your card or touch the screen to start", "Welcome to Osmanthus Community"),
+    "zh_Hans": ("zh-Hans", "请刷居民卡开始", "欢迎来到桂花社区"),
+    "zh_Hant": ("zh-Hant", "請刷居民卡開始", "歡迎來到桂花社區"),
+    "en": ("en", "Scan your card to start", "Welcome to Osmanthus Community"),
 }
 
 

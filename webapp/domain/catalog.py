@@ -48,6 +48,22 @@ def services_for(session: Session, community_id: int, channel: str) -> list[Serv
     return [s for s in rows if channel in (s.channels or [])]
 
 
+def questions_say_where(service: ServiceType) -> bool:
+    """Whether the service's own questions already say where (a "where" question, or a booked time whose
+    venue is the place): then no face asks "where" again, and an appointment is never "at my home"."""
+    return any(q.get("id") == "where" or q.get("type") == "slot" for q in service.questions or [])
+
+
+def answered_home(service: ServiceType, answers: dict[str, Any]) -> bool:
+    """Is the request about the resident's home (else a common area, named by the "where" answer)?"""
+    questions = service.questions or []
+    if any(q.get("type") == "slot" for q in questions):
+        return True  # an appointment is the household's, at the venue of its time
+    if any(q.get("id") == "where" for q in questions):
+        return answers.get("where") == "home"
+    return True
+
+
 def check_eligible(service: ServiceType, resident: Resident, channel: str, today: date) -> None:
     if not service.active:
         raise NotEligible("inactive")
@@ -182,6 +198,8 @@ def save_service(session: Session, service: ServiceType | None, community_id: in
     service.code = values["code"]
     service.names = {k: values["names"][k].strip() for k in LOCALES}
     service.help = {k: str((values.get("help") or {}).get(k) or "").strip()[:200] for k in LOCALES}
+    bring = {k: str((values.get("bring") or {}).get(k) or "").strip()[:200] for k in LOCALES}
+    service.bring = bring if any(bring.values()) else None
     service.category = Category(values["category"])
     service.handler = Handler(values["handler"])
     service.provider_name = (values.get("provider_name") or "").strip()[:80] or None

@@ -187,8 +187,10 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
             community=community,
             name="1幢大堂自助机",
             place="1幢一楼大堂",
-            has_printer=True,
-            has_id_reader=True,
+            # No devices: a demo box has no hardware bridge, and a kiosk talks only to a bridge it is
+            # configured to have (docs/kiosk-setup.md: tick the printer or ID reader when the box has them).
+            has_printer=False,
+            has_id_reader=False,
         )
         session.add(kiosk)
         session.flush()

@@ -41,13 +41,13 @@ DETAILS = {
     "id": "details",
     "type": "short_text",
     "required": False,
-    "label": t("还有什么要说明的？（可不填）", "還有什麼要說明的？（可不填）", "Anything else? (optional)"),
+    "label": t("还有什么要说明的？", "還有什麼要說明的？", "Anything else?"),
 }
 PHOTO = {
     "id": "photo",
     "type": "photo",
     "required": False,
-    "label": t("照片（可不拍）", "照片（可不拍）", "A photo (optional)"),
+    "label": t("照片", "照片", "A photo"),
 }
 WHEN = choice(
     "when",
@@ -196,6 +196,11 @@ CATALOG: list[dict[str, Any]] = [
         provider_name="翠苑社区卫生服务站",
         deadline_hours=72,
         names=t("健康体检", "健康體檢", "A health check"),
+        bring=t(
+            "身份证、医保卡；抽血请空腹",
+            "身分證、醫保卡；抽血請空腹",
+            "Your ID card and medical insurance card; for a blood test, do not eat beforehand",
+        ),
         help=t(
             "血压、血糖和年度体检", "血壓、血糖和年度體檢", "Blood pressure, blood sugar and yearly check-up"
         ),

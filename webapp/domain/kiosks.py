@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock
+from webapp.config import LOCALES
 from webapp.domain import DomainError
 from webapp.domain.audit import Actor, record
 from webapp.domain.vault import Vault, new_token, token_hash
@@ -20,6 +21,10 @@ ONLINE_WITHIN = timedelta(minutes=3)  # heartbeats come every minute
 # No 0/O, 1/I/L: the code is read off a phone screen and typed on a touch keyboard.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
+
+
+# Where a kiosk's card scanner is mounted, as the attract screen draws and says it.
+SCANNER_PLACES = ("below", "right", "left")
 
 
 class PairingRefused(DomainError):
@@ -35,8 +40,12 @@ def create_kiosk(
     idle_timeout_seconds: int = 60,
     has_printer: bool = False,
     has_id_reader: bool = False,
+    default_locale: str | None = None,
+    scanner_place: str = "below",
 ) -> Kiosk:
     kiosk = Kiosk(
+        default_locale=default_locale if default_locale in LOCALES else None,
+        scanner_place=scanner_place if scanner_place in SCANNER_PLACES else "below",
         community_id=community_id,
         name=name.strip()[:80],
         place=place.strip()[:120],

@@ -6,6 +6,8 @@ into words in the resident's language when it is shown (a push message is worded
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -70,3 +72,35 @@ def subscribe(
 def unsubscribe_all(session: Session, resident_id: int) -> None:
     for sub in session.scalars(select(PushSubscription).where(PushSubscription.resident_id == resident_id)):
         session.delete(sub)
+
+
+@dataclass(frozen=True)
+class HomeItems:
+    """The top of a resident's home: each ticket once, with its current state, and every news line shown is
+    the news marked seen (never more marked than shown)."""
+
+    news: list[Notification]  # lines to show: class news, and tickets no longer open (once each)
+    open_requests: list[ServiceRequest]  # one chip each, with its current state
+    fresh: set[int]  # open tickets with news since the last visit (a "new" mark on their chip)
+
+
+def home_items(session: Session, resident_id: int, limit: int = 4) -> HomeItems:
+    """News since the last visit and open requests, merged per ticket, then the news marked seen."""
+    from webapp.domain.tickets import open_requests_of
+
+    news = unseen(session, resident_id, limit=limit)
+    open_requests = open_requests_of(session, resident_id)
+    open_ids = {t.id for t in open_requests}
+    lines: list[Notification] = []
+    fresh: set[int] = set()
+    told: set[int] = set()
+    for item in news:
+        if item.request_id in open_ids:
+            fresh.add(item.request_id)
+        elif item.request_id is None or item.request_id not in told:
+            lines.append(item)
+            if item.request_id is not None:
+                told.add(item.request_id)
+    if news:
+        mark_seen(session, resident_id, [n.id for n in news])
+    return HomeItems(lines, open_requests, fresh)

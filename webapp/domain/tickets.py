@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp import clock
 from webapp.domain import DomainError, bookings, photos
@@ -151,6 +151,19 @@ def submit(
             raise AnswerErrors({question["id"]: "photo_missing"})
     session.flush()
     return Submitted(request, follow)
+
+
+def open_requests_of(session: Session, resident_id: int, limit: int = 3) -> list[ServiceRequest]:
+    """A resident's open requests, newest first: the top of their home on the kiosk and on the phone."""
+    return list(
+        session.scalars(
+            select(ServiceRequest)
+            .options(joinedload(ServiceRequest.service_type))
+            .where(ServiceRequest.resident_id == resident_id, ServiceRequest.status.in_(OPEN))
+            .order_by(ServiceRequest.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def acts_as_resident(actor: Actor, request: ServiceRequest) -> bool:

@@ -108,6 +108,10 @@ class Kiosk(Base):
     idle_timeout_seconds: Mapped[int] = mapped_column(Integer, default=60)
     has_printer: Mapped[bool] = mapped_column(Boolean, default=False)
     has_id_reader: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the screen starts in and returns to after every visit (None: the instance's default).
+    default_locale: Mapped[str | None] = mapped_column(String(8))
+    # Where the card scanner sits, so the attract screen can point at it (kiosk.SCANNER_PLACES).
+    scanner_place: Mapped[str] = mapped_column(String(16), default="below", server_default="below")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Pairing: a one-time code (hashed, short-lived) makes a browser this kiosk by giving it a device token.
     pairing_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -63,6 +63,8 @@ class ServiceType(Base):
     category: Mapped[Category] = mapped_column(enum_column(Category, 24))
     names: Mapped[Names] = mapped_column(JSON)
     help: Mapped[Names] = mapped_column(JSON, default=dict)
+    # For appointments: what to bring, shown on the confirmation, the receipt and the phone (per locale).
+    bring: Mapped[Names | None] = mapped_column(JSON)
     icon: Mapped[str] = mapped_column(String(24), default="list")
     handler: Mapped[Handler] = mapped_column(enum_column(Handler, 16))
     provider_name: Mapped[str | None] = mapped_column(String(80))
@@ -79,6 +81,9 @@ class ServiceType(Base):
 
     def name(self, locale: str) -> str:
         return pick_name(self.names, locale)
+
+    def bring_words(self, locale: str) -> str:
+        return (self.bring or {}).get(locale) or (self.bring or {}).get("zh_Hans") or ""
 
     def help_text(self, locale: str) -> str:
         return pick_name(self.help or {}, locale)

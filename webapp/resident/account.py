@@ -27,7 +27,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -42,6 +41,7 @@ from webapp.domain.handoff import HandoffRefused, consume_handoff
 from webapp.domain.pins import PinOutcome, PinResult, card_key_for, device_key, verify_pin
 from webapp.domain.residents import active_card, active_consents, masked_id_number, masked_phone
 from webapp.domain.rights import export, pending_deletion, request_deletion
+from webapp.i18n import short_day_words, time_words
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
 from webapp.resident.forms import PinForm
@@ -119,7 +119,7 @@ def pin_message(result: PinResult) -> str:
     if result.outcome == PinOutcome.WRONG:
         return _("That PIN is not right. You can try %(count)s more times.", count=result.tries_left)
     if result.outcome == PinOutcome.THROTTLED:
-        when = format_datetime(result.retry_at, "HH:mm") if result.retry_at else ""
+        when = time_words(result.retry_at) if result.retry_at else ""
         return _("Too many wrong PINs. For your safety, please try again after %(time)s.", time=when)
     if result.outcome == PinOutcome.LOCKED:
         return _(
@@ -213,10 +213,14 @@ def handoff(token: str) -> ResponseReturnValue:
 @resident_required
 def me() -> ResponseReturnValue:
     """The resident's own start page; news about their requests is shown here, not yet marked as seen."""
+    from webapp.domain.bookings import active_booking
     from webapp.domain.notifications import unseen
+    from webapp.domain.tickets import open_requests_of
 
     resident = signed_in_resident()
-    return render_template("resident/me.html", resident=resident, news=unseen(get_session(), resident.id))
+    db = get_session()
+    mine = [(t, active_booking(db, t)) for t in open_requests_of(db, resident.id)]
+    return render_template("resident/me.html", resident=resident, news=unseen(db, resident.id), mine=mine)
 
 
 @bp.route("/me/verify", methods=["GET", "POST"])
@@ -347,7 +351,7 @@ def passkey_register() -> ResponseReturnValue:
             resident,
             request.get_data(as_text=True)[:20000],
             bytes.fromhex(challenge),
-            label=_("Phone added %(date)s", date=format_datetime(clock.now(), "yyyy-MM-dd")),
+            label=_("Phone added %(date)s", date=short_day_words(clock.now())),
         )
     except passkeys.PasskeyRefused:
         db.rollback()

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from webapp import clock, wizard
 from webapp.context import current_actor
 from webapp.db import get_session
-from webapp.domain.catalog import AnswerErrors, NotEligible, check_eligible, check_one, services_for
+from webapp.domain.catalog import (
+    AnswerErrors,
+    NotEligible,
+    answered_home,
+    check_eligible,
+    check_one,
+    questions_say_where,
+    services_for,
+)
 from webapp.domain.photos import MAX_BYTES, PhotoError, owned_photo, store_photo
 from webapp.domain.tickets import submit
 from webapp.idempotency import submit_once, wants_json
@@ -65,6 +73,13 @@ def render_step(
     photo = None
     if question.get("type") == "photo" and value:
         photo = owned_photo(get_session(), signed_in_resident().id, str(value))
+    days: list[wizard.SlotDay] = []
+    day = None
+    choices = []
+    if question.get("type") == "slot":
+        days, day, choices = wizard.slot_step(get_session(), service, request.args.get("day"))
+    elif question.get("type") in ("choice", "yes_no"):
+        choices = wizard.tap_choices(get_session(), service, question, str(get_locale()))
     return render_template(
         "resident/ask_step.html",
         service=service,
@@ -75,9 +90,9 @@ def render_step(
         error=error,
         photo=photo,
         max_mb=MAX_BYTES // (1024 * 1024),
-        choices=wizard.tap_choices(get_session(), service, question, str(get_locale()))
-        if question.get("type") in ("choice", "yes_no", "slot")
-        else [],
+        days=days,
+        day=day,
+        choices=choices,
     ), (400 if error else 200)
 
 
@@ -137,8 +152,11 @@ def send_request(
     building_id: int | None,
 ) -> tuple[ServiceRequest | None, dict[str, str]]:
     """Submit (without committing); returns the ticket, or the errors by question id to show beside each."""
+    if questions_say_where(service):  # asked once, among the questions: never again on the review
+        where, place = ("home" if answered_home(service, answers) else "common"), ""
+        building_id = resident.household.building_id if resident.household else None
     common = where == "common" or resident.household is None
-    if common and not place.strip():
+    if common and not place.strip() and not questions_say_where(service):
         return None, {"place": "required"}
     if building_id is not None and building_id not in {b.id for b in buildings()}:
         building_id = None
@@ -226,6 +244,7 @@ def ask_review(code: str) -> ResponseReturnValue:
         place=place,
         building_id=building_id,
         buildings=buildings(),
+        ask_where=not questions_say_where(service),
         resident=resident,
         total=len(questions) + 1,
     ), status

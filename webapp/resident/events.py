@@ -10,9 +10,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from webapp import confirm
 from webapp.context import current_actor
 from webapp.db import get_session
 from webapp.domain import events
+from webapp.i18n import current_locale
 from webapp.messages import life_error
 from webapp.models import Event, Resident, SignupStatus
 from webapp.numbers import MAX_ID
@@ -90,11 +92,20 @@ def my_event_signup(event_id: int) -> ResponseReturnValue:
 def my_event_cancel(event_id: int) -> ResponseReturnValue:
     event, resident = event_or_404(event_id)
     db = get_session()
+    asked = confirm.for_event(event, current_locale())
+    if not confirm.confirmed():
+        return render_template(
+            "resident/confirm.html",
+            confirmation=asked,
+            action=url_for("resident.my_event_cancel", event_id=event.id),
+            keep_url=url_for("resident.my_event", event_id=event.id),
+            fields={},
+        )
     try:
         events.cancel(db, current_actor(), event, resident)
     except events.EventError as exc:
         db.rollback()
         return render_event(event, resident, life_error(exc.reason), 400)
     db.commit()
-    flash(_("You are no longer signed up."), "info")
+    flash(asked.done, "info")
     return redirect(url_for("resident.my_event", event_id=event.id), code=303)

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -25,7 +24,7 @@ from webapp.domain.audit import Actor
 from webapp.domain.scam_catalog import PASS_MARK, SCAMS
 from webapp.domain.skills import TrainingError, all_skills, skill_or_none
 from webapp.extensions import csrf
-from webapp.i18n import current_locale
+from webapp.i18n import current_locale, when_words
 from webapp.messages import training_error
 from webapp.models import Resident
 from webapp.resident.account import signed_in_resident
@@ -73,7 +72,7 @@ def pretend_times() -> list[tuple[str, str]]:
     """Three made-up appointment times in the coming days (words only: no Slot is touched)."""
     start = clock.now().replace(minute=0, second=0, microsecond=0)
     times = [start + timedelta(days=d, hours=h) for d, h in ((1, 1), (2, 2), (3, 0))]
-    return [(str(n), format_datetime(at, "EEEE M/d HH:mm")) for n, at in enumerate(times)]
+    return [(str(n), when_words(at)) for n, at in enumerate(times)]
 
 
 def flow_state(flow: str) -> tuple[dict[str, str], int, str | None]:

@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from webapp import confirm
 from webapp.context import current_actor
 from webapp.db import get_session
 from webapp.domain import bookings
 from webapp.domain.notifications import mark_seen, unseen
 from webapp.domain.tickets import TicketError, change_status, rate, resident_actions
+from webapp.i18n import current_locale
 from webapp.idempotency import submit_once, wants_json
 from webapp.labels import status_label
 from webapp.messages import desk_error
@@ -86,6 +88,15 @@ def my_request_status(number: str) -> ResponseReturnValue:
     wanted = {"cancel": Status.CANCELLED, "close": Status.CLOSED, "reopen": Status.IN_PROGRESS}
     to = wanted.get(request.form.get("action", ""))
     db = get_session()
+    asked = confirm.for_ticket(ticket, bookings.active_booking(db, ticket), current_locale())
+    if to == Status.CANCELLED and not confirm.confirmed():
+        return render_template(
+            "resident/confirm.html",
+            confirmation=asked,
+            action=url_for("resident.my_request_status", number=ticket.number),
+            keep_url=url_for("resident.my_request", number=ticket.number),
+            fields={"action": "cancel"},
+        )
     try:
         if to is None:
             raise TicketError("transition")
@@ -94,7 +105,10 @@ def my_request_status(number: str) -> ResponseReturnValue:
         db.rollback()
         return render_request(my_ticket_or_404(number), {"status": exc.reason}, 400)
     db.commit()
-    flash(_("Done. Your ticket is now: %(status)s.", status=status_label(ticket.status)), "info")
+    if to == Status.CANCELLED:
+        flash(asked.done, "info")
+    else:
+        flash(_("Done. Your ticket is now: %(status)s.", status=status_label(ticket.status)), "info")
     return redirect(url_for("resident.my_request", number=ticket.number), code=303)
 
 

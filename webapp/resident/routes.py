@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template
+from flask import abort, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from webapp.db import get_session
 from webapp.domain.community import default_community
+from webapp.resident.account import signed_in_resident
 from webapp.resident.blueprint import bp
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    """The public start page; a signed-in resident's home is their own page (the installed app opens here)."""
+    if signed_in_resident() is not None:
+        return redirect(url_for("resident.me"), code=303)
     community = default_community(get_session())
     if community is None:
         abort(404)

@@ -11,12 +11,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from webapp import confirm
 from webapp.context import base_url, current_actor
 from webapp.db import get_session
 from webapp.domain import courses
 from webapp.domain.audit import Actor
 from webapp.domain.certificates import certificates_of, masked_name, verify
 from webapp.domain.skills import TrainingError, my_skills
+from webapp.i18n import current_locale
 from webapp.messages import training_error
 from webapp.models import AttendanceStatus, Certificate, Resident, TrainingSession
 from webapp.resident.account import resident_required, signed_in_resident
@@ -68,6 +70,15 @@ def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
     ts = db.get(TrainingSession, class_id)
     if ts is None or ts.community_id != resident.community_id:
         abort(404)
+    asked = confirm.for_class(ts, current_locale())
+    if action == "cancel" and not confirm.confirmed():
+        return render_template(
+            "resident/confirm.html",
+            confirmation=asked,
+            action=url_for("resident.class_action", class_id=ts.id, action="cancel"),
+            keep_url=url_for("resident.my_skills"),
+            fields={},
+        )
     try:
         words = class_action(current_actor(), resident, ts, action, "phone")
     except TrainingError as exc:
@@ -79,7 +90,7 @@ def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
             **skills_page_data(resident),
         ), 400
     db.commit()
-    flash(words, "info")
+    flash(asked.done if action == "cancel" else words, "info")
     return redirect(url_for("resident.my_skills"), code=303)
 
 

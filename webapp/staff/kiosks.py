@@ -40,6 +40,25 @@ class KioskForm(FlaskForm):
     )
     has_printer = BooleanField(_l("Has a receipt printer"))
     has_id_reader = BooleanField(_l("Has an ID card reader"))
+    default_locale = SelectField(
+        _l("Language the screen starts in (and returns to after each person)"),
+        choices=[
+            ("", _l("The default language")),
+            ("zh_Hans", "中文简体"),
+            ("zh_Hant", "中文繁體"),
+            ("en", "English"),
+        ],
+        default="",
+    )
+    scanner_place = SelectField(
+        _l("Where is the card scanner?"),
+        choices=[
+            ("below", _l("Below the screen")),
+            ("right", _l("To the right of the screen")),
+            ("left", _l("To the left of the screen")),
+        ],
+        default="below",
+    )
 
 
 class CareForm(FlaskForm):
@@ -74,6 +93,8 @@ def kiosks() -> ResponseReturnValue:
             form.idle_timeout.data or 60,
             bool(form.has_printer.data),
             bool(form.has_id_reader.data),
+            form.default_locale.data or None,
+            form.scanner_place.data or "below",
         )
         db.commit()
         flash(_("Kiosk added. Pair it with the code below."), "info")

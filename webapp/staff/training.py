@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -62,6 +63,13 @@ def class_or_404(class_id: int) -> TrainingSession:
     return ts
 
 
+def is_today(ts: TrainingSession) -> bool:
+    """Whether a class starts on its community's today (a class that ended yesterday evening is not "today's"
+    at breakfast, even though fewer than 24 hours have passed)."""
+    zone = ZoneInfo(ts.community.timezone)
+    return ts.starts_at.astimezone(zone).date() == clock.now().astimezone(zone).date()
+
+
 @bp.get("/training")
 @require(Permission.RUN_SESSIONS)
 def training() -> ResponseReturnValue:
@@ -75,7 +83,7 @@ def training() -> ResponseReturnValue:
         .order_by(TrainingSession.starts_at)
         .limit(100)
     ).all()
-    today = [s for s in coming if s.starts_at - now < DAY and s.cancelled_at is None]
+    today = [s for s in coming if is_today(s) and s.cancelled_at is None]
     course_list = db.scalars(select(Course).where(Course.community_id.in_(ids)).order_by(Course.id)).all()
     return render_template(
         "staff/training.html",
