@@ -162,7 +162,8 @@ def test_reject_needs_a_reason_and_cancel_is_the_residents(phone, client, auth, 
         select(ServiceRequest).where(ServiceRequest.resident_id == person.id).order_by(ServiceRequest.id)
     ).all()[-1]
     asked = post(phone, f"/requests/{second.number}/status", action="cancel")
-    assert asked.status_code == 200 and "No, keep it" in asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "No, keep it" in asked.get_data(as_text=True)
     session.expire_all()
     assert second.status == Status.SUBMITTED  # asking is not doing
     assert post(phone, f"/requests/{second.number}/status", action="cancel", confirmed="yes").status_code == 303

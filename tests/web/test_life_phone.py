@@ -120,7 +120,8 @@ def test_sign_up_and_give_up_a_place(phone, session, person, activity, make_resi
     events.signup(session, SYSTEM, activity, waiting, "kiosk:1")
     session.commit()
     asked = post(phone, f"/me/events/{activity.id}/cancel")
-    assert asked.status_code == 200 and "No, keep my place" in asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "No, keep my place" in asked.get_data(as_text=True)
     assert post(phone, f"/me/events/{activity.id}/cancel", confirmed="yes").status_code == 303
     moved = session.scalar(select(EventSignup).where(EventSignup.resident_id == waiting.id))
     assert moved.status == SignupStatus.BOOKED
