@@ -81,7 +81,9 @@ def test_kiosk_cancel_and_reopen(kiosk_client, session, make_resident):
     token = csrf_token(kiosk_client, "/kiosk/home")
     page = kiosk_client.get(f"/kiosk/requests/{first.number}").get_data(as_text=True)
     assert "I no longer need this: cancel" in page
-    asked = kiosk_client.post(f"/kiosk/requests/{first.number}", data={"csrf_token": token, "action": "cancel"})
+    asked = kiosk_client.post(
+        f"/kiosk/requests/{first.number}", data={"csrf_token": token, "action": "cancel"}
+    )
     # One tap only asks, naming the request; nothing is cancelled until the second tap on that screen.
     assert f"Withdraw your request {first.number}" in asked.get_data(as_text=True)
     session.expire_all()

@@ -166,7 +166,9 @@ def test_reject_needs_a_reason_and_cancel_is_the_residents(phone, client, auth, 
     assert "No, keep it" in asked.get_data(as_text=True)
     session.expire_all()
     assert second.status == Status.SUBMITTED  # asking is not doing
-    assert post(phone, f"/requests/{second.number}/status", action="cancel", confirmed="yes").status_code == 303
+    assert (
+        post(phone, f"/requests/{second.number}/status", action="cancel", confirmed="yes").status_code == 303
+    )
     session.expire_all()
     assert second.status == Status.CANCELLED
     again = post(phone, f"/requests/{second.number}/status", action="cancel", confirmed="yes")
