@@ -253,3 +253,31 @@ def test_today_is_the_communitys_today_near_midnight(
         assert "Friday class" not in on_today
     finally:
         clock.freeze(None)
+
+
+def test_the_printed_receipt_of_a_booking_says_when_where_and_what_to_bring(app, session, person, frozen):
+    """The ticket the kiosk prints (the bridge's POST /print body): an appointment's time, place and what to
+    bring, and no reply deadline; a repair keeps its "we will answer by"."""
+    from flask import g
+
+    from kiosk.report import print_job
+    from webapp.domain.bookings import active_booking, open_slots
+    from webapp.models import Kiosk
+
+    check = session.scalar(select(ServiceType).where(ServiceType.code == "health-check"))
+    slot = open_slots(session, check)[0]
+    resident = Actor(type="resident", id=person.id)
+    booked = submit(session, resident, person, check, {"slot": str(slot.id)}, "kiosk").request
+    light = session.scalar(select(ServiceType).where(ServiceType.code == "repair-light"))
+    repair = submit(session, resident, person, light, {"where": "home", "urgent": "no"}, "kiosk").request
+    session.commit()
+    with app.test_request_context("/kiosk/"):
+        g.locale_override = "en"
+        g.kiosk = session.scalar(select(Kiosk))
+        job = print_job(booked, active_booking(session, booked), "https://x/t/1")
+        lines = " / ".join(job["lines"])
+        assert "When: " in lines
+        assert "Where: 翠苑社区卫生服务站" in lines
+        assert "Please bring: Your ID card" in lines
+        assert "answer by" not in lines
+        assert "We will answer by" in " / ".join(print_job(repair, None, "https://x/t/2")["lines"])
