@@ -110,7 +110,9 @@ def forget_display_choices(response: Response) -> None:
     from webapp.ui import PREFS_COOKIE
 
     for name in (LOCALE_COOKIE, PREFS_COOKIE):
-        response.delete_cookie(name, samesite="Lax", httponly=True)
+        response.delete_cookie(
+            name, samesite="Lax", httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"]
+        )
 
 
 @bp.after_request

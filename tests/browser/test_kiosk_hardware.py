@@ -72,6 +72,7 @@ def test_bridge_scan_id_card_and_printing(browser, live_server, bridge):
     assert live_server.resident_name in visitor.page.locator("h1").inner_text()
     visitor.page.click("form[data-finish] button")
     visitor.page.wait_for_url(visitor.base + "/kiosk/")
+    visitor.set_locale("en")  # Finish gave the kiosk back its own language: the next person chooses again
     wait_for_listener(service, visitor)
     box.id_reader.place(sample_record(id_number))  # the resident's ID card placed on the kiosk's reader
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")

@@ -250,6 +250,7 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
     visitor.sign_in_resident(live_server.card_token)
     controlled(visitor)
     visitor.goto("/ask/health-check/1")
+    visitor.page.locator(".day-choices a").first.click()  # days first, then that day's times
     choice = visitor.page.locator("button[name=answer]").first
     slot_id = int(choice.get_attribute("value"))
     choice.click()
