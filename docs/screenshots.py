@@ -61,7 +61,7 @@ SHOTS = [
     ("kiosk-book-done", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-booked", "00"),
     ("kiosk-book-done-largest-text", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-booked", "20"),
     ("kiosk-cancel-confirm", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-cancel", "00"),
-    ("kiosk-cancel-confirm-largest-text", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-cancel", "20"),
+    ("kiosk-cancel-confirm-largest", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-cancel", "20"),
     ("kiosk-cancel-done", "/kiosk/report/health-check/review", (1080, 1920), "kiosk-cancelled", "00"),
     ("kiosk-report-review", "/kiosk/report/repair-light/review", (1080, 1920), "kiosk", "00"),
     ("kiosk-my-requests", "/kiosk/requests", (1080, 1920), "kiosk", "00"),
