@@ -87,11 +87,19 @@ def update() -> ResponseReturnValue:
             samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
-        if current_user.is_authenticated and hasattr(current_user, "preferred_locale"):
-            # A saved preference outranks the cookie, so the switch must update it too.
+        # A saved preference outranks the cookie, so the switch must update it too: the staff member's or the
+        # resident's own, by the kind of person signed in (a resident's id once wrote a staff account's locale).
+        from webapp.auth.routes import SignedInResident, SignedInStaff
+
+        if isinstance(current_user, SignedInStaff):
             from webapp.domain.staff import set_preferred_locale
 
-            set_preferred_locale(get_session(), current_user.id, locale)
+            set_preferred_locale(get_session(), current_user.staff.id, locale)
+        elif isinstance(current_user, SignedInResident):
+            from webapp.domain.residents import set_preferred_locale as set_resident_locale
+
+            set_resident_locale(get_session().merge(current_user.resident), locale)
+            get_session().commit()
     return response
 
 

@@ -281,3 +281,22 @@ def test_the_printed_receipt_of_a_booking_says_when_where_and_what_to_bring(app,
         assert "Please bring: Your ID card" in lines
         assert "answer by" not in lines
         assert "We will answer by" in " / ".join(print_job(repair, None, "https://x/t/2")["lines"])
+
+
+def test_a_resident_choosing_a_language_keeps_it_and_writes_no_staff_account(phone, session, person):
+    """The language switch used to save a signed-in resident's choice on the staff account with the same id
+    (resident #1 set the administrator's language) and not on the resident."""
+    from webapp.models import StaffUser
+
+    twin = session.get(StaffUser, person.id)
+    if twin is None:  # a staff account whose id is the resident's, as the demo's first ones are
+        twin = StaffUser(id=person.id, username="twin-of-resident", display_name="Twin", password_hash="-")
+        session.add(twin)
+    twin.preferred_locale = "en"
+    session.commit()
+    assert post(phone, "/prefs", locale="zh_Hant", next="/me").status_code == 303
+    session.expire_all()
+    assert session.get(type(person), person.id).preferred_locale == "zh_Hant"
+    assert session.get(StaffUser, person.id).preferred_locale == "en"
+    fresh = phone.get("/me")  # the saved choice outranks the cookie, which a new browser would not have
+    assert 'lang="zh-Hant"' in fresh.get_data(as_text=True)

@@ -235,6 +235,11 @@ def withdraw_consent(session: Session, actor: Actor, resident: Resident, kind: C
     )
 
 
+def set_preferred_locale(resident: Resident, locale: str) -> None:
+    """The language a resident chose on their phone: it outranks the switch's cookie on their next visits."""
+    resident.preferred_locale = locale
+
+
 def move_out(session: Session, actor: Actor, resident: Resident) -> None:
     from webapp.domain.cards import revoke_all_cards
 
