@@ -88,7 +88,7 @@ def update() -> ResponseReturnValue:
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
         # A saved preference outranks the cookie, so the switch must update it too: the staff member's or the
-        # resident's own, by the kind of person signed in (a resident's id once wrote a staff account's locale).
+        # resident's own, by the kind of person (a resident's id once wrote the staff account's locale).
         from webapp.auth.routes import SignedInResident, SignedInStaff
 
         if isinstance(current_user, SignedInStaff):
