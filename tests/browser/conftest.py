@@ -169,6 +169,13 @@ EXPECTED_CONSOLE_ERRORS = [
 ]
 
 
+# The read-aloud player is playing (not paused, its time moving): what a person hears, not a request that was sent.
+PLAYING = (
+    "(() => { const a = document.querySelector('audio[data-speech]');"
+    " return !!a && !a.paused && a.currentTime > 0.15; })()"
+)
+
+
 class Visitor:
     """One browser context: cookies for locale and display, and staff sign-in through the real form.
 

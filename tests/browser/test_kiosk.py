@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import Visitor, ask
+from tests.browser.conftest import PLAYING, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
 from webapp import clock
 from webapp.db import database
@@ -69,6 +69,7 @@ def test_unknown_card_is_refused_in_words(browser, live_server):
         scan(visitor, old.url("http://127.0.0.1:5000"))
         message.filter(has_text="no longer works").wait_for()
     assert "Sorry%2C+this+card+no+longer+works" in (said.value.post_data or "")
+    wait_until(visitor.page, PLAYING, timeout=20)  # heard, not only requested
     assert visitor.page.url.endswith("/kiosk/")
     scan(visitor, new.url("http://127.0.0.1:5000"))  # the new card works
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")

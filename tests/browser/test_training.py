@@ -14,7 +14,7 @@ import qrcode
 from PIL import Image
 from sqlalchemy import select
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, ask, wait_until
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PLAYING, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
 from tests.browser.test_pwa import KIOSK, controlled
 from webapp import clock
@@ -184,8 +184,6 @@ def test_lessons_and_practice_open_offline_after_one_visit_on_phone_and_kiosk(br
 def test_a_lesson_reads_itself_aloud_on_a_phone_without_a_voice(browser, live_server):
     """Headless Chromium has no speech voice, as many cheap phones lack one for Chinese: the button plays the
     server's recording of the lesson in the page's language; on the kiosk the layout's own button does it."""
-    from tests.browser.test_trust import PLAYING
-
     for locale in ("zh_Hans", "zh_Hant", "en"):
         visitor = Visitor(browser, live_server.url, paired=False)
         visitor.set_locale(locale)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import DEMO_PIN, Visitor, ask, wait_until
+from tests.browser.conftest import DEMO_PIN, PLAYING, Visitor, ask, wait_until
 from tests.browser.routes import html_get_routes
 from tests.browser.test_kiosk import scan
 from webapp import clock
@@ -33,11 +33,6 @@ from webapp.models import (
 KIOSK = (1080, 1920)
 LOCALES = ["zh_Hans", "zh_Hant", "en"]
 
-# The read-aloud player is playing (not paused, time moving): what a person hears, not a request that was sent.
-PLAYING = (
-    "(() => { const a = document.querySelector('audio[data-speech]');"
-    " return !!a && !a.paused && a.currentTime > 0.15; })()"
-)
 # Any Content-Security-Policy refusal on the page (the silent read-aloud was one).
 WATCH_CSP = (
     "window.__csp = []; document.addEventListener('securitypolicyviolation',"
