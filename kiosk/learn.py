@@ -72,13 +72,7 @@ def class_action_view(class_id: int, action: str) -> ResponseReturnValue:
         abort(404)
     asked = confirm.for_class(ts, current_locale())
     if action == "cancel" and not confirm.confirmed():
-        return render_template(
-            "kiosk/confirm.html",
-            confirmation=asked,
-            action=url_for("kiosk.class_action", class_id=ts.id, action="cancel"),
-            keep_url=url_for("kiosk.my_skills"),
-            fields={},
-        )
+        return confirm.screen("kiosk", asked, url_for("kiosk.my_skills"))
     try:
         words = class_action(visit_actor(g.visit), resident, ts, action, f"kiosk:{g.kiosk.id}")
     except TrainingError as exc:

@@ -60,13 +60,7 @@ def event_action(event_id: int, action: str) -> ResponseReturnValue:
     resident = g.visit.resident
     asked = confirm.for_event(event, current_locale())
     if action == "cancel" and not confirm.confirmed():
-        return render_template(
-            "kiosk/confirm.html",
-            confirmation=asked,
-            action=url_for("kiosk.event_action", event_id=event.id, action="cancel"),
-            keep_url=url_for("kiosk.events", _anchor=f"e{event.id}"),
-            fields={},
-        )
+        return confirm.screen("kiosk", asked, url_for("kiosk.events", _anchor=f"e{event.id}"))
     try:
         if action == "signup":
             entry = events.signup(db, actor, event, resident, f"kiosk:{g.kiosk.id}")

@@ -78,12 +78,8 @@ def my_request_answer(number: str) -> ResponseReturnValue:
     booking = bookings.active_booking(db, ticket)
     asked = confirm.for_ticket(ticket, booking, current_locale())
     if action == "cancel" and not confirm.confirmed():
-        return render_template(
-            "kiosk/confirm.html",
-            confirmation=asked,
-            action=url_for("kiosk.my_request_answer", number=ticket.number),
-            keep_url=url_for("kiosk.my_request", number=ticket.number),
-            fields={"action": "cancel"},
+        return confirm.screen(
+            "kiosk", asked, url_for("kiosk.my_request", number=ticket.number), {"action": "cancel"}
         )
     try:
         if action == "rate":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from webapp.i18n import when_words
@@ -27,6 +27,17 @@ class Confirmation:
 def confirmed() -> bool:
     """Whether this post comes from the confirmation screen (the second tap)."""
     return request.form.get("confirmed") == "yes"
+
+
+def screen(face: str, asked: Confirmation, keep_url: str, fields: dict[str, str] | None = None) -> str:
+    """The question on a screen of its own; its "yes" posts the same action again, to the same address."""
+    return render_template(
+        f"{face}/confirm.html",
+        confirmation=asked,
+        action=request.path,
+        keep_url=keep_url,
+        fields=fields or {},
+    )
 
 
 def for_ticket(ticket: ServiceRequest, booking: Booking | None, locale: str) -> Confirmation:

@@ -16,7 +16,6 @@ from webapp import clock
 from webapp.domain import courses, events
 from webapp.domain.audit import SYSTEM, Actor
 from webapp.domain.cards import issue_card
-from webapp.domain.pins import set_pin
 from webapp.domain.tickets import change_status, submit
 from webapp.models import (
     Attendance,
@@ -30,26 +29,15 @@ from webapp.models import (
     Status,
 )
 
-PIN = "591736"
+
+@pytest.fixture
+def person(make_resident):
+    return make_resident("钱阿姨", age=83)
 
 
 @pytest.fixture
-def person(make_resident, session):
-    resident = make_resident("钱阿姨", age=83)
-    set_pin(session, SYSTEM, resident, PIN)
-    session.commit()
-    return resident
-
-
-@pytest.fixture
-def phone(app, session, person):
-    client = app.test_client()
-    client.set_cookie("linli_locale", "en")
-    issued = issue_card(session, SYSTEM, person)
-    session.commit()
-    client.get(f"/c/{issued.token}")
-    client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": PIN})
-    return client
+def phone(signed_in_phone, person):
+    return signed_in_phone(person)
 
 
 def post(client, url, **data):

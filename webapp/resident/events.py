@@ -94,13 +94,7 @@ def my_event_cancel(event_id: int) -> ResponseReturnValue:
     db = get_session()
     asked = confirm.for_event(event, current_locale())
     if not confirm.confirmed():
-        return render_template(
-            "resident/confirm.html",
-            confirmation=asked,
-            action=url_for("resident.my_event_cancel", event_id=event.id),
-            keep_url=url_for("resident.my_event", event_id=event.id),
-            fields={},
-        )
+        return confirm.screen("resident", asked, url_for("resident.my_event", event_id=event.id))
     try:
         events.cancel(db, current_actor(), event, resident)
     except events.EventError as exc:

@@ -90,13 +90,8 @@ def my_request_status(number: str) -> ResponseReturnValue:
     db = get_session()
     asked = confirm.for_ticket(ticket, bookings.active_booking(db, ticket), current_locale())
     if to == Status.CANCELLED and not confirm.confirmed():
-        return render_template(
-            "resident/confirm.html",
-            confirmation=asked,
-            action=url_for("resident.my_request_status", number=ticket.number),
-            keep_url=url_for("resident.my_request", number=ticket.number),
-            fields={"action": "cancel"},
-        )
+        keep = url_for("resident.my_request", number=ticket.number)
+        return confirm.screen("resident", asked, keep, {"action": "cancel"})
     try:
         if to is None:
             raise TicketError("transition")

@@ -72,13 +72,7 @@ def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
         abort(404)
     asked = confirm.for_class(ts, current_locale())
     if action == "cancel" and not confirm.confirmed():
-        return render_template(
-            "resident/confirm.html",
-            confirmation=asked,
-            action=url_for("resident.class_action", class_id=ts.id, action="cancel"),
-            keep_url=url_for("resident.my_skills"),
-            fields={},
-        )
+        return confirm.screen("resident", asked, url_for("resident.my_skills"))
     try:
         words = class_action(current_actor(), resident, ts, action, "phone")
     except TrainingError as exc:
