@@ -148,7 +148,8 @@ def pair_kiosk() -> ResponseReturnValue:
                 max_age=5 * 365 * 86400,
                 httponly=True,
                 samesite="Strict",
-                secure=request.is_secure,
+                # LINLI_SECURE_COOKIES: behind a TLS proxy the app itself sees plain HTTP.
+                secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
             )
             return response
     return render_template("kiosk/pair.html", code=code, error=error), status
