@@ -43,6 +43,7 @@ from webapp.domain.visits import (
     touch,
     visit_actor,
 )
+from webapp.json_body import Scalars, Shape, Text, json_body
 from webapp.resident.account import PIN_STATUS, pin_message
 from webapp.resident.forms import PinForm
 from webapp.security import background
@@ -320,12 +321,11 @@ def still_here() -> ResponseReturnValue:
 
 @bp.post("/heartbeat")
 @background
-def heartbeat_view() -> ResponseReturnValue:
+@json_body(Shape(version=Text(max_length=64, nullable=True), devices=Scalars(max_keys=20, nullable=True)))
+def heartbeat_view(body: dict[str, Any]) -> ResponseReturnValue:
     """Every minute: the kiosk is alive; stale visits end; the page learns whether its visit still stands."""
     db = get_session()
-    data = request.get_json(silent=True) or {}
-    status = data.get("devices") if isinstance(data.get("devices"), dict) else None
-    heartbeat(db, g.kiosk, str(data.get("version") or "")[:32], status)
+    heartbeat(db, g.kiosk, (body.get("version") or "")[:32], body.get("devices"))
     sweep(db, g.kiosk)
     db.commit()
     return jsonify(visit=g.visit is not None)

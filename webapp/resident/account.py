@@ -42,6 +42,7 @@ from webapp.domain.handoff import HandoffRefused, consume_handoff
 from webapp.domain.pins import PinOutcome, PinResult, card_key_for, device_key, verify_pin
 from webapp.domain.residents import active_card, active_consents, masked_id_number, masked_phone
 from webapp.domain.rights import export, pending_deletion, request_deletion
+from webapp.json_body import Shape, Text, TextList, json_body
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
 from webapp.resident.forms import PinForm
@@ -329,10 +330,30 @@ def passkey_register_options() -> ResponseReturnValue:
     return Response(options, mimetype="application/json")
 
 
+# A WebAuthn credential as static/js/passkey.js sends it. Kinds and sizes only: whether it is complete and
+# genuine is py_webauthn's to say (a refusal in words, 401), after the challenge is checked (400).
+PASSKEY_BODY = Shape(
+    required=True,
+    id=Text(max_length=1024),
+    rawId=Text(max_length=1024),
+    type=Text(max_length=32),
+    authenticatorAttachment=Text(max_length=32, nullable=True),
+    response=Shape(
+        clientDataJSON=Text(max_length=8192),
+        attestationObject=Text(max_length=16384),
+        authenticatorData=Text(max_length=8192),
+        signature=Text(max_length=2048),
+        userHandle=Text(max_length=1024, nullable=True),
+        transports=TextList(max_items=8, max_length=32),
+    ),
+)
+
+
 @bp.post("/me/passkeys")
 @resident_required
 @verified_required
-def passkey_register() -> ResponseReturnValue:
+@json_body(PASSKEY_BODY)
+def passkey_register(body: dict[str, Any]) -> ResponseReturnValue:
     resident = signed_in_resident()
     assert resident is not None  # noqa: S101
     challenge = session.pop("passkey_challenge", None)
@@ -377,8 +398,16 @@ def passkey_auth_options() -> ResponseReturnValue:
     return Response(options, mimetype="application/json")
 
 
+def passkey_refused(_error: object = None) -> ResponseReturnValue:
+    session.pop("passkey_auth_challenge", None)
+    return jsonify(
+        ok=False, message=_("We could not sign you in with this phone. Please use your card.")
+    ), 401
+
+
 @bp.post("/sign-in/passkey")
-def passkey_auth() -> ResponseReturnValue:
+@json_body(PASSKEY_BODY)
+def passkey_auth(body: dict[str, Any]) -> ResponseReturnValue:
     challenge = session.pop("passkey_auth_challenge", None)
     if not challenge:
         return jsonify(ok=False, message=_("Please try again.")), 400
@@ -389,9 +418,7 @@ def passkey_auth() -> ResponseReturnValue:
         )
     except passkeys.PasskeyRefused:
         db.rollback()
-        return jsonify(
-            ok=False, message=_("We could not sign you in with this phone. Please use your card.")
-        ), 401
+        return passkey_refused()
     db.commit()
     _sign_in(resident, "passkey")
     return jsonify(ok=True, next=url_for("resident.me"))
