@@ -48,6 +48,7 @@ from webapp.resident.account import PIN_STATUS, pin_message
 from webapp.resident.forms import PinForm
 from webapp.security import background
 from webapp.speech import speech_available, synthesise
+from webapp.throttles import address, note_failure, pairing_checks, refuse_if_throttled
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -132,10 +133,15 @@ def pair_kiosk() -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         db = get_session()
+        checks = pairing_checks(address())
+        if (wait := refuse_if_throttled(checks)) is not None:
+            return wait
         try:
             kiosk, device_token = pair(db, code)
         except PairingRefused:
             db.rollback()
+            note_failure(checks)
+            db.commit()
             error = _(
                 "That pairing code is not valid or has expired. Ask for a new one in the staff console."
             )

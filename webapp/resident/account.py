@@ -46,6 +46,7 @@ from webapp.json_body import Shape, Text, TextList, json_body
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
 from webapp.resident.forms import PinForm
+from webapp.throttles import link_checks, note_failure, refuse_if_throttled
 
 DEVICE_COOKIE = "linli_device"
 STEP_UP = timedelta(minutes=10)
@@ -137,11 +138,19 @@ CARD_MESSAGES = {
 
 
 @bp.get("/c/<token>")
+@writes  # a wrong link is counted (webapp/throttles.py)
 def card_link(token: str) -> ResponseReturnValue:
     """A phone camera opened a card: remember which card (never the token) and ask for the PIN."""
+    checks = link_checks("card")
+    if (wait := refuse_if_throttled(checks)) is not None:
+        return wait
+    db = get_session()
     try:
-        card = card_for_token(get_session(), token[:100])
+        card = card_for_token(db, token[:100])
     except CardRefused as exc:
+        if exc.reason == "unknown":
+            note_failure(checks)
+            db.commit()
         return render_template("resident/card_refused.html", message=CARD_MESSAGES[exc.reason]()), (
             404 if exc.reason == "unknown" else 410
         )
@@ -193,11 +202,16 @@ def sign_in() -> ResponseReturnValue:
 @writes
 def handoff(token: str) -> ResponseReturnValue:
     """The phone scanned the one-time QR shown at the kiosk after the resident's PIN there."""
+    checks = link_checks("handoff")
+    if (wait := refuse_if_throttled(checks)) is not None:
+        return wait
     db = get_session()
     try:
         resident = consume_handoff(db, token[:100])
     except HandoffRefused:
         db.rollback()
+        note_failure(checks)
+        db.commit()
         return render_template(
             "resident/card_refused.html",
             message=_(
