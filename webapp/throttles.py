@@ -13,7 +13,6 @@ from datetime import datetime
 
 from flask import Response, current_app, request
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from webapp.db import get_session
 from webapp.domain import throttle
@@ -66,10 +65,10 @@ def too_many_tries(retry_at: datetime) -> Response:
 
     minutes = wait_minutes(retry_at)
     title = _("Too many tries")
-    message = ngettext(
-        "For safety, please wait %(num)d minute and try again.",
-        "For safety, please wait %(num)d minutes and try again.",
-        minutes,
+    message = (
+        _("For safety, please wait a minute and try again.")
+        if minutes == 1
+        else _("For safety, please wait %(num)d minutes and try again.", num=minutes)
     )
     body, status = (json_error if wants_json_error() else render_error)(429, title, message)  # type: ignore[misc]
     response = current_app.make_response((body, status))

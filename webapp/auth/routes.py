@@ -23,7 +23,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
 
@@ -218,11 +217,9 @@ def sign_in_checks(db: Session, username: str) -> list[Check]:
 
 def wait_message(retry_at: datetime) -> str:
     minutes = throttles.wait_minutes(retry_at)
-    return ngettext(
-        "Too many tries. For safety, please wait %(num)d minute and try again.",
-        "Too many tries. For safety, please wait %(num)d minutes and try again.",
-        minutes,
-    )
+    if minutes == 1:
+        return _("Too many tries. For safety, please wait a minute and try again.")
+    return _("Too many tries. For safety, please wait %(num)d minutes and try again.", num=minutes)
 
 
 def _start_staff_session(staff: StaffUser) -> None:
