@@ -83,6 +83,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--setup":
 # Locust patches the standard library with gevent: import it before anything that opens sockets.
 import locust  # noqa: E402, F401  (gevent's monkey-patching happens on import)
 
+# isort: split
 import argparse  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
