@@ -105,6 +105,7 @@ CSRF = re.compile(r'(?:name="csrf_token"[^>]*value|data-csrf)="([^"]+)"')
 KIOSK_TOKENS: list[str] = []
 CARDS: list[str] = []
 FIVE_XX: Counter[str] = Counter()
+FIVE_XX_WARMUP: Counter[str] = Counter()
 
 
 def csrf(html: str) -> str:
@@ -265,10 +266,23 @@ def main() -> None:
 
 
 def drive(base: str, args: argparse.Namespace) -> object:
+    """Start everyone (300 PIN sign-ins), let it settle, then measure `--seconds` of steady load."""
     Kiosk.host = Phone.host = base
     environment = Environment(user_classes=[Kiosk, Phone], events=events)
     runner = environment.create_local_runner()
+    started = time.monotonic()
     runner.start(args.kiosks + args.phones, spawn_rate=50)
+    while runner.user_count < args.kiosks + args.phones:
+        gevent.sleep(0.5)
+    gevent.sleep(15)  # the last sign-ins finish
+    print(
+        f"warm-up: {args.kiosks + args.phones} users started and signed in,"
+        f" {time.monotonic() - started:.0f} s"
+    )
+    report_table(environment.stats, only="sign in|PIN|card link|attract")
+    environment.stats.reset_all()
+    FIVE_XX_WARMUP.update(FIVE_XX)
+    FIVE_XX.clear()
     gevent.spawn_later(args.seconds, runner.quit)
     runner.greenlet.join()
     return environment.stats
@@ -277,7 +291,7 @@ def drive(base: str, args: argparse.Namespace) -> object:
 def report(stats: object, args: argparse.Namespace, locked: int) -> None:
     total = stats.total  # type: ignore[attr-defined]
     print(
-        f"Linli lobby load: {args.kiosks} kiosks + {args.phones} phones, {args.seconds} s, gunicorn "
+        f"steady load: {args.kiosks} kiosks + {args.phones} phones, {args.seconds} s, gunicorn "
         f"{args.workers} sync workers, SQLite (WAL), loopback"
     )
     writes = sum(
@@ -288,14 +302,21 @@ def report(stats: object, args: argparse.Namespace, locked: int) -> None:
         f"{100 * writes / max(total.num_requests, 1):.0f}%)  failures: {total.num_failures}  "
         f"5xx: {sum(FIVE_XX.values())}  'database is locked' in the log: {locked}"
     )
+    report_table(stats)
+    print(f"5xx during the warm-up: {sum(FIVE_XX_WARMUP.values())}")
+
+
+def report_table(stats: object, only: str = "") -> None:
     print(f"{'kind of request':<42}{'count':>7}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'5xx':>6}")
     for (name, _method), entry in sorted(stats.entries.items()):  # type: ignore[attr-defined]
+        if only and not re.search(only, name):
+            continue
         print(
             f"{name:<42}{entry.num_requests:>7}"
             f"{entry.get_response_time_percentile(0.5):>9.0f}"
             f"{entry.get_response_time_percentile(0.9):>9.0f}"
             f"{entry.get_response_time_percentile(0.99):>9.0f}"
-            f"{FIVE_XX[name]:>6}"
+            f"{FIVE_XX[name] + FIVE_XX_WARMUP[name] if only else FIVE_XX[name]:>6}"
         )
     for error in stats.errors.values():  # type: ignore[attr-defined]
         print(f"error: {error.name}: {error.error} x{error.occurrences}")
