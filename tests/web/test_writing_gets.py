@@ -72,6 +72,7 @@ def ids(engine) -> dict[str, str]:
             "ticket_id": s.scalar(select(ServiceRequest.id)),
             "event_id": s.scalar(select(Event.id)),
             "token": "not-a-real-token-0000000000",
+            "code": "NOT-A-CERTIFICATE",
         }
     return {k: str(v) for k, v in values.items() if v is not None}
 
@@ -178,3 +179,56 @@ def test_every_writing_get_route_survives_concurrent_writers(live):
     assert written[0] > ROUNDS, "the writer did not run alongside"
     assert not failures, failures
     assert "resident.my_requests" in marked, "My requests marks news as seen: it writes"
+
+
+class Spy:
+    """The real PIN hasher, asking on each check whether another connection could write meanwhile."""
+
+    def __init__(self, real, engine) -> None:
+        self.real, self.engine, self.seen = real, engine, []
+
+    def hash(self, pin: str) -> str:
+        return self.real.hash(pin)
+
+    def verify(self, pin_hash: str, pin: str) -> bool:
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA busy_timeout=200")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("ROLLBACK")
+                self.seen.append("another writer got in")
+            except Exception as exc:  # sqlite3.OperationalError: database is locked
+                self.seen.append(str(exc))
+        finally:
+            raw.close()
+        return self.real.verify(pin_hash, pin)
+
+
+def test_checking_a_pin_does_not_hold_the_write_lock(live, monkeypatch):
+    """300 phones signing in at once queued behind each other's argon2 work until SQLite's 5 s busy timeout
+    said "database is locked" (benchmarks/lobby_load.py): the hash is checked holding no lock."""
+    from webapp.domain import pins
+
+    app, engine = live
+    spy = Spy(pins._pin_hasher, engine)
+    with Session(engine) as s:
+        resident = Resident(
+            community=s.scalar(select(Community).where(Community.slug == "guihua")),
+            household=s.scalar(select(Household)),
+            name="锁测试",
+            birth_date=date(1950, 5, 5),
+        )
+        s.add(resident)
+        s.flush()
+        set_pin(s, SYSTEM, resident, "482915")
+        card = issue_card(s, SYSTEM, resident)
+        s.commit()
+    monkeypatch.setattr(pins, "_pin_hasher", spy)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"  # not the address that guessed links above
+    client.get(f"/c/{card.token}")
+    signed = client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": "482915"})
+    assert signed.status_code == 303
+    assert spy.seen == ["another writer got in"]
