@@ -65,7 +65,7 @@ PAIRING_ALL = Rule("pairing.all", 30, timedelta(minutes=15))
 LINK_BY_ADDRESS = Rule("link.address", 20, timedelta(minutes=15))
 LINK_ALL = Rule("link.all", 200, timedelta(minutes=15), blocks=False)
 # Staff passwords: the pair (address, username) waits 30 s after 5 misses, doubling to 15 minutes; the
-# username from unknown browsers waits a minute after 10, doubling to an hour (about 34 guesses a day in all);
+# username from unknown browsers waits a minute after 10, doubling to an hour (under 40 guesses a day in all);
 # an address only warns, so a shared office is never locked out by one person's typos.
 SIGN_IN_PAIR = Rule(
     "sign_in.pair", 5, timedelta(hours=24), first_wait=timedelta(seconds=30), max_wait=timedelta(minutes=15)
