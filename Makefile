@@ -5,15 +5,27 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: demo test lint translations screenshots bench clean
+.PHONY: demo test lint translations screenshots bench clean lock audit
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml
+# Installs exactly what requirements.lock pins (with hashes), then the project itself without resolving again.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,hardware]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+## Pin the dependencies again after a change in pyproject.toml (the app, test and hardware extras)
+lock: $(BIN)/activate
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra hardware --generate-hashes --python-version 3.11 \
+		--universal -o requirements.lock
+
+## Check requirements.lock against published advisories (needs a network that reaches an advisory source)
+audit: $(VENV)/.installed
+	bash .ci/audit
 
 ## Start the demo: embedded SQLite, seeded community; kiosk /kiosk, phone /, staff /staff
 demo: $(VENV)/.installed

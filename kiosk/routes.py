@@ -43,10 +43,12 @@ from webapp.domain.visits import (
     touch,
     visit_actor,
 )
+from webapp.json_body import Scalars, Shape, Text, json_body
 from webapp.resident.account import PIN_STATUS, pin_message
 from webapp.resident.forms import PinForm
 from webapp.security import background
 from webapp.speech import speech_available, synthesise
+from webapp.throttles import address, note_failure, pairing_checks, refuse_if_throttled
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -149,10 +151,15 @@ def pair_kiosk() -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         db = get_session()
+        checks = pairing_checks(address())
+        if (wait := refuse_if_throttled(checks)) is not None:
+            return wait
         try:
             kiosk, device_token = pair(db, code)
         except PairingRefused:
             db.rollback()
+            note_failure(checks)
+            db.commit()
             error = _(
                 "That pairing code is not valid or has expired. Ask for a new one in the staff console."
             )
@@ -166,7 +173,8 @@ def pair_kiosk() -> ResponseReturnValue:
                 max_age=5 * 365 * 86400,
                 httponly=True,
                 samesite="Strict",
-                secure=request.is_secure,
+                # LINLI_SECURE_COOKIES: behind a TLS proxy the app itself sees plain HTTP.
+                secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
             )
             return response
     return render_template("kiosk/pair.html", code=code, error=error), status
@@ -353,12 +361,11 @@ def still_here() -> ResponseReturnValue:
 
 @bp.post("/heartbeat")
 @background
-def heartbeat_view() -> ResponseReturnValue:
+@json_body(Shape(version=Text(max_length=64, nullable=True), devices=Scalars(max_keys=20, nullable=True)))
+def heartbeat_view(body: dict[str, Any]) -> ResponseReturnValue:
     """Every minute: the kiosk is alive; stale visits end; the page learns whether its visit still stands."""
     db = get_session()
-    data = request.get_json(silent=True) or {}
-    status = data.get("devices") if isinstance(data.get("devices"), dict) else None
-    heartbeat(db, g.kiosk, str(data.get("version") or "")[:32], status)
+    heartbeat(db, g.kiosk, (body.get("version") or "")[:32], body.get("devices"))
     sweep(db, g.kiosk)
     db.commit()
     return jsonify(visit=g.visit is not None)

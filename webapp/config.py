@@ -49,6 +49,11 @@ class Settings:
     demo_password: str | None = None
     base_url: str = "http://127.0.0.1:5000"  # printed on cards and hand-off QR codes
     log_sql: bool = False
+    # Where throttles count failures: "database" (one box) or "redis" (several app servers; LINLI_REDIS_URL).
+    throttle_store: str = "database"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Proxies in front of the app (nginx: 1): their X-Forwarded-For gives the client's address to throttles.
+    proxy_hops: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -72,6 +77,9 @@ class Settings:
             secure_cookies=_truthy(env.get("LINLI_SECURE_COOKIES")),
             demo_password=env.get("LINLI_DEMO_PASSWORD") or None,
             log_sql=_truthy(env.get("LINLI_LOG_SQL")),
+            throttle_store=env.get("LINLI_THROTTLE_STORE", "database"),
+            redis_url=env.get("LINLI_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            proxy_hops=int(env.get("LINLI_PROXY_HOPS", "0") or 0),
             base_url=env.get("LINLI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
             # Where kiosk pages find their hardware bridge (hardware/; 8765 unless set).
             extra={"bridge_port": int(env["LINLI_BRIDGE_PORT"])} if env.get("LINLI_BRIDGE_PORT") else {},

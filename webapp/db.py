@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask import session as http_session
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+
+log = logging.getLogger("linli.db")
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -82,7 +85,48 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.linli_read_only = not request_writes()
         g.db_session = database().sessionmaker()
+        g.db_session.info["linli_read_only"] = g.linli_read_only
     return g.db_session
+
+
+def start_writing(session: Session) -> None:
+    """Turn this request into a writing one (an audited refusal in a GET view): drop what it read so far,
+    so that its next transaction begins IMMEDIATE, as if the view had been marked `@writes`."""
+    session.rollback()
+    session.info["linli_read_only"] = False
+    if has_app_context():
+        g.linli_read_only = False
+
+
+class UndeclaredWrite(RuntimeError):
+    """A request that did not say it writes tried to write (see `writes`)."""
+
+
+def _undeclared_write(session: Session, what: str) -> None:
+    """Fail loudly under test, log in production: a GET view that writes must be marked `@writes`.
+
+    On SQLite an unmarked request runs in a deferred transaction; its first write after another connection
+    committed fails at once with "database is locked" (busy_timeout cannot help), which is what issue 14
+    saw on My requests. The error names the view, so the fix (`@writes`) is obvious.
+    """
+    if not session.info.get("linli_read_only") or not has_request_context():
+        return
+    message = f"{request.method} {request.path} ({request.endpoint}) {what} but is not marked @writes"
+    if current_app.testing or current_app.debug:
+        raise UndeclaredWrite(message)
+    log.error("undeclared write: %s", message)
+
+
+@event.listens_for(Session, "before_flush")
+def _check_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        _undeclared_write(session, "flushed changes")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _check_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _undeclared_write(state.session, "ran an INSERT/UPDATE/DELETE")
 
 
 def writes(view: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -52,9 +52,20 @@ def render_error(code: int, title: object, message: object) -> ResponseReturnVal
     return page, code
 
 
+def wants_json_error() -> bool:
+    """A script sent JSON (or asks only for JSON): it gets a JSON error it can show, not an HTML page."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def json_error(code: int, title: object, message: object) -> ResponseReturnValue:
+    return jsonify(ok=False, error=str(title), message=f"{title}. {message}"), code
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> ResponseReturnValue:
+        if wants_json_error():
+            return json_error(400, *CSRF_MESSAGE)
         return render_error(400, *CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
@@ -63,6 +74,8 @@ def init_app(app: Flask) -> None:
         if code < 400:
             return error
         title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
+        if wants_json_error():
+            return json_error(code, title, message)
         return render_error(code, title, message)
 
     @app.errorhandler(Exception)

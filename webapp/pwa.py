@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -22,6 +23,7 @@ from webapp.config import LOCALES
 from webapp.db import get_session
 from webapp.domain.community import default_community
 from webapp.i18n import HTML_LANG
+from webapp.json_body import Shape, Text, json_body
 from webapp.security import background
 
 bp = Blueprint("pwa", __name__)
@@ -203,7 +205,16 @@ def push_key() -> ResponseReturnValue:
 
 
 @bp.post("/push/subscribe")
-def push_subscribe() -> ResponseReturnValue:
+@json_body(
+    Shape(
+        required=True,
+        endpoint=Text(max_length=2048, required=True),
+        keys=Shape(
+            required=True, p256dh=Text(max_length=256, required=True), auth=Text(max_length=64, required=True)
+        ),
+    )
+)
+def push_subscribe(body: dict[str, Any]) -> ResponseReturnValue:
     """Keep this phone's push subscription for the signed-in resident (JSON from PushManager.subscribe)."""
     from webapp.domain.notifications import subscribe
     from webapp.resident.account import signed_in_resident
@@ -211,16 +222,9 @@ def push_subscribe() -> ResponseReturnValue:
     resident = signed_in_resident()
     if resident is None:
         return jsonify(ok=False), 401
-    data = request.get_json(silent=True) or {}
-    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
     db = get_session()
     saved = subscribe(
-        db,
-        resident.id,
-        str(data.get("endpoint") or ""),
-        str(keys.get("p256dh") or ""),
-        str(keys.get("auth") or ""),
-        str(get_locale()),
+        db, resident.id, body["endpoint"], body["keys"]["p256dh"], body["keys"]["auth"], str(get_locale())
     )
     if saved is None:
         return jsonify(ok=False, error=_("This phone's browser sent a subscription we cannot use.")), 400

@@ -86,6 +86,20 @@ def is_personal_request() -> bool:
     return bool(current_user and current_user.is_authenticated)
 
 
+def _secure_every_cookie(response: Response) -> None:
+    """LINLI_SECURE_COOKIES covers every cookie, including one a future view sets and forgets to mark.
+
+    Behind a TLS proxy the app sees plain HTTP, so `request.is_secure` cannot decide (issue 14: the kiosk's
+    device cookie went out without Secure).
+    """
+    cookies = response.headers.getlist("Set-Cookie")
+    if all("; Secure" in c for c in cookies):
+        return
+    del response.headers["Set-Cookie"]
+    for cookie in cookies:
+        response.headers.add("Set-Cookie", cookie if "; Secure" in cookie else cookie + "; Secure")
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.session_interface = QuietSessionInterface()
@@ -99,6 +113,7 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            _secure_every_cookie(response)
         if request.endpoint == "static":
             if "v" in request.args:
                 response.cache_control.max_age = 365 * 24 * 3600

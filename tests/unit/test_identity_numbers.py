@@ -112,3 +112,32 @@ def test_masks_never_show_more_than_four_characters(value):
 def test_mask_examples():
     assert mask("11010519491231002X") == "**************002X"
     assert mask("13800138000") == "*******8000"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("电话13800138000谢谢", "电话*******8000谢谢"),
+        ("call +86 139-1234-5678", "call *******5678"),
+        ("１３８００１３８０００", "*******8000"),
+        ("身份证 110105 19491231 002x", "身份证 **************002X"),
+        ("room 1203, 2 units, 3 floors", "room 1203, 2 units, 3 floors"),
+    ],
+)
+def test_numbers_in_free_text_are_masked(typed, stored):
+    from webapp.domain.identity import hide_numbers
+
+    assert hide_numbers(typed).text == stored
+
+
+@given(
+    before=st.text(alphabet="楼梯灯坏了 ,.abc", max_size=20),
+    mobile=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    after=st.text(alphabet="楼梯灯坏了 ,.abc", max_size=20),
+)
+def test_no_mobile_number_survives_in_free_text(before, mobile, after):
+    from webapp.domain.identity import hide_numbers
+
+    hidden = hide_numbers(f"{before}{mobile}{after}")
+    assert mobile not in hidden.text
+    assert hidden.phones == (mobile,)

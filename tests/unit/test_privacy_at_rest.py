@@ -38,13 +38,24 @@ def demo_run(databases, tmp_path, monkeypatch, caplog):
     page = client.get("/c").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/c", data={"csrf_token": csrf, "pin": pin}).status_code == 303
+    # Free text: a resident types a mobile and an ID number into a request (issue 14.5).
+    typed = ["150 1234 5678", "15012345678", "44030119800101123X", "13612345678"]
+
+    def post(url: str, **data: str) -> int:
+        me = client.get("/me").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', me).group(1)
+        return client.post(url, data={"csrf_token": token, **data}).status_code
+
+    assert post("/ask/repair-lift/1", answer="yes") == 303
+    assert post("/ask/repair-lift/2", answer=f"please call {typed[0]}, ID {typed[2]}") == 303
+    assert post("/ask/repair-lift/review", where="common", place=f"Lobby, {typed[3]}") == 303
     vault = Vault.from_master(KEY)
     with Session(database(app).engine) as session:
         residents = session.scalars(select(Resident)).all()
         ids = [reveal(vault, r, ID_KIND) for r in residents]
         phones = [reveal(vault, r, PHONE_KIND) for r in residents]
     database(app).engine.dispose()
-    secrets = [s for s in ids + phones if s] + [token, pin]
+    secrets = [s for s in ids + phones if s] + [token, pin] + typed
     assert len(secrets) >= 80
     return url, secrets, caplog.text
 

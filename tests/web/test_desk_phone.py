@@ -282,3 +282,31 @@ def test_notifications_count_each_staff_change_once(phone, client, auth, session
     news = session.scalars(select(Notification).where(Notification.resident_id == person.id)).all()
     assert [(n.kind, n.detail) for n in news] == [("status", "in_progress")]
     assert "now: Being handled" in phone.get("/me").get_data(as_text=True)
+
+
+def test_numbers_typed_into_free_text_are_hidden_and_the_resident_is_told(phone, session, person):
+    """Issue 14.5: a phone number in the place or the details was stored in clear."""
+    from tests.conftest import VAULT
+    from webapp.domain.tickets import contact_number
+
+    post(phone, "/ask/repair-lift/1", answer="yes")
+    post(
+        phone, "/ask/repair-lift/2", answer="Stuck again, call me on 139 1234 5678, my ID 11010519491231002X"
+    )
+    building = person.household.building_id
+    sent = post(
+        phone, "/ask/repair-lift/review", where="common", place="Lift B, 13800138000", building=str(building)
+    )
+    assert sent.status_code == 303
+    page = phone.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "we hid the ID or phone number you typed" in page
+    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    stored = f"{ticket.place} {ticket.answers}"
+    for secret in ("13800138000", "13912345678", "1234 5678", "11010519491231002X"):
+        assert secret not in stored
+    assert ticket.place == "Lift B, *******8000"
+    assert "*******5678" in ticket.answers["details"]
+    assert "**************002X" in ticket.answers["details"]
+    assert contact_number(VAULT, ticket) == "13912345678"  # the first number typed, kept encrypted
+    assert "13912345678" not in page
+    assert "13800138000" not in page

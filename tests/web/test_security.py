@@ -31,7 +31,8 @@ def test_no_inline_script_or_style_in_pages(kiosk_client):
 def test_session_cookie_flags(client, auth, make_staff):
     make_staff("anna")
     response = auth.sign_in("anna")
-    cookie = response.headers.get("Set-Cookie", "")
+    cookies = response.headers.getlist("Set-Cookie")
+    cookie = next((c for c in cookies if c.startswith("linli_session=")), "")
     assert "linli_session=" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie

@@ -81,11 +81,11 @@ def deny(**detail: Any) -> None:
     from flask import request
 
     from webapp.context import current_actor
-    from webapp.db import get_session
+    from webapp.db import get_session, start_writing
     from webapp.domain.audit import record
 
     session = get_session()
-    session.rollback()
+    start_writing(session)  # also in GET views: the refusal is written, so take the write lock
     record(
         session, current_actor(), "access.denied", result="denied", endpoint=request.endpoint or "", **detail
     )

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import hmac
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import Session
 
-from webapp import clock
+from webapp import clock, throttles
 from webapp.auth.forms import StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
 from webapp.context import vault
 from webapp.db import get_session
-from webapp.domain.staff import authenticate, check_totp, record_sign_in, sign_in_blocked
+from webapp.domain import throttle
+from webapp.domain.staff import authenticate, check_totp, find_staff, normalise_username
+from webapp.domain.throttle import Check
 from webapp.extensions import login_manager
 from webapp.labels import role_label
 from webapp.models import Resident, StaffUser
@@ -115,29 +133,93 @@ def sign_in() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         db = get_session()
-        username, address = form.username.data or "", request.remote_addr or "unknown"
-        if sign_in_blocked(db, username, address):
-            error = _("Too many tries. For safety, please wait a minute and try again.")
+        username = form.username.data or ""
+        checks = sign_in_checks(db, username)
+        retry_at = throttle.retry_at(throttles.store(), checks)
+        if retry_at is not None:
             form.password.data = ""
-            return render_template("auth/sign_in.html", form=form, error=error), 429
+            error = wait_message(retry_at)
+            page = render_template("auth/sign_in.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
         staff = authenticate(db, username, form.password.data or "")
-        record_sign_in(db, username, address, staff is not None)
+        if staff is None:
+            throttles.note_failure(checks)
+        elif not staff.totp_enabled:
+            throttle.succeeded(throttles.store(), checks[:1])
         db.commit()
         if staff is not None and staff.totp_enabled:
-            db.commit()
             session.clear()
             session["totp_pending"] = [staff.id, staff.session_version, clock.now().timestamp()]
             return redirect(url_for("auth.second_factor", next=request.args.get("next")), code=303)
         if staff is not None:
-            db.commit()
             _start_staff_session(staff)
-            return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303)
+            return remember_device(
+                redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303), staff
+            )
         error = _("That username and password do not match. Please check them and try again.")
         status = 401
     elif request.method == "POST":
         status = 400
     form.password.data = ""
     return render_template("auth/sign_in.html", form=form, error=error), status
+
+
+KNOWN_DEVICE_COOKIE = "linli_staff_device"
+
+
+def _device_signature(username: str, nonce: str) -> str:
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    message = f"staff-device:{normalise_username(username)}:{nonce}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def known_device(username: str) -> bool:
+    """Has this browser signed in as *username* before? (A signed cookie set at each sign-in.)"""
+    nonce, _, signature = request.cookies.get(KNOWN_DEVICE_COOKIE, "").partition(".")
+    return bool(nonce) and hmac.compare_digest(signature, _device_signature(username, nonce))
+
+
+def remember_device(response: Response, staff: StaffUser) -> Response:
+    nonce = secrets.token_urlsafe(12)
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        f"{nonce}.{_device_signature(staff.username, nonce)}",
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def sign_in_checks(db: Session, username: str) -> list[Check]:
+    """The staff sign-in throttle for *username* from this browser (rules in webapp/domain/throttle.py).
+
+    The first check is the pair (address, username): a success resets it. The username's own count holds
+    only for browsers that have not signed in as that user before, so someone guessing from elsewhere
+    cannot keep the owner out of their usual browser; the address only warns (a shared office).
+    """
+    name, address = normalise_username(username), throttles.address()
+    staff = find_staff(db, name)
+    subject = {"subject_type": "staff_user", "subject_id": staff.id} if staff is not None else {}
+    if staff is not None and staff.roles:
+        subject["community_id"] = staff.roles[0].community_id
+    checks = [
+        Check(throttle.SIGN_IN_PAIR, throttle.key(throttle.SIGN_IN_PAIR, address, name), **subject),
+        Check(throttle.SIGN_IN_ADDRESS, throttle.key(throttle.SIGN_IN_ADDRESS, address)),
+    ]
+    user = Check(throttle.SIGN_IN_USER, throttle.key(throttle.SIGN_IN_USER, name), **subject)
+    if known_device(name):
+        return checks + [replace(user, rule=replace(throttle.SIGN_IN_USER, blocks=False))]
+    return checks + [user]
+
+
+def wait_message(retry_at: datetime) -> str:
+    minutes = throttles.wait_minutes(retry_at)
+    if minutes == 1:
+        return _("Too many tries. For safety, please wait a minute and try again.")
+    return _("Too many tries. For safety, please wait %(num)d minutes and try again.", num=minutes)
 
 
 def _start_staff_session(staff: StaffUser) -> None:
@@ -164,17 +246,24 @@ def second_factor() -> ResponseReturnValue:
     form = TotpForm()
     status = 200
     if form.validate_on_submit():
-        address = request.remote_addr or "unknown"
-        if sign_in_blocked(db, staff.username, address):
-            form.code.errors = [_("Too many tries. For safety, please wait a minute and try again.")]
+        checks = sign_in_checks(db, staff.username)
+        retry_at = throttle.retry_at(throttles.store(), checks)
+        if retry_at is not None:
+            form.code.errors = [wait_message(retry_at)]
             form.code.data = ""
-            return render_template("auth/second_factor.html", form=form), 429
+            page = render_template("auth/second_factor.html", form=form)
+            return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
         ok = check_totp(vault(), staff, form.code.data or "")
-        record_sign_in(db, staff.username, address, ok)
+        if ok:
+            throttle.succeeded(throttles.store(), checks[:1])
+        else:
+            throttles.note_failure(checks)
         db.commit()
         if ok:
             _start_staff_session(staff)
-            return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303)
+            return remember_device(
+                redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")), code=303), staff
+            )
         form.code.errors = [_("That code is not right. Codes change every 30 seconds: try the newest one.")]
         status = 401
     elif request.method == "POST":

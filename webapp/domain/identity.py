@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 from webapp.domain import DomainError
@@ -91,3 +92,47 @@ def mask(value: str, keep: int = 4) -> str:
 def mask_last4(last4: str, length: int) -> str:
     """The mask of a value we no longer hold in clear, from its stored last four characters."""
     return "*" * max(length - len(last4), 0) + last4
+
+
+# Numbers typed into free text, grouped by spaces or hyphens; full-width digits are read as digits first.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9Xx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9+])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]){8}(?![0-9])")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ＋－", "0123456789Xx+-")
+
+
+@dataclass(frozen=True)
+class HiddenNumbers:
+    """Free text with ID and mobile numbers masked, and the mobile numbers found (canonical, to encrypt)."""
+
+    text: str
+    phones: tuple[str, ...] = ()
+    id_numbers: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.phones or self.id_numbers)
+
+
+def hide_numbers(text: str) -> HiddenNumbers:
+    """Mask every ID number (18 characters, even with a wrong check digit) and mainland mobile number in
+    *text*, keeping the last four, so that free text never stores them in clear (privacy rule: ID and phone
+    numbers only as ciphertext, hashes and last four). The mobile numbers are returned for the caller to keep
+    encrypted: someone who types their number into a description usually wants to be called back."""
+    ids = 0
+    phones: list[str] = []
+
+    def hide_id(match: re.Match[str]) -> str:
+        nonlocal ids
+        ids += 1
+        return mask(_fold(match.group()))
+
+    def hide_mobile(match: re.Match[str]) -> str:
+        number = normalise_phone(match.group())
+        if number not in phones:
+            phones.append(number)
+        return mask(number)
+
+    masked = _MOBILE_IN_TEXT.sub(hide_mobile, _ID_IN_TEXT.sub(hide_id, text.translate(_FULL_WIDTH)))
+    if not (ids or phones):
+        return HiddenNumbers(text)
+    return HiddenNumbers(masked, tuple(phones), ids)

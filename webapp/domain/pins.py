@@ -115,17 +115,41 @@ def _lock_device(session: Session, device: str) -> None:
         session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
+def _matches(pin_hash: str, pin: str) -> bool:
+    try:
+        return len(pin) == PIN_LENGTH and _pin_hasher.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def verify_pin(
     session: Session, actor: Actor, resident: Resident, pin: str, card_key: str, device: str
 ) -> PinResult:
     """Check a PIN under the throttle and the hard lock; every failure is stored and counted.
 
-    The device, then the resident's row, are locked first (and the counters re-read), so that guesses sent at
-    the same moment are checked one after another: without it each would see "fewer than five failures" before
-    any failure is stored, and a burst of parallel requests would get past the throttle (PostgreSQL, READ
-    COMMITTED; on SQLite a writing request already holds the database's write lock). Always device first, then
-    resident, and one of each: no two requests can wait for each other in a circle.
+    The slow argon2 check runs outside any transaction: this commits what the caller's transaction holds,
+    answers what a read can answer, checks the hash holding no lock, and only then takes the locks and reads
+    everything again. On SQLite a writing request holds the database's one write lock for its whole
+    transaction: 300 phones signing in at once queued behind each other's hashing until the 5 s busy timeout
+    answered "database is locked" (benchmarks/lobby_load.py).
+
+    Under the locks, the device, then the resident's row, are locked (and the counters re-read), so that
+    guesses sent at the same moment are counted one after another: without it each would see "fewer than
+    five failures" before any failure is stored (PostgreSQL, READ COMMITTED; on SQLite the write lock
+    serialises them). A hash result is used only if the throttle still allows this try at that moment, so
+    checking it early lets parallel guesses learn nothing more. Always device first, then resident, and one
+    of each: no two requests can wait for each other in a circle.
     """
+    if resident.locked_at is not None:
+        return PinResult(PinOutcome.LOCKED)
+    if not resident.pin_hash:
+        return PinResult(PinOutcome.NOT_SET)
+    retry_at = throttle_state(session, card_key, device)
+    if retry_at is not None:
+        return PinResult(PinOutcome.THROTTLED, retry_at=retry_at)
+    checked_hash = resident.pin_hash
+    session.commit()  # end the transaction: no lock is held while argon2 works
+    ok = _matches(checked_hash, pin)
     _lock_device(session, device)
     session.refresh(resident, attribute_names=["locked_at", "pin_failures", "pin_hash"], with_for_update=True)
     if resident.locked_at is not None:
@@ -135,10 +159,8 @@ def verify_pin(
     retry_at = throttle_state(session, card_key, device)
     if retry_at is not None:
         return PinResult(PinOutcome.THROTTLED, retry_at=retry_at)
-    try:
-        ok = len(pin) == PIN_LENGTH and _pin_hasher.verify(resident.pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        ok = False
+    if resident.pin_hash != checked_hash:  # changed meanwhile: check the new one (rare, under the lock)
+        ok = _matches(resident.pin_hash, pin)
     session.add(AuthAttempt(card_key=card_key, device_key=device, success=ok, at=clock.now()))
     if ok:
         resident.pin_failures = 0

@@ -27,6 +27,7 @@ from webapp.models import (
     PasskeyCredential,
     Resident,
     ResidentCard,
+    ServiceRequest,
     StaffUser,
 )
 
@@ -334,6 +335,12 @@ def erase(session: Session, actor: Actor, resident: Resident) -> None:
     resident.auth_version += 1
     for account in session.scalars(select(StaffUser).where(StaffUser.resident_id == resident.id)):
         account.resident_id = None  # a named console account would tell who the anonymous record was
+    for ticket in session.scalars(
+        select(ServiceRequest).where(
+            ServiceRequest.resident_id == resident.id, ServiceRequest.contact_cipher.is_not(None)
+        )
+    ):
+        ticket.contact_cipher = ticket.contact_last4 = None  # a contact number typed into a request
     session.flush()
     record(session, actor, "resident.erase", "resident", resident.id, resident.community_id)
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock
 from webapp.auth.passwords import hash_password, needs_rehash, verify_password
 from webapp.domain import DomainError
-from webapp.domain.vault import Vault, token_hash
-from webapp.models import AuthAttempt, Role, StaffRole, StaffUser
+from webapp.domain.vault import Vault
+from webapp.models import Role, StaffRole, StaffUser
 
 
 class UsernameTaken(DomainError):
@@ -126,30 +125,4 @@ def disable_totp(session: Session, user: StaffUser) -> None:
     session.flush()
 
 
-SIGN_IN_WINDOW = timedelta(seconds=60)
-SIGN_IN_MAX_FAILURES = 5  # per username and per address, as SecureDrop does (ASVS 5.0 wants throttling)
-
-
-def _sign_in_keys(username: str, address: str) -> tuple[str, str]:
-    return token_hash("staff:" + normalise_username(username)), token_hash("staff-ip:" + address)
-
-
-def sign_in_blocked(session: Session, username: str, address: str) -> bool:
-    """Too many failed sign-ins for this username, or from this address, in the last minute."""
-    user_key, ip_key = _sign_in_keys(username, address)
-    since = clock.now() - SIGN_IN_WINDOW
-    for column, key in ((AuthAttempt.card_key, user_key), (AuthAttempt.device_key, ip_key)):
-        failures = session.scalar(
-            select(func.count(AuthAttempt.id)).where(
-                column == key, AuthAttempt.success.is_(False), AuthAttempt.at >= since
-            )
-        )
-        if (failures or 0) >= SIGN_IN_MAX_FAILURES:
-            return True
-    return False
-
-
-def record_sign_in(session: Session, username: str, address: str, ok: bool) -> None:
-    user_key, ip_key = _sign_in_keys(username, address)
-    session.add(AuthAttempt(card_key=user_key, device_key=ip_key, success=ok, at=clock.now()))
-    session.flush()
+# Sign-in throttles: webapp/domain/throttle.py (per address and username, growing waits).

@@ -19,8 +19,9 @@ from webapp import clock
 from webapp.domain import DomainError, bookings, photos
 from webapp.domain.audit import Actor
 from webapp.domain.catalog import AnswerErrors, check_answers, check_eligible
+from webapp.domain.identity import hide_numbers
 from webapp.domain.notifications import notify
-from webapp.domain.vault import new_token, token_hash
+from webapp.domain.vault import Vault, new_token, token_hash
 from webapp.models import (
     Category,
     Handler,
@@ -78,6 +79,20 @@ class TicketError(DomainError):
 class Submitted:
     request: ServiceRequest
     follow_token: str  # for the QR that follows the ticket on a phone; shown once, stored hashed
+    numbers_hidden: bool = False  # an ID or mobile number was masked in the free text: faces say so
+
+
+CONTACT_KIND = "ticket_contact"
+
+
+def private_text(text: str | None) -> str | None:
+    """Free text as it may be stored: every ID and mobile number masked (the one place this happens)."""
+    return hide_numbers(text).text if text else text
+
+
+def contact_number(vault: Vault, request: ServiceRequest) -> str | None:
+    """The mobile number given for this ticket in clear, for staff who call back (callers audit it)."""
+    return vault.decrypt(CONTACT_KIND, request.contact_cipher) if request.contact_cipher else None
 
 
 def _event(
@@ -91,7 +106,7 @@ def _event(
             actor_name=actor.name if actor.type == "staff" else None,
             from_status=request.status if to is not None else None,
             to_status=to,
-            note=(note or "").strip()[:NOTE_MAX] or None,
+            note=private_text((note or "").strip()[:NOTE_MAX]) or None,
             public=public,
         )
     )
@@ -107,11 +122,26 @@ def submit(
     household_id: int | None = None,
     place: str | None = None,
     building_id: int | None = None,
+    vault: Vault | None = None,
 ) -> Submitted:
-    """Check eligibility and answers, then open a ticket due after the service's deadline."""
+    """Check eligibility and answers, then open a ticket due after the service's deadline.
+
+    ID and mobile numbers typed into the place or a free-text answer are masked before anything is stored;
+    the first mobile number is kept encrypted as the ticket's contact (with *vault*), since whoever types
+    a number into a description usually wants to be called on it.
+    """
     now = clock.now()
     check_eligible(service, resident, channel.split(":")[0], now.date())
     clean = check_answers(service, answers, channel.split(":")[0])
+    free_text = {q["id"] for q in service.questions or [] if q.get("type") == "short_text"}
+    found = []
+    for qid in free_text & set(clean):
+        hidden = hide_numbers(str(clean[qid]))
+        clean[qid] = hidden.text
+        found.append(hidden)
+    hidden_place = hide_numbers((place or "").strip()[:120])
+    found.append(hidden_place)
+    phones = [p for h in found for p in h.phones]
     follow = new_token()
     household_id = household_id if household_id is not None and not place else None
     if household_id is not None:
@@ -124,7 +154,7 @@ def submit(
         resident_id=resident.id,
         household_id=household_id,
         building_id=building_id,
-        place=(place or "").strip()[:120] or None,
+        place=hidden_place.text or None,
         answers=clean,
         status=Status.SUBMITTED,
         channel=channel[:32],
@@ -132,6 +162,9 @@ def submit(
         due_at=now + timedelta(hours=service.deadline_hours),
         public_token_hash=token_hash("ticket:" + follow),
     )
+    if phones and vault is not None:
+        request.contact_cipher = vault.encrypt(CONTACT_KIND, phones[0])
+        request.contact_last4 = phones[0][-4:]
     request.events = []
     session.add(request)
     session.flush()
@@ -150,7 +183,7 @@ def submit(
         elif question.get("type") == "photo" and not photos.attach(session, resident.id, value, request.id):
             raise AnswerErrors({question["id"]: "photo_missing"})
     session.flush()
-    return Submitted(request, follow)
+    return Submitted(request, follow, numbers_hidden=any(h.changed for h in found))
 
 
 def open_requests_of(session: Session, resident_id: int, limit: int = 3) -> list[ServiceRequest]:
@@ -246,7 +279,7 @@ def rate(
     if stars not in range(1, 6):
         raise TicketError("rating")
     request.rating = stars
-    request.rating_note = (words or "").strip()[:NOTE_MAX] or None
+    request.rating_note = private_text((words or "").strip()[:NOTE_MAX]) or None
     _event(request, actor, None, None)
     session.flush()
 

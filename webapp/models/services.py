@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base
@@ -114,6 +114,9 @@ class ServiceRequest(Base):
         ForeignKey("building.id", ondelete="SET NULL"), index=True
     )
     place: Mapped[str | None] = mapped_column(String(120))  # a common area, when not the resident's flat
+    # A mobile number the resident typed into the request's free text: AES-GCM, and the last four to show.
+    contact_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_last4: Mapped[str | None] = mapped_column(String(4))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[Status] = mapped_column(enum_column(Status, 16), default=Status.SUBMITTED, index=True)
     channel: Mapped[str] = mapped_column(String(32))

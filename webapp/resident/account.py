@@ -42,9 +42,11 @@ from webapp.domain.pins import PinOutcome, PinResult, card_key_for, device_key, 
 from webapp.domain.residents import active_card, active_consents, masked_id_number, masked_phone
 from webapp.domain.rights import export, pending_deletion, request_deletion
 from webapp.i18n import short_day_words, time_words
+from webapp.json_body import Shape, Text, TextList, json_body
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
 from webapp.resident.forms import PinForm
+from webapp.throttles import link_checks, note_failure, refuse_if_throttled
 
 DEVICE_COOKIE = "linli_device"
 STEP_UP = timedelta(minutes=10)
@@ -136,11 +138,19 @@ CARD_MESSAGES = {
 
 
 @bp.get("/c/<token>")
+@writes  # a wrong link is counted (webapp/throttles.py)
 def card_link(token: str) -> ResponseReturnValue:
     """A phone camera opened a card: remember which card (never the token) and ask for the PIN."""
+    checks = link_checks("card")
+    if (wait := refuse_if_throttled(checks)) is not None:
+        return wait
+    db = get_session()
     try:
-        card = card_for_token(get_session(), token[:100])
+        card = card_for_token(db, token[:100])
     except CardRefused as exc:
+        if exc.reason == "unknown":
+            note_failure(checks)
+            db.commit()
         return render_template("resident/card_refused.html", message=CARD_MESSAGES[exc.reason]()), (
             404 if exc.reason == "unknown" else 410
         )
@@ -192,11 +202,16 @@ def sign_in() -> ResponseReturnValue:
 @writes
 def handoff(token: str) -> ResponseReturnValue:
     """The phone scanned the one-time QR shown at the kiosk after the resident's PIN there."""
+    checks = link_checks("handoff")
+    if (wait := refuse_if_throttled(checks)) is not None:
+        return wait
     db = get_session()
     try:
         resident = consume_handoff(db, token[:100])
     except HandoffRefused:
         db.rollback()
+        note_failure(checks)
+        db.commit()
         return render_template(
             "resident/card_refused.html",
             message=_(
@@ -333,10 +348,30 @@ def passkey_register_options() -> ResponseReturnValue:
     return Response(options, mimetype="application/json")
 
 
+# A WebAuthn credential as static/js/passkey.js sends it. Kinds and sizes only: whether it is complete and
+# genuine is py_webauthn's to say (a refusal in words, 401), after the challenge is checked (400).
+PASSKEY_BODY = Shape(
+    required=True,
+    id=Text(max_length=1024),
+    rawId=Text(max_length=1024),
+    type=Text(max_length=32),
+    authenticatorAttachment=Text(max_length=32, nullable=True),
+    response=Shape(
+        clientDataJSON=Text(max_length=8192),
+        attestationObject=Text(max_length=16384),
+        authenticatorData=Text(max_length=8192),
+        signature=Text(max_length=2048),
+        userHandle=Text(max_length=1024, nullable=True),
+        transports=TextList(max_items=8, max_length=32),
+    ),
+)
+
+
 @bp.post("/me/passkeys")
 @resident_required
 @verified_required
-def passkey_register() -> ResponseReturnValue:
+@json_body(PASSKEY_BODY)
+def passkey_register(body: dict[str, Any]) -> ResponseReturnValue:
     resident = signed_in_resident()
     assert resident is not None  # noqa: S101
     challenge = session.pop("passkey_challenge", None)
@@ -381,8 +416,16 @@ def passkey_auth_options() -> ResponseReturnValue:
     return Response(options, mimetype="application/json")
 
 
+def passkey_refused(_error: object = None) -> ResponseReturnValue:
+    session.pop("passkey_auth_challenge", None)
+    return jsonify(
+        ok=False, message=_("We could not sign you in with this phone. Please use your card.")
+    ), 401
+
+
 @bp.post("/sign-in/passkey")
-def passkey_auth() -> ResponseReturnValue:
+@json_body(PASSKEY_BODY)
+def passkey_auth(body: dict[str, Any]) -> ResponseReturnValue:
     challenge = session.pop("passkey_auth_challenge", None)
     if not challenge:
         return jsonify(ok=False, message=_("Please try again.")), 400
@@ -393,9 +436,7 @@ def passkey_auth() -> ResponseReturnValue:
         )
     except passkeys.PasskeyRefused:
         db.rollback()
-        return jsonify(
-            ok=False, message=_("We could not sign you in with this phone. Please use your card.")
-        ), 401
+        return passkey_refused()
     db.commit()
     _sign_in(resident, "passkey")
     return jsonify(ok=True, next=url_for("resident.me"))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import clock, wizard
-from webapp.context import current_actor
+from webapp.context import current_actor, vault
 from webapp.db import get_session
 from webapp.domain.catalog import (
     AnswerErrors,
@@ -171,6 +171,7 @@ def send_request(
             household_id=None if common else resident.household_id,
             place=place if common else None,
             building_id=building_id if common else None,
+            vault=vault(),
         )
     except AnswerErrors as exc:
         db.rollback()
@@ -178,7 +179,14 @@ def send_request(
     except NotEligible:
         db.rollback()
         return None, {"_": "not_eligible"}
-    return done.request, {}
+    return done.request, {"_hidden": "numbers"} if done.numbers_hidden else {}
+
+
+def numbers_hidden_message() -> str:
+    return _(
+        "For your safety we hid the ID or phone number you typed, so that it is not stored where others "
+        "could read it. A mobile number is kept locked away for staff who need to call you back."
+    )
 
 
 def answers_from_form(code: str, questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -219,7 +227,10 @@ def ask_review(code: str) -> ResponseReturnValue:
             if ticket is None:
                 return outbox_errors(problems)
             url = url_for("resident.my_request", number=ticket.number)
-            return 201, {"ok": True, "number": ticket.number, "url": url}
+            answer = {"ok": True, "number": ticket.number, "url": url}
+            if problems:
+                answer["notice"] = numbers_hidden_message()
+            return 201, answer
 
         return submit_once(f"resident:{resident.id}", work)
     if request.method == "POST":
@@ -230,6 +241,8 @@ def ask_review(code: str) -> ResponseReturnValue:
             db.commit()
             wizard.clear()
             flash(_("Sent. Your ticket number is %(number)s.", number=ticket.number), "info")
+            if errors:
+                flash(numbers_hidden_message(), "info")
             return redirect(url_for("resident.my_request", number=ticket.number), code=303)
         status = 400
     steps = {q["id"]: n for n, q in enumerate(questions, start=1)}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from webapp import confirm
 from webapp.context import current_actor
-from webapp.db import get_session
+from webapp.db import get_session, writes
 from webapp.domain import bookings
 from webapp.domain.notifications import mark_seen, unseen
 from webapp.domain.tickets import TicketError, change_status, rate, resident_actions
@@ -39,6 +39,7 @@ def my_ticket_or_404(number: str) -> ServiceRequest:
 
 
 @bp.get("/requests")
+@writes  # marks news as seen
 @resident_required
 def my_requests() -> ResponseReturnValue:
     resident = signed_in_resident()

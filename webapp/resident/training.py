@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from webapp import confirm
 from webapp.context import base_url, current_actor
-from webapp.db import get_session
+from webapp.db import get_session, writes
 from webapp.domain import courses
 from webapp.domain.audit import Actor
 from webapp.domain.certificates import certificates_of, masked_name, verify
@@ -23,6 +23,7 @@ from webapp.messages import training_error
 from webapp.models import AttendanceStatus, Certificate, Resident, TrainingSession
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
+from webapp.throttles import link_checks, note_failure, refuse_if_throttled
 
 
 def skills_page_data(resident: Resident) -> dict[str, object]:
@@ -103,9 +104,17 @@ def verify_link(cert: Certificate) -> str:
 
 
 @bp.get("/verify/<code>")
+@writes  # an unknown code is counted (webapp/throttles.py)
 def verify_certificate(code: str) -> ResponseReturnValue:
     """Anyone holding the paper checks it here; forged and withdrawn codes are refused in words."""
-    verdict = verify(get_session(), code)
+    checks = link_checks("certificate")
+    if (wait := refuse_if_throttled(checks)) is not None:
+        return wait
+    db = get_session()
+    verdict = verify(db, code)
+    if verdict.state == "unknown":
+        note_failure(checks)
+        db.commit()
     status = {"valid": 200, "revoked": 410, "unknown": 404}[verdict.state]
     cert = verdict.certificate
     return render_template(

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from webapp import wizard
 from webapp.auth.policy import Permission, require
-from webapp.context import current_actor
+from webapp.context import current_actor, vault
 from webapp.db import get_session
 from webapp.domain import bookings, desk
 from webapp.domain.audit import record
@@ -60,6 +60,7 @@ def ticket_for_resident(resident_id: int) -> ResponseReturnValue:
                 answers,
                 CHANNEL,
                 household_id=resident.household_id,
+                vault=vault(),
             )
         except AnswerErrors as exc:
             db.rollback()
@@ -73,6 +74,14 @@ def ticket_for_resident(resident_id: int) -> ResponseReturnValue:
                 _("Ticket %(number)s sent for %(name)s.", number=done.request.number, name=resident.name),
                 "info",
             )
+            if done.numbers_hidden:
+                flash(
+                    _(
+                        "An ID or phone number in the answers was hidden; "
+                        "a mobile number is kept as the ticket's contact."
+                    ),
+                    "info",
+                )
             return redirect(url_for("staff.ticket_detail", ticket_id=done.request.id), code=303)
     elif request.method == "POST":
         errors, status = {"service": "bad_choice"}, 400

@@ -1,7 +1,7 @@
 """Kiosk defaults (the language it starts in, where its scanner sits) and what to bring to an appointment.
 
-Revision ID: 0009_kiosk_defaults
-Revises: 0008_volunteer_hours
+Revision ID: 0010_kiosk_defaults
+Revises: 0009_ticket_contact
 Create Date: 2026-12-05 01:00:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_kiosk_defaults"
-down_revision: str | Sequence[str] | None = "0008_volunteer_hours"
+revision: str = "0010_kiosk_defaults"
+down_revision: str | Sequence[str] | None = "0009_ticket_contact"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
