@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from webapp import clock
 from webapp.domain import DomainError, bookings, photos
-from webapp.domain.audit import Actor
-from webapp.domain.catalog import AnswerErrors, check_answers, check_eligible
+from webapp.domain.audit import SYSTEM, Actor
+from webapp.domain.catalog import AnswerErrors, check_answers, check_eligible, is_danger
 from webapp.domain.notifications import notify
 from webapp.domain.vault import new_token, token_hash
 from webapp.models import (
@@ -81,7 +81,12 @@ class Submitted:
 
 
 def _event(
-    request: ServiceRequest, actor: Actor, to: Status | None, note: str | None, public: bool = True
+    request: ServiceRequest,
+    actor: Actor,
+    to: Status | None,
+    note: str | None,
+    public: bool = True,
+    kind: str | None = None,
 ) -> None:
     request.events.append(
         RequestEvent(
@@ -93,6 +98,7 @@ def _event(
             to_status=to,
             note=(note or "").strip()[:NOTE_MAX] or None,
             public=public,
+            kind=kind,
         )
     )
 
@@ -108,10 +114,13 @@ def submit(
     place: str | None = None,
     building_id: int | None = None,
 ) -> Submitted:
-    """Check eligibility and answers, then open a ticket due after the service's deadline."""
+    """Check eligibility and answers, then open a ticket due after the service's deadline (its urgent
+    deadline when an answer reports danger: such a ticket goes first in every queue that sees it)."""
     now = clock.now()
     check_eligible(service, resident, channel.split(":")[0], now.date())
     clean = check_answers(service, answers, channel.split(":")[0])
+    urgent = is_danger(service, clean)
+    hours = min(service.deadline_hours, service.urgent_deadline_hours) if urgent else service.deadline_hours
     follow = new_token()
     household_id = household_id if household_id is not None and not place else None
     if household_id is not None:
@@ -129,7 +138,8 @@ def submit(
         status=Status.SUBMITTED,
         channel=channel[:32],
         submitted_at=now,
-        due_at=now + timedelta(hours=service.deadline_hours),
+        urgent=urgent,
+        due_at=now + timedelta(hours=hours),
         public_token_hash=token_hash("ticket:" + follow),
     )
     request.events = []
@@ -138,6 +148,8 @@ def submit(
     request.number = f"{NUMBER_LETTERS[service.category]}-{request.id:04d}"
     _event(request, actor, Status.SUBMITTED, None)
     request.events[-1].from_status = None
+    if urgent:
+        _event(request, SYSTEM, None, None, public=False, kind="urgent")
     for question in service.questions or []:
         value = clean.get(question["id"])
         if value is None:
@@ -212,13 +224,11 @@ def assign(session: Session, actor: Actor, request: ServiceRequest, staff: Staff
     if (request.assigned_to_id or None) == (staff.id if staff else None):
         return
     request.assigned_to = staff
-    _event(
-        request,
-        actor,
-        None,
-        f"assigned: {staff.display_name}" if staff else "assigned: nobody",
-        public=False,
-    )
+    # A code and the name, worded when shown (never "assigned: 赵刚" in a Chinese timeline).
+    if staff is not None:
+        _event(request, actor, None, staff.display_name, public=False, kind="assigned")
+    else:
+        _event(request, actor, None, None, public=False, kind="unassigned")
     session.flush()
 
 
@@ -265,13 +275,32 @@ def escalate_overdue(session: Session, community_id: int | None = None) -> list[
     if community_id is not None:
         query = query.where(ServiceRequest.community_id == community_id)
     escalated = list(session.scalars(query))
-    system = Actor(type="system", name="system")
     for request in escalated:
         request.escalated_at = now
-        _event(request, system, None, "overdue: escalated to the community office", public=False)
-        request.events[-1].actor_name = "system"
+        _event(request, SYSTEM, None, None, public=False, kind="escalated")
     session.flush()
     return escalated
+
+
+LEGACY_NOTES = {  # what events said before they carried a code (kept in old databases)
+    "overdue: escalated to the community office": ("escalated", None),
+    "assigned: nobody": ("unassigned", None),
+}
+
+
+def event_kind(event: RequestEvent) -> tuple[str | None, str | None]:
+    """(kind, detail) of an event, also for events written before codes: "assigned: 赵刚" -> assigned, 赵刚.
+
+    Faces word the kind in the reader's language; a person's own note is (None, note)."""
+    if event.kind:
+        return event.kind, event.note
+    note = event.note or ""
+    if event.actor_type == "system" or not event.public:
+        if note in LEGACY_NOTES:
+            return LEGACY_NOTES[note]
+        if note.startswith("assigned: "):
+            return "assigned", note.removeprefix("assigned: ")
+    return None, event.note
 
 
 def handler_of(request: ServiceRequest) -> Handler:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import clock
-from webapp.auth.policy import Permission, can, deny, require
+from webapp.auth.policy import Permission, can, deny, may_lead_classes, require
 from webapp.context import current_actor
 from webapp.db import get_session, writes
 from webapp.domain import courses
@@ -32,6 +32,7 @@ from webapp.models import (
     Community,
     Course,
     Resident,
+    Role,
     SkillLevel,
     StaffRole,
     StaffUser,
@@ -122,12 +123,17 @@ def course_edit(course_id: int | None = None) -> ResponseReturnValue:
 
 
 def leaders_of(community_id: int) -> list[StaffUser]:
-    """Who may lead a class here: volunteers and office staff of the community."""
+    """Who may lead a class here: volunteers and office staff of the community (policy.may_lead_classes)."""
+    roles = [r for r in Role if may_lead_classes(r)]
     return list(
         get_session().scalars(
             select(StaffUser)
             .join(StaffRole)
-            .where(StaffRole.community_id == community_id, StaffUser.is_active.is_(True))
+            .where(
+                StaffRole.community_id == community_id,
+                StaffRole.role.in_(roles),
+                StaffUser.is_active.is_(True),
+            )
             .distinct()
             .order_by(StaffUser.display_name)
         )
