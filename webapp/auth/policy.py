@@ -63,8 +63,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 }
 
 
-# The console's menu, grouped by area; each entry is shown only to a role that may open it (the view checks again
-# with `require`). Words for the areas and entries live in the face (templates/layouts/staff.html).
+# The console's menu, grouped by area; each entry is shown only to a role that may open it (the view checks
+# again with `require`). Words for the areas and entries live in the face (webapp/labels.py).
 NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
     (
         "desk",  # 办事
@@ -130,7 +130,7 @@ def may_cancel_ticket(user: StaffUser, community_id: int) -> bool:
 
 
 def may_lead_classes(role: Role) -> bool:
-    """Who may be named leader of a training class: the roles that run sessions (volunteers and the office)."""
+    """Who may be named leader of a training class: the roles that run sessions (volunteers, the office)."""
     return role in GRANTS[Permission.RUN_SESSIONS]
 
 

@@ -127,9 +127,9 @@ def is_danger(service: ServiceType, clean: dict[str, Any]) -> bool:
             continue
         if question.get("type") == "yes_no" and question.get("danger") and value is True:
             return True
-        if question.get("type") == "choice":
-            if any(o.get("danger") and o.get("value") == value for o in question.get("options", [])):
-                return True
+        options = question.get("options", []) if question.get("type") == "choice" else []
+        if any(o.get("danger") and o.get("value") == value for o in options):
+            return True
     return False
 
 

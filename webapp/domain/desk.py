@@ -172,7 +172,8 @@ def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None =
     page = min(max(1, f.page), pages)
     open_only = f.status == "open" or f.status in {s.value for s in OPEN} or f.overdue
     first = case((and_(ServiceRequest.urgent.is_(True), ServiceRequest.status.in_(OPEN)), 0), else_=1)
-    order = (first, ServiceRequest.due_at, ServiceRequest.id) if open_only else (first, ServiceRequest.id.desc())
+    by_deadline = (first, ServiceRequest.due_at, ServiceRequest.id)
+    order = by_deadline if open_only else (first, ServiceRequest.id.desc())
     ids = list(
         session.scalars(
             base.with_only_columns(ServiceRequest.id).order_by(*order).limit(PAGE).offset((page - 1) * PAGE)

@@ -119,12 +119,16 @@ def service_edit(service_id: int | None = None) -> ResponseReturnValue:
     ids = allowed_ids(Permission.EDIT_CATALOG)
     community_id = service.community_id if service else min(ids)
     if request.method == "GET":
-        values = values_of(service) if service else {
-            "channels": list(CHANNELS),
-            "active": True,
-            "names": {},
-            "urgent_deadline_hours": URGENT_DEADLINE_HOURS,
-        }
+        values = (
+            values_of(service)
+            if service
+            else {
+                "channels": list(CHANNELS),
+                "active": True,
+                "names": {},
+                "urgent_deadline_hours": URGENT_DEADLINE_HOURS,
+            }
+        )
         text = json.dumps(values.get("questions") or [], ensure_ascii=False, indent=2)
         return render_form(service, values, {}, text)
     values = values_from(request.form)

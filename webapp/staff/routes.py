@@ -55,9 +55,7 @@ def todo_for_now() -> Todo:
     care = None
     if can(staff, Permission.VIEW_RESIDENTS):
         ids = community_ids(staff, Permission.VIEW_RESIDENTS)
-        care = sum(
-            1 for c in communities_by_id(db, ids) for row in care_list(db, c) if row.action is None
-        )
+        care = sum(1 for c in communities_by_id(db, ids) for row in care_list(db, c) if row.action is None)
     claims = None
     if can(staff, Permission.TIME_BANK):
         claims = len(pending_claims(db, frozenset(community_ids(staff, Permission.TIME_BANK))))
@@ -82,7 +80,9 @@ def dashboard() -> ResponseReturnValue:
         summarise(db, c, today)
         for c in communities_by_id(db, community_ids(staff, Permission.VIEW_COMMUNITY))
     ]
-    return render_template("staff/dashboard.html", summaries=summaries, roles=staff.roles, todo=todo_for_now())
+    return render_template(
+        "staff/dashboard.html", summaries=summaries, roles=staff.roles, todo=todo_for_now()
+    )
 
 
 @bp.get("/work")

@@ -149,7 +149,7 @@ def handlers_for(ticket: ServiceRequest) -> list[StaffUser]:
 
 
 def next_statuses(ticket: ServiceRequest) -> list[Status]:
-    """The statuses this person may move the ticket to (cancelling is the office's: policy.may_cancel_ticket)."""
+    """The statuses this person may move the ticket to (cancelling is the office's: may_cancel_ticket)."""
     staff = current_user.staff
     return [
         to
@@ -207,7 +207,8 @@ def ticket_status(ticket_id: int) -> ResponseReturnValue:
             raise TicketError("choose_status")
         if target not in {s.value for s in Status}:
             raise TicketError("transition")
-        if Status(target) == Status.CANCELLED and not may_cancel_ticket(current_user.staff, ticket.community_id):
+        office = may_cancel_ticket(current_user.staff, ticket.community_id)
+        if Status(target) == Status.CANCELLED and not office:
             raise TicketError("office_cancels")
         change_status(db, current_actor(), ticket, Status(target), note)
     except TicketError as exc:
