@@ -28,7 +28,7 @@ ROTATE_SECONDS = 12
 # phone (the stylesheet also clamps lines, so whatever the content every slide fits 1920x1080 and 1080x1920).
 BODY_CHARS = 110
 SUMMARY_CHARS = 90
-URGENT_SHOWN = 2
+URGENT_SHOWN = 1  # one urgent notice in full beats two cut short; the others are counted
 REFRESH_SECONDS = 300
 EVENT_DAYS = 14
 
