@@ -1,6 +1,7 @@
-"""Take the console and lobby-display screenshots of issue 23 in docs/screenshots/: the staff overview with live
-counts (normal and largest text, phone and desktop), the ticket queue at 360 px and on a desktop, the class
-roster while marking, the lobby display with a long urgent notice (1920x1080 and 1080x1920), a work order.
+"""Take the console and lobby-display screenshots of issue 23 in docs/screenshots/: the staff overview with
+live counts (normal and largest text, phone and desktop), the ticket queue at 360 px and on a desktop,
+the class roster while marking, the lobby display with a long urgent notice (1920x1080 and 1080x1920),
+a work order.
 
 Usage: .venv/bin/python docs/screenshots_console.py  (starts its own server on a fresh demo database)
 """
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "docs"))
 from screenshots import ARGS, OUT, PASSWORD, PIN  # noqa: E402
+
 from webapp import clock, create_app, migrations  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
 from webapp.domain.audit import SYSTEM  # noqa: E402
