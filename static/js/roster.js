@@ -27,10 +27,8 @@
               b.classList.toggle("btn-secondary", !chosen);
               var mark = b.querySelector("svg");
               if (mark && !chosen) mark.parentNode.removeChild(mark);
-              if (chosen && !mark) {
-                var check = form.closest("[data-roster]").getAttribute("data-check");
-                if (check) b.insertAdjacentHTML("afterbegin", check);
-              }
+              var icon = document.querySelector("template[data-check-icon]");
+              if (chosen && !mark && icon) b.insertBefore(icon.content.firstElementChild.cloneNode(true), b.firstChild);
             });
           }
           if (status) status.textContent = answer.body.words || "";
