@@ -74,7 +74,8 @@ def test_a_danger_answer_shortens_the_deadline_and_goes_first_with_a_badge_in_wo
             page = client.get("/staff/tickets").get_data(as_text=True)
             assert numbers_on(page)[0] == danger.number
             row = page[page.index(f">{danger.number}<") :].split("</tr>")[0]
-            assert 'badge-danger"><svg class="icon' in row and f"{words['urgent']}</span>" in row
+            assert 'badge-danger"><svg class="icon' in row
+            assert f"{words['urgent']}</span>" in row
             assert f"{words['urgent']}</span>" not in page[page.index(f">{calm.number}<") :].split("</tr>")[0]
         auth.sign_out()
 
@@ -128,7 +129,8 @@ def test_every_console_page_shows_live_counts_and_the_title_carries_them(
         page = client.get(path).get_data(as_text=True)
         total = client.get("/staff/work").get_json()["total"]
         assert re.search(rf"<title>\({total}\) ", page), path
-        assert 'data-count="urgent">' in page and urgent.number in page, path
+        assert 'data-count="urgent">' in page, path
+        assert urgent.number in page, path
         assert "/static/js/console.js" in page, path
     auth.sign_out()
     auth.sign_in("volunteer")  # no tickets in this role: no counts, and the counts are refused
@@ -152,14 +154,18 @@ def test_overview_says_what_needs_you_now_and_the_menu_is_grouped_by_area(client
     auth.sign_in("volunteer")  # a volunteer's menu: training and a PIN, no tickets, no register
     page = client.get("/staff/").get_data(as_text=True)
     menu = nav_of(page)
-    assert 'href="/staff/training"' in menu and 'href="/staff/tickets"' not in menu
-    assert 'href="/staff/residents"' not in menu and AREAS[locale][0] not in menu
+    assert 'href="/staff/training"' in menu
+    assert 'href="/staff/tickets"' not in menu
+    assert 'href="/staff/residents"' not in menu
+    assert AREAS[locale][0] not in menu
     assert 'href="/staff/tickets"' not in page[page.index('class="todo"') :]
     auth.sign_out()
     auth.sign_in("property")  # the property company: tickets and notices, no residents' register
     menu = nav_of(client.get("/staff/").get_data(as_text=True))
-    assert 'href="/staff/tickets"' in menu and 'href="/staff/notices"' in menu
-    assert 'href="/staff/residents"' not in menu and 'href="/staff/care"' not in menu
+    assert 'href="/staff/tickets"' in menu
+    assert 'href="/staff/notices"' in menu
+    assert 'href="/staff/residents"' not in menu
+    assert 'href="/staff/care"' not in menu
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
@@ -256,8 +262,11 @@ def test_a_work_order_prints_on_a4_and_receipt_and_is_audited(client, auth, sess
         page = client.get(f"/staff/tickets/{ticket.id}/work-order{suffix}")
         assert page.status_code == 200
         text = page.get_data(as_text=True)
-        assert "派工单" in text and ticket.number in text and "派工" in text
-        assert "紧急" in text and "居民签字" in text
+        assert "派工单" in text
+        assert ticket.number in text
+        assert "派工" in text
+        assert "紧急" in text
+        assert "居民签字" in text
     assert "work-order-receipt" in text
     assert session.scalar(
         select(AuditEntry).where(
@@ -299,8 +308,10 @@ def test_only_volunteers_and_the_office_are_offered_as_class_leaders(client, aut
     auth.sign_in("worker")
     form = client.get(f"/staff/training/courses/{course.id}/classes/new").get_data(as_text=True)
     leaders = form[form.index('name="leaders"') - 400 :]
-    assert "李明" in form and "陈静" in form  # the volunteer and the community worker
-    assert "赵刚" not in leaders and "孙医生" not in leaders  # property manager, service provider
+    assert "李明" in form
+    assert "陈静" in form
+    assert "赵刚" not in leaders
+    assert "孙医生" not in leaders
 
 
 def test_a_mark_keeps_the_leaders_place_and_finished_attendees_fold(
@@ -315,9 +326,12 @@ def test_a_mark_keeps_the_leaders_place_and_finished_attendees_fold(
     url = f"/staff/training/classes/{ts.id}"
     page = client.get(url).get_data(as_text=True)
     box = page[page.index(f'id="a{finished.id}"') :].split("</summary>")[0]
-    assert "<details" in box and " open" not in box and "All skills done" in box
+    assert "<details" in box
+    assert " open" not in box
+    assert "All skills done" in box
     box = page[page.index(f'id="a{learning.id}"') :].split("</summary>")[0]
-    assert '<details class="attendee-box" open>' in box and "0 of 2 skills on their own" in box
+    assert '<details class="attendee-box" open>' in box
+    assert "0 of 2 skills on their own" in box
     token = csrf_token(client, url)
     mark = {"csrf_token": token, "resident": learning.id, "skill": "scan_qr", "level": "with_help"}
     # Without the script: back to the same attendee, open.
@@ -328,9 +342,11 @@ def test_a_mark_keeps_the_leaders_place_and_finished_attendees_fold(
     quiet = client.post(
         f"{url}/mark", data={**mark, "level": "on_my_own"}, headers={"Accept": "application/json"}
     )
-    assert quiet.status_code == 200 and quiet.get_json() == {"saved": True, "words": "Saved."}
+    assert quiet.status_code == 200
+    assert quiet.get_json() == {"saved": True, "words": "Saved."}
     bad = client.post(f"{url}/mark", data={**mark, "level": "x"}, headers={"Accept": "application/json"})
-    assert bad.status_code == 400 and bad.get_json()["saved"] is False
+    assert bad.status_code == 400
+    assert bad.get_json()["saved"] is False
     page = client.get(url).get_data(as_text=True)
     assert "1 of 2 skills on their own" in page
 
