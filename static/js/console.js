@@ -10,20 +10,24 @@
   var queueBox = document.querySelector("[data-new-tickets]");
   var queueNewest = queueBox ? parseInt(queueBox.getAttribute("data-newest"), 10) || 0 : 0;
   var baseTitle = document.title.replace(/^\(\d+\) /, "");
-  var soundButton = bar.querySelector("[data-sound]");
+  var soundButton = document.querySelector("[data-sound]");  // on the overview
   var KEY = "linli.urgentSound";
   var audio = null;
 
   function soundOn() {
     try { return window.localStorage.getItem(KEY) === "1"; } catch (e) { return false; }
   }
-  function unlock() {  // browsers let a page make sound only after the person has touched it
+  // Browsers may hold a page's sound until the person has touched that page once; the tone then plays from
+  // the first tap on. Nothing plays unless the person switched the sound on (on the overview).
+  function unlock() {
     if (!soundOn() || !(window.AudioContext || window.webkitAudioContext)) return;
     if (!audio) audio = new (window.AudioContext || window.webkitAudioContext)();
-    if (audio.state === "suspended") audio.resume();
+    if (audio.state === "suspended") audio.resume().catch(function () {});
   }
   function beep() {
-    if (!soundOn() || !audio) return;
+    if (!soundOn()) return;
+    unlock();
+    if (!audio) return;
     [0, 0.35].forEach(function (at) {
       var osc = audio.createOscillator(), gain = audio.createGain();
       osc.frequency.value = 880;
