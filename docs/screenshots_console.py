@@ -124,12 +124,12 @@ def main() -> None:
                     page.click(".console-menu > summary")
                 if "marking" in stem:
                     # Scroll to the second attendee and mark a skill: the page stays where it was.
-                    forms = page.locator("details[open] form[data-mark]")
-                    if forms.count() > 2:
-                        target = forms.nth(2)
+                    groups = page.locator("details[open] .roster-marks")
+                    if groups.count() > 6:
+                        target = groups.nth(6)
                         target.scroll_into_view_if_needed()
-                        target.locator("button[name=level]").nth(1).click()
-                        page.locator("form[data-mark][data-saved='1']").first.wait_for()
+                        target.locator("button").nth(1).click()
+                        page.locator(".roster-marks[data-saved='1']").first.wait_for()
                 target = OUT / f"{stem}-{locale}.png"
                 page.screenshot(path=str(target), full_page="phone" in stem)
                 print(target.relative_to(ROOT))

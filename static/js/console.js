@@ -35,7 +35,7 @@
       osc.connect(gain); gain.connect(audio.destination);
       osc.start(audio.currentTime + at); osc.stop(audio.currentTime + at + 0.2);
     });
-    bar.setAttribute("data-beeped", String((parseInt(bar.getAttribute("data-beeped"), 10) || 0) + 1));
+    bar.setAttribute("data-beeped", String((+bar.getAttribute("data-beeped") || 0) + 1));
   }
   if (soundButton) {
     soundButton.hidden = false;
@@ -76,7 +76,6 @@
       .then(function (data) { if (data) show(data); })
       .catch(function () {});
   }
-  var every = parseInt(bar.getAttribute("data-every"), 10) || 20000;
-  setInterval(check, every);
+  setInterval(check, 20000);
   document.addEventListener("visibilitychange", check);
 })();

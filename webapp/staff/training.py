@@ -277,13 +277,15 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
             elif action == "cancel":
                 courses.cancel(db, actor.helping(resident.id), ts, resident)
             else:
+                # The roster sends "skill:level" from the button pressed; "skill" and "level" fields work too.
+                skill, _sep, level = (request.form.get("mark") or "").partition(":")
                 cert = courses.mark(
                     db,
                     actor,
                     ts,
                     resident,
-                    (request.form.get("skill") or "")[:32],
-                    request.form.get("level") or "",
+                    (skill or request.form.get("skill") or "")[:32],
+                    level or request.form.get("level") or "",
                 )
                 if cert is not None and cert.issued_at == clock.now():
                     words = _(
