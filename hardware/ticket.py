@@ -25,6 +25,7 @@ QR_URL = re.compile(r"https?://[\x21-\x7e]+")
 LIMITS = {"community": 60, "title": 80, "line": 120, "footer": 120, "qr": 512}
 MAX_LINES = 12
 FALLBACK_WIDTH_PX = 384  # 58 mm paper, the narrowest common printer
+WIDE_PAPER_PX = 512  # 80 mm paper (512-576 dots)
 
 
 class TicketError(ValueError):
@@ -137,9 +138,13 @@ def render_ticket(printer: Escpos, ticket: Ticket, config: PrinterConfig) -> Non
     write_text(printer, ticket.community, config.encoding)
     printer.set(align="center", bold=True, custom_size=True, width=3, height=3)
     write_text(printer, ticket.number, config.encoding)
-    printer.set(align="center", bold=True, normal_textsize=True)
+    # The body is read by older eyes: double size on 80 mm paper, double height on 58 mm (where double width
+    # would leave 8 Chinese characters a line).
+    wide = _media_width(printer) >= WIDE_PAPER_PX
+    body = {"custom_size": True, "width": 2, "height": 2} if wide else {"double_height": True}
+    printer.set(align="center", bold=True, **body)
     write_text(printer, ticket.title, config.encoding)
-    printer.set(align="left", bold=False, normal_textsize=True)
+    printer.set(align="left", bold=False, **body)
     for line in ticket.lines:
         write_text(printer, line, config.encoding)
     if ticket.qr:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from webapp import clock
+from webapp.context import base_url
 from webapp.db import get_session
 from webapp.domain import courses
 from webapp.domain.community import default_community
@@ -23,6 +24,11 @@ from webapp.domain.notices import current_notices
 bp = Blueprint("display", __name__, url_prefix="/display")
 
 ROTATE_SECONDS = 12
+# A TV cannot scroll: longer texts are shortened with "…" and the slide carries a QR to read the rest on a
+# phone (the stylesheet also clamps lines, so whatever the content every slide fits 1920x1080 and 1080x1920).
+BODY_CHARS = 110
+SUMMARY_CHARS = 90
+URGENT_SHOWN = 1  # one urgent notice in full beats two cut short; the others are counted
 REFRESH_SECONDS = 300
 EVENT_DAYS = 14
 
@@ -40,6 +46,18 @@ def service_worker() -> ResponseReturnValue:
     )
 
 
+def shorten(text: str, limit: int) -> tuple[str, bool]:
+    """(text, shortened?): at most *limit* characters, cut at a space where there is one near the end."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.7:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:，。；：、") + "…", True
+
+
 @bp.get("/<slug>")
 def show(slug: str) -> ResponseReturnValue:
     db = get_session()
@@ -50,10 +68,17 @@ def show(slug: str) -> ResponseReturnValue:
     events = upcoming(db, place.id, days=EVENT_DAYS, limit=8)
     horizon = clock.now() + timedelta(days=EVENT_DAYS)
     classes = [c for c in courses.upcoming(db, place.id, limit=8) if c.starts_at < horizon]
+    urgent = [n for n in notices if n.urgent]
     return render_template(
         "display/show.html",
         place=place,
-        urgent=[n for n in notices if n.urgent],
+        urgent=urgent[:URGENT_SHOWN],
+        urgent_more=max(0, len(urgent) - URGENT_SHOWN),
+        shorten=shorten,
+        body_chars=BODY_CHARS,
+        summary_chars=SUMMARY_CHARS,
+        notices_url=f"{base_url()}{url_for('resident.public_notices')}",
+        event_url=lambda e: f"{base_url()}{url_for('resident.my_event', event_id=e.id)}",
         notices=[n for n in notices if not n.urgent],
         events=events,
         taken=counts(db, [e.id for e in events]),

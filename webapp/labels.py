@@ -172,3 +172,93 @@ LEVEL_LABELS = {
 
 def level_label(level: str) -> str:
     return str(LEVEL_LABELS.get(str(level), level))
+
+
+CHANNEL_LABELS = {
+    "kiosk": _l("Kiosk"),
+    "phone": _l("Phone"),
+    # Translators: a ticket entered by staff in the console (for a resident who phoned or came in).
+    "staff": _l("Staff console"),
+    # Translators: a ticket sent by another system through the programming interface.
+    "api": _l("API"),
+}
+
+
+def channel_label(channel: str) -> str:
+    """Where a ticket came from ("kiosk:3" is kiosk number 3: the kind is what a person reads)."""
+    kind = (channel or "").split(":")[0]
+    return str(CHANNEL_LABELS.get(kind, kind))
+
+
+def event_words(event: object) -> str:
+    """What a timeline event says, in the reader's language, from its code (old events too)."""
+    from flask_babel import gettext as _
+
+    from webapp.domain.tickets import event_kind
+
+    kind, detail = event_kind(event)  # type: ignore[arg-type]
+    if kind == "assigned":
+        return _("Given to %(name)s", name=detail or "")
+    if kind == "unassigned":
+        return _("No longer given to anyone")
+    if kind == "escalated":
+        return _("Overdue: handed to the community office")
+    if kind == "urgent":
+        return _("Reported as dangerous or urgent: first in every queue, shorter deadline")
+    return detail or ""
+
+
+def actor_words(event: object) -> str:
+    """Who did it: a staff member's name, or "Resident" / "System" in the reader's language."""
+    from flask_babel import gettext as _
+
+    actor_type = getattr(event, "actor_type", "")
+    if actor_type == "staff" and getattr(event, "actor_name", None):
+        return str(event.actor_name)  # type: ignore[attr-defined]
+    if actor_type == "resident":
+        return _("Resident")
+    return _("System")
+
+
+NAV_AREA_LABELS = {
+    # Translators: the console menu's area for the services desk (办事).
+    "desk": _l("Services desk"),
+    # Translators: the console menu's area for the register of residents (居民).
+    "residents": _l("Residents"),
+    # Translators: the console menu's area for notices, activities, local services, time bank (社区生活).
+    "life": _l("Community life"),
+    # Translators: the console menu's area for volunteer-led classes (培训).
+    "training": _l("Training"),
+    # Translators: the console menu's area for one's own account and the audit trail (设置).
+    "settings": _l("Settings"),
+}
+
+NAV_LABELS = {
+    "staff.tickets": _l("Tickets"),
+    "staff.desk_figures": _l("Figures"),
+    "staff.catalog": _l("Services"),
+    "staff.kiosks": _l("Kiosks"),
+    "staff.residents": _l("Residents"),
+    "staff.care": _l("Care list"),
+    "staff.buildings": _l("Buildings"),
+    "staff.cards": _l("Cards"),
+    "staff.pin": _l("Set a PIN"),
+    "staff.deletions": _l("Deletion requests"),
+    "staff.notices": _l("Notices"),
+    "staff.events_list": _l("Activities"),
+    "staff.directory": _l("Local services"),
+    "staff.timebank_home": _l("Time bank"),
+    "staff.training": _l("Training"),
+    "staff.training_figures": _l("Training figures"),
+    "staff.badge": _l("My badge"),
+    "staff.security": _l("My security"),
+    "staff.audit": _l("Audit trail"),
+}
+
+
+def nav_area_label(area: str) -> str:
+    return str(NAV_AREA_LABELS[area])
+
+
+def nav_label(endpoint: str) -> str:
+    return str(NAV_LABELS[endpoint])

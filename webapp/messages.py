@@ -44,6 +44,10 @@ DESK_ERRORS = {
     "photo_type": _l("This file is not a photo. Please choose a JPEG, PNG or WebP picture."),
     "not_eligible": _l("Sorry, this service is not available for you. The community office can help."),
     "transition": _l("This ticket cannot be changed that way now."),
+    "choose_status": _l("Please choose the new status."),
+    "office_cancels": _l(
+        "Only the community office can cancel a ticket. To refuse it, reject it with a reason."
+    ),
     "reason_required": _l("Please give a reason; the resident will see it."),
     "reopen_too_late": _l("A ticket can be reopened only within 7 days of being done."),
     "not_yours": _l("This is not your ticket."),

@@ -20,7 +20,17 @@ from webapp.config import LOCALES
 from webapp.db import get_session
 from webapp.domain.residents import masked_id_number, masked_phone
 from webapp.i18n import LOCALE_COOKIE
-from webapp.labels import category_label, consent_label, status_label, unit_label
+from webapp.labels import (
+    actor_words,
+    category_label,
+    channel_label,
+    consent_label,
+    event_words,
+    nav_area_label,
+    nav_label,
+    status_label,
+    unit_label,
+)
 from webapp.messages import desk_error, desk_error_list
 from webapp.qr import qr_svg
 
@@ -145,6 +155,11 @@ def init_app(app: Flask) -> None:
         status_label=status_label,
         category_label=category_label,
         unit_label=unit_label,
+        channel_label=channel_label,
+        event_words=event_words,
+        actor_words=actor_words,
+        nav_area_label=nav_area_label,
+        nav_label=nav_label,
         desk_error=desk_error,
         desk_error_list=desk_error_list,
         answer_words=answer_words,

@@ -5,11 +5,36 @@
   var cfg = (document.currentScript || {}).dataset || {};
   var CACHE = "linli-display";
 
+  // A TV cannot scroll: clamp long texts to the lines that fit (ending in "…") and show the read-more QR of
+  // any text that was clamped. The stylesheet clamps too, so without this script a slide still fits.
+  function fit(box) {
+    if (!box || box.hidden) return;
+    var clamps = Array.prototype.slice.call(box.querySelectorAll(".clamp"));
+    function over() { return box.scrollHeight > box.clientHeight + 1; }
+    function set(lines) { clamps.forEach(function (c) { c.setAttribute("data-lines", String(lines)); }); }
+    var lines = 8;
+    box.classList.remove("fit-tight");
+    set(lines);
+    while (over() && lines > 1) { lines -= 1; set(lines); }
+    if (over()) box.classList.add("fit-tight");
+    clamps.forEach(function (c) {
+      var item = c.parentNode;
+      var more = item.querySelector("[data-more]");
+      if (more && more.hidden && c.scrollHeight > c.clientHeight + 1) {
+        more.hidden = false;
+        fit(box);
+      }
+    });
+  }
+
   var slides = Array.prototype.slice.call(document.querySelectorAll("[data-slide]"));
   var current = 0;
   function show(n) {
     slides.forEach(function (slide, i) { slide.hidden = i !== n; });
+    fit(slides[n]);
   }
+  fit(document.querySelector(".display-urgent"));
+  if (slides.length === 1) fit(slides[0]);
   if (slides.length > 1) {
     show(0);
     setInterval(function () { current = (current + 1) % slides.length; show(current); },

@@ -35,6 +35,8 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "resident.ask_review": [{"code": "repair-light"}],
         "resident.my_request": [{"number": "B-0002"}, {"number": "J-0009"}],
         "staff.ticket_detail": [{"ticket_id": 1}, {"ticket_id": 2}, {"ticket_id": 9}],
+        # A ticket's work order for field staff, on A4 and on a receipt.
+        "staff.ticket_work_order": [{"ticket_id": 2}, {"ticket_id": 2, "format": "receipt"}],
         "staff.service_edit": [{}, {"service_id": 1}],
         "staff.service_slots": [{"service_id": ids["health_check"]}],
         # Community life: the demo seeds notices 1-3 (1 urgent), directory entries 1-2, events 1-2 and time-bank
@@ -84,6 +86,7 @@ EXCLUDED: dict[str, str] = {
     "pwa.push_key": "JSON (the Web Push public key), not a page",
     "staff.training_csv": "a CSV download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
+    "staff.work_now": "JSON every console page polls for its live counts, not a page",
     "staff.ticket_photo": "a JPEG, not a page",
     "resident.my_request_photo": "a JPEG, not a page",
     "resident.draft_photo": "a JPEG, not a page",

@@ -51,6 +51,18 @@ def test_chinese_text_is_gb18030_and_the_number_is_large():
     assert b"Reported: corridor light out\n" in data
 
 
+def test_body_text_is_large_on_both_paper_widths():
+    """The title and lines are twice the normal size on 80 mm paper and twice as tall on 58 mm."""
+    wide = printed(profile="TM-T20II")  # 80 mm
+    assert wide.index(b"\x1d!\x11") < wide.index("报修".encode("gb18030"))  # GS ! : double width and height
+    body = wide.index(b"Reported: corridor light out")
+    assert wide.rfind(b"\x1d!\x11", 0, body) > wide.rfind(b"\x1b!\x00", 0, body)  # still large at the line
+    assert b"\x1b!\x00" in wide[body : wide.index(b"Scan to follow")]  # the footer is normal size again
+    narrow = printed(profile="POS-5890")  # 58 mm
+    before = narrow[: narrow.index("预约".encode("gb18030"))]
+    assert before.rfind(b"\x1b!\x10") > before.rfind(b"\x1d!\x22")  # ESC ! : double height, after the number
+
+
 def test_native_qr_where_the_profile_has_it():
     data = printed(profile="TM-T20II")
     store = GS_QR + (len(URL) + 3).to_bytes(2, "little") + b"1P0" + URL.encode()

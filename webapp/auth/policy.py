@@ -63,6 +63,77 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 }
 
 
+# The console's menu, grouped by area; each entry is shown only to a role that may open it (the view checks
+# again with `require`). Words for the areas and entries live in the face (webapp/labels.py).
+NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
+    (
+        "desk",  # 办事
+        (
+            ("staff.tickets", Permission.HANDLE_TICKETS),
+            ("staff.desk_figures", Permission.HANDLE_TICKETS),
+            ("staff.catalog", Permission.EDIT_CATALOG),
+            ("staff.kiosks", Permission.VIEW_KIOSKS),
+        ),
+    ),
+    (
+        "residents",  # 居民
+        (
+            ("staff.residents", Permission.VIEW_RESIDENTS),
+            ("staff.care", Permission.VIEW_RESIDENTS),
+            ("staff.buildings", Permission.EDIT_RESIDENTS),
+            ("staff.cards", Permission.MANAGE_CARDS),
+            ("staff.pin", Permission.SET_PIN),
+            ("staff.deletions", Permission.CONFIRM_DELETION),
+        ),
+    ),
+    (
+        "life",  # 社区生活
+        (
+            ("staff.notices", Permission.EDIT_NOTICES),
+            ("staff.events_list", Permission.EDIT_EVENTS),
+            ("staff.directory", Permission.EDIT_DIRECTORY),
+            ("staff.timebank_home", Permission.TIME_BANK),
+        ),
+    ),
+    (
+        "training",  # 培训
+        (
+            ("staff.training", Permission.RUN_SESSIONS),
+            ("staff.training_figures", Permission.VIEW_TRAINING),
+            ("staff.badge", Permission.SET_PIN),
+        ),
+    ),
+    (
+        "settings",  # 设置
+        (
+            ("staff.security", Permission.CONSOLE),
+            ("staff.audit", Permission.VIEW_AUDIT),
+        ),
+    ),
+)
+
+
+def navigation(user: StaffUser) -> list[tuple[str, list[str]]]:
+    """The menu this person sees: (area, endpoints) for the areas with at least one page they may open."""
+    menu = []
+    for area, entries in NAVIGATION:
+        allowed = [endpoint for endpoint, permission in entries if can(user, permission)]
+        if allowed:
+            menu.append((area, allowed))
+    return menu
+
+
+def may_cancel_ticket(user: StaffUser, community_id: int) -> bool:
+    """Only the community office cancels a ticket for a resident: a provider or the property company that
+    cannot do the work says so with a rejection (a reason the resident reads), never a silent cancellation."""
+    return community_id in community_ids(user, Permission.VIEW_RESIDENTS)
+
+
+def may_lead_classes(role: Role) -> bool:
+    """Who may be named leader of a training class: the roles that run sessions (volunteers, the office)."""
+    return role in GRANTS[Permission.RUN_SESSIONS]
+
+
 def community_ids(user: StaffUser, permission: Permission) -> set[int]:
     """The communities in which *user* holds a role that grants *permission*; queries scope to these."""
     if not user.is_active:

@@ -3,6 +3,9 @@
 A question is a small dict, so staff can edit a catalog without code:
 `{"id": "what", "type": "choice", "required": true, "label": {...}, "options": [{"value": "light",
 "label": {...}}]}`. Types: choice, yes_no, number, short_text, date, slot, photo.
+
+Danger answers: a yes_no question with `"danger": true` (its "yes"), or a choice option with `"danger": true`
+(gas smell, water pouring, someone stuck in the lift) makes the request urgent (see `is_danger`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from webapp.models import Eligibility, Resident, ServiceType
 QUESTION_TYPES = {"choice", "yes_no", "number", "short_text", "date", "slot", "photo"}
 SHORT_TEXT_MAX = 500
 NUMBER_MAX = 1_000_000
+URGENT_DEADLINE_HOURS = 4  # a new service type's deadline for danger answers, until staff change it
 
 
 class AnswerErrors(DomainError):
@@ -129,6 +133,22 @@ def check_answers(service: ServiceType, answers: dict[str, Any], channel: str) -
     return clean
 
 
+def is_danger(service: ServiceType, clean: dict[str, Any]) -> bool:
+    """Whether these (checked) answers report danger: the ticket then goes first and gets a shorter deadline.
+
+    Declared in the catalog, not in code, so each community marks its own danger answers."""
+    for question in service.questions or []:
+        value = clean.get(question.get("id"))
+        if value is None:
+            continue
+        if question.get("type") == "yes_no" and question.get("danger") and value is True:
+            return True
+        options = question.get("options", []) if question.get("type") == "choice" else []
+        if any(o.get("danger") and o.get("value") == value for o in options):
+            return True
+    return False
+
+
 def validate_questions(questions: list[dict[str, Any]]) -> list[str]:
     """Problems with a catalog's question list (for the catalog editor and for tests of the demo catalog)."""
     problems = []
@@ -180,6 +200,9 @@ def check_service(values: dict[str, Any], taken_codes: set[str]) -> dict[str, st
     hours = values.get("deadline_hours")
     if not isinstance(hours, int) or not 1 <= hours <= 24 * 90:
         errors["deadline_hours"] = "bad_hours"
+    urgent_hours = values.get("urgent_deadline_hours")
+    if not isinstance(urgent_hours, int) or not 1 <= urgent_hours <= 24 * 90:
+        errors["urgent_deadline_hours"] = "bad_hours"
     if not values.get("channels") or not set(values["channels"]) <= set(CHANNELS):
         errors["channels"] = "bad_choice"
     questions = values.get("questions")
@@ -205,6 +228,7 @@ def save_service(session: Session, service: ServiceType | None, community_id: in
     service.provider_name = (values.get("provider_name") or "").strip()[:80] or None
     service.eligibility = Eligibility(values["eligibility"])
     service.deadline_hours = values["deadline_hours"]
+    service.urgent_deadline_hours = values["urgent_deadline_hours"]
     service.channels = [c for c in CHANNELS if c in values["channels"]]
     service.questions = values["questions"]
     service.active = bool(values.get("active"))

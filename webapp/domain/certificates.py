@@ -67,14 +67,11 @@ def revoke(session: Session, actor: Actor, cert: Certificate) -> None:
         record(session, actor, "certificate.revoke", "resident", cert.resident_id, cert.community_id)
 
 
-def certificates_of(session: Session, resident_id: int) -> list[Certificate]:
-    return list(
-        session.scalars(
-            select(Certificate)
-            .where(Certificate.resident_id == resident_id, Certificate.revoked_at.is_(None))
-            .order_by(Certificate.issued_at)
-        )
-    )
+def certificates_of(session: Session, resident_id: int, include_revoked: bool = False) -> list[Certificate]:
+    query = select(Certificate).where(Certificate.resident_id == resident_id)
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return list(session.scalars(query.order_by(Certificate.issued_at)))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ URGENT = {
     "id": "urgent",
     "type": "yes_no",
     "required": True,
+    "danger": True,  # "yes": first in every queue, the service's urgent deadline
     "label": t("是否有危险或很紧急？", "是否有危險或很緊急？", "Is it dangerous or very urgent?"),
 }
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from webapp import clock
 from webapp.domain import DomainError, bookings, photos
-from webapp.domain.audit import Actor
-from webapp.domain.catalog import AnswerErrors, check_answers, check_eligible
+from webapp.domain.audit import SYSTEM, Actor
+from webapp.domain.catalog import AnswerErrors, check_answers, check_eligible, is_danger
 from webapp.domain.identity import hide_numbers
 from webapp.domain.notifications import notify
 from webapp.domain.vault import Vault, new_token, token_hash
@@ -96,7 +96,12 @@ def contact_number(vault: Vault, request: ServiceRequest) -> str | None:
 
 
 def _event(
-    request: ServiceRequest, actor: Actor, to: Status | None, note: str | None, public: bool = True
+    request: ServiceRequest,
+    actor: Actor,
+    to: Status | None,
+    note: str | None,
+    public: bool = True,
+    kind: str | None = None,
 ) -> None:
     request.events.append(
         RequestEvent(
@@ -108,6 +113,7 @@ def _event(
             to_status=to,
             note=private_text((note or "").strip()[:NOTE_MAX]) or None,
             public=public,
+            kind=kind,
         )
     )
 
@@ -124,7 +130,8 @@ def submit(
     building_id: int | None = None,
     vault: Vault | None = None,
 ) -> Submitted:
-    """Check eligibility and answers, then open a ticket due after the service's deadline.
+    """Check eligibility and answers, then open a ticket due after the service's deadline (its urgent
+    deadline when an answer reports danger: such a ticket goes first in every queue that sees it).
 
     ID and mobile numbers typed into the place or a free-text answer are masked before anything is stored;
     the first mobile number is kept encrypted as the ticket's contact (with *vault*), since whoever types
@@ -133,6 +140,8 @@ def submit(
     now = clock.now()
     check_eligible(service, resident, channel.split(":")[0], now.date())
     clean = check_answers(service, answers, channel.split(":")[0])
+    urgent = is_danger(service, clean)
+    hours = min(service.deadline_hours, service.urgent_deadline_hours) if urgent else service.deadline_hours
     free_text = {q["id"] for q in service.questions or [] if q.get("type") == "short_text"}
     found = []
     for qid in free_text & set(clean):
@@ -159,7 +168,8 @@ def submit(
         status=Status.SUBMITTED,
         channel=channel[:32],
         submitted_at=now,
-        due_at=now + timedelta(hours=service.deadline_hours),
+        urgent=urgent,
+        due_at=now + timedelta(hours=hours),
         public_token_hash=token_hash("ticket:" + follow),
     )
     if phones and vault is not None:
@@ -171,6 +181,8 @@ def submit(
     request.number = f"{NUMBER_LETTERS[service.category]}-{request.id:04d}"
     _event(request, actor, Status.SUBMITTED, None)
     request.events[-1].from_status = None
+    if urgent:
+        _event(request, SYSTEM, None, None, public=False, kind="urgent")
     for question in service.questions or []:
         value = clean.get(question["id"])
         if value is None:
@@ -258,13 +270,11 @@ def assign(session: Session, actor: Actor, request: ServiceRequest, staff: Staff
     if (request.assigned_to_id or None) == (staff.id if staff else None):
         return
     request.assigned_to = staff
-    _event(
-        request,
-        actor,
-        None,
-        f"assigned: {staff.display_name}" if staff else "assigned: nobody",
-        public=False,
-    )
+    # A code and the name, worded when shown (never "assigned: 赵刚" in a Chinese timeline).
+    if staff is not None:
+        _event(request, actor, None, staff.display_name, public=False, kind="assigned")
+    else:
+        _event(request, actor, None, None, public=False, kind="unassigned")
     session.flush()
 
 
@@ -311,13 +321,32 @@ def escalate_overdue(session: Session, community_id: int | None = None) -> list[
     if community_id is not None:
         query = query.where(ServiceRequest.community_id == community_id)
     escalated = list(session.scalars(query))
-    system = Actor(type="system", name="system")
     for request in escalated:
         request.escalated_at = now
-        _event(request, system, None, "overdue: escalated to the community office", public=False)
-        request.events[-1].actor_name = "system"
+        _event(request, SYSTEM, None, None, public=False, kind="escalated")
     session.flush()
     return escalated
+
+
+LEGACY_NOTES = {  # what events said before they carried a code (kept in old databases)
+    "overdue: escalated to the community office": ("escalated", None),
+    "assigned: nobody": ("unassigned", None),
+}
+
+
+def event_kind(event: RequestEvent) -> tuple[str | None, str | None]:
+    """(kind, detail) of an event, also for events written before codes: "assigned: 赵刚" -> assigned, 赵刚.
+
+    Faces word the kind in the reader's language; a person's own note is (None, note)."""
+    if event.kind:
+        return event.kind, event.note
+    note = event.note or ""
+    if event.actor_type == "system" or not event.public:
+        if note in LEGACY_NOTES:
+            return LEGACY_NOTES[note]
+        if note.startswith("assigned: "):
+            return "assigned", note.removeprefix("assigned: ")
+    return None, event.note
 
 
 def handler_of(request: ServiceRequest) -> Handler:

@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base
@@ -69,6 +80,8 @@ class ServiceType(Base):
     handler: Mapped[Handler] = mapped_column(enum_column(Handler, 16))
     provider_name: Mapped[str | None] = mapped_column(String(80))
     deadline_hours: Mapped[int] = mapped_column(Integer, default=72)
+    # The deadline when a resident says it is dangerous or urgent (a danger answer); staff set it per service.
+    urgent_deadline_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     eligibility: Mapped[Eligibility] = mapped_column(
         enum_column(Eligibility, 16), default=Eligibility.EVERYONE
     )
@@ -118,6 +131,8 @@ class ServiceRequest(Base):
     contact_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     contact_last4: Mapped[str | None] = mapped_column(String(4))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A danger answer (gas, water pouring, someone stuck): first in every queue, a shorter deadline.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[Status] = mapped_column(enum_column(Status, 16), default=Status.SUBMITTED, index=True)
     channel: Mapped[str] = mapped_column(String(32))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -156,6 +171,9 @@ class RequestEvent(Base):
     from_status: Mapped[Status | None] = mapped_column(enum_column(Status, 16))
     to_status: Mapped[Status | None] = mapped_column(enum_column(Status, 16))
     note: Mapped[str | None] = mapped_column(Text)
+    # What happened when it is not a status change or a person's note ("assigned", "escalated", "urgent"):
+    # a code, worded in the reader's language when shown, so the timeline never shows machine words.
+    kind: Mapped[str | None] = mapped_column(String(24))
     public: Mapped[bool] = mapped_column(Boolean, default=True)  # shown to the resident
 
     request: Mapped[ServiceRequest] = relationship(back_populates="events")

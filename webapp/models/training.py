@@ -175,6 +175,7 @@ class Certificate(Base):
 
     resident: Mapped[Resident] = relationship()
     course: Mapped[Course] = relationship()
+    community: Mapped[Community] = relationship()
 
 
 class PracticeToken(Base):

@@ -78,7 +78,9 @@ def cards() -> ResponseReturnValue:
 @require(Permission.MANAGE_CARDS)
 def cards_print() -> ResponseReturnValue:
     """Issue new cards for the chosen residents and show them as printable sheets (this is the only time)."""
-    wanted = [n for n in map(small_int, request.form.getlist("resident")) if n is not None][:400]
+    # "Print for everyone listed" sends the ids of the search result shown (no script needed to tick all).
+    field = "listed" if request.form.get("all") == "1" else "resident"
+    wanted = [n for n in map(small_int, request.form.getlist(field)) if n is not None][:400]
     if not wanted:
         flash(_("Please choose at least one resident."), "info")
         return redirect(url_for("staff.cards"), code=303)

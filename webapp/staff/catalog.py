@@ -21,7 +21,7 @@ from webapp.auth.policy import Permission, deny, require
 from webapp.context import current_actor
 from webapp.db import get_session
 from webapp.domain.audit import record
-from webapp.domain.catalog import CHANNELS, LOCALES, check_service, save_service
+from webapp.domain.catalog import CHANNELS, LOCALES, URGENT_DEADLINE_HOURS, check_service, save_service
 from webapp.labels import ELIGIBILITY_LABELS, HANDLER_LABELS
 from webapp.models import Booking, Category, Community, Eligibility, Handler, ServiceType, Slot
 from webapp.numbers import small_int
@@ -68,6 +68,10 @@ def values_from(form: Any) -> dict[str, Any]:
         "provider_name": form.get("provider_name") or "",
         "eligibility": form.get("eligibility"),
         "deadline_hours": hours,
+        # Left empty: the usual 4 hours (a wrong number is refused, not replaced).
+        "urgent_deadline_hours": small_int(form.get("urgent_deadline_hours"))
+        if (form.get("urgent_deadline_hours") or "").strip()
+        else URGENT_DEADLINE_HOURS,
         "channels": [c for c in CHANNELS if form.get(f"channel_{c}")],
         "questions": questions,
         "active": form.get("active") == "1",
@@ -86,6 +90,7 @@ def values_of(service: ServiceType) -> dict[str, Any]:
         "provider_name": service.provider_name or "",
         "eligibility": service.eligibility.value,
         "deadline_hours": service.deadline_hours,
+        "urgent_deadline_hours": service.urgent_deadline_hours,
         "channels": list(service.channels or []),
         "questions": service.questions,
         "active": service.active,
@@ -116,7 +121,16 @@ def service_edit(service_id: int | None = None) -> ResponseReturnValue:
     ids = allowed_ids(Permission.EDIT_CATALOG)
     community_id = service.community_id if service else min(ids)
     if request.method == "GET":
-        values = values_of(service) if service else {"channels": list(CHANNELS), "active": True, "names": {}}
+        values = (
+            values_of(service)
+            if service
+            else {
+                "channels": list(CHANNELS),
+                "active": True,
+                "names": {},
+                "urgent_deadline_hours": URGENT_DEADLINE_HOURS,
+            }
+        )
         text = json.dumps(values.get("questions") or [], ensure_ascii=False, indent=2)
         return render_form(service, values, {}, text)
     values = values_from(request.form)

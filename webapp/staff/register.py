@@ -20,6 +20,7 @@ from webapp.db import get_session, writes
 from webapp.domain import residents as register
 from webapp.domain import volunteering
 from webapp.domain.audit import record
+from webapp.domain.certificates import certificates_of
 from webapp.domain.residents import ResidentInput, ResidentInputError, ResidentSearch
 from webapp.messages import field_error
 from webapp.models import Building, ConsentKind, Household, Resident
@@ -160,7 +161,15 @@ def resident_detail(resident_id: int) -> ResponseReturnValue:
         revealed=None,
         may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
         **volunteer_choice(db, resident),
+        certificates=certificates_for_office(db, resident),
     )
+
+
+def certificates_for_office(db: Any, resident: Resident) -> list[Any] | None:
+    """The resident's certificates (withdrawn ones too), for staff who may view and revoke them; else None."""
+    if not can(current_user.staff, Permission.VIEW_TRAINING, resident.community_id):
+        return None
+    return certificates_of(db, resident.id, include_revoked=True)
 
 
 def volunteer_choice(db: Any, resident: Resident) -> dict[str, Any]:
@@ -216,6 +225,7 @@ def resident_reveal(resident_id: int) -> ResponseReturnValue:
         revealed=revealed,
         may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
         **volunteer_choice(db, resident),
+        certificates=certificates_for_office(db, resident),
     ), status
 
 

@@ -1,17 +1,29 @@
-"""Staff console pages; every query is scoped to the communities the user's roles allow."""
+"""The console's first screen (what needs this person now) and the live counts every console page shows.
+
+Every figure is scoped by policy: tickets by webapp.domain.desk.scope_of, the care list, claims and kiosks by
+the communities where the role may open those pages. Only counts are shown here: names stay on the pages
+that audit their views.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
+
+from flask import g, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp import clock
-from webapp.auth.policy import Permission, community_ids, require
+from webapp.auth.policy import Permission, can, community_ids, navigation, require
 from webapp.db import get_session
-from webapp.domain.community import communities_by_id, summarise
+from webapp.domain import desk
+from webapp.domain.care import care_list
+from webapp.domain.community import communities_by_id, kiosks_in, summarise
+from webapp.domain.kiosks import is_online
 from webapp.domain.throttle import security_warnings
+from webapp.domain.volunteering import pending_claims
+from webapp.security import background
 from webapp.staff.blueprint import bp
 
 # What a burst of failures means, for the warnings on the overview (rules: webapp/domain/throttle.py).
@@ -24,6 +36,51 @@ BURST_LABELS = {
     "sign_in.user": _l("Repeated wrong passwords or codes for one account"),
     "sign_in.address": _l("Many failed staff sign-ins from one address"),
 }
+
+
+@bp.app_template_global()
+def work_counts() -> desk.WorkCounts:
+    """New, urgent and overdue tickets for the signed-in person, counted once per request."""
+    if "work_counts" not in g:
+        g.work_counts = desk.work_counts(get_session(), desk.scope_of(current_user.staff))
+    return g.work_counts
+
+
+@bp.app_template_global()
+def staff_navigation() -> list[tuple[str, list[str]]]:
+    return navigation(current_user.staff)
+
+
+@dataclass(frozen=True)
+class Todo:
+    """What the overview lists; None where the role does not cover it (then nothing is shown)."""
+
+    tickets: desk.WorkCounts | None
+    care_waiting: int | None  # people living alone not seen today and not yet called
+    claims_waiting: int | None  # volunteers' hours to approve
+    kiosks_offline: list[str] | None  # names of paired kiosks not heard from
+
+
+def todo_for_now() -> Todo:
+    db = get_session()
+    staff = current_user.staff
+    tickets = work_counts() if can(staff, Permission.HANDLE_TICKETS) else None
+    care = None
+    if can(staff, Permission.VIEW_RESIDENTS):
+        ids = community_ids(staff, Permission.VIEW_RESIDENTS)
+        care = sum(1 for c in communities_by_id(db, ids) for row in care_list(db, c) if row.action is None)
+    claims = None
+    if can(staff, Permission.TIME_BANK):
+        claims = len(pending_claims(db, frozenset(community_ids(staff, Permission.TIME_BANK))))
+    offline = None
+    if can(staff, Permission.VIEW_KIOSKS):
+        now = clock.now()
+        offline = [
+            k.name
+            for k in kiosks_in(db, community_ids(staff, Permission.VIEW_KIOSKS))
+            if k.device_token_hash and not is_online(k, now)
+        ]
+    return Todo(tickets, care, claims, offline)
 
 
 @bp.get("/")
@@ -43,4 +100,23 @@ def dashboard() -> ResponseReturnValue:
         roles=staff.roles,
         security_warnings=warnings,
         burst_labels=BURST_LABELS,
+        todo=todo_for_now(),
     )
+
+
+@bp.get("/work")
+@background
+@require(Permission.HANDLE_TICKETS)
+def work_now() -> ResponseReturnValue:
+    """The live counts (new, urgent, overdue) every console page polls: one small query, never cached."""
+    counts = work_counts()
+    response = jsonify(
+        new=counts.new,
+        urgent=counts.urgent,
+        overdue=counts.overdue,
+        total=counts.total,
+        newest=counts.newest,
+        urgent_numbers=list(counts.urgent_numbers),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -17,14 +17,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp import clock
-from webapp.auth.policy import Permission, deny, require
+from webapp.auth.policy import Permission, deny, may_cancel_ticket, require
 from webapp.context import current_actor
 from webapp.db import get_session, writes
 from webapp.domain import desk
 from webapp.domain.audit import record
 from webapp.domain.bookings import active_booking
 from webapp.domain.tickets import OPEN, TRANSITIONS, TicketError, add_note, assign, change_status, is_overdue
-from webapp.labels import category_label, status_label, unit_label
+from webapp.labels import category_label, channel_label, status_label, unit_label
 from webapp.messages import desk_error
 from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
 from webapp.numbers import small_int
@@ -33,6 +33,7 @@ from webapp.security import background
 from webapp.staff.blueprint import bp
 
 NOTE_MAX = 2000
+BULK_TARGETS = (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)  # never a cancellation
 
 
 def my_scope() -> desk.TicketScope:
@@ -96,7 +97,8 @@ def tickets() -> ResponseReturnValue:
         statuses=list(Status),
         newest=desk.newest_id(db, scope),
         is_overdue=is_overdue,
-        bulk_targets=[Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED],
+        open_statuses=OPEN,
+        bulk_targets=BULK_TARGETS,
     )
 
 
@@ -116,7 +118,7 @@ def tickets_bulk() -> ResponseReturnValue:
     ids = [n for n in (small_int(v) for v in request.form.getlist("ticket")[: desk.PAGE]) if n is not None]
     target = request.form.get("to", "")
     back = url_for("staff.tickets", **{k: v for k, v in request.args.items() if v})
-    if not ids or target not in {s.value for s in Status}:
+    if not ids or target not in {s.value for s in BULK_TARGETS}:
         flash(_("Choose tickets and what to change them to."), "error")
         return redirect(back, code=303)
     db = get_session()
@@ -147,7 +149,15 @@ def handlers_for(ticket: ServiceRequest) -> list[StaffUser]:
 
 
 def next_statuses(ticket: ServiceRequest) -> list[Status]:
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == ticket.status and "staff" in who]
+    """The statuses this person may move the ticket to (cancelling is the office's: may_cancel_ticket)."""
+    staff = current_user.staff
+    return [
+        to
+        for (frm, to), who in TRANSITIONS.items()
+        if frm == ticket.status
+        and "staff" in who
+        and (to != Status.CANCELLED or may_cancel_ticket(staff, ticket.community_id))
+    ]
 
 
 def render_ticket(ticket: ServiceRequest, errors: dict[str, str] | None = None, status: int = 200):
@@ -193,8 +203,13 @@ def ticket_status(ticket_id: int) -> ResponseReturnValue:
     note = (request.form.get("note") or "")[:NOTE_MAX]
     db = get_session()
     try:
+        if not target:
+            raise TicketError("choose_status")
         if target not in {s.value for s in Status}:
             raise TicketError("transition")
+        office = may_cancel_ticket(current_user.staff, ticket.community_id)
+        if Status(target) == Status.CANCELLED and not office:
+            raise TicketError("office_cancels")
         change_status(db, current_actor(), ticket, Status(target), note)
     except TicketError as exc:
         db.rollback()
@@ -244,7 +259,7 @@ def ticket_assign(ticket_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
 
 
-CSV_COLUMNS = (
+CSV_COLUMNS = (  # the machine-readable variant's header (?format=machine): stable codes for integrations
     "number",
     "service",
     "category",
@@ -258,31 +273,57 @@ CSV_COLUMNS = (
     "overdue",
     "escalated",
     "rating",
+    "urgent",
 )
 
 
-def _csv_lines(rows: Iterator[ServiceRequest], buildings: dict[int, str], locale: str) -> Iterator[str]:
+def csv_headers() -> tuple[str, ...]:
+    """The header a person reads, in their language (the machine variant keeps CSV_COLUMNS)."""
+    return (
+        _("Ticket number"),
+        _("Service"),
+        _("Category"),
+        _("Handled by"),
+        _("Status"),
+        _("Sent from"),
+        _("Building"),
+        _("Received at"),
+        _("Deadline"),
+        _("Done at"),
+        _("Overdue"),
+        _("Escalated"),
+        _("Rating"),
+        _("Urgent"),
+    )
+
+
+def _csv_lines(
+    rows: Iterator[ServiceRequest], buildings: dict[int, str], locale: str, machine: bool
+) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS if machine else csv_headers())
     now = clock.now()
+    yes, no = ("1", "0") if machine else (_("yes"), _("no"))
     for t in rows:
         unit = desk.handler_unit(t)
+        category = t.service_type.category
         writer.writerow(
             (
                 t.number,
-                t.service_type.name(locale),
-                category_label(t.service_type.category),
-                unit_label(unit),
-                status_label(t.status),
-                t.channel.split(":")[0],
+                t.service_type.code if machine else t.service_type.name(locale),
+                category.value if machine else category_label(category),
+                unit if machine else unit_label(unit),
+                t.status.value if machine else status_label(t.status),
+                t.channel.split(":")[0] if machine else channel_label(t.channel),
                 buildings.get(t.building_id or 0, ""),
                 t.submitted_at.isoformat(timespec="minutes"),
                 t.due_at.isoformat(timespec="minutes"),
                 t.resolved_at.isoformat(timespec="minutes") if t.resolved_at else "",
-                "1" if t.status in OPEN and t.due_at < now else "0",
-                "1" if t.escalated_at else "0",
+                yes if t.status in OPEN and t.due_at < now else no,
+                yes if t.escalated_at else no,
                 t.rating or "",
+                yes if t.urgent else no,
             )
         )
         yield out.getvalue()
@@ -293,17 +334,20 @@ def _csv_lines(rows: Iterator[ServiceRequest], buildings: dict[int, str], locale
 @bp.get("/tickets.csv")
 @require(Permission.HANDLE_TICKETS)
 def tickets_csv() -> ResponseReturnValue:
-    """The filtered queue as CSV (no names, flats or numbers: figures for reports, not a register)."""
+    """The filtered queue as CSV (no names, flats or numbers: figures for reports, not a register).
+
+    By default in the reader's language; `?format=machine` gives stable English column names and codes."""
     from flask_babel import get_locale
 
     scope = my_scope()
     if scope.empty:
         abort(403)
     f = filters_from(request.args.to_dict())
+    machine = request.args.get("format") == "machine"
     db = get_session()
     buildings = {b.id: b.name(str(get_locale())) for b in buildings_of(scope)}
     rows = desk.export_rows(db, scope, f, current_user.staff.id)
-    body = "".join(_csv_lines(iter(rows), buildings, str(get_locale())))
+    body = "".join(_csv_lines(iter(rows), buildings, str(get_locale()), machine))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     return Response(
         "\ufeff" + body,  # a BOM so that Excel opens Chinese text as UTF-8
@@ -322,3 +366,36 @@ def ticket_photo(ticket_id: int, token: str) -> ResponseReturnValue:
     if photo is None:
         abort(404)
     return Response(photo.content, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/tickets/<int:ticket_id>/work-order")
+@writes
+@require(Permission.HANDLE_TICKETS)
+def ticket_work_order(ticket_id: int) -> ResponseReturnValue:
+    """A work order on paper for field staff: A4, or a narrow receipt (`?format=receipt`).
+
+    It names the resident and the flat (the worker must find them), so printing it is audited like a view;
+    the phone number stays masked: the worker calls through the office."""
+    ticket = ticket_or_404(ticket_id)
+    db = get_session()
+    if ticket.resident_id is not None:
+        record(
+            db,
+            current_actor(),
+            "ticket.print",
+            "resident",
+            ticket.resident_id,
+            ticket.community_id,
+            ticket=ticket.number,
+        )
+        db.commit()
+    receipt = request.args.get("format") == "receipt"
+    return render_template(
+        "staff/work_order.html",
+        ticket=ticket,
+        booking=active_booking(db, ticket),
+        receipt=receipt,
+        overdue=is_overdue(ticket),
+        open_now=ticket.status in OPEN,
+        unit=desk.handler_unit(ticket),
+    )

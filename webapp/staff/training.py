@@ -12,13 +12,13 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import clock
-from webapp.auth.policy import Permission, can, deny, require
+from webapp.auth.policy import Permission, can, deny, may_lead_classes, require
 from webapp.context import current_actor
 from webapp.db import get_session, writes
 from webapp.domain import courses
@@ -29,10 +29,12 @@ from webapp.domain.skills import TrainingError, all_skills, levels_of
 from webapp.domain.timebank import hours_text
 from webapp.messages import training_error
 from webapp.models import (
+    Certificate,
     ClaimStatus,
     Community,
     Course,
     Resident,
+    Role,
     SkillLevel,
     StaffRole,
     StaffUser,
@@ -130,12 +132,17 @@ def course_edit(course_id: int | None = None) -> ResponseReturnValue:
 
 
 def leaders_of(community_id: int) -> list[StaffUser]:
-    """Who may lead a class here: volunteers and office staff of the community."""
+    """Who may lead a class here: volunteers and office staff of the community (policy.may_lead_classes)."""
+    roles = [r for r in Role if may_lead_classes(r)]
     return list(
         get_session().scalars(
             select(StaffUser)
             .join(StaffRole)
-            .where(StaffRole.community_id == community_id, StaffUser.is_active.is_(True))
+            .where(
+                StaffRole.community_id == community_id,
+                StaffRole.role.in_(roles),
+                StaffUser.is_active.is_(True),
+            )
             .distinct()
             .order_by(StaffUser.display_name)
         )
@@ -178,15 +185,33 @@ def render_class(ts: TrainingSession, error: str | None, status: int) -> Respons
     db = get_session()
     people = courses.roster(db, ts)
     skills = {s.code: s for s in all_skills(db)}
+    marks = {a.resident_id: levels_of(db, a.resident_id) for a in people}
+    course_skills = [skills[c] for c in ts.course.skill_codes if c in skills]
+    certificates = {
+        c.resident_id: c
+        for c in db.scalars(
+            select(Certificate).where(
+                Certificate.course_id == ts.course_id,
+                Certificate.resident_id.in_([a.resident_id for a in people]),
+            )
+        )
+    }
     return render_template(
         "staff/training_class.html",
         ts=ts,
         people=people,
         error=error,
         now=clock.now(),
-        skills=[skills[c] for c in ts.course.skill_codes if c in skills],
+        skills=course_skills,
         levels=list(SkillLevel),
-        marks={a.resident_id: levels_of(db, a.resident_id) for a in people},
+        marks=marks,
+        # Finished attendees fold away, so the leader's place is the next person still learning.
+        on_own={
+            rid: [s.code for s in course_skills if str(m.get(s.code, "")) == SkillLevel.ON_MY_OWN.value]
+            for rid, m in marks.items()
+        },
+        certificates=certificates,
+        open_id=small_int(request.args.get("open")),
     ), status
 
 
@@ -260,13 +285,15 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
             elif action == "cancel":
                 courses.cancel(db, actor.helping(resident.id), ts, resident)
             else:
+                # The roster sends "skill:level" from the button pressed; "skill" and "level" fields work too.
+                skill, _sep, level = (request.form.get("mark") or "").partition(":")
                 cert = courses.mark(
                     db,
                     actor,
                     ts,
                     resident,
-                    (request.form.get("skill") or "")[:32],
-                    request.form.get("level") or "",
+                    (skill or request.form.get("skill") or "")[:32],
+                    level or request.form.get("level") or "",
                 )
                 if cert is not None and cert.issued_at == clock.now():
                     words = _(
@@ -277,7 +304,20 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
         return render_class(class_or_404(class_id), training_error("card_unknown"), 400)
     except TrainingError as exc:
         db.rollback()
+        if action == "mark" and wants_json():
+            return jsonify(saved=False, words=training_error(exc.reason)), 400
         return render_class(class_or_404(class_id), training_error(exc.reason), 400)
     db.commit()
+    if action == "mark" and wants_json():
+        # The roster's script saved one mark without leaving the page: the leader keeps their place.
+        return jsonify(saved=True, words=words)
     flash(words, "info")
+    if action in ("mark", "check_in") and request.form.get("resident"):
+        # Without the script: back to the same attendee, not to the top of a long roster.
+        rid = small_int(request.form.get("resident"))
+        return redirect(url_for("staff.class_detail", class_id=ts.id, open=rid, _anchor=f"a{rid}"), code=303)
     return redirect(url_for("staff.class_detail", class_id=ts.id), code=303)
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
