@@ -288,3 +288,20 @@ def test_a_resident_choosing_a_language_keeps_it_and_writes_no_staff_account(pho
     assert session.get(StaffUser, person.id).preferred_locale == "en"
     fresh = phone.get("/me")  # the saved choice outranks the cookie, which a new browser would not have
     assert 'lang="zh-Hant"' in fresh.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("variant", ["", "?format=machine"])
+def test_csv_times_are_the_communitys_local_time(auth, session, person, frozen, variant):
+    """A ticket sent at 23:34 UTC was sent at 07:34 the next morning in Hangzhou: that is what the export says."""
+    frozen.now = datetime(2026, 12, 4, 23, 34, tzinfo=UTC)
+    clock.freeze(frozen.now)
+    light = session.scalar(select(ServiceType).where(ServiceType.code == "repair-light"))
+    ticket = submit(
+        session, Actor(type="resident", id=person.id), person, light, {"where": "home", "urgent": "no"}, "kiosk"
+    ).request
+    session.commit()
+    auth.sign_in("worker")
+    body = auth.client.get(f"/staff/tickets.csv{variant}").get_data(as_text=True)
+    row = next(line for line in body.splitlines() if line.startswith(ticket.number))
+    assert "2026-12-05T07:34+08:00" in row
+    assert "+00:00" not in body

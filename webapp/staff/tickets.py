@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -305,6 +307,17 @@ def _csv_lines(
     writer.writerow(CSV_COLUMNS if machine else csv_headers())
     now = clock.now()
     yes, no = ("1", "0") if machine else (_("yes"), _("no"))
+    zones: dict[int, ZoneInfo] = {}
+
+    def local(t: ServiceRequest, at: datetime | None) -> str:
+        """A time as the community reads it (2026-12-05T07:34+08:00), never UTC: one zone per community."""
+        if at is None:
+            return ""
+        zone = zones.get(t.community_id)
+        if zone is None:
+            zone = zones[t.community_id] = ZoneInfo(t.service_type.community.timezone)
+        return at.astimezone(zone).isoformat(timespec="minutes")
+
     for t in rows:
         unit = desk.handler_unit(t)
         category = t.service_type.category
@@ -317,9 +330,9 @@ def _csv_lines(
                 t.status.value if machine else status_label(t.status),
                 t.channel.split(":")[0] if machine else channel_label(t.channel),
                 buildings.get(t.building_id or 0, ""),
-                t.submitted_at.isoformat(timespec="minutes"),
-                t.due_at.isoformat(timespec="minutes"),
-                t.resolved_at.isoformat(timespec="minutes") if t.resolved_at else "",
+                local(t, t.submitted_at),
+                local(t, t.due_at),
+                local(t, t.resolved_at),
                 yes if t.status in OPEN and t.due_at < now else no,
                 yes if t.escalated_at else no,
                 t.rating or "",
@@ -337,7 +350,7 @@ def tickets_csv() -> ResponseReturnValue:
     """The filtered queue as CSV (no names, flats or numbers: figures for reports, not a register).
 
     By default in the reader's language; `?format=machine` gives stable English column names and codes."""
-    from flask_babel import get_locale
+    from flask_babel import get_locale, get_timezone
 
     scope = my_scope()
     if scope.empty:
@@ -348,7 +361,7 @@ def tickets_csv() -> ResponseReturnValue:
     buildings = {b.id: b.name(str(get_locale())) for b in buildings_of(scope)}
     rows = desk.export_rows(db, scope, f, current_user.staff.id)
     body = "".join(_csv_lines(iter(rows), buildings, str(get_locale()), machine))
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    stamp = clock.now().astimezone(get_timezone()).strftime("%Y%m%d-%H%M")
     return Response(
         "\ufeff" + body,  # a BOM so that Excel opens Chinese text as UTF-8
         mimetype="text/csv",
