@@ -107,19 +107,21 @@ def book(page: object, who: str, base: str) -> None:
     if who == "kiosk-day":
         return
     page.locator("button.choice").first.click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/review")  # type: ignore[attr-defined]
     if who == "kiosk-time":
         return
     page.locator("main form button[type=submit]").first.click()  # type: ignore[attr-defined]
-    page.wait_for_load_state("load")  # type: ignore[attr-defined]
+    page.locator(".qr-large").wait_for()  # type: ignore[attr-defined]
     if who == "kiosk-booked":
         return
     number = page.locator(".clock").inner_text().strip()  # type: ignore[attr-defined]
     page.goto(f"{base}/kiosk/requests/{number}")  # type: ignore[attr-defined]
     page.locator("button[value=cancel]").click()  # type: ignore[attr-defined]
+    page.locator(".confirm-question").wait_for()  # type: ignore[attr-defined]
     if who == "kiosk-cancel":
         return
     page.locator("[data-confirm-yes]").click()  # type: ignore[attr-defined]
-    page.wait_for_load_state("load")  # type: ignore[attr-defined]
+    page.locator(".done-art").wait_for()  # type: ignore[attr-defined]
 
 
 def main() -> None:

@@ -297,7 +297,12 @@ def test_csv_times_are_the_communitys_local_time(auth, session, person, frozen, 
     clock.freeze(frozen.now)
     light = session.scalar(select(ServiceType).where(ServiceType.code == "repair-light"))
     ticket = submit(
-        session, Actor(type="resident", id=person.id), person, light, {"where": "home", "urgent": "no"}, "kiosk"
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        light,
+        {"where": "home", "urgent": "no"},
+        "kiosk",
     ).request
     session.commit()
     auth.sign_in("worker")
