@@ -356,3 +356,40 @@ def test_a_signed_in_resident_is_home_on_the_phone_and_in_the_installed_app(brow
     visitor.goto(manifest["start_url"])  # what the installed app opens
     assert visitor.page.url == visitor.base + "/me"
     visitor.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "where", "lift", "optional"),
+    [
+        ("zh_Hans", "在哪里？", "电梯", "（可不填）"),
+        ("zh_Hant", "在哪裡？", "電梯", "（可不填）"),
+        ("en", "Where is it?", "Lift", "(optional)"),
+    ],
+)
+def test_the_phone_wizard_asks_each_question_once(browser, live_server, locale, where, lift, optional):
+    """Taps on a phone: "where" is asked once (the review does not ask it again), "optional" is said once, and
+    an appointment's review names the venue, not the resident's flat."""
+    card, _id = new_resident(live_server, f"向导测试{locale}")
+    visitor = Visitor(browser, live_server.url, paired=False)
+    visitor.set_locale(locale)
+    visitor.sign_in_resident(card.rsplit("/", 1)[-1])
+    visitor.goto("/ask/repair-light/1")
+    assert where in visitor.page.locator("h1").inner_text()
+    visitor.page.get_by_role("button", name=lift).click()
+    visitor.page.locator("button.choice").last.click()  # not dangerous
+    heading = visitor.page.locator("h1").inner_text()
+    assert heading.count(optional.strip("（）()")) == 1, heading
+    visitor.page.locator("form button[type=submit]").last.click()  # nothing to add
+    visitor.page.locator("main a.btn").first.click()  # no photo: next
+    visitor.page.wait_for_url("**/review")
+    assert visitor.page.locator("dt", has_text=where).count() == 1  # the answer, shown once
+    assert lift in visitor.page.locator("dd").first.evaluate("d => d.closest('dl').innerText")
+    assert visitor.page.locator("input[name=where]").count() == 0  # not a second question
+    visitor.goto("/ask/health-check/1")
+    visitor.page.locator(".day-choices a").first.click()
+    visitor.page.locator("button.choice").first.click()
+    visitor.page.wait_for_url("**/review")
+    review = visitor.page.locator("main").inner_text()
+    assert "翠苑社区卫生服务站" in review
+    assert visitor.page.locator("input[name=where]").count() == 0
+    visitor.close()
