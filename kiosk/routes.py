@@ -21,6 +21,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from kiosk.tiles import tiles_for
 from webapp import clock
@@ -44,6 +45,7 @@ from webapp.domain.visits import (
     visit_actor,
 )
 from webapp.json_body import Scalars, Shape, Text, json_body
+from webapp.models import Community, Event, TrainingSession
 from webapp.resident.account import PIN_STATUS, pin_message
 from webapp.resident.forms import PinForm
 from webapp.security import background
@@ -195,13 +197,15 @@ def start() -> ResponseReturnValue:
     return render_template("kiosk/start.html")
 
 
-def on_today(db: Any, community: Any) -> list[Any]:
+def on_today(db: Session, community: Community) -> list[Event | TrainingSession]:
     """Today's activities and classes (the community's own today), soonest first, for the attract screen."""
     from webapp.domain import courses, events
     from webapp.domain.care import local_day_bounds, local_now
 
     _start, end = local_day_bounds(community, local_now(community).date())
-    items: list[Any] = [e for e in events.upcoming(db, community.id, days=1) if e.starts_at < end]
+    items: list[Event | TrainingSession] = [
+        e for e in events.upcoming(db, community.id, days=1) if e.starts_at < end
+    ]
     items += [c for c in courses.upcoming(db, community.id, limit=10) if c.starts_at < end]
     return sorted(items, key=lambda item: item.starts_at)
 
