@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
-from webapp import create_app, migrations
+from webapp import clock, create_app, migrations
 from webapp.db import make_engine
 from webapp.domain.demo import seed_demo
 from webapp.domain.kiosks import pair
@@ -73,7 +73,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+        # Seeded as of the real today (never before TODAY): the browser runs on the real clock, and a demo seeded
+        # on a fixed day runs out of bookable times two weeks later.
+        demo = seed_demo(session, DEMO_PASSWORD, max(TODAY, clock.now().date()), VAULT, DEMO_PIN)
         session.commit()
         assert demo.sample_card is not None
         assert demo.sample_resident is not None

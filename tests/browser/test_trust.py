@@ -161,10 +161,10 @@ def book_health_check(visitor: Visitor) -> str:
     return visitor.page.locator(".clock").inner_text().strip()
 
 
-WHEN = {
-    "zh_Hans": re.compile(r"\d+月\d+日 星期[一二三四五六日] 上午\d+:00"),
-    "zh_Hant": re.compile(r"\d+月\d+日 星期[一二三四五六日] 上午\d+:00"),
-    "en": re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+ [A-Z][a-z]{2}, \d+:00 am"),
+WHEN = {  # the first free time may be morning or afternoon, as other tests have booked
+    "zh_Hans": re.compile(r"\d+月\d+日 星期[一二三四五六日] (上午|下午)\d+:00"),
+    "zh_Hant": re.compile(r"\d+月\d+日 星期[一二三四五六日] (上午|下午)\d+:00"),
+    "en": re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+ [A-Z][a-z]{2}, \d+:00 (am|pm)"),
 }
 CANCEL = {
     "zh_Hans": ("取消", "健康体检", "已取消"),
@@ -312,7 +312,7 @@ def test_the_attract_screen_shows_where_the_scanner_is_and_whats_on_today(browse
         ts = session.scalar(select(TrainingSession).order_by(TrainingSession.id))
         moved, ts.starts_at, ts.ends_at = (
             (ts.starts_at, ts.ends_at),
-            clock.now() + timedelta(minutes=30),
+            clock.now() - timedelta(minutes=5),
             clock.now() + timedelta(minutes=90),
         )
         session.commit()

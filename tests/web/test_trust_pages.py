@@ -64,7 +64,7 @@ def test_the_phone_wizard_asks_where_once_and_says_optional_once(phone, session,
     assert ticket.building_id == person.household.building_id
 
 
-def test_an_appointment_review_shows_the_venue_not_the_home(phone, session, person):
+def test_an_appointment_review_shows_the_venue_not_the_home(phone, session, person, frozen):
     days = phone.get("/ask/health-check/1").get_data(as_text=True)
     day_links = re.findall(r'href="(/ask/health-check/1\?day=[0-9-]+)"', days)
     assert len(day_links) >= 2  # days first
