@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import DEMO_PIN, PLAYING, Visitor, ask, wait_until
 from tests.browser.routes import html_get_routes
+from tests.browser.test_accessibility import violations
 from tests.browser.test_kiosk import scan
 from webapp import clock
 from webapp.db import database
@@ -188,6 +189,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     assert ("身份证" in done) or ("身分證" in done) or ("ID card" in done)  # what to bring
     assert not re.search(r"答复|答覆|answer by", done)  # no reply deadline where no reply is expected
     assert_heard(visitor)  # the result is said aloud as well
+    assert violations(visitor) == []  # answers to a POST: the route tests of axe do not reach them
     with database(live_server.app).sessionmaker() as session:
         ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
         assert ticket.household_id is not None
@@ -196,6 +198,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     visitor.goto(f"/kiosk/requests/{number}")
     visitor.page.locator("button[value=cancel]").click()
     question = visitor.page.locator(".confirm-question").inner_text()
+    assert violations(visitor) == []
     ask_words, what, done_words = CANCEL[locale]
     assert ask_words in question
     assert what in question
@@ -217,6 +220,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     visitor.page.locator("[data-confirm-yes]").click()
     visitor.page.wait_for_load_state("load")
     said = visitor.page.locator("h1").inner_text()
+    assert violations(visitor) == []
     assert done_words in said
     assert when.group(0) in said
     assert_heard(visitor)
@@ -392,4 +396,24 @@ def test_the_phone_wizard_asks_each_question_once(browser, live_server, locale, 
     review = visitor.page.locator("main").inner_text()
     assert "翠苑社区卫生服务站" in review
     assert visitor.page.locator("input[name=where]").count() == 0
+    visitor.close()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_giving_up_a_class_place_on_the_phone_asks_first(browser, live_server, locale):
+    card, _id = new_resident(live_server, f"下课测试{locale}")
+    visitor = Visitor(browser, live_server.url, paired=False)
+    visitor.set_locale(locale)
+    visitor.sign_in_resident(card.rsplit("/", 1)[-1])
+    visitor.goto("/me/skills")
+    visitor.page.locator("form[action$='/signup'] button").first.click()
+    visitor.page.wait_for_load_state("load")
+    visitor.page.locator("form[action$='/cancel'] button").first.click()
+    visitor.page.locator(".confirm-question").wait_for()
+    assert violations(visitor) == []
+    keep, yes = visitor.page.locator("[data-keep]"), visitor.page.locator("[data-confirm-yes]")
+    assert keep.bounding_box()["y"] < yes.bounding_box()["y"]  # the safe choice first
+    keep.click()
+    visitor.page.wait_for_url(re.compile(r".*/me/skills$"))
+    assert visitor.page.locator("form[action$='/cancel']").count() >= 1  # still signed up
     visitor.close()
