@@ -84,12 +84,12 @@ class HomeItems:
     fresh: set[int]  # open tickets with news since the last visit (a "new" mark on their chip)
 
 
-def home_items(session: Session, resident_id: int, limit: int = 4) -> HomeItems:
+def home_items(session: Session, resident_id: int, limit: int = 4, open_limit: int = 2) -> HomeItems:
     """News since the last visit and open requests, merged per ticket, then the news marked seen."""
     from webapp.domain.tickets import open_requests_of
 
     news = unseen(session, resident_id, limit=limit)
-    open_requests = open_requests_of(session, resident_id)
+    open_requests = open_requests_of(session, resident_id, limit=open_limit)
     open_ids = {t.id for t in open_requests}
     lines: list[Notification] = []
     fresh: set[int] = set()
