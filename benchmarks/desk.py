@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from webapp import create_app, migrations  # noqa: E402
-from webapp.db import database, make_engine  # noqa: E402
-from webapp.domain.demo import seed_demo  # noqa: E402
-from webapp.domain.tickets import NUMBER_LETTERS  # noqa: E402
-from webapp.domain.vault import Vault  # noqa: E402
+from webapp.content.demo import seed_demo  # noqa: E402
+from webapp.domain.desk.tickets import NUMBER_LETTERS  # noqa: E402
+from webapp.domain.identity.vault import Vault  # noqa: E402
+from webapp.infra.db import database, make_engine  # noqa: E402
 from webapp.models import Resident, ServiceRequest, ServiceType, Status  # noqa: E402
 
 PASSWORD = "benchmark-password-1"  # noqa: S105 (a throwaway database)

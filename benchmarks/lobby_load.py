@@ -28,11 +28,11 @@ def setup(database_url: str, kiosks: int, phones: int, base: str) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from webapp.db import make_engine
-    from webapp.domain.audit import SYSTEM
-    from webapp.domain.cards import issue_card
-    from webapp.domain.kiosks import pair, start_pairing
-    from webapp.domain.pins import set_pin
+    from webapp.domain.identity.cards import issue_card
+    from webapp.domain.identity.pins import set_pin
+    from webapp.domain.kiosk.devices import pair, start_pairing
+    from webapp.domain.privacy.audit import SYSTEM
+    from webapp.infra.db import make_engine
     from webapp.models import Building, Community, Household, Kiosk, Resident
 
     engine = make_engine(database_url)

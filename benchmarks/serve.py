@@ -124,8 +124,8 @@ def pair_demo_kiosk(env: dict[str, str]) -> str:
         .rsplit("=", 1)[1]
     )
     script = (
-        "import sys; from webapp import create_app; from webapp.db import database; "
-        "from webapp.domain.kiosks import pair; app = create_app(); "
+        "import sys; from webapp import create_app; from webapp.infra.db import database; "
+        "from webapp.domain.kiosk.devices import pair; app = create_app(); "
         "s = database(app).sessionmaker(); k, t = pair(s, sys.argv[1]); s.commit(); print(t)"
     )
     return subprocess.run(

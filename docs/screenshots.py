@@ -18,11 +18,12 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import clock, create_app, migrations  # noqa: E402
-from webapp.db import make_engine  # noqa: E402
-from webapp.domain.demo import seed_demo  # noqa: E402
-from webapp.domain.kiosks import pair  # noqa: E402
-from webapp.domain.vault import Vault  # noqa: E402
+from webapp import create_app, migrations  # noqa: E402
+from webapp.content.demo import seed_demo  # noqa: E402
+from webapp.domain.identity.vault import Vault  # noqa: E402
+from webapp.domain.kiosk.devices import pair  # noqa: E402
+from webapp.infra import clock  # noqa: E402
+from webapp.infra.db import make_engine  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ARGS = [

@@ -25,12 +25,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "docs"))
 from screenshots import ARGS, OUT, PASSWORD, PIN  # noqa: E402
 
-from webapp import clock, create_app, migrations  # noqa: E402
-from webapp.db import make_engine  # noqa: E402
-from webapp.domain.audit import SYSTEM  # noqa: E402
-from webapp.domain.demo import seed_demo  # noqa: E402
-from webapp.domain.notices import save_notice  # noqa: E402
-from webapp.domain.vault import Vault  # noqa: E402
+from webapp import create_app, migrations  # noqa: E402
+from webapp.content.demo import seed_demo  # noqa: E402
+from webapp.domain.identity.vault import Vault  # noqa: E402
+from webapp.domain.life.notices import save_notice  # noqa: E402
+from webapp.domain.privacy.audit import SYSTEM  # noqa: E402
+from webapp.infra import clock  # noqa: E402
+from webapp.infra.db import make_engine  # noqa: E402
 from webapp.models import TrainingSession  # noqa: E402
 
 LONG = {

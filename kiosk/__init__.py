@@ -1,6 +1,6 @@
 """The lobby kiosk face: large type, big targets, nothing personal kept."""
 
-from kiosk import learn, life, life_events, practice, report, requests  # noqa: F401  (register their screens on the blueprint)
-from kiosk.routes import bp
+from kiosk import learn, life, life_events, practice, report, requests, routes  # noqa: F401  (their screens)
+from kiosk.blueprint import bp
 
 __all__ = ["bp"]

@@ -3,7 +3,7 @@
 and one tap to sign up for a class.
 
 Lesson pages hold nothing personal, so the kiosk's service worker may keep them for offline use; during a
-visit every response is no-store anyway (webapp.security).
+visit every response is no-store anyway (webapp.infra.security).
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from kiosk.routes import bp, visit_required
-from webapp import clock, confirm
-from webapp.db import get_session
-from webapp.domain import courses
-from webapp.domain.skills import TrainingError, all_skills, skill_or_none
-from webapp.domain.visits import visit_actor
-from webapp.i18n import current_locale
-from webapp.messages import training_error
+from kiosk.blueprint import bp, visit_required
+from webapp.domain.kiosk.visits import visit_actor
+from webapp.domain.training import courses
+from webapp.domain.training.skills import TrainingError, all_skills, skill_or_none
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.i18n import current_locale
 from webapp.models import TrainingSession
-from webapp.resident.training import class_action, skills_page_data
+from webapp.shared import confirm
+from webapp.shared.messages import training_error
+from webapp.shared.training import class_action, skills_page_data
 
 
 @bp.context_processor

@@ -11,12 +11,11 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from kiosk.routes import bp, visit_required
-from webapp import clock
-from webapp.db import get_session
-from webapp.domain import timebank
-from webapp.domain.directory import dial_uri, entries, local_time, open_now
-from webapp.domain.notices import (
+from kiosk.blueprint import bp, visit_required
+from webapp.domain.kiosk.visits import visit_actor
+from webapp.domain.life import timebank
+from webapp.domain.life.directory import dial_uri, entries, local_time, open_now
+from webapp.domain.life.notices import (
     NoticeError,
     current_notices,
     is_for,
@@ -26,10 +25,11 @@ from webapp.domain.notices import (
     notices_for,
     read_ids,
 )
-from webapp.domain.visits import visit_actor
-from webapp.messages import life_error
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.numbers import MAX_ID
 from webapp.models import LocalService, Notice, PlaceKind
-from webapp.numbers import MAX_ID
+from webapp.shared.messages import life_error
 
 
 @bp.context_processor

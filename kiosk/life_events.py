@@ -11,15 +11,15 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from kiosk.routes import bp, visit_required
-from webapp import clock, confirm
-from webapp.db import get_session
-from webapp.domain import events
-from webapp.domain.visits import visit_actor
-from webapp.i18n import current_locale
-from webapp.messages import life_error
+from kiosk.blueprint import bp, visit_required
+from webapp.domain.kiosk.visits import visit_actor
+from webapp.domain.life import events
+from webapp.infra.db import get_session
+from webapp.infra.i18n import current_locale
+from webapp.infra.numbers import MAX_ID
 from webapp.models import Event, SignupStatus
-from webapp.numbers import MAX_ID
+from webapp.shared import confirm
+from webapp.shared.messages import life_error
 
 
 def render_events(error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -28,13 +28,12 @@ def render_events(error: str | None = None, status: int = 200) -> ResponseReturn
     ids = [e.id for e in shown]
     visit = g.visit
     mine = events.signups_of(db, visit.resident_id, ids) if visit is not None and visit.resident_id else {}
-    now = clock.now()
     return render_template(
         "kiosk/events.html",
         events=shown,
         taken=events.counts(db, ids),
         mine={k: v for k, v in mine.items() if v.status != SignupStatus.CANCELLED},
-        can_check_in={e.id for e in shown if e.starts_at - events.CHECK_IN_EARLY <= now <= e.ends_at},
+        can_check_in={e.id for e in shown if events.check_in_open(e)},
         error=error,
     ), status
 

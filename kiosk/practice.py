@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from kiosk.routes import bp
-from webapp.context import base_url
-from webapp.db import get_session, writes
-from webapp.domain import practice
-from webapp.domain.visits import visit_actor
-from webapp.messages import training_error
-from webapp.resident.learn import render_flow, save_practice, scam_view
+from kiosk.blueprint import bp
+from webapp.domain.kiosk.visits import visit_actor
+from webapp.domain.training import practice
+from webapp.infra.db import get_session, writes
+from webapp.shared.context import base_url
+from webapp.shared.learn import render_flow, save_practice, scam_view
+from webapp.shared.messages import training_error
 
 
 def visiting_resident():  # noqa: ANN201 (a Resident or None)

@@ -13,16 +13,23 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from kiosk.routes import bp, visit_required
-from webapp import clock, wizard
-from webapp.context import base_url
-from webapp.db import get_session
-from webapp.domain import bookings
-from webapp.domain.catalog import AnswerErrors, NotEligible, answered_home, questions_say_where, services_for
-from webapp.domain.tickets import submit
-from webapp.domain.visits import visit_actor
-from webapp.i18n import current_locale, when_words
+from kiosk.blueprint import bp, visit_required
+from webapp.domain.desk import bookings
+from webapp.domain.desk.catalog import (
+    AnswerErrors,
+    NotEligible,
+    answered_home,
+    questions_say_where,
+    services_for,
+)
+from webapp.domain.desk.tickets import submit
+from webapp.domain.kiosk.visits import visit_actor
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.i18n import current_locale, when_words
 from webapp.models import Booking, Category, ServiceRequest, ServiceType
+from webapp.shared import wizard
+from webapp.shared.context import base_url
 
 REPORT = {Category.REPAIR, Category.COMPLAINT}
 

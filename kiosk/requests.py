@@ -12,16 +12,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from kiosk.routes import bp, visit_required
-from webapp import confirm
-from webapp.db import get_session
-from webapp.domain import bookings
-from webapp.domain.tickets import TicketError, change_status, rate, resident_actions
-from webapp.domain.visits import visit_actor
-from webapp.i18n import current_locale
-from webapp.labels import status_label
+from kiosk.blueprint import bp, visit_required
+from webapp.domain.desk import bookings
+from webapp.domain.desk.tickets import TicketError, change_status, rate, resident_actions
+from webapp.domain.kiosk.visits import visit_actor
+from webapp.infra.db import get_session
+from webapp.infra.i18n import current_locale
+from webapp.infra.numbers import small_int
 from webapp.models import ServiceRequest, Status
-from webapp.numbers import small_int
+from webapp.shared import confirm
+from webapp.shared.labels import status_label
 
 
 def ticket_or_404(number: str) -> ServiceRequest:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -23,15 +20,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from kiosk.blueprint import bp, visit_required
 from kiosk.tiles import tiles_for
-from webapp import clock
-from webapp.context import base_url, vault
-from webapp.db import get_session
-from webapp.domain.care import check_in
-from webapp.domain.handoff import create_handoff
-from webapp.domain.kiosks import PairingRefused, heartbeat, kiosk_for_device, pair
-from webapp.domain.pins import card_key_for, device_key, verify_pin
-from webapp.domain.visits import (
+from webapp.domain.identity.handoff import create_handoff
+from webapp.domain.identity.pins import card_key_for, device_key, verify_pin
+from webapp.domain.kiosk.care import check_in
+from webapp.domain.kiosk.devices import PairingRefused, heartbeat, kiosk_for_device, pair
+from webapp.domain.kiosk.visits import (
     NotHelping,
     ScanRefused,
     end_visit,
@@ -44,15 +39,15 @@ from webapp.domain.visits import (
     touch,
     visit_actor,
 )
-from webapp.json_body import Scalars, Shape, Text, json_body
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.json_body import Scalars, Shape, Text, json_body
+from webapp.infra.security import background
 from webapp.models import Community, Event, TrainingSession
-from webapp.resident.account import PIN_STATUS, pin_message
-from webapp.resident.forms import PinForm
-from webapp.security import background
-from webapp.speech import speech_available, synthesise
-from webapp.throttles import address, note_failure, pairing_checks, refuse_if_throttled
-
-bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+from webapp.shared.context import base_url, vault
+from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
+from webapp.shared.speech import speech_available, synthesise
+from webapp.shared.throttles import address, note_failure, pairing_checks, refuse_if_throttled
 
 DEVICE_COOKIE = "linli_kiosk"
 UNPAIRED_ENDPOINTS = {"kiosk.pair"}
@@ -84,21 +79,9 @@ def load_kiosk() -> ResponseReturnValue | None:
     return None
 
 
-def visit_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Personal screens need an identified resident; otherwise back to the attract screen."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.visit is None or g.visit.resident_id is None:
-            return redirect(url_for("kiosk.attract"))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def bridge_settings() -> dict[str, str] | None:
     """Where the page finds this kiosk's hardware bridge and the key it must show, if it has devices."""
-    from webapp.domain.kiosks import BRIDGE_PORT, bridge_key
+    from webapp.domain.kiosk.devices import BRIDGE_PORT, bridge_key
 
     kiosk = g.get("kiosk")
     if kiosk is None or not (kiosk.has_printer or kiosk.has_id_reader):
@@ -110,8 +93,8 @@ def bridge_settings() -> dict[str, str] | None:
 
 def forget_display_choices(response: Response) -> None:
     """The next person meets the kiosk's own language, normal text and normal contrast, not the last one's."""
-    from webapp.i18n import LOCALE_COOKIE
-    from webapp.ui import PREFS_COOKIE
+    from webapp.infra.i18n import LOCALE_COOKIE
+    from webapp.shared.ui import PREFS_COOKIE
 
     for name in (LOCALE_COOKIE, PREFS_COOKIE):
         response.delete_cookie(
@@ -126,7 +109,7 @@ def allow_bridge(response: Response) -> Response:
         forget_display_choices(response)
     settings = bridge_settings()
     if settings is not None:
-        from webapp.security import CSP
+        from webapp.infra.security import CSP
 
         response.headers["Content-Security-Policy"] = CSP.replace(
             "connect-src 'self'", f"connect-src 'self' {settings['url']}"
@@ -199,8 +182,9 @@ def start() -> ResponseReturnValue:
 
 def on_today(db: Session, community: Community) -> list[Event | TrainingSession]:
     """Today's activities and classes (the community's own today), soonest first, for the attract screen."""
-    from webapp.domain import courses, events
-    from webapp.domain.care import local_day_bounds, local_now
+    from webapp.domain.life import events
+    from webapp.domain.register.community import local_day_bounds, local_now
+    from webapp.domain.training import courses
 
     _start, end = local_day_bounds(community, local_now(community).date())
     items: list[Event | TrainingSession] = [
@@ -282,7 +266,7 @@ def identify_id_number() -> ResponseReturnValue:
 @bp.get("/home")
 @visit_required
 def home() -> ResponseReturnValue:
-    from webapp.domain.notifications import home_items
+    from webapp.domain.desk.notifications import home_items
 
     db = get_session()
     items = home_items(db, g.visit.resident_id)
@@ -332,7 +316,7 @@ def phone() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         db = get_session()
-        from webapp.domain.residents import active_card
+        from webapp.domain.register.residents import active_card
 
         card = active_card(db, visit.resident)
         result = verify_pin(

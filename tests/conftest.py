@@ -18,12 +18,13 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from webapp import clock, create_app, migrations
+from webapp import create_app, migrations
 from webapp.config import normalise_database_url
-from webapp.db import database, make_engine
-from webapp.domain.demo import seed_demo
-from webapp.domain.staff import create_staff
-from webapp.domain.vault import Vault
+from webapp.content.demo import seed_demo
+from webapp.domain.identity.staff import create_staff
+from webapp.domain.identity.vault import Vault
+from webapp.infra import clock
+from webapp.infra.db import database, make_engine
 from webapp.models import Community, Household, Resident, Role, StaffUser
 
 DEMO_PASSWORD = "demo-password-for-tests"
@@ -241,8 +242,8 @@ def frozen() -> Iterator[FrozenClock]:
 @pytest.fixture
 def kiosk_token(session, demo_community) -> str:
     """Pair the demo kiosk (as staff would with a code) and return the device token its browser keeps."""
-    from webapp.domain.audit import SYSTEM
-    from webapp.domain.kiosks import pair, start_pairing
+    from webapp.domain.kiosk.devices import pair, start_pairing
+    from webapp.domain.privacy.audit import SYSTEM
     from webapp.models import Kiosk
 
     kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == demo_community.id))

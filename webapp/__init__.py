@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.routing import IntegerConverter, Map
-
-ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:  # Flask is imported when an app is built, so the core and models import without it
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -19,14 +17,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     *config* overrides settings by name (``database_url``, ``testing``, …); anything else is
     kept in ``settings.extra`` for tests.
     """
-    from webapp import cli, errors, i18n, life, logs, security, training, ui
+    from flask import Flask
+
     from webapp.auth import routes as auth_routes
-    from webapp.config import Settings
-    from webapp.db import Database, make_engine
-    from webapp.display import bp as display_bp
-    from webapp.gallery import bp as gallery_bp
-    from webapp.pwa import bp as pwa_bp
+    from webapp.cli import commands as cli
+    from webapp.config import ROOT, Settings
+    from webapp.display.routes import bp as display_bp
+    from webapp.infra import errors, i18n, logs, security
+    from webapp.infra.db import Database, make_engine
+    from webapp.infra.urls import DatabaseInt
     from webapp.resident import bp as resident_bp
+    from webapp.resident.pwa import bp as pwa_bp
+    from webapp.shared import life, training, ui
+    from webapp.shared.gallery import bp as gallery_bp
     from webapp.staff import bp as staff_bp
 
     config = dict(config or {})
@@ -89,13 +92,3 @@ def _register_kiosk(app: Flask) -> None:
     from kiosk import bp as kiosk_bp
 
     app.register_blueprint(kiosk_bp)
-
-
-class DatabaseInt(IntegerConverter):
-    """`<int:…>` URL parts within PostgreSQL's integer range: anything larger matches no route."""
-
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        from webapp.numbers import MAX_ID
-
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)

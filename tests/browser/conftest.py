@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
-from webapp import clock, create_app, migrations
-from webapp.db import make_engine
-from webapp.domain.demo import seed_demo
-from webapp.domain.kiosks import pair
+from webapp import create_app, migrations
+from webapp.content.demo import seed_demo
+from webapp.domain.kiosk.devices import pair
+from webapp.infra import clock
+from webapp.infra.db import make_engine
 from webapp.models import ServiceType
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")

@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.browser.conftest import Visitor
 from tests.browser.routes import html_get_routes
 from webapp.config import LOCALES
-from webapp.domain.demo import DEMO_STAFF
+from webapp.content.demo import DEMO_STAFF
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE = Axe()

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from tests.browser.conftest import Visitor, ask, wait_until
 from tests.conftest import DEMO_PASSWORD
-from webapp.db import get_session
-from webapp.domain.audit import Actor
-from webapp.domain.tickets import submit
+from webapp.domain.desk.tickets import submit
+from webapp.domain.privacy.audit import Actor
+from webapp.infra.db import get_session
 from webapp.models import Resident, ServiceType
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")

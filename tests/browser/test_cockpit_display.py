@@ -16,11 +16,12 @@ from werkzeug.serving import make_server
 
 from tests.browser.conftest import ask
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
-from webapp import clock, create_app, migrations
-from webapp.db import make_engine
-from webapp.domain.audit import SYSTEM
-from webapp.domain.demo import seed_demo
-from webapp.domain.notices import save_notice
+from webapp import create_app, migrations
+from webapp.content.demo import seed_demo
+from webapp.domain.life.notices import save_notice
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra import clock
+from webapp.infra.db import make_engine
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 LONG = {

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from tests.browser.conftest import PLAYING, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
-from webapp import clock
-from webapp.db import database
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra import clock
+from webapp.infra.db import database
 from webapp.models import AuditEntry, KioskVisit, Resident
 
 KIOSK = (1080, 1920)
@@ -160,8 +160,8 @@ def test_server_ends_the_visit_even_if_the_page_script_died(browser, live_server
 
 
 def test_assisted_mode_records_both_people(browser, live_server):
-    from webapp.domain.audit import SYSTEM
-    from webapp.domain.badges import issue_badge
+    from webapp.domain.kiosk.badges import issue_badge
+    from webapp.domain.privacy.audit import SYSTEM
     from webapp.models import StaffUser
 
     with Session(database(live_server.app).engine) as session:

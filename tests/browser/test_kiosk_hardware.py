@@ -15,11 +15,11 @@ from hardware.idcard_simulator import sample_record
 from hardware.service import HardwareService
 from hardware.simulator import Simulation
 from tests.browser.conftest import Visitor, wait_until
-from webapp.context import vault
-from webapp.db import database
-from webapp.domain.kiosks import bridge_key
-from webapp.domain.residents import ID_KIND
+from webapp.domain.kiosk.devices import bridge_key
+from webapp.domain.register.residents import ID_KIND
+from webapp.infra.db import database
 from webapp.models import Kiosk, Resident
+from webapp.shared.context import vault
 
 KIOSK = (1080, 1920)
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
-from webapp import pwa
-from webapp.db import database
+from webapp.infra.db import database
 from webapp.models import ServiceRequest, Slot
+from webapp.resident import pwa
 
 KIOSK = (1080, 1920)
 

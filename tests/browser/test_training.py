@@ -17,11 +17,11 @@ from sqlalchemy import select
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PLAYING, Visitor, ask, wait_until
 from tests.browser.test_accessibility import violations
 from tests.browser.test_pwa import KIOSK, controlled
-from webapp import clock
-from webapp.db import database
-from webapp.domain import courses
-from webapp.domain.demo_training import OFFICE
-from webapp.domain.staff import find_staff
+from webapp.content.training import OFFICE
+from webapp.domain.identity.staff import find_staff
+from webapp.domain.training import courses
+from webapp.infra import clock
+from webapp.infra.db import database
 from webapp.models import Attendance, Course
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
@@ -144,7 +144,7 @@ def playwright_browser_type(browser):
 
 def lesson_code(live_server) -> str:
     with database(live_server.app).sessionmaker() as session:
-        from webapp.domain.skills import all_skills
+        from webapp.domain.training.skills import all_skills
 
         return all_skills(session)[0].code
 

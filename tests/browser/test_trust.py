@@ -15,11 +15,11 @@ from tests.browser.conftest import DEMO_PIN, PLAYING, Visitor, ask, wait_until
 from tests.browser.routes import html_get_routes
 from tests.browser.test_accessibility import violations
 from tests.browser.test_kiosk import scan
-from webapp import clock
-from webapp.db import database
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.pins import set_pin
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra import clock
+from webapp.infra.db import database
 from webapp.models import (
     Booking,
     BookingStatus,

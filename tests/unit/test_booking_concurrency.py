@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TODAY, VAULT
-from webapp import clock, migrations
-from webapp.db import make_engine
-from webapp.domain.audit import Actor
-from webapp.domain.catalog import AnswerErrors
-from webapp.domain.demo import seed_demo
-from webapp.domain.tickets import submit
+from webapp import migrations
+from webapp.content.demo import seed_demo
+from webapp.domain.desk.catalog import AnswerErrors
+from webapp.domain.desk.tickets import submit
+from webapp.domain.privacy.audit import Actor
+from webapp.infra import clock
+from webapp.infra.db import make_engine
 from webapp.models import Booking, Resident, ServiceType, Slot
 
 PEOPLE = 50
@@ -110,10 +111,10 @@ def test_fifty_people_ten_places_exactly_ten_bookings(fresh):
 
 
 def test_event_places_and_waiting_list_under_concurrent_sign_ups_and_cancellations(fresh):
-    """The waiting-list rules shared by events and classes (webapp.domain.waiting_list) under a rush: thirty
+    """The waiting-list rules shared by events and classes (webapp.domain.life.occasions) under a rush: thirty
     people sign up for five places at once, then the five with places all cancel at once; the five who waited
     longest move up, each exactly once, and there are never more than five places taken."""
-    from webapp.domain import events
+    from webapp.domain.life import events
     from webapp.models import Event, EventSignup, Notification, SignupStatus
 
     clock.freeze(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
@@ -177,7 +178,7 @@ def test_event_places_and_waiting_list_under_concurrent_sign_ups_and_cancellatio
 
 
 def test_two_call_offs_at_once_tell_each_person_once(fresh):
-    from webapp.domain import courses
+    from webapp.domain.training import courses
     from webapp.models import Course, Notification, TrainingSession
 
     clock.freeze(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))

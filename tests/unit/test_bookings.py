@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from webapp import clock
-from webapp.domain import bookings
-from webapp.domain.audit import Actor
-from webapp.domain.catalog import AnswerErrors
-from webapp.domain.tickets import change_status, submit
+from webapp.domain.desk import bookings
+from webapp.domain.desk.catalog import AnswerErrors
+from webapp.domain.desk.tickets import change_status, submit
+from webapp.domain.privacy.audit import Actor
+from webapp.infra import clock
 from webapp.models import BookingStatus, Notification, ServiceType, Slot, Status
 
 

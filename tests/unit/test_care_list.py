@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import VAULT
-from webapp.domain.audit import SYSTEM, Actor, record
-from webapp.domain.care import care_list, check_in, record_care_action
-from webapp.domain.residents import ResidentInput, create_resident
+from webapp.domain.kiosk.care import care_list, check_in, record_care_action
+from webapp.domain.privacy.audit import SYSTEM, Actor, record
+from webapp.domain.register.residents import ResidentInput, create_resident
 from webapp.models import CareOutcome, ConsentKind, KioskVisit
 
 
@@ -28,7 +28,7 @@ def alone(session, demo_community):
             data.consents = {ConsentKind.AGE, ConsentKind.LIVES_ALONE}
         resident = create_resident(session, VAULT, SYSTEM, demo_community.id, data)
         if lives_alone and not consent:
-            from webapp.domain.residents import withdraw_consent
+            from webapp.domain.register.residents import withdraw_consent
 
             withdraw_consent(session, SYSTEM, resident, ConsentKind.LIVES_ALONE)
         return resident

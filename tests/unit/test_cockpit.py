@@ -7,10 +7,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from webapp.auth.policy import may_cancel_ticket, may_lead_classes, navigation
-from webapp.domain import desk
-from webapp.domain.audit import Actor
-from webapp.domain.catalog import is_danger
-from webapp.domain.tickets import event_kind, submit
+from webapp.domain.desk import queue as desk
+from webapp.domain.desk.catalog import is_danger
+from webapp.domain.desk.public import event_kind
+from webapp.domain.desk.tickets import submit
+from webapp.domain.privacy.audit import Actor
 from webapp.models import RequestEvent, Role, ServiceType, StaffUser
 
 GAS = {

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 
 import webapp.models  # noqa: F401
 from webapp import create_app
-from webapp.db import Base, database
-from webapp.domain.community import summarise
+from webapp.domain.register.community import summarise
+from webapp.infra.db import database
 from webapp.models import Building, Community, Kiosk, Resident, Role, StaffUser
+from webapp.models.base import Base
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:

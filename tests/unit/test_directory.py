@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from webapp import clock
-from webapp.domain.directory import (
+from webapp.domain.life.directory import (
     DirectoryError,
     check_entry,
     dial_uri,
@@ -17,6 +16,7 @@ from webapp.domain.directory import (
     open_now,
     parse_day,
 )
+from webapp.infra import clock
 from webapp.models import LocalService, PlaceKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

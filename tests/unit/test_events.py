@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from webapp import clock
-from webapp.domain import events
-from webapp.domain.audit import Actor
+from webapp.domain.life import events
+from webapp.domain.privacy.audit import Actor
+from webapp.infra import clock
 from webapp.models import Event, EventKind, EventSignup, Notification, SignupStatus
 
 STAFF = Actor(type="staff", name="office")

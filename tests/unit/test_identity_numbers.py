@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.domain.identity import (
+from webapp.domain.identity.numbers import (
     InvalidIdNumber,
     InvalidPhone,
     check_char,
@@ -125,7 +125,7 @@ def test_mask_examples():
     ],
 )
 def test_numbers_in_free_text_are_masked(typed, stored):
-    from webapp.domain.identity import hide_numbers
+    from webapp.domain.identity.numbers import hide_numbers
 
     assert hide_numbers(typed).text == stored
 
@@ -136,7 +136,7 @@ def test_numbers_in_free_text_are_masked(typed, stored):
     after=st.text(alphabet="楼梯灯坏了 ,.abc", max_size=20),
 )
 def test_no_mobile_number_survives_in_free_text(before, mobile, after):
-    from webapp.domain.identity import hide_numbers
+    from webapp.domain.identity.numbers import hide_numbers
 
     hidden = hide_numbers(f"{before}{mobile}{after}")
     assert mobile not in hidden.text

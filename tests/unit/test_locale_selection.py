@@ -1,6 +1,6 @@
 import pytest
 
-from webapp.i18n import locale_from_accept_language
+from webapp.infra.i18n import locale_from_accept_language
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import logging
 
-from webapp.logs import RedactTokens
+from webapp.infra.logs import RedactTokens
 
 
 def test_card_and_handoff_tokens_are_redacted(caplog):

@@ -6,7 +6,8 @@ from sqlalchemy import inspect
 
 import webapp.models  # noqa: F401
 from webapp import migrations
-from webapp.db import Base, make_engine
+from webapp.infra.db import make_engine
+from webapp.models.base import Base
 
 TABLES = {"region", "community", "building", "household", "resident", "staff_user", "staff_role", "kiosk"}
 
@@ -83,7 +84,7 @@ def test_a_migration_round_trip_keeps_every_row_of_a_populated_database(database
     from sqlalchemy.orm import Session
 
     from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TODAY, VAULT
-    from webapp.domain.demo import seed_demo
+    from webapp.content.demo import seed_demo
     from webapp.models import StaffUser
 
     engine = make_engine(databases.new("populated"))

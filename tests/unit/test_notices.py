@@ -5,9 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from webapp import clock
-from webapp.domain.audit import SYSTEM, Actor
-from webapp.domain.notices import (
+from webapp.domain.life.notices import (
     NoticeError,
     audience_condition,
     check_notice,
@@ -22,6 +20,8 @@ from webapp.domain.notices import (
     unread_urgent,
     withdraw,
 )
+from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.infra import clock
 from webapp.models import Building, Household, Notice, NoticeRead, Resident
 
 OFFICE = Actor(type="staff", id=None, name="office")
@@ -162,7 +162,7 @@ def test_group_notices_stay_off_public_screens(session, demo_community, frozen):
 
 
 def test_moved_out_and_withdrawn_consent_leave_the_audience(session, demo_community, people, frozen):
-    from webapp.domain.residents import withdraw_consent
+    from webapp.domain.register.residents import withdraw_consent
     from webapp.models import Consent, ConsentKind
 
     old, mid, _young = people

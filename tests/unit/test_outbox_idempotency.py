@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import create_app, migrations
-from webapp.db import database, make_engine
-from webapp.domain.demo import seed_demo
+from webapp.content.demo import seed_demo
+from webapp.infra.db import database, make_engine
 from webapp.models import ServiceRequest
 
 ROOT = Path(__file__).resolve().parents[2]

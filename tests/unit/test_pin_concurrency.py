@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.unit.test_booking_concurrency import fresh  # noqa: F401 (a fixture: a demo database of its own)
-from webapp.domain.audit import Actor
-from webapp.domain.pins import MAX_IN_WINDOW, PinOutcome, device_key, set_pin, verify_pin
+from webapp.domain.identity.pins import MAX_IN_WINDOW, PinOutcome, device_key, set_pin, verify_pin
+from webapp.domain.privacy.audit import Actor
 from webapp.models import AuthAttempt, Resident
 
 GUESSES = 20

@@ -3,10 +3,15 @@
 import pytest
 
 from tests.conftest import DEMO_PIN
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import CardRefused, card_for_scan, card_for_token, issue_card, token_from_scan
-from webapp.domain.handoff import HandoffRefused, consume_handoff, create_handoff
-from webapp.domain.pins import (
+from webapp.domain.identity.cards import (
+    CardRefused,
+    card_for_scan,
+    card_for_token,
+    issue_card,
+    token_from_scan,
+)
+from webapp.domain.identity.handoff import HandoffRefused, consume_handoff, create_handoff
+from webapp.domain.identity.pins import (
     HARD_LOCK_AFTER,
     PinOutcome,
     WeakPin,
@@ -16,6 +21,7 @@ from webapp.domain.pins import (
     unlock,
     verify_pin,
 )
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import AuditEntry
 
 PIN = "482915"

@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from webapp import create_app
-from webapp.db import database
-from webapp.domain.residents import ID_KIND, PHONE_KIND, reveal
-from webapp.domain.vault import Vault
+from webapp.domain.identity.vault import Vault
+from webapp.domain.register.residents import ID_KIND, PHONE_KIND, reveal
+from webapp.infra.db import database
 from webapp.models import Resident
 
 KEY = bytes(range(32, 64))

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from webapp.qr import qr_svg
+from webapp.shared.qr import qr_svg
 
 RUN = re.compile(r"M(\d+) (\d+)h(\d+)v1h-\d+z")
 

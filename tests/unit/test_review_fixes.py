@@ -4,14 +4,19 @@ decided deletions, non-ASCII digits, a new PIN ending phone sessions."""
 import pytest
 from sqlalchemy import select
 
-from webapp.domain.audit import SYSTEM
-from webapp.domain.badges import issue_badge
-from webapp.domain.handoff import HandoffRefused, consume_handoff, create_handoff
-from webapp.domain.pins import set_pin
-from webapp.domain.rights import DeletionAlreadyDecided, cancel_deletion, confirm_deletion, request_deletion
-from webapp.domain.visits import ScanRefused, end_visit, identify, start_with_resident
+from webapp.domain.identity.handoff import HandoffRefused, consume_handoff, create_handoff
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.kiosk.badges import issue_badge
+from webapp.domain.kiosk.visits import ScanRefused, end_visit, identify, start_with_resident
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.domain.privacy.rights import (
+    DeletionAlreadyDecided,
+    cancel_deletion,
+    confirm_deletion,
+    request_deletion,
+)
+from webapp.infra.numbers import small_int
 from webapp.models import Community, Kiosk, Region, RegionLevel, Role
-from webapp.numbers import small_int
 
 
 def kiosk_of(session, community):

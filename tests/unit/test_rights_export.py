@@ -8,9 +8,9 @@ import json
 from sqlalchemy import select
 
 from tests.conftest import VAULT
-from webapp.domain.audit import Actor
-from webapp.domain.rights import export
-from webapp.domain.tickets import add_note
+from webapp.domain.desk.tickets import add_note
+from webapp.domain.privacy.audit import Actor
+from webapp.domain.privacy.rights import export
 from webapp.models import Certificate, Resident, ServiceRequest
 
 STAFF = Actor(type="staff", name="Tester", role="community_worker", channel="test")

@@ -3,9 +3,9 @@
 from sqlalchemy import select
 
 from tests.conftest import DEMO_PASSWORD
-from webapp.auth.passwords import MAX_PASSWORD_LENGTH, verify_password
 from webapp.auth.policy import Permission, can, community_ids
-from webapp.domain.staff import authenticate, set_password
+from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, verify_password
+from webapp.domain.identity.staff import authenticate, set_password
 from webapp.models import Community, Region, RegionLevel, Role
 
 

@@ -7,22 +7,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from webapp.domain.audit import Actor
-from webapp.domain.catalog import AnswerErrors, NotEligible, check_answers, services_for, validate_questions
-from webapp.domain.demo_catalog import CATALOG
-from webapp.domain.tickets import (
+from webapp.content.services import CATALOG
+from webapp.domain.desk.catalog import (
+    AnswerErrors,
+    NotEligible,
+    check_answers,
+    services_for,
+    validate_questions,
+)
+from webapp.domain.desk.public import open311_request, open311_service, public_view, ticket_for_follow_token
+from webapp.domain.desk.tickets import (
     TicketError,
     change_status,
     escalate_overdue,
     handler_of,
     is_overdue,
-    open311_request,
-    open311_service,
-    public_view,
     rate,
     submit,
-    ticket_for_follow_token,
 )
+from webapp.domain.privacy.audit import Actor
 from webapp.models import Handler, ServiceType, Status
 
 STAFF = Actor(type="staff", id=None, name="赵刚")
@@ -197,7 +200,7 @@ def test_public_view_and_open311_hold_no_personal_data(session, light, resident)
     )
     ticket = done.request
     change_status(session, STAFF, ticket, Status.ACCEPTED, note="明天上午来修")
-    from webapp.domain.tickets import add_note
+    from webapp.domain.desk.tickets import add_note
 
     add_note(session, STAFF, ticket, "住户电话打不通", public=False)
     view = public_view(ticket)

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from webapp import clock
-from webapp.domain import timebank, volunteering
-from webapp.domain.audit import Actor
+from webapp.domain.life import timebank, volunteering
+from webapp.domain.privacy.audit import Actor
+from webapp.infra import clock
 from webapp.models import (
     ClaimStatus,
     LocalService,

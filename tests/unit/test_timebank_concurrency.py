@@ -14,11 +14,12 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TODAY, VAULT
-from webapp import clock, migrations
-from webapp.db import make_engine
-from webapp.domain import timebank
-from webapp.domain.audit import Actor
-from webapp.domain.demo import seed_demo
+from webapp import migrations
+from webapp.content.demo import seed_demo
+from webapp.domain.life import timebank
+from webapp.domain.privacy.audit import Actor
+from webapp.infra import clock
+from webapp.infra.db import make_engine
 from webapp.models import LocalService, PlaceKind, Resident, TimeEntry
 
 TAPS = 24

@@ -2,11 +2,11 @@
 
 from sqlalchemy import func, select
 
-from webapp.domain import practice
-from webapp.domain.audit import SYSTEM
-from webapp.domain.certificates import masked_name, verify
-from webapp.domain.scam_catalog import SCAMS
-from webapp.domain.skills import ensure_skills, my_skills, set_level
+from webapp.content.scams import SCAMS
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.domain.training import practice
+from webapp.domain.training.certificates import masked_name, verify
+from webapp.domain.training.skills import ensure_skills, my_skills, set_level
 from webapp.models import Skill, SkillLevel
 
 

@@ -1,7 +1,7 @@
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from webapp.domain.vault import Vault, new_token, token_hash
+from webapp.domain.identity.vault import Vault, new_token, token_hash
 
 
 def test_index_is_keyed_and_stable():

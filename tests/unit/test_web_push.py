@@ -6,10 +6,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from sqlalchemy import select
 
-from webapp.domain.audit import Actor
-from webapp.domain.tickets import change_status, submit
+from webapp.domain.desk.tickets import change_status, submit
+from webapp.domain.privacy.audit import Actor
 from webapp.models import Notification, PushSubscription, ServiceType, Status
-from webapp.push import public_key, send_pending
+from webapp.shared.push import public_key, send_pending
 
 
 class PushService(BaseHTTPRequestHandler):
@@ -85,7 +85,7 @@ def test_a_status_change_is_pushed_encrypted_and_a_gone_phone_is_forgotten(app, 
 def test_class_and_event_news_is_worded_for_what_it_is_and_leads_there(app, session, make_resident):
     import json
 
-    from webapp.push import message
+    from webapp.shared.push import message
 
     resident = make_resident()
     for kind, url, word in (

@@ -8,9 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.pins import set_pin
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import Resident
 
 PHONE_PIN = "591736"

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.web.test_desk_staff import new_ticket, numbers_on, post, service
-from webapp.domain.audit import SYSTEM, Actor
-from webapp.domain.certificates import issue_if_complete
-from webapp.domain.skills import set_level
-from webapp.domain.tickets import escalate_overdue
+from webapp.domain.desk.tickets import escalate_overdue
+from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.domain.training.certificates import issue_if_complete
+from webapp.domain.training.skills import set_level
 from webapp.models import AuditEntry, Course, RequestEvent, SkillLevel, Status
 
 WORDS = {
@@ -277,7 +277,7 @@ def test_a_work_order_prints_on_a4_and_receipt_and_is_audited(client, auth, sess
 
 @pytest.fixture
 def course(session, demo_community):
-    from webapp.domain import courses
+    from webapp.domain.training import courses
 
     made = courses.save_course(
         session,
@@ -292,8 +292,8 @@ def course(session, demo_community):
 
 
 def a_class(session, course, people):
-    from webapp import clock
-    from webapp.domain import courses
+    from webapp.domain.training import courses
+    from webapp.infra import clock
 
     values = {"place": "Room 1", "starts_at": clock.now() + timedelta(hours=1), "minutes": 60, "capacity": 10}
     ts = courses.save_session(session, SYSTEM, course, None, values)

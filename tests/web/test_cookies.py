@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.kiosks import start_pairing
+from webapp.domain.kiosk.devices import start_pairing
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import Kiosk
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.web.test_kiosk_pages import identify
-from webapp import clock
-from webapp.domain.audit import SYSTEM, Actor
-from webapp.domain.cards import issue_card
-from webapp.domain.tickets import change_status, submit
+from webapp.domain.desk.tickets import change_status, submit
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.infra import clock
 from webapp.models import AuditEntry, Booking, BookingStatus, ServiceRequest, ServiceType, Slot, Status
 
 

@@ -10,9 +10,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.pins import set_pin
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import AuditEntry, Notification, Photo, Role, ServiceRequest, Status
 
 PIN = "482915"
@@ -178,8 +178,8 @@ def test_reject_needs_a_reason_and_cancel_is_the_residents(phone, client, auth, 
 
 def test_a_resident_sees_only_their_own_tickets(phone, app, session, make_resident):
     other = make_resident("别人", age=70)
-    from webapp.domain.audit import Actor
-    from webapp.domain.tickets import submit
+    from webapp.domain.desk.tickets import submit
+    from webapp.domain.privacy.audit import Actor
     from webapp.models import ServiceType
 
     lift = session.scalar(select(ServiceType).where(ServiceType.code == "repair-lift"))
@@ -287,7 +287,7 @@ def test_notifications_count_each_staff_change_once(phone, client, auth, session
 def test_numbers_typed_into_free_text_are_hidden_and_the_resident_is_told(phone, session, person):
     """Issue 14.5: a phone number in the place or the details was stored in clear."""
     from tests.conftest import VAULT
-    from webapp.domain.tickets import contact_number
+    from webapp.domain.desk.tickets import contact_number
 
     post(phone, "/ask/repair-lift/1", answer="yes")
     post(

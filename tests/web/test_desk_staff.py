@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.web.test_kiosk_pages import identify
-from webapp import clock
-from webapp.domain.audit import SYSTEM, Actor
-from webapp.domain.cards import issue_card
-from webapp.domain.tickets import submit
+from webapp.domain.desk.tickets import submit
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.infra import clock
 from webapp.models import Notification, RequestEvent, ServiceType, Slot, Status
 
 
@@ -245,7 +245,7 @@ def test_kiosk_my_requests_rating_and_news_banner(kiosk_client, session, make_re
     person = make_resident("褚大妈", age=81)
     issued = issue_card(session, SYSTEM, person)
     ticket = new_ticket(session, person)
-    from webapp.domain.tickets import change_status
+    from webapp.domain.desk.tickets import change_status
 
     change_status(session, Actor(type="staff", name="赵刚"), ticket, Status.RESOLVED, "Fixed the lift")
     session.commit()

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
-from webapp.domain.identity import check_char
+from webapp.domain.identity.numbers import check_char
 from webapp.models import AuditEntry, Resident, Role
 
 HEADER = ["姓名", "楼幢", "单元", "房号", "出生日期", "身份证号", "手机", "独居", "残疾", "语言", "已同意"]

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.pins import set_pin
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.privacy.audit import SYSTEM
 
 DEEP = "{" + '"a":{' * 5000 + "}" * 5001
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.kiosks import start_pairing
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.kiosk.devices import start_pairing
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import CheckIn, Kiosk, KioskVisit, Role
 
 
@@ -118,8 +118,8 @@ def test_kiosk_pair_command(app, session, demo_community):
 
 def test_helper_types_an_id_number_at_the_kiosk(kiosk_client, session, make_resident, make_staff):
     from tests.conftest import VAULT
-    from webapp.domain.badges import issue_badge
-    from webapp.domain.residents import ID_KIND
+    from webapp.domain.kiosk.badges import issue_badge
+    from webapp.domain.register.residents import ID_KIND
     from webapp.models import AuditEntry
 
     person = make_resident("赵爷爷", age=85)
@@ -154,7 +154,7 @@ def test_id_number_entry_needs_a_helper(kiosk_client):
 
 def test_pin_at_the_kiosk_then_hand_off_to_a_phone(kiosk_client, app, session, make_resident):
     from tests.unit.test_qr import decode
-    from webapp.domain.pins import set_pin
+    from webapp.domain.identity.pins import set_pin
 
     person = make_resident("钱阿婆", age=83)
     set_pin(session, SYSTEM, person, "482915")
@@ -231,8 +231,8 @@ def test_background_requests_never_rewrite_the_session_cookie(kiosk_client):
 def test_bridge_key_command_and_reader_identification(
     app, session, demo_community, kiosk_client, make_resident
 ):
-    from webapp.domain.kiosks import bridge_key
-    from webapp.domain.residents import seal
+    from webapp.domain.kiosk.devices import bridge_key
+    from webapp.domain.register.residents import seal
 
     kiosk = demo_kiosk(session, demo_community)
     kiosk.has_id_reader = True  # a kiosk talks only to a bridge it is configured to have
@@ -240,7 +240,7 @@ def test_bridge_key_command_and_reader_identification(
     result = app.test_cli_runner().invoke(args=["kiosk-bridge-key", str(kiosk.id)])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        from webapp.context import vault
+        from webapp.shared.context import vault
 
         key = bridge_key(vault(), kiosk)
     assert f'secret = "{key}"' in result.output
@@ -253,7 +253,7 @@ def test_bridge_key_command_and_reader_identification(
     # An ID card read on the kiosk's reader starts the resident's visit.
     person = make_resident("读卡人", age=71)
     with app.app_context():
-        from webapp.context import vault
+        from webapp.shared.context import vault
 
         seal(person, vault(), "11010519491231002X", None)
     session.commit()
@@ -331,9 +331,9 @@ def test_staff_register_a_kiosk_pair_it_see_it_go_offline_and_unpair_it(
 def test_home_puts_open_requests_and_todays_class_above_the_eight_tiles(
     kiosk_client, session, make_resident, frozen
 ):
-    from webapp.domain import courses
-    from webapp.domain.audit import Actor
-    from webapp.domain.tickets import submit
+    from webapp.domain.desk.tickets import submit
+    from webapp.domain.privacy.audit import Actor
+    from webapp.domain.training import courses
     from webapp.models import ServiceType
 
     kiosk_client.set_cookie("linli_locale", "en")

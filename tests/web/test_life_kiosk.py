@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from webapp import clock
-from webapp.domain import timebank
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.notices import save_notice
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.life import timebank
+from webapp.domain.life.notices import save_notice
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra import clock
 from webapp.models import Event, EventKind, EventSignup, LocalService, NoticeRead, SignupStatus
 
 

@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from webapp import clock
-from webapp.domain import timebank
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.notices import save_notice
-from webapp.domain.pins import set_pin
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.life import timebank
+from webapp.domain.life.notices import save_notice
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra import clock
 from webapp.models import Event, EventKind, EventSignup, LocalService, NoticeRead, PlaceKind, SignupStatus
 
 PIN = "482915"
@@ -115,7 +115,7 @@ def test_sign_up_and_give_up_a_place(phone, session, person, activity, make_resi
     page = phone.get(f"/me/events/{activity.id}").get_data(as_text=True)
     assert "You have a place." in page
     waiting = make_resident("排队的人", age=70)
-    from webapp.domain import events
+    from webapp.domain.life import events
 
     events.signup(session, SYSTEM, activity, waiting, "kiosk:1")
     session.commit()
@@ -194,7 +194,7 @@ def test_moving_hours_needs_a_fresh_pin(frozen, phone, session, person, canteen)
 
 
 def test_event_news_is_worded_on_my_linli(frozen, phone, session, person, activity):
-    from webapp.domain import events
+    from webapp.domain.life import events
 
     events.signup(session, SYSTEM, activity, person, "phone")
     frozen.advance(hours=1)

@@ -11,11 +11,11 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from webapp import clock
-from webapp.domain import events, timebank, volunteering
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.directory import linked_services
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.life import events, timebank, volunteering
+from webapp.domain.life.directory import linked_services
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra import clock
 from webapp.models import (
     AuditEntry,
     ClaimStatus,

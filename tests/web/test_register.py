@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.conftest import DEMO_PASSWORD, VAULT, csrf_token
 from tests.unit.test_qr import decode
-from webapp.domain.cards import card_for_token
+from webapp.domain.identity.cards import card_for_token
 from webapp.models import AuditEntry, ConsentKind, Resident, Role
 
 VALID_ID = "11010519491231002X"
@@ -117,8 +117,8 @@ def test_card_sheet_qr_decodes_to_a_working_card(client, worker, session, demo_c
 
 
 def test_volunteer_helps_set_a_pin_with_the_card(client, auth, make_staff, session, make_resident):
-    from webapp.domain.audit import SYSTEM
-    from webapp.domain.cards import issue_card
+    from webapp.domain.identity.cards import issue_card
+    from webapp.domain.privacy.audit import SYSTEM
 
     person = make_resident("周阿姨", age=79)
     issued = issue_card(session, SYSTEM, person)

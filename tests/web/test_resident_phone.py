@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import DEMO_PIN, csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card, revoke_all_cards
-from webapp.domain.handoff import create_handoff
-from webapp.domain.pins import set_pin
-from webapp.domain.residents import ID_KIND, PHONE_KIND
-from webapp.domain.vault import Vault
+from webapp.domain.identity.cards import issue_card, revoke_all_cards
+from webapp.domain.identity.handoff import create_handoff
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.identity.vault import Vault
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.domain.register.residents import ID_KIND, PHONE_KIND
 from webapp.models import AuditEntry, DeletionRequest, DeletionStatus, Resident, Role
 
 

@@ -127,8 +127,8 @@ def session_cookies(response) -> list[str]:
 def test_only_a_request_that_changes_the_session_sends_it_back(kiosk_client, session, make_resident):
     """Responses overtake each other: one that merely repeats the session it was sent with, arriving after a scan
     answered, would put the old cookie back and end the new visit (seen with the kiosk's service worker)."""
-    from webapp.domain.audit import SYSTEM
-    from webapp.domain.cards import issue_card
+    from webapp.domain.identity.cards import issue_card
+    from webapp.domain.privacy.audit import SYSTEM
 
     client = kiosk_client
     first = client.get("/kiosk/")  # the page's CSRF token is stored in a new session

@@ -2,9 +2,9 @@
 staff session is bound to its browser (Flask-Login "strong" protection, docs/security.md)."""
 
 from tests.conftest import csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.pins import set_pin
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.privacy.audit import SYSTEM
 
 WECHAT = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.47"
 WECHAT_LATER = WECHAT + " NetType/WIFI Language/zh_CN ABI/arm64"

@@ -6,7 +6,7 @@ import pyotp
 from sqlalchemy import select
 
 from tests.conftest import VAULT, csrf_token
-from webapp.domain.residents import find_by_id_number
+from webapp.domain.register.residents import find_by_id_number
 from webapp.models import AuditEntry, Building, Household, Resident, Role
 
 

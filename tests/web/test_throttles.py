@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import DEMO_PASSWORD, csrf_token
-from webapp.domain.audit import SYSTEM
-from webapp.domain.kiosks import start_pairing
+from webapp.domain.kiosk.devices import start_pairing
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import AuditEntry, Kiosk
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
-from webapp import clock
-from webapp.domain import courses
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.certificates import issue_if_complete
-from webapp.domain.skills import TrainingError, set_level
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.domain.training import courses
+from webapp.domain.training.certificates import issue_if_complete
+from webapp.domain.training.skills import TrainingError, set_level
+from webapp.infra import clock
 from webapp.models import (
     AttendanceStatus,
     AuditEntry,
@@ -73,7 +73,7 @@ def test_lessons_are_public_the_same_for_everyone_and_printable(client):
 
 
 def test_ten_skills_in_three_locales(session):
-    from webapp.domain.skills import all_skills
+    from webapp.domain.training.skills import all_skills
 
     skills = all_skills(session)
     assert len(skills) >= 10
@@ -224,7 +224,7 @@ def test_dashboard_and_csv(client, auth):
 
 
 def test_practice_result_saved_only_with_consent(app, session, make_resident):
-    from webapp.domain.pins import set_pin
+    from webapp.domain.identity.pins import set_pin
 
     person = make_resident("练习者")
     set_pin(session, SYSTEM, person, "482915")
@@ -296,7 +296,7 @@ def test_hours_a_linked_volunteer_leads_become_one_time_bank_claim(
     client, app, auth, session, course, make_resident, make_staff
 ):
     from tests.conftest import Auth
-    from webapp.domain import volunteering
+    from webapp.domain.life import volunteering
     from webapp.models import ClaimStatus, HourClaim, Role, SessionVolunteer, StaffUser
 
     client.set_cookie("linli_locale", "en")
@@ -362,10 +362,10 @@ def test_hours_a_linked_volunteer_leads_become_one_time_bank_claim(
 def test_time_bank_claims_only_for_named_leaders_not_self_approved_nor_after_a_year_or_erasure(
     session, course, make_resident
 ):
-    from webapp.domain import volunteering
-    from webapp.domain.audit import Actor
-    from webapp.domain.residents import erase
-    from webapp.domain.timebank import TimeBankError
+    from webapp.domain.life import volunteering
+    from webapp.domain.life.timebank import TimeBankError
+    from webapp.domain.privacy.audit import Actor
+    from webapp.domain.register.residents import erase
     from webapp.models import HourClaim, SessionVolunteer, StaffUser
 
     helper = make_resident("志愿者李")
@@ -407,7 +407,7 @@ def test_time_bank_claims_only_for_named_leaders_not_self_approved_nor_after_a_y
 def test_one_tap_sign_up_at_the_kiosk_and_on_the_phone_and_a_volunteer_adds_someone(
     client, app, auth, session, course, make_resident
 ):
-    from webapp.domain.pins import set_pin
+    from webapp.domain.identity.pins import set_pin
     from webapp.models import Attendance
 
     client.set_cookie("linli_locale", "en")
@@ -434,7 +434,7 @@ def test_one_tap_sign_up_at_the_kiosk_and_on_the_phone_and_a_volunteer_adds_some
     # At the kiosk: scan, then one tap on the class.
     kiosk = app.test_client()
     kiosk.set_cookie("linli_locale", "en")
-    from webapp.domain.kiosks import pair, start_pairing
+    from webapp.domain.kiosk.devices import pair, start_pairing
     from webapp.models import Kiosk
 
     code = start_pairing(
@@ -497,7 +497,7 @@ def test_one_tap_sign_up_at_the_kiosk_and_on_the_phone_and_a_volunteer_adds_some
 def test_dashboard_counts_a_held_class_its_arrivals_skills_by_age_band_and_hours(
     session, course, make_resident, frozen
 ):
-    from webapp.domain.training_figures import figures
+    from webapp.domain.training.figures import figures
     from webapp.models import StaffUser
 
     ids = frozenset({course.community_id})

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.web.test_kiosk_pages import identify
-from webapp import clock
-from webapp.domain import courses, events
-from webapp.domain.audit import SYSTEM, Actor
-from webapp.domain.cards import issue_card
-from webapp.domain.tickets import change_status, submit
+from webapp.domain.desk.tickets import change_status, submit
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.life import events
+from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.domain.training import courses
+from webapp.infra import clock
 from webapp.models import (
     Attendance,
     AttendanceStatus,
@@ -190,7 +191,7 @@ def test_the_kiosk_home_shows_each_ticket_once_with_its_state_now(kiosk_client, 
 def test_dates_are_written_as_each_language_writes_them(app, locale, day, when):
     from flask import g
 
-    from webapp.i18n import day_words, when_words
+    from webapp.infra.i18n import day_words, when_words
 
     at = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # 09:00 in Hangzhou
     with app.test_request_context("/"):
@@ -249,7 +250,7 @@ def test_the_printed_receipt_of_a_booking_says_when_where_and_what_to_bring(app,
     from flask import g
 
     from kiosk.report import print_job
-    from webapp.domain.bookings import active_booking, open_slots
+    from webapp.domain.desk.bookings import active_booking, open_slots
     from webapp.models import Kiosk
 
     check = session.scalar(select(ServiceType).where(ServiceType.code == "health-check"))

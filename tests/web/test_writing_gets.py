@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, csrf_token
 from webapp import create_app, migrations
-from webapp.db import make_engine
-from webapp.domain.audit import SYSTEM
-from webapp.domain.cards import issue_card
-from webapp.domain.demo import seed_demo
-from webapp.domain.kiosks import pair, start_pairing
-from webapp.domain.pins import set_pin
+from webapp.content.demo import seed_demo
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.kiosk.devices import pair, start_pairing
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra.db import make_engine
 from webapp.models import (
     Certificate,
     Community,
@@ -209,7 +209,7 @@ class Spy:
 def test_checking_a_pin_does_not_hold_the_write_lock(live, monkeypatch):
     """300 phones signing in at once queued behind each other's argon2 work until SQLite's 5 s busy timeout
     said "database is locked" (benchmarks/lobby_load.py): the hash is checked holding no lock."""
-    from webapp.domain import pins
+    from webapp.domain.identity import pins
 
     app, engine = live
     spy = Spy(pins._pin_hasher, engine)

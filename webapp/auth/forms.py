@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from webapp.auth.passwords import MAX_PASSWORD_LENGTH
+from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH
 
 
 class StaffSignInForm(FlaskForm):

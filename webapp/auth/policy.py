@@ -64,7 +64,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 
 
 # The console's menu, grouped by area; each entry is shown only to a role that may open it (the view checks
-# again with `require`). Words for the areas and entries live in the face (webapp/labels.py).
+# again with `require`). Words for the areas and entries live in the face (webapp/shared/labels.py).
 NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
     (
         "desk",  # 办事
@@ -151,9 +151,9 @@ def deny(**detail: Any) -> None:
     """Record a refused attempt (MLPS 2.0: failed access is audited) before the face answers 403/404."""
     from flask import request
 
-    from webapp.context import current_actor
-    from webapp.db import get_session, start_writing
-    from webapp.domain.audit import record
+    from webapp.domain.privacy.audit import record
+    from webapp.infra.db import get_session, start_writing
+    from webapp.shared.context import current_actor
 
     session = get_session()
     start_writing(session)  # also in GET views: the refusal is written, so take the write lock
@@ -169,7 +169,7 @@ def require(permission: Permission) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            from webapp.extensions import login_manager
+            from webapp.infra.extensions import login_manager
 
             if not current_user.is_authenticated or not hasattr(current_user, "staff"):
                 return login_manager.unauthorized()

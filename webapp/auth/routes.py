@@ -26,18 +26,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
 
-from webapp import clock, throttles
 from webapp.auth.forms import StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
-from webapp.context import vault
-from webapp.db import get_session
-from webapp.domain import throttle
-from webapp.domain.staff import authenticate, check_totp, find_staff, normalise_username
-from webapp.domain.throttle import Check
-from webapp.extensions import login_manager
-from webapp.labels import role_label
+from webapp.domain.identity import throttle
+from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
+from webapp.domain.identity.throttle import Check
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.extensions import login_manager
 from webapp.models import Resident, StaffUser
-from webapp.ui import safe_next
+from webapp.shared import throttles
+from webapp.shared.context import vault
+from webapp.shared.labels import role_label
+from webapp.shared.ui import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -194,7 +195,7 @@ def remember_device(response: Response, staff: StaffUser) -> Response:
 
 
 def sign_in_checks(db: Session, username: str) -> list[Check]:
-    """The staff sign-in throttle for *username* from this browser (rules in webapp/domain/throttle.py).
+    """The staff sign-in throttle for *username* from this browser (rules: domain/identity/throttle.py).
 
     The first check is the pair (address, username): a success resets it. The username's own count holds
     only for browsers that have not signed in as that user before, so someone guessing from elsewhere

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import webapp.models  # noqa: F401  (registers every table on Base.metadata)
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.types import UTCDateTime
 
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.types import Names, UTCDateTime, enum_column, pick_name, utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typing only: relationship() resolves names when mappers configure; no import circle
     from webapp.models.people import Resident
 
 

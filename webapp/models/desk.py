@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.people import Resident
 from webapp.models.services import ServiceRequest, ServiceType
 from webapp.models.types import UTCDateTime, enum_column, utcnow

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.community import Kiosk
 from webapp.models.people import Resident, StaffUser
 from webapp.models.types import UTCDateTime, enum_column, utcnow

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.community import Community
 from webapp.models.people import Resident
 from webapp.models.privacy import AppendOnlyError

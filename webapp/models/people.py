@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.community import Community, Household
 from webapp.models.types import UTCDateTime, enum_column, utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typing only: relationship() resolves names when mappers configure; no import circle
     from webapp.models.privacy import Consent
 
 

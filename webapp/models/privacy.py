@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.people import Resident
 from webapp.models.types import UTCDateTime, enum_column, utcnow
 

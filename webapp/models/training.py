@@ -2,7 +2,7 @@
 waiting list, what each resident can do (skill progress), certificates, and practice-mode QR tokens.
 
 Lesson text is stored as JSON dicts per locale, like the service catalog, so that the office can correct a
-word without a release. A certificate keeps its verification code itself (see webapp.domain.certificates).
+word without a release. A certificate keeps its verification code itself (see domain.training.certificates).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base
+from webapp.models.base import Base
 from webapp.models.community import Community
 from webapp.models.people import Resident, StaffUser
 from webapp.models.types import Names, UTCDateTime, enum_column, pick_name, utcnow

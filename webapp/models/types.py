@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from sqlalchemy.engine import Dialect
 
-from webapp import clock
+from webapp.infra import clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -30,23 +30,23 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from webapp import clock
 from webapp.auth.routes import SignedInResident
-from webapp.context import current_actor, vault
-from webapp.db import get_session, writes
-from webapp.domain import passkeys
-from webapp.domain.audit import record
-from webapp.domain.cards import CardRefused, card_for_token
-from webapp.domain.handoff import HandoffRefused, consume_handoff
-from webapp.domain.pins import PinOutcome, PinResult, card_key_for, device_key, verify_pin
-from webapp.domain.residents import active_card, active_consents, masked_id_number, masked_phone
-from webapp.domain.rights import export, pending_deletion, request_deletion
-from webapp.i18n import short_day_words, time_words
-from webapp.json_body import Shape, Text, TextList, json_body
+from webapp.domain.identity import passkeys
+from webapp.domain.identity.cards import CardRefused, card_for_token
+from webapp.domain.identity.handoff import HandoffRefused, consume_handoff
+from webapp.domain.identity.pins import card_key_for, device_key, verify_pin
+from webapp.domain.privacy.audit import record
+from webapp.domain.privacy.rights import export, pending_deletion, request_deletion
+from webapp.domain.register.residents import active_card, active_consents, masked_id_number, masked_phone
+from webapp.infra import clock
+from webapp.infra.db import get_session, writes
+from webapp.infra.i18n import short_day_words
+from webapp.infra.json_body import Shape, Text, TextList, json_body
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
-from webapp.resident.forms import PinForm
-from webapp.throttles import link_checks, note_failure, refuse_if_throttled
+from webapp.shared.context import current_actor, vault
+from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
+from webapp.shared.throttles import link_checks, note_failure, refuse_if_throttled
 
 DEVICE_COOKIE = "linli_device"
 STEP_UP = timedelta(minutes=10)
@@ -117,19 +117,6 @@ def _sign_in(resident: Resident, method: str) -> None:
     db.commit()
 
 
-def pin_message(result: PinResult) -> str:
-    if result.outcome == PinOutcome.WRONG:
-        return _("That PIN is not right. You can try %(count)s more times.", count=result.tries_left)
-    if result.outcome == PinOutcome.THROTTLED:
-        when = time_words(result.retry_at) if result.retry_at else ""
-        return _("Too many wrong PINs. For your safety, please try again after %(time)s.", time=when)
-    if result.outcome == PinOutcome.LOCKED:
-        return _(
-            "Your PIN is locked after too many wrong tries. Please visit the community office to unlock it."
-        )
-    return _("You have no PIN yet. A volunteer or the lobby touch screen can help you set one.")
-
-
 CARD_MESSAGES = {
     "unknown": lambda: _("We do not know this card. Please check that you scanned a Linli resident card."),
     "revoked": lambda: _("This card no longer works. The community office can give you a new one."),
@@ -138,7 +125,7 @@ CARD_MESSAGES = {
 
 
 @bp.get("/c/<token>")
-@writes  # a wrong link is counted (webapp/throttles.py)
+@writes  # a wrong link is counted (webapp/shared/throttles.py)
 def card_link(token: str) -> ResponseReturnValue:
     """A phone camera opened a card: remember which card (never the token) and ask for the PIN."""
     checks = link_checks("card")
@@ -156,9 +143,6 @@ def card_link(token: str) -> ResponseReturnValue:
         )
     session["pending_card"] = card.id
     return with_device_cookie(redirect(url_for("resident.card_pin"), code=303))
-
-
-PIN_STATUS = {PinOutcome.WRONG: 401, PinOutcome.THROTTLED: 429}
 
 
 def check_pin_form(form: PinForm, resident: Resident, card_hash: str | None) -> tuple[bool, str | None, int]:
@@ -228,9 +212,9 @@ def handoff(token: str) -> ResponseReturnValue:
 @resident_required
 def me() -> ResponseReturnValue:
     """The resident's own start page; news about their requests is shown here, not yet marked as seen."""
-    from webapp.domain.bookings import active_booking
-    from webapp.domain.notifications import unseen
-    from webapp.domain.tickets import open_requests_of
+    from webapp.domain.desk.bookings import active_booking
+    from webapp.domain.desk.notifications import unseen
+    from webapp.domain.desk.tickets import open_requests_of
 
     resident = signed_in_resident()
     db = get_session()

@@ -13,10 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp import clock, wizard
-from webapp.context import current_actor, vault
-from webapp.db import get_session
-from webapp.domain.catalog import (
+from webapp.domain.desk.catalog import (
     AnswerErrors,
     NotEligible,
     answered_home,
@@ -25,15 +22,19 @@ from webapp.domain.catalog import (
     questions_say_where,
     services_for,
 )
-from webapp.domain.photos import MAX_BYTES, PhotoError, owned_photo, store_photo
-from webapp.domain.tickets import submit
-from webapp.idempotency import submit_once, wants_json
-from webapp.labels import category_label
-from webapp.messages import desk_error
+from webapp.domain.desk.photos import MAX_BYTES, PhotoError, owned_photo, store_photo
+from webapp.domain.desk.tickets import submit
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.numbers import small_int
 from webapp.models import Building, Category, Resident, ServiceRequest, ServiceType
-from webapp.numbers import small_int
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
+from webapp.resident.idempotency import submit_once, wants_json
+from webapp.shared import wizard
+from webapp.shared.context import current_actor, vault
+from webapp.shared.labels import category_label
+from webapp.shared.messages import desk_error
 
 CHANNEL = "phone"
 
@@ -275,7 +276,7 @@ def draft_photo(token: str) -> ResponseReturnValue:
 @bp.errorhandler(413)
 def too_large(error: Exception) -> ResponseReturnValue:
     """A photo over the upload limit: say so beside the question, with every earlier answer still there."""
-    from webapp.errors import MESSAGES, render_error
+    from webapp.infra.errors import MESSAGES, render_error
 
     args = request.view_args or {}
     if request.endpoint == "resident.ask_step" and signed_in_resident() is not None:

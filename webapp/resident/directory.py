@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from webapp import clock
-from webapp.db import get_session
-from webapp.domain.community import default_community
-from webapp.domain.directory import dial_uri, entries, linked_services, local_time, open_now
+from webapp.domain.life.directory import dial_uri, entries, linked_services, local_time, open_now
+from webapp.domain.register.community import default_community
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.numbers import MAX_ID
 from webapp.models import Community, LocalService, PlaceKind
-from webapp.numbers import MAX_ID
 from webapp.resident.account import signed_in_resident
 from webapp.resident.blueprint import bp
 

@@ -10,16 +10,16 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from webapp import confirm
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain import events
-from webapp.i18n import current_locale
-from webapp.messages import life_error
+from webapp.domain.life import events
+from webapp.infra.db import get_session
+from webapp.infra.i18n import current_locale
+from webapp.infra.numbers import MAX_ID
 from webapp.models import Event, Resident, SignupStatus
-from webapp.numbers import MAX_ID
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
+from webapp.shared import confirm
+from webapp.shared.context import current_actor
+from webapp.shared.messages import life_error
 
 CHANNEL = "phone"
 

@@ -11,10 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain.community import default_community
-from webapp.domain.notices import (
+from webapp.domain.life.notices import (
     NoticeError,
     current_notices,
     is_for,
@@ -24,11 +21,14 @@ from webapp.domain.notices import (
     read_ids,
     unread_urgent,
 )
-from webapp.messages import life_error
+from webapp.domain.register.community import default_community
+from webapp.infra.db import get_session
+from webapp.infra.numbers import MAX_ID
 from webapp.models import Notice, Resident
-from webapp.numbers import MAX_ID
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
+from webapp.shared.context import current_actor
+from webapp.shared.messages import life_error
 
 CHANNEL = "phone"
 

@@ -13,21 +13,21 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from webapp import confirm
-from webapp.context import current_actor
-from webapp.db import get_session, writes
-from webapp.domain import bookings
-from webapp.domain.notifications import mark_seen, unseen
-from webapp.domain.tickets import TicketError, change_status, rate, resident_actions
-from webapp.i18n import current_locale
-from webapp.idempotency import submit_once, wants_json
-from webapp.labels import status_label
-from webapp.messages import desk_error
+from webapp.domain.desk import bookings
+from webapp.domain.desk.notifications import mark_seen, unseen
+from webapp.domain.desk.tickets import TicketError, change_status, rate, resident_actions
+from webapp.infra.db import get_session, writes
+from webapp.infra.i18n import current_locale
+from webapp.infra.numbers import small_int
 from webapp.models import Photo, ServiceRequest, Status
-from webapp.numbers import small_int
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.ask import CHANNEL, outbox_errors
 from webapp.resident.blueprint import bp
+from webapp.resident.idempotency import submit_once, wants_json
+from webapp.shared import confirm
+from webapp.shared.context import current_actor
+from webapp.shared.labels import status_label
+from webapp.shared.messages import desk_error
 
 
 def my_ticket_or_404(number: str) -> ServiceRequest:
@@ -182,7 +182,7 @@ def my_request_photo(number: str, token: str) -> ResponseReturnValue:
 @resident_required
 def checkin() -> ResponseReturnValue:
     """ "I'm fine today" from the phone: the same daily check-in as at the kiosk (care list)."""
-    from webapp.domain.care import check_in
+    from webapp.domain.kiosk.care import check_in
 
     resident = signed_in_resident()
 

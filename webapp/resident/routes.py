@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from webapp.db import get_session
-from webapp.domain.community import default_community
+from webapp.domain.register.community import default_community
+from webapp.infra.db import get_session
 from webapp.resident.account import signed_in_resident
 from webapp.resident.blueprint import bp
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from webapp.db import get_session
-from webapp.domain.tickets import public_view, ticket_for_follow_token
+from webapp.domain.desk.public import public_view, ticket_for_follow_token
+from webapp.infra.db import get_session
 from webapp.resident.blueprint import bp
 
 

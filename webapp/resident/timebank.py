@@ -2,7 +2,7 @@
 hours at a place that takes them, or give them to someone in my flat.
 
 Moving hours away (use, give) needs a fresh PIN or passkey check, as My data does: a phone left signed in
-on a table should not be able to empty an account. The ledger rules are webapp.domain.timebank's.
+on a table should not be able to empty an account. The ledger rules are webapp.domain.life.timebank's.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain import timebank, volunteering
-from webapp.domain.care import local_now
-from webapp.i18n import current_locale
-from webapp.life import month_from
+from webapp.domain.life import timebank, volunteering
+from webapp.domain.register.community import local_now
+from webapp.infra.db import get_session
+from webapp.infra.i18n import current_locale
+from webapp.infra.numbers import small_int
 from webapp.models import LocalService, Resident
-from webapp.numbers import small_int
 from webapp.resident.account import resident_required, signed_in_resident, verified_required
 from webapp.resident.blueprint import bp
+from webapp.shared.context import current_actor
+from webapp.shared.life import month_from
 
 
 def places_taking_hours(community_id: int) -> list[LocalService]:

@@ -9,51 +9,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
-from webapp import confirm
-from webapp.context import base_url, current_actor
-from webapp.db import get_session, writes
-from webapp.domain import courses
-from webapp.domain.audit import Actor
-from webapp.domain.certificates import certificates_of, masked_name, verify
-from webapp.domain.skills import TrainingError, my_skills
-from webapp.i18n import current_locale
-from webapp.messages import training_error
-from webapp.models import AttendanceStatus, Certificate, Resident, TrainingSession
+from webapp.domain.training.certificates import masked_name, verify
+from webapp.domain.training.skills import TrainingError
+from webapp.infra.db import get_session, writes
+from webapp.infra.i18n import current_locale
+from webapp.models import Certificate, TrainingSession
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
-from webapp.throttles import link_checks, note_failure, refuse_if_throttled
-
-
-def skills_page_data(resident: Resident) -> dict[str, object]:
-    """What "My skills" shows on kiosk and phone alike."""
-    db = get_session()
-    shown = courses.upcoming(db, resident.community_id, limit=6)
-    ids = [s.id for s in shown]
-    mine = courses.mine(db, resident.id, ids)
-    return {
-        "progress": my_skills(db, resident.id),
-        "sessions": shown,
-        "mine": mine,
-        "taken": {s.id: courses.booked_count(db, s.id) for s in shown},
-        "next_class": next(
-            (s for s in shown if s.id in mine and mine[s.id].status == AttendanceStatus.BOOKED), None
-        ),
-        "certificates": certificates_of(db, resident.id),
-    }
-
-
-def class_action(actor: Actor, resident: Resident, ts: TrainingSession, action: str, channel: str) -> str:
-    """Sign up or cancel; returns the words to show (raises TrainingError)."""
-    db = get_session()
-    if action == "signup":
-        entry = courses.signup(db, actor, ts, resident, channel)
-        if entry.status == AttendanceStatus.BOOKED:
-            return _("You have a place. We will remind you the day before.")
-        return _("It is full, so you are on the waiting list. We will tell you if a place comes free.")
-    courses.cancel(db, actor, ts, resident)
-    return _("You are no longer signed up.")
+from webapp.shared import confirm
+from webapp.shared.context import base_url, current_actor
+from webapp.shared.messages import training_error
+from webapp.shared.throttles import link_checks, note_failure, refuse_if_throttled
+from webapp.shared.training import class_action, skills_page_data
 
 
 @bp.get("/me/skills", endpoint="my_skills")
@@ -104,7 +72,7 @@ def verify_link(cert: Certificate) -> str:
 
 
 @bp.get("/verify/<code>")
-@writes  # an unknown code is counted (webapp/throttles.py)
+@writes  # an unknown code is counted (webapp/shared/throttles.py)
 def verify_certificate(code: str) -> ResponseReturnValue:
     """Anyone holding the paper checks it here; forged and withdrawn codes are refused in words."""
     checks = link_checks("certificate")

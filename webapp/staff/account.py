@@ -10,10 +10,10 @@ from flask_login import current_user, login_user
 from webapp.auth.forms import TotpForm
 from webapp.auth.policy import Permission, require
 from webapp.auth.routes import SignedInStaff
-from webapp.context import current_actor, vault
-from webapp.db import get_session
-from webapp.domain.audit import record
-from webapp.domain.staff import confirm_totp, disable_totp, start_totp, totp_uri
+from webapp.domain.identity.staff import confirm_totp, disable_totp, start_totp, totp_uri
+from webapp.domain.privacy.audit import record
+from webapp.infra.db import get_session
+from webapp.shared.context import current_actor, vault
 from webapp.staff.blueprint import bp
 
 

@@ -8,9 +8,9 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from webapp.auth.policy import Permission, require
-from webapp.db import get_session
-from webapp.domain.audit import AuditQuery, actions_in_use, search
-from webapp.numbers import small_int
+from webapp.domain.privacy.audit import AuditQuery, actions_in_use, search
+from webapp.infra.db import get_session
+from webapp.infra.numbers import small_int
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.auth.policy import Permission, require
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain.places import PlaceError, add_building, add_household
+from webapp.domain.register.places import PlaceError, add_building, add_household
+from webapp.infra.db import get_session
 from webapp.models import Building, Household
+from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import BuildingForm, HouseholdForm
 from webapp.staff.scope import allowed_ids, building_or_404

@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.auth.policy import Permission, can, deny, require
-from webapp.context import base_url, current_actor
-from webapp.db import get_session
-from webapp.domain import residents as register
-from webapp.domain.cards import CardRefused, card_for_scan, issue_card, revoke_all_cards
-from webapp.domain.pins import WeakPin, set_pin, unlock
-from webapp.domain.residents import ResidentSearch
+from webapp.domain.identity.cards import CardRefused, card_for_scan, issue_card, revoke_all_cards
+from webapp.domain.identity.pins import WeakPin, set_pin, unlock
+from webapp.domain.register import residents as register
+from webapp.domain.register.residents import ResidentSearch
+from webapp.infra.db import get_session
+from webapp.infra.numbers import small_int
 from webapp.models import Community, Resident
-from webapp.numbers import small_int
+from webapp.shared.context import base_url, current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import SetPinForm
 from webapp.staff.scope import allowed_ids, resident_or_404

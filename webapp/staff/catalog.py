@@ -1,6 +1,6 @@
 """Editing the service catalog in the console: service types, their questions, and bookable slots.
 
-Questions are edited as a small JSON list (see webapp.domain.catalog) so that a community can add a service
+Questions are edited as a small JSON list (see domain.desk.catalog) so that a community can add a service
 without a developer; the core checks the list before anything is saved and a bad list keeps what was typed.
 """
 
@@ -16,15 +16,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp import clock
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain.audit import record
-from webapp.domain.catalog import CHANNELS, LOCALES, URGENT_DEADLINE_HOURS, check_service, save_service
-from webapp.labels import ELIGIBILITY_LABELS, HANDLER_LABELS
+from webapp.domain.desk.catalog import CHANNELS, LOCALES, URGENT_DEADLINE_HOURS, check_service, save_service
+from webapp.domain.privacy.audit import record
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.numbers import small_int
 from webapp.models import Booking, Category, Community, Eligibility, Handler, ServiceType, Slot
-from webapp.numbers import small_int
+from webapp.shared.context import current_actor
+from webapp.shared.labels import ELIGIBILITY_LABELS, HANDLER_LABELS
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

@@ -14,11 +14,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain.directory import LOCALES, WEEKDAYS, check_entry, format_day, provider_names, save_entry
+from webapp.domain.life.directory import (
+    LOCALES,
+    WEEKDAYS,
+    check_entry,
+    format_day,
+    provider_names,
+    save_entry,
+)
+from webapp.infra.db import get_session
+from webapp.infra.numbers import MAX_ID
 from webapp.models import LocalService, PlaceKind
-from webapp.numbers import MAX_ID
+from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

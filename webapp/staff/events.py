@@ -2,7 +2,7 @@
 door by scanning their card, record helpers' hours, call an event off.
 
 The sign-up list shows names and flats, so opening it is audited; the rules (capacity, waiting list, who moves
-up) are webapp.domain.events'.
+up) are webapp.domain.life.events'.
 """
 
 from __future__ import annotations
@@ -15,19 +15,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp import clock
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import current_actor
-from webapp.db import get_session, writes
-from webapp.domain import events
-from webapp.domain.audit import record
-from webapp.domain.cards import CardRefused, card_for_scan
-from webapp.domain.directory import LOCALES
-from webapp.domain.timebank import TimeBankError, parse_hours
-from webapp.domain.volunteering import claim
-from webapp.messages import life_error
+from webapp.domain.identity.cards import CardRefused, card_for_scan
+from webapp.domain.life import events
+from webapp.domain.life.directory import LOCALES
+from webapp.domain.life.timebank import TimeBankError, parse_hours
+from webapp.domain.life.volunteering import claim
+from webapp.domain.privacy.audit import record
+from webapp.infra import clock
+from webapp.infra.db import get_session, writes
+from webapp.infra.numbers import MAX_ID, small_int
 from webapp.models import Community, Event, EventKind, Resident, TimeAccount
-from webapp.numbers import MAX_ID, small_int
+from webapp.shared.context import current_actor
+from webapp.shared.messages import life_error
 from webapp.staff.blueprint import bp
 from webapp.staff.notices import input_value, local_input
 from webapp.staff.scope import allowed_ids

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.auth.policy import Permission, require
-from webapp.db import get_session
-from webapp.domain import desk
-from webapp.labels import category_label
+from webapp.domain.desk import queue as desk
+from webapp.infra.db import get_session
 from webapp.models import Building
+from webapp.shared.labels import category_label
 from webapp.staff.blueprint import bp
 from webapp.staff.tickets import my_scope
 

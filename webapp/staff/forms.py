@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from webapp.auth.passwords import MAX_PASSWORD_LENGTH
+from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH
 
 TOO_LONG = _l("This is too long.")
 

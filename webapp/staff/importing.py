@@ -13,9 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from webapp.auth.policy import Permission, require
-from webapp.context import current_actor, vault
-from webapp.db import get_session
-from webapp.domain.importing import (
+from webapp.domain.register.importing import (
     COLUMNS,
     ImportFileError,
     plan_import,
@@ -24,7 +22,9 @@ from webapp.domain.importing import (
     sample_rows,
     template_header,
 )
-from webapp.messages import field_error
+from webapp.infra.db import get_session
+from webapp.shared.context import current_actor, vault
+from webapp.shared.messages import field_error
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import ImportForm
 from webapp.staff.scope import allowed_ids

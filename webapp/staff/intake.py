@@ -15,16 +15,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp import wizard
 from webapp.auth.policy import Permission, require
-from webapp.context import current_actor, vault
-from webapp.db import get_session
-from webapp.domain import bookings, desk
-from webapp.domain.audit import record
-from webapp.domain.cards import CardRefused, card_for_scan
-from webapp.domain.catalog import AnswerErrors, NotEligible, services_for
-from webapp.domain.tickets import submit, ticket_for_follow_token
+from webapp.domain.desk import bookings
+from webapp.domain.desk import queue as desk
+from webapp.domain.desk.catalog import AnswerErrors, NotEligible, services_for
+from webapp.domain.desk.public import ticket_for_follow_token
+from webapp.domain.desk.tickets import submit
+from webapp.domain.identity.cards import CardRefused, card_for_scan
+from webapp.domain.privacy.audit import record
+from webapp.infra.db import get_session
 from webapp.models import ServiceType
+from webapp.shared import wizard
+from webapp.shared.context import current_actor, vault
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import resident_or_404
 

@@ -11,15 +11,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from webapp import clock
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import base_url, current_actor
-from webapp.db import get_session
-from webapp.domain.badges import badge_url, issue_badge
-from webapp.domain.care import care_list, check_time_passed, local_now, record_care_action
-from webapp.domain.community import communities_by_id, kiosks_in
-from webapp.domain.kiosks import create_kiosk, is_online, start_pairing, unpair
+from webapp.domain.kiosk.badges import badge_url, issue_badge
+from webapp.domain.kiosk.care import care_list, check_time_passed, record_care_action
+from webapp.domain.kiosk.devices import create_kiosk, is_online, start_pairing, unpair
+from webapp.domain.register.community import communities_by_id, kiosks_in, local_now
+from webapp.infra import clock
+from webapp.infra.db import get_session
 from webapp.models import CareOutcome, Kiosk
+from webapp.shared.context import base_url, current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids, resident_or_404
 

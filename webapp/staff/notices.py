@@ -14,12 +14,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp import clock
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import current_actor
-from webapp.db import get_session, writes
-from webapp.domain.audit import record
-from webapp.domain.notices import (
+from webapp.domain.life.notices import (
     LOCALES,
     buildings_of,
     check_notice,
@@ -29,9 +25,13 @@ from webapp.domain.notices import (
     save_notice,
     withdraw,
 )
-from webapp.i18n import current_locale
+from webapp.domain.privacy.audit import record
+from webapp.infra import clock
+from webapp.infra.db import get_session, writes
+from webapp.infra.i18n import current_locale
+from webapp.infra.numbers import MAX_ID
 from webapp.models import Building, Community, Notice, NoticeGroup
-from webapp.numbers import MAX_ID
+from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import current_actor
-from webapp.db import get_session
-from webapp.domain.rights import DeletionAlreadyDecided, cancel_deletion, confirm_deletion
+from webapp.domain.privacy.rights import DeletionAlreadyDecided, cancel_deletion, confirm_deletion
+from webapp.infra.db import get_session
 from webapp.models import DeletionRequest, DeletionStatus, Resident
+from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

@@ -12,19 +12,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.auth.passwords import verify_password
 from webapp.auth.policy import Permission, can, require
 from webapp.config import LOCALES
-from webapp.context import current_actor, vault
-from webapp.db import get_session, writes
-from webapp.domain import residents as register
-from webapp.domain import volunteering
-from webapp.domain.audit import record
-from webapp.domain.certificates import certificates_of
-from webapp.domain.residents import ResidentInput, ResidentInputError, ResidentSearch
-from webapp.messages import field_error
+from webapp.domain.identity.passwords import verify_password
+from webapp.domain.life import volunteering
+from webapp.domain.privacy.audit import record
+from webapp.domain.register import residents as register
+from webapp.domain.register.residents import ResidentInput, ResidentInputError, ResidentSearch
+from webapp.domain.training.certificates import certificates_of
+from webapp.infra.db import get_session, writes
+from webapp.infra.numbers import small_int
 from webapp.models import Building, ConsentKind, Household, Resident
-from webapp.numbers import small_int
+from webapp.shared.context import current_actor, vault
+from webapp.shared.messages import field_error
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import ResidentForm, RevealForm, SearchForm
 from webapp.staff.scope import allowed_ids, resident_or_404

@@ -14,19 +14,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from webapp import clock
 from webapp.auth.policy import Permission, can, community_ids, navigation, require
-from webapp.db import get_session
-from webapp.domain import desk
-from webapp.domain.care import care_list
-from webapp.domain.community import communities_by_id, kiosks_in, summarise
-from webapp.domain.kiosks import is_online
-from webapp.domain.throttle import security_warnings
-from webapp.domain.volunteering import pending_claims
-from webapp.security import background
+from webapp.domain.desk import queue as desk
+from webapp.domain.identity.throttle import security_warnings
+from webapp.domain.kiosk.care import care_list
+from webapp.domain.kiosk.devices import is_online
+from webapp.domain.life.volunteering import pending_claims
+from webapp.domain.register.community import communities_by_id, kiosks_in, summarise
+from webapp.infra import clock
+from webapp.infra.db import get_session
+from webapp.infra.security import background
 from webapp.staff.blueprint import bp
 
-# What a burst of failures means, for the warnings on the overview (rules: webapp/domain/throttle.py).
+# What a burst of failures means, for the warnings on the overview (rules: domain/identity/throttle.py).
 BURST_LABELS = {
     "pairing.address": _l("Many wrong kiosk pairing codes from one address"),
     "pairing.all": _l("Many wrong kiosk pairing codes"),

@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 
 from webapp.auth.policy import Permission, community_ids, deny
-from webapp.db import get_session
+from webapp.infra.db import get_session
 from webapp.models import Building, Resident
 
 

@@ -18,20 +18,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp import clock
 from webapp.auth.policy import Permission, deny, may_cancel_ticket, require
-from webapp.context import current_actor
-from webapp.db import get_session, writes
-from webapp.domain import desk
-from webapp.domain.audit import record
-from webapp.domain.bookings import active_booking
-from webapp.domain.tickets import OPEN, TRANSITIONS, TicketError, add_note, assign, change_status, is_overdue
-from webapp.labels import category_label, channel_label, status_label, unit_label
-from webapp.messages import desk_error
+from webapp.domain.desk import queue as desk
+from webapp.domain.desk.bookings import active_booking
+from webapp.domain.desk.tickets import (
+    OPEN,
+    TRANSITIONS,
+    TicketError,
+    add_note,
+    assign,
+    change_status,
+    is_overdue,
+)
+from webapp.domain.privacy.audit import record
+from webapp.infra import clock
+from webapp.infra.db import get_session, writes
+from webapp.infra.numbers import small_int
+from webapp.infra.security import background
 from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
-from webapp.numbers import small_int
-from webapp.push import send_soon
-from webapp.security import background
+from webapp.shared.context import current_actor
+from webapp.shared.labels import category_label, channel_label, status_label, unit_label
+from webapp.shared.messages import desk_error
+from webapp.shared.push import send_soon
 from webapp.staff.blueprint import bp
 
 NOTE_MAX = 2000

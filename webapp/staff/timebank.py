@@ -2,7 +2,7 @@
 desk, monthly statements, and the welcome credit a new volunteer starts with.
 
 Names and balances are personal data: the overview and each statement are audited views. Every movement is
-made by webapp.domain.timebank, which keeps the ledger balanced and refuses to overdraw an account.
+made by webapp.domain.life.timebank, which keeps the ledger balanced and refuses to overdraw an account.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import current_actor
-from webapp.db import get_session, writes
-from webapp.domain import timebank, volunteering
-from webapp.domain.audit import record
-from webapp.domain.care import local_now
-from webapp.domain.residents import ResidentSearch, search
-from webapp.life import month_from
-from webapp.messages import life_error
+from webapp.domain.life import timebank, volunteering
+from webapp.domain.privacy.audit import record
+from webapp.domain.register.community import local_now
+from webapp.domain.register.residents import ResidentSearch, search
+from webapp.infra.db import get_session, writes
+from webapp.infra.numbers import MAX_ID, small_int
 from webapp.models import Community, HourClaim, LocalService, Resident, TimeAccount, TimeAccountKind
-from webapp.numbers import MAX_ID, small_int
+from webapp.shared.context import current_actor
+from webapp.shared.life import month_from
+from webapp.shared.messages import life_error
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

@@ -3,7 +3,7 @@ courses and sessions, the roster with check-in by card (camera, scanner or typed
 and skill, notes, and the hours each leader gave.
 
 The roster shows names, so opening it is audited; the rules (capacity, waiting list, certificates) are
-webapp.domain.courses' and webapp.domain.certificates'.
+webapp.domain.training.courses' and webapp.domain.training.certificates'.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp import clock
 from webapp.auth.policy import Permission, can, deny, may_lead_classes, require
-from webapp.context import current_actor
-from webapp.db import get_session, writes
-from webapp.domain import courses
-from webapp.domain.audit import record
-from webapp.domain.cards import CardRefused, card_for_scan
-from webapp.domain.directory import LOCALES
-from webapp.domain.skills import TrainingError, all_skills, levels_of
-from webapp.domain.timebank import hours_text
-from webapp.messages import training_error
+from webapp.domain.identity.cards import CardRefused, card_for_scan
+from webapp.domain.life.directory import LOCALES
+from webapp.domain.life.timebank import hours_text
+from webapp.domain.privacy.audit import record
+from webapp.domain.training import courses
+from webapp.domain.training.skills import TrainingError, all_skills, levels_of
+from webapp.infra import clock
+from webapp.infra.db import get_session, writes
+from webapp.infra.numbers import small_int
 from webapp.models import (
     Certificate,
     ClaimStatus,
@@ -40,7 +39,8 @@ from webapp.models import (
     StaffUser,
     TrainingSession,
 )
-from webapp.numbers import small_int
+from webapp.shared.context import current_actor
+from webapp.shared.messages import training_error
 from webapp.staff.blueprint import bp
 from webapp.staff.notices import local_input
 from webapp.staff.scope import allowed_ids

@@ -12,14 +12,14 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from webapp import clock
 from webapp.auth.policy import Permission, deny, require
-from webapp.context import base_url, current_actor
-from webapp.db import get_session, writes
-from webapp.domain.audit import record
-from webapp.domain.certificates import revoke
-from webapp.domain.training_figures import AGE_BANDS, figures
+from webapp.domain.privacy.audit import record
+from webapp.domain.training.certificates import revoke
+from webapp.domain.training.figures import AGE_BANDS, figures
+from webapp.infra import clock
+from webapp.infra.db import get_session, writes
 from webapp.models import Certificate
+from webapp.shared.context import base_url, current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
 

@@ -1,0 +1,106 @@
+"""What a resident should hear about their requests: shown on their next kiosk visit and on the phone.
+
+A notification names the request and what happened, never the content of internal notes; the faces turn it
+into words in the resident's language when it is shown (a push message is worded when it is sent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from webapp.infra import clock
+from webapp.models import Notification, PushSubscription, ServiceRequest
+
+ENDPOINT_MAX = 500
+
+
+def notify(session: Session, request: ServiceRequest, kind: str, detail: str | None = None) -> None:
+    if request.resident_id is None:
+        return
+    session.add(
+        Notification(
+            resident_id=request.resident_id,
+            request_id=request.id,
+            kind=kind,
+            detail=detail,
+            created_at=clock.now(),
+        )
+    )
+
+
+def unseen(session: Session, resident_id: int, limit: int = 5) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.resident_id == resident_id, Notification.seen_at.is_(None))
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_seen(session: Session, resident_id: int, ids: list[int] | None = None) -> None:
+    query = update(Notification).where(
+        Notification.resident_id == resident_id, Notification.seen_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    session.execute(query.values(seen_at=clock.now()).execution_options(synchronize_session=False))
+
+
+def subscribe(
+    session: Session, resident_id: int, endpoint: str, p256dh: str, auth: str, locale: str
+) -> PushSubscription | None:
+    """Keep a phone's push endpoint (https only); the same endpoint moves to whoever subscribed last."""
+    if not endpoint.startswith("https://") or len(endpoint) > ENDPOINT_MAX:
+        return None
+    if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
+        return None
+    existing = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if existing is None:
+        existing = PushSubscription(endpoint=endpoint, created_at=clock.now())
+        session.add(existing)
+    existing.resident_id = resident_id
+    existing.p256dh, existing.auth, existing.locale = p256dh, auth, locale
+    session.flush()
+    return existing
+
+
+def unsubscribe_all(session: Session, resident_id: int) -> None:
+    for sub in session.scalars(select(PushSubscription).where(PushSubscription.resident_id == resident_id)):
+        session.delete(sub)
+
+
+@dataclass(frozen=True)
+class HomeItems:
+    """The top of a resident's home: each ticket once, with its current state, and every news line shown is
+    the news marked seen (never more marked than shown)."""
+
+    news: list[Notification]  # lines to show: class news, and tickets no longer open (once each)
+    open_requests: list[ServiceRequest]  # one chip each, with its current state
+    fresh: set[int]  # open tickets with news since the last visit (a "new" mark on their chip)
+
+
+def home_items(session: Session, resident_id: int, limit: int = 4, open_limit: int = 2) -> HomeItems:
+    """News since the last visit and open requests, merged per ticket, then the news marked seen."""
+    from webapp.domain.desk.tickets import open_requests_of
+
+    news = unseen(session, resident_id, limit=limit)
+    open_requests = open_requests_of(session, resident_id, limit=open_limit)
+    open_ids = {t.id for t in open_requests}
+    lines: list[Notification] = []
+    fresh: set[int] = set()
+    told: set[int] = set()
+    for item in news:
+        if item.request_id in open_ids:
+            fresh.add(item.request_id)
+        elif item.request_id is None or item.request_id not in told:
+            lines.append(item)
+            if item.request_id is not None:
+                told.add(item.request_id)
+    if news:
+        mark_seen(session, resident_id, [n.id for n in news])
+    return HomeItems(lines, open_requests, fresh)

@@ -1,0 +1,377 @@
+"""The staff side of the services desk: who sees which tickets, the queue and its filters, the figures.
+
+Visibility follows who answers: the community office (admins, community workers) sees every ticket of its
+community; the property company sees tickets handled by the property company; a service provider sees only
+tickets of service types routed to it by name. Volunteers see none. Every query is scoped here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from webapp.domain.desk.tickets import OPEN, TicketError, change_status
+from webapp.domain.privacy.audit import Actor
+from webapp.infra import clock
+from webapp.models import Handler, Role, ServiceRequest, ServiceType, StaffUser, Status
+
+PAGE = 50
+FIGURES_DAYS = 90
+
+
+@dataclass(frozen=True)
+class TicketScope:
+    """What one staff member may see, community by community."""
+
+    everything: frozenset[int] = frozenset()  # communities where they see every ticket
+    property_in: frozenset[int] = frozenset()  # communities where they see the property company's tickets
+    providers: frozenset[tuple[int, str]] = frozenset()  # (community, provider name)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.property_in or self.providers)
+
+    @property
+    def community_ids(self) -> frozenset[int]:
+        return self.everything | self.property_in | frozenset(c for c, _ in self.providers)
+
+
+def scope_of(user: StaffUser) -> TicketScope:
+    if not user.is_active:
+        return TicketScope()
+    everything, prop, providers = set(), set(), set()
+    for role in user.roles:
+        if role.role in (Role.ADMIN, Role.COMMUNITY_WORKER):
+            everything.add(role.community_id)
+        elif role.role == Role.PROPERTY_MANAGER:
+            prop.add(role.community_id)
+        elif role.role == Role.SERVICE_PROVIDER and role.provider:
+            providers.add((role.community_id, role.provider))
+    return TicketScope(frozenset(everything), frozenset(prop), frozenset(providers))
+
+
+def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[int]:
+    """The ids of the service types whose tickets this scope sees (optionally narrowed by category etc.).
+
+    Ticket queries then filter on `service_type_id IN (...)` without joining service_type: a catalog has
+    tens of types per community, a district a few hundred, and the ticket table can then be read by its
+    own indexes (this is what keeps the queue and the figures fast at 100,000 tickets).
+    """
+    parts: list[ColumnElement[bool]] = []
+    if scope.everything:
+        parts.append(ServiceType.community_id.in_(scope.everything))
+    if scope.property_in:
+        parts.append(
+            and_(ServiceType.community_id.in_(scope.property_in), ServiceType.handler == Handler.PROPERTY)
+        )
+    for community_id, provider in sorted(scope.providers):
+        parts.append(
+            and_(
+                ServiceType.community_id == community_id,
+                ServiceType.handler == Handler.PROVIDER,
+                ServiceType.provider_name == provider,
+            )
+        )
+    if not parts:
+        return []
+    query = select(ServiceType.id).where(or_(*parts))
+    for column, value in narrow.items():
+        query = query.where(getattr(ServiceType, column) == value)
+    return list(session.scalars(query))
+
+
+def visible(session: Session, scope: TicketScope) -> ColumnElement[bool]:
+    """A WHERE clause over ServiceRequest alone; never true for an empty scope."""
+    ids = visible_types(session, scope)
+    return ServiceRequest.service_type_id.in_(ids) if ids else false()
+
+
+def can_see(scope: TicketScope, request: ServiceRequest) -> bool:
+    service = request.service_type
+    if request.community_id in scope.everything:
+        return True
+    if request.community_id in scope.property_in and service.handler == Handler.PROPERTY:
+        return True
+    return service.handler == Handler.PROVIDER and (request.community_id, service.provider_name) in (
+        scope.providers
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "open"  # "open", "all", or a Status value
+    category: str | None = None
+    building_id: int | None = None
+    unit: str | None = None  # "property", "office", or "provider:<name>"
+    overdue: bool = False
+    mine: bool = False
+    number: str | None = None
+    page: int = 1
+
+
+@dataclass
+class QueuePage:
+    tickets: list[ServiceRequest]
+    total: int
+    page: int
+    pages: int
+    filters: QueueFilter = field(default_factory=QueueFilter)
+
+
+def _filtered(session: Session, scope: TicketScope, f: QueueFilter, me: int | None) -> Select[Any]:
+    now = clock.now()
+    narrow: dict[str, Any] = {}
+    if f.category:
+        narrow["category"] = f.category
+    if f.unit == "property":
+        narrow["handler"] = Handler.PROPERTY
+    elif f.unit and f.unit.startswith("provider:"):
+        narrow["handler"] = Handler.PROVIDER
+        narrow["provider_name"] = f.unit.split(":", 1)[1]
+    types = visible_types(session, scope, **narrow)
+    query = select(ServiceRequest).where(ServiceRequest.service_type_id.in_(types) if types else false())
+    if f.unit == "office":
+        office = visible_types(session, scope, handler=Handler.OFFICE)
+        query = query.where(
+            or_(ServiceRequest.service_type_id.in_(office), ServiceRequest.escalated_at.is_not(None))
+        )
+    if f.status == "open":
+        query = query.where(ServiceRequest.status.in_(OPEN))
+    elif f.status in Status.__members__.values():
+        query = query.where(ServiceRequest.status == Status(f.status))
+    if f.building_id is not None:
+        query = query.where(ServiceRequest.building_id == f.building_id)
+    if f.overdue:
+        query = query.where(ServiceRequest.status.in_(OPEN), ServiceRequest.due_at < now)
+    if f.mine:
+        query = query.where(ServiceRequest.assigned_to_id == me)
+    if f.number:
+        query = query.where(ServiceRequest.number == f.number.strip().upper())
+    return query
+
+
+def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None = None) -> QueuePage:
+    """One page of the queue: open urgent tickets (a danger answer) first, then open tickets by deadline,
+    otherwise the newest first.
+
+    The page's ids are chosen first from the bare table (an index walk, no joins), then only those rows are
+    loaded with what the page shows: at 100,000 tickets this keeps the queue under the 150 ms budget.
+    """
+    base = _filtered(session, scope, f, me)
+    total = session.scalar(
+        select(func.count()).select_from(base.with_only_columns(ServiceRequest.id).subquery())
+    )
+    total = total or 0
+    pages = max(1, -(-total // PAGE))
+    page = min(max(1, f.page), pages)
+    open_only = f.status == "open" or f.status in {s.value for s in OPEN} or f.overdue
+    # Urgent first among open tickets; a list of every status stays newest first (an index walk at 100,000).
+    first = case((ServiceRequest.urgent.is_(True), 0), else_=1)
+    order = (first, ServiceRequest.due_at, ServiceRequest.id) if open_only else (ServiceRequest.id.desc(),)
+    ids = list(
+        session.scalars(
+            base.with_only_columns(ServiceRequest.id).order_by(*order).limit(PAGE).offset((page - 1) * PAGE)
+        )
+    )
+    rows = {
+        r.id: r
+        for r in session.scalars(
+            select(ServiceRequest)
+            .where(ServiceRequest.id.in_(ids))
+            .options(
+                joinedload(ServiceRequest.service_type),
+                joinedload(ServiceRequest.household),
+                joinedload(ServiceRequest.assigned_to),
+            )
+        ).unique()
+    }
+    return QueuePage([rows[i] for i in ids if i in rows], total, page, pages, f)
+
+
+def export_rows(session: Session, scope: TicketScope, f: QueueFilter, me: int | None = None) -> Any:
+    """Every ticket matching the filters (no paging), streamed for CSV export; no personal data."""
+    query = _filtered(session, scope, f, me).options(joinedload(ServiceRequest.service_type))
+    return session.scalars(query.order_by(ServiceRequest.id).execution_options(yield_per=500))
+
+
+def newest_id(session: Session, scope: TicketScope) -> int:
+    """The newest visible ticket's id: the console polls this to show new tickets without a reload."""
+    return session.scalar(select(func.max(ServiceRequest.id)).where(visible(session, scope))) or 0
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    """What waits for one person now: shown live on every console page and in the tab title."""
+
+    new: int  # submitted, nobody has taken it yet
+    urgent: int  # open with a danger answer
+    overdue: int  # open past its deadline
+    newest: int  # the newest visible ticket's id (to say "new tickets have arrived")
+    urgent_numbers: tuple[str, ...] = ()  # the first few urgent tickets, to name them in the alert
+
+    @property
+    def total(self) -> int:
+        """What the tab title shows: new and overdue work (urgent work is counted in one or both)."""
+        return self.new + self.overdue
+
+
+def work_counts(session: Session, scope: TicketScope) -> WorkCounts:
+    """New, urgent and overdue tickets in this person's queue: one small query over the status index."""
+    types = visible_types(session, scope)
+    if not types:
+        return WorkCounts(0, 0, 0, 0)
+    now = clock.now()
+    # "+ 0": SQLite then reads the open tickets through the status index, not every ticket of these types.
+    mine = (ServiceRequest.service_type_id + 0).in_(types)
+    is_new = case((ServiceRequest.status == Status.SUBMITTED, 1), else_=0)
+    is_urgent = case((ServiceRequest.urgent.is_(True), 1), else_=0)
+    is_late = case((ServiceRequest.due_at < now, 1), else_=0)
+    new, urgent, late = session.execute(
+        select(func.sum(is_new), func.sum(is_urgent), func.sum(is_late)).where(
+            mine, ServiceRequest.status.in_(OPEN)
+        )
+    ).one()
+    # Sorted here, not by the database: an ORDER BY due_at would walk the due_at index over every ticket,
+    # while open urgent tickets are few and are found through the status index.
+    urgent_rows = session.execute(
+        select(ServiceRequest.due_at, ServiceRequest.number)
+        .where(mine, ServiceRequest.status.in_(OPEN), ServiceRequest.urgent.is_(True))
+        .limit(500)
+    ).all()
+    numbers = [number for _due, number in sorted(urgent_rows)[:3]]
+    newest = (
+        session.scalar(select(func.max(ServiceRequest.id)).where(ServiceRequest.service_type_id.in_(types)))
+        or 0
+    )
+    return WorkCounts(int(new or 0), int(urgent or 0), int(late or 0), newest, tuple(numbers))
+
+
+def bulk_change(
+    session: Session,
+    actor: Actor,
+    scope: TicketScope,
+    ids: Sequence[int],
+    to: Status,
+    note: str | None = None,
+) -> tuple[list[ServiceRequest], list[tuple[ServiceRequest, str]]]:
+    """Move many tickets at once; those that cannot move (or may not be seen) are reported, not changed."""
+    done: list[ServiceRequest] = []
+    refused: list[tuple[ServiceRequest, str]] = []
+    rows = session.scalars(
+        select(ServiceRequest).where(ServiceRequest.id.in_(ids[:PAGE]), visible(session, scope))
+    )
+    for request in rows:
+        try:
+            with session.begin_nested():
+                change_status(session, actor, request, to, note)
+            done.append(request)
+        except TicketError as exc:
+            refused.append((request, exc.reason))
+    return done, refused
+
+
+@dataclass(frozen=True)
+class Figures:
+    open: int
+    overdue: int
+    resolved: int
+    median_hours: float | None
+    rating: float | None
+    ratings: int
+    by_building: list[tuple[int | None, int, int]]  # (building id, open, overdue)
+    by_category: list[tuple[str, int, int]]  # (category, open, overdue)
+    since: datetime
+
+
+def figures(session: Session, scope: TicketScope, community_id: int | None = None) -> Figures:
+    """Dashboard figures: open and overdue now; time to resolve and satisfaction of what was resolved in the
+    last 90 days. Everything is counted by the database over the ticket table's own indexes."""
+    now = clock.now()
+    since = now - timedelta(days=FIGURES_DAYS)
+    narrow = {"community_id": community_id} if community_id is not None else {}
+    categories = dict(
+        session.execute(
+            select(ServiceType.id, ServiceType.category).where(
+                ServiceType.id.in_(visible_types(session, scope, **narrow))
+            )
+        ).all()
+    )
+    mine = ServiceRequest.service_type_id.in_(list(categories)) if categories else false()
+    overdue_now = case((ServiceRequest.due_at < now, 1), else_=0)
+    building = ServiceRequest.building_id + 0  # "+ 0": group without the building index, so SQLite
+    open_rows = session.execute(  # reads only open tickets through the status index
+        select(building, ServiceRequest.service_type_id, func.count(), func.sum(overdue_now))
+        .where(mine, ServiceRequest.status.in_(OPEN))
+        .group_by(building, ServiceRequest.service_type_id)
+    ).all()
+    by_building: dict[int | None, list[int]] = {}
+    by_category: dict[str, list[int]] = {}
+    for building_id, type_id, count, late in open_rows:
+        category = str(categories[type_id])
+        for bucket, key in ((by_building, building_id), (by_category, category)):
+            entry = bucket.setdefault(key, [0, 0])
+            entry[0] += count
+            entry[1] += int(late or 0)
+    # "+ 0" again: walk the resolved_at index for the period instead of the service type index.
+    by_type = (ServiceRequest.service_type_id + 0).in_(list(categories)) if categories else false()
+    in_period = (by_type, ServiceRequest.resolved_at >= since)
+    resolved, rating, ratings = session.execute(
+        select(func.count(), func.avg(ServiceRequest.rating), func.count(ServiceRequest.rating)).where(
+            *in_period
+        )
+    ).one()
+    median = None
+    if resolved:
+        median = session.scalar(
+            select(ServiceRequest.resolve_minutes)
+            .where(*in_period)
+            .order_by(ServiceRequest.resolve_minutes)
+            .limit(1)
+            .offset((resolved - 1) // 2)
+        )
+    return Figures(
+        open=sum(v[0] for v in by_category.values()),
+        overdue=sum(v[1] for v in by_category.values()),
+        resolved=int(resolved or 0),
+        median_hours=round(median / 60, 1) if median is not None else None,
+        rating=round(float(rating), 1) if rating is not None else None,
+        ratings=int(ratings or 0),
+        by_building=sorted(
+            ((k, v[0], v[1]) for k, v in by_building.items()), key=lambda r: (r[0] is None, r[0] or 0)
+        ),
+        by_category=sorted(((k, v[0], v[1]) for k, v in by_category.items()), key=lambda r: -r[1]),
+        since=since,
+    )
+
+
+def handler_unit(request: ServiceRequest) -> str:
+    """The unit answering now, as the queue filter names it (an escalated ticket is the office's)."""
+    if request.escalated_at is not None or request.service_type.handler == Handler.OFFICE:
+        return "office"
+    if request.service_type.handler == Handler.PROPERTY:
+        return "property"
+    return f"provider:{request.service_type.provider_name or ''}"
+
+
+def units_of(session: Session, scope: TicketScope) -> list[str]:
+    """The handling units this person can filter by: office, property, and each visible provider."""
+    names = session.scalars(
+        select(ServiceType.provider_name)
+        .where(
+            ServiceType.handler == Handler.PROVIDER,
+            ServiceType.community_id.in_(scope.community_ids),
+            ServiceType.provider_name.is_not(None),
+        )
+        .distinct()
+    )
+    providers = sorted(n for n in names if n)
+    if not scope.everything:
+        providers = [n for n in providers if any(n == p for _, p in scope.providers)]
+    units = ["office", "property"] if scope.everything else (["property"] if scope.property_in else [])
+    return units + [f"provider:{n}" for n in providers]

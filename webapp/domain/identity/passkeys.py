@@ -1,0 +1,179 @@
+"""Passkeys (WebAuthn) for residents' phones: a fingerprint or face instead of any password.
+
+The ceremony's challenge is kept by the face (in the signed session); everything else is here.
+Credentials are discoverable, so signing in needs no username: the phone offers the resident's key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import bytes_to_base64url, parse_authentication_credential_json
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from webapp.domain import DomainError
+from webapp.domain.privacy.audit import Actor, record
+from webapp.infra import clock
+from webapp.models import PasskeyCredential, Resident
+
+RP_NAME = "Linli"
+
+
+class PasskeyRefused(DomainError):
+    code = "passkey_refused"
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """Where the ceremony happens: the host name (no port) and the page origin."""
+
+    id: str
+    origin: str
+
+
+def user_handle(resident: Resident) -> bytes:
+    # Not the name or any identifier a person would recognise: just our row id.
+    return f"linli-resident-{resident.id}".encode()
+
+
+def registration_options(session: Session, rp: RelyingParty, resident: Resident) -> tuple[str, bytes]:
+    """Return (options JSON for navigator.credentials.create, challenge to remember)."""
+    existing = session.scalars(select(PasskeyCredential).where(PasskeyCredential.resident_id == resident.id))
+    options = generate_registration_options(
+        rp_id=rp.id,
+        rp_name=RP_NAME,
+        user_id=user_handle(resident),
+        user_name=f"linli-{resident.id}",
+        user_display_name=resident.name,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=c.credential_id) for c in existing],
+    )
+    return options_to_json(options), options.challenge
+
+
+def register(
+    session: Session,
+    actor: Actor,
+    rp: RelyingParty,
+    resident: Resident,
+    credential_json: str,
+    challenge: bytes,
+    label: str,
+) -> PasskeyCredential:
+    try:
+        verified = verify_registration_response(
+            credential=credential_json,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError) as exc:
+        raise PasskeyRefused(str(exc)) from exc
+    credential = PasskeyCredential(
+        resident_id=resident.id,
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        label=label[:64],
+    )
+    session.add(credential)
+    session.flush()
+    record(
+        session,
+        actor,
+        "passkey.register",
+        "resident",
+        resident.id,
+        resident.community_id,
+        passkey=credential.id,
+    )
+    return credential
+
+
+def authentication_options(rp: RelyingParty) -> tuple[str, bytes]:
+    options = generate_authentication_options(
+        rp_id=rp.id, user_verification=UserVerificationRequirement.REQUIRED
+    )
+    return options_to_json(options), options.challenge
+
+
+def authenticate(session: Session, rp: RelyingParty, credential_json: str, challenge: bytes) -> Resident:
+    """Verify an assertion and return its resident; the signature counter must move forward."""
+    try:
+        parsed = parse_authentication_credential_json(credential_json)
+    except (WebAuthnException, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise PasskeyRefused("malformed") from exc
+    stored = session.scalar(select(PasskeyCredential).where(PasskeyCredential.credential_id == parsed.raw_id))
+    if stored is None:
+        raise PasskeyRefused("unknown credential")
+    try:
+        verified = verify_authentication_response(
+            credential=parsed,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            credential_public_key=stored.public_key,
+            credential_current_sign_count=stored.sign_count,
+            require_user_verification=True,
+        )
+    except WebAuthnException as exc:
+        raise PasskeyRefused(str(exc)) from exc
+    resident = stored.resident
+    if resident.erased_at is not None or resident.moved_out_at is not None:
+        raise PasskeyRefused("resident no longer registered")
+    stored.sign_count = verified.new_sign_count
+    stored.last_used_at = clock.now()
+    session.flush()
+    return resident
+
+
+def credentials_of(session: Session, resident: Resident) -> list[PasskeyCredential]:
+    return list(
+        session.scalars(
+            select(PasskeyCredential)
+            .where(PasskeyCredential.resident_id == resident.id)
+            .order_by(PasskeyCredential.id)
+        )
+    )
+
+
+def remove(session: Session, actor: Actor, resident: Resident, credential_id: int) -> bool:
+    credential = session.get(PasskeyCredential, credential_id)
+    if credential is None or credential.resident_id != resident.id:
+        return False
+    session.delete(credential)
+    session.flush()
+    record(
+        session,
+        actor,
+        "passkey.remove",
+        "resident",
+        resident.id,
+        resident.community_id,
+        passkey=credential_id,
+    )
+    return True
+
+
+def credential_label(credential: PasskeyCredential) -> str:
+    return credential.label or bytes_to_base64url(credential.credential_id)[:8]

@@ -1,0 +1,143 @@
+"""Locale selection: saved preference, then the language switch (cookie), then Accept-Language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from webapp.config import LOCALES, ROOT
+from webapp.infra.extensions import babel
+
+LOCALE_COOKIE = "linli_locale"
+
+# Endonyms: each language is named in itself, so that a person can find their own.
+LANGUAGE_NAMES = {"zh_Hans": "中文简体", "zh_Hant": "中文繁體", "en": "English"}
+HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
+
+_TRADITIONAL_REGIONS = {"tw", "hk", "mo", "hant"}
+
+
+def locale_from_accept_language(header_values: list[tuple[str, float]]) -> str | None:
+    """Map an Accept-Language list (best first) to one of our locales, or None."""
+    for tag, _quality in header_values:
+        parts = tag.replace("_", "-").lower().split("-")
+        if parts[0] == "zh":
+            if "hans" in parts:  # an explicit script outranks the region (zh-Hans-HK)
+                return "zh_Hans"
+            return "zh_Hant" if _TRADITIONAL_REGIONS.intersection(parts[1:]) else "zh_Hans"
+        if parts[0] == "en":
+            return "en"
+    return None
+
+
+def select_locale() -> str:
+    if "locale_override" in g:
+        return g.locale_override
+    explicit = request.args.get("lang")  # the app's start URL and offline pages name their language
+    if explicit in LOCALES:
+        return explicit
+    saved = getattr(current_user, "preferred_locale", None) if current_user else None
+    if saved in LOCALES:
+        return saved
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in LOCALES:
+        return cookie
+    if "kiosk_locale" in g:  # a kiosk speaks its own language, not its browser's, until someone chooses
+        return g.kiosk_locale
+    ranked = sorted(request.accept_languages, key=lambda item: -item[1])
+    return locale_from_accept_language(ranked) or request_default_locale()
+
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def select_timezone() -> str:
+    """Times are shown in the community's time zone: the kiosk's, the resident's, or the default."""
+    kiosk = g.get("kiosk")
+    if kiosk is not None:
+        return str(kiosk.community.timezone)
+    resident = getattr(current_user, "resident", None) if current_user else None
+    if resident is not None:
+        return str(resident.community.timezone)
+    return DEFAULT_TIMEZONE
+
+
+def request_default_locale() -> str:
+    from flask import current_app
+
+    return current_app.config["LINLI"].default_locale
+
+
+def current_locale() -> str:
+    """Our locale code (zh_Hans, zh_Hant, en) for the current request."""
+    locale = get_locale()
+    if locale is None:
+        return request_default_locale()
+    if locale.language == "zh":
+        return "zh_Hant" if locale.script == "Hant" else "zh_Hans"
+    return "en"
+
+
+def init_app(app: Flask) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LINLI"].default_locale
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    app.config["BABEL_DEFAULT_TIMEZONE"] = DEFAULT_TIMEZONE
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Globals, so that imported macros see them too.
+    app.jinja_env.globals.update(
+        day_words=day_words, short_day_words=short_day_words, time_words=time_words, when_words=when_words
+    )
+
+    @app.context_processor
+    def _locale_context() -> dict[str, object]:
+        locale = current_locale()
+        return {
+            "current_locale": locale,
+            "html_lang": HTML_LANG[locale],
+            "language_names": LANGUAGE_NAMES,
+            "locales": LOCALES,
+        }
+
+
+# Dates and times as each language writes them (12月7日 星期一 上午9:00; Mon 7 Dec, 9:00 am), in the
+# community's time zone (Flask-Babel's timezone). Numeric forms like 12/7 are read as July in half the world
+# and are hard for older readers; every page a resident reads uses these three.
+DATE_PATTERNS = {
+    "zh": {"day": "M月d日 EEEE", "time": "ah:mm", "when": "M月d日 EEEE ah:mm", "short": "M月d日"},
+    "en": {"day": "EEE d MMM", "time": "h:mm a", "when": "EEE d MMM, h:mm a", "short": "d MMM"},
+}
+
+
+def _pattern(kind: str) -> str:
+    return DATE_PATTERNS["en" if current_locale() == "en" else "zh"][kind]
+
+
+def _english_hours(text: str) -> str:
+    return text.replace(" AM", " am").replace(" PM", " pm") if current_locale() == "en" else text
+
+
+def day_words(value: date | datetime) -> str:
+    """12月7日 星期一 / Mon 7 Dec."""
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern("day"))
+    return format_date(value, _pattern("day"))
+
+
+def short_day_words(value: date | datetime) -> str:
+    """12月7日 / 7 Dec: for lists where the weekday stands elsewhere."""
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern("short"))
+    return format_date(value, _pattern("short"))
+
+
+def time_words(value: datetime) -> str:
+    """上午9:00 / 9:00 am."""
+    return _english_hours(format_datetime(value, _pattern("time")))
+
+
+def when_words(value: datetime) -> str:
+    """12月7日 星期一 上午9:00 / Mon 7 Dec, 9:00 am: an appointment, a class, an event."""
+    return _english_hours(format_datetime(value, _pattern("when")))

@@ -1,0 +1,72 @@
+"""Idempotent JSON submissions for the phone's outbox (see webapp.domain.desk.idempotency for the rule).
+
+A view hands `submit_once` a function that does the work without committing and returns (status, payload);
+the key and the answer are committed with the work, or the stored answer is replayed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webapp.domain.desk.idempotency import KeyReused, Stored, body_hash, remember, replay, valid_key
+from webapp.infra.db import get_session
+
+HEADER = "Idempotency-Key"
+
+
+def request_key() -> str | None:
+    """The key from the header (the outbox) or a hidden form field (a double tap on a normal form)."""
+    return request.headers.get(HEADER) or request.form.get("idempotency_key") or None
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or HEADER in request.headers
+
+
+def _answer(stored: Stored, replayed: bool) -> Response:
+    response = jsonify(stored.payload)
+    response.status_code = stored.status
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def submit_once(scope: str, work: Callable[[Session], tuple[int, dict[str, Any]]]) -> Response:
+    key = request_key() or ""
+    if not valid_key(key):
+        return _answer(Stored(400, {"ok": False, "error": _("This submission has no valid key.")}), False)
+    fingerprint = body_hash(list(request.form.items(multi=True)))
+    db = get_session()
+    try:
+        found = replay(db, key, scope, fingerprint)
+    except KeyReused:
+        return _answer(
+            Stored(422, {"ok": False, "error": _("This key was already used for a different submission.")}),
+            False,
+        )
+    if found is not None:
+        return _answer(found, True)
+    status, payload = work(db)
+    stored = Stored(status, payload)
+    try:
+        remember(db, key, scope, fingerprint, stored)  # PostgreSQL waits here for a concurrent copy
+        db.commit()
+    except IntegrityError:  # the same key committed by a concurrent copy: answer as it did
+        db.rollback()
+        try:
+            found = replay(db, key, scope, fingerprint)
+        except KeyReused:
+            found = Stored(
+                422, {"ok": False, "error": _("This key was already used for a different submission.")}
+            )
+        return _answer(found or stored, True)
+    if current_app.config["LINLI"].extra.get("fault_crash_after_commit"):
+        os._exit(17)  # fault injection for the exactly-once test: the server dies before answering
+    return _answer(stored, False)

@@ -1,0 +1,127 @@
+"""Web Push to residents' phones: VAPID keys made on first use, messages worded in the phone's language.
+
+A push message says only that a ticket has news and its number, never names or notes: it travels through the
+browser vendor's push service. Sending is best effort and happens outside requests (`flask desk-jobs`, or a
+thread after a staff change); the in-app banner is the reliable channel.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.infra import clock
+from webapp.models import Notification, PushSubscription
+
+log = logging.getLogger(__name__)
+KEY_FILE = "vapid_private.pem"
+
+
+def vapid_key_path(instance_path: str) -> Path:
+    """The VAPID private key in the instance folder, generated (0600) the first time it is needed."""
+    from py_vapid import Vapid01
+
+    path = Path(instance_path) / KEY_FILE
+    if not path.exists():
+        vapid = Vapid01()
+        vapid.generate_keys()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vapid.save_key(str(path))
+        path.chmod(0o600)
+    return path
+
+
+def public_key(instance_path: str) -> str:
+    """The application server key a browser needs to subscribe (uncompressed P-256 point, base64url)."""
+    from py_vapid import Vapid01
+
+    vapid = Vapid01.from_file(str(vapid_key_path(instance_path)))
+    raw = vapid.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def message(notification: Notification, locale: str) -> str:
+    """What a locked phone shows: that something has news and where, never the news itself (a lock screen is
+    read by whoever holds the phone); the app shows the rest after sign-in."""
+    with force_locale(locale):
+        if notification.kind.startswith("class_"):
+            body, url = _("You have news about a class. Open Linli to see it."), "/me/skills"
+        elif notification.kind.startswith("event_"):
+            body, url = _("You have news about a community activity. Open Linli to see it."), "/me/events"
+        else:
+            number = notification.request.number if notification.request is not None else ""
+            body, url = _("%(number)s has news. Open Linli to see it.", number=number), "/requests"
+        return json.dumps({"title": _("Linli"), "body": body, "url": url}, ensure_ascii=False)
+
+
+def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
+    """Push each notification not yet pushed to every phone of its resident; gone endpoints are removed."""
+    from pywebpush import WebPushException, webpush
+
+    pending = session.scalars(
+        select(Notification).where(Notification.pushed_at.is_(None)).order_by(Notification.id).limit(limit)
+    ).all()
+    if not pending:
+        return 0
+    key = str(vapid_key_path(app.instance_path))
+    contact = app.config["LINLI"].extra.get("push_contact", "mailto:office@example.org")
+    sent = 0
+    for notification in pending:
+        notification.pushed_at = clock.now()
+        subs = session.scalars(
+            select(PushSubscription).where(PushSubscription.resident_id == notification.resident_id)
+        ).all()
+        for sub in subs:
+            try:
+                webpush(
+                    subscription_info={
+                        "endpoint": sub.endpoint,
+                        "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
+                    },
+                    data=message(notification, sub.locale),
+                    vapid_private_key=key,
+                    vapid_claims={"sub": contact},
+                    timeout=10,
+                    ttl=24 * 3600,
+                )
+                sent += 1
+            except WebPushException as exc:
+                status = getattr(exc.response, "status_code", None)
+                if status in (404, 410):
+                    session.delete(sub)
+                log.info("web push failed with %s", status)
+            except Exception as exc:  # noqa: BLE001 (a push service being down must not stop the job)
+                log.info("web push failed: %s", type(exc).__name__)
+    session.commit()
+    return sent
+
+
+def send_soon(app: Flask) -> None:
+    """Push what a staff change just announced, in a background thread so the console never waits on a
+    push service. Off in tests (they call send_pending directly); `flask desk-jobs` sends anything missed."""
+    import threading
+
+    from webapp.infra.db import database
+
+    if app.testing or not app.config["LINLI"].extra.get("push", True):
+        return
+
+    def work() -> None:
+        with app.app_context(), database(app).sessionmaker() as session:
+            try:
+                send_pending(app, session)
+            except Exception:  # noqa: BLE001 (best effort; the banner in the app is the reliable channel)
+                log.info("web push round failed", exc_info=True)
+
+    threading.Thread(target=work, name="linli-push", daemon=True).start()
