@@ -19,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.blueprint import bp, visit_required
 from kiosk.tiles import tiles_for
@@ -91,7 +92,7 @@ def bridge_settings() -> dict[str, str] | None:
     return {"url": f"http://127.0.0.1:{port}", "key": key} if key else None
 
 
-def forget_display_choices(response: Response) -> None:
+def forget_display_choices(response: BaseResponse) -> None:
     """The next person meets the kiosk's own language, normal text and normal contrast, not the last one's."""
     from webapp.infra.i18n import LOCALE_COOKIE
     from webapp.shared.ui import PREFS_COOKIE

@@ -304,7 +304,7 @@ def _seed_places_and_people(
     left_in_flat = 0
     for person in people:
         if person["lives_alone"]:
-            home = next(flats)
+            home: Household | None = next(flats)
         else:
             if left_in_flat == 0:
                 current = next(flats)

@@ -8,6 +8,7 @@ that has already started) are skipped rather than failing the seed.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,7 +36,7 @@ def _week(*pairs: str, closed: tuple[int, ...] = ()) -> list[list[list[str]]]:
     return [[] if n in closed else [list(p) for p in day] for n in range(7)]
 
 
-PLACES = [
+PLACES: list[dict[str, Any]] = [
     dict(
         kind=PlaceKind.CLINIC,
         names=t("翠苑社区卫生服务站", "翠苑社區衛生服務站", "Cuiyuan Community Health Station"),

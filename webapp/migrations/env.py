@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 
 import webapp.models  # noqa: F401  (registers every table on Base.metadata)
@@ -9,7 +11,7 @@ from webapp.models.base import Base
 from webapp.models.types import UTCDateTime
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render our UTC column type as a plain timezone-aware DateTime, so migrations need no app import."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -72,6 +72,8 @@ def _take_seat(session: Session, service_type_id: int, slot_id: int) -> Slot:
         if slot.starts_at <= clock.now():
             raise BookingError("past")
         raise BookingError("full")
+    if slot is None:  # taken a moment ago, so it exists; said for the type checker
+        raise BookingError("no_slot")
     session.refresh(slot)
     return slot
 

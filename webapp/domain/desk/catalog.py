@@ -138,7 +138,7 @@ def is_danger(service: ServiceType, clean: dict[str, Any]) -> bool:
 
     Declared in the catalog, not in code, so each community marks its own danger answers."""
     for question in service.questions or []:
-        value = clean.get(question.get("id"))
+        value = clean.get(str(question.get("id")))
         if value is None:
             continue
         if question.get("type") == "yes_no" and question.get("danger") and value is True:

@@ -314,8 +314,7 @@ def figures(session: Session, scope: TicketScope, community_id: int | None = Non
     by_category: dict[str, list[int]] = {}
     for building_id, type_id, count, late in open_rows:
         category = str(categories[type_id])
-        for bucket, key in ((by_building, building_id), (by_category, category)):
-            entry = bucket.setdefault(key, [0, 0])
+        for entry in (by_building.setdefault(building_id, [0, 0]), by_category.setdefault(category, [0, 0])):
             entry[0] += count
             entry[1] += int(late or 0)
     # "+ 0" again: walk the resolved_at index for the period instead of the service type index.

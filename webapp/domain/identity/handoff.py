@@ -59,9 +59,9 @@ def consume_handoff(session: Session, token: str) -> Resident:
         .where(HandoffToken.token_hash == digest)
         .execution_options(populate_existing=True)
     )
+    if handoff is None:
+        raise HandoffRefused("unknown")
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        if handoff is None:
-            raise HandoffRefused("unknown")
         raise HandoffRefused("used" if handoff.used_at is not None else "expired")
     resident = session.get(Resident, handoff.resident_id)
     if resident is None or resident.erased_at is not None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from webapp.domain import DomainError
 from webapp.domain.identity.vault import token_hash
@@ -85,7 +85,7 @@ def card_key_for(resident: Resident, card_token_hash: str | None) -> str:
 
 
 def _failures_since(
-    session: Session, column: object, key: str, since: datetime
+    session: Session, column: InstrumentedAttribute[str | None], key: str, since: datetime
 ) -> tuple[int, datetime | None]:
     row = session.execute(
         select(func.count(AuthAttempt.id), func.min(AuthAttempt.at)).where(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.domain.privacy.audit import Actor, record
@@ -236,7 +236,7 @@ def security_warnings(
     """Recent bursts a staff member should see: the ones about their own account, and, for those who may
     read the audit trail, the ones in their communities or not tied to any (pairing, links)."""
     about_me = (AuditEntry.subject_type == "staff_user") & (AuditEntry.subject_id == staff_id)
-    condition = about_me
+    condition: ColumnElement[bool] = about_me
     if audit_community_ids:
         condition = or_(
             about_me,

@@ -76,7 +76,7 @@ class AuditQuery:
     until: datetime | None = None
 
 
-def _filtered(query: AuditQuery) -> Select[tuple[AuditEntry]]:
+def _filtered(query: AuditQuery) -> Select[AuditEntry]:
     stmt = select(AuditEntry).where(AuditEntry.community_id.in_(query.community_ids))
     if query.action:
         stmt = stmt.where(AuditEntry.action == query.action)

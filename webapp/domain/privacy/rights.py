@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -60,7 +61,7 @@ def _activity(session: Session, resident: Resident) -> dict[str, Any]:
     skills = session.scalars(select(SkillProgress).where(SkillProgress.resident_id == rid))
     certificates = session.scalars(select(Certificate).where(Certificate.resident_id == rid))
     account = session.scalar(select(TimeAccount).where(TimeAccount.resident_id == rid))
-    entries = (
+    entries: Iterable[TimeEntry] = (
         session.scalars(select(TimeEntry).where(TimeEntry.account_id == account.id).order_by(TimeEntry.id))
         if account
         else []

@@ -221,11 +221,11 @@ def run_import(session: Session, vault: Vault, actor: Actor, community_id: int, 
     existing = session.execute(
         select(Household).join(Building).where(Building.community_id == community_id)
     ).scalars()
-    for household in existing:
-        households[(household.building_id, household.label)] = household
+    for known in existing:
+        households[(known.building_id, known.label)] = known
     residents = []
     for _number, clean, building, unit, room in plan.rows:
-        household = None
+        household: Household | None = None
         if building is not None and unit is not None and room:
             label = household_label(building, unit, room)
             household = households.get((building.id, label))

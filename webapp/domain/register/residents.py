@@ -287,7 +287,7 @@ class ResidentSearch:
     include_moved_out: bool = False
 
 
-def search_statement(query: ResidentSearch) -> Select[tuple[Resident]]:
+def search_statement(query: ResidentSearch) -> Select[Resident]:
     stmt = (
         select(Resident)
         .outerjoin(Household, Resident.household_id == Household.id)

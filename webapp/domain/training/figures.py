@@ -101,6 +101,8 @@ def figures(session: Session, community_ids: frozenset[int], since: datetime) ->
         )
     )
     for at, birth in gained:
+        if at is None:  # a level set before dates were kept counts in no month
+            continue
         age = (
             None if birth is None else at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
         )

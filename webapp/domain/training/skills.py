@@ -98,7 +98,8 @@ class MySkills:
 
     @property
     def next_skill(self) -> Skill | None:
-        return (self.with_help or self.to_learn or [None])[0]
+        first = self.with_help or self.to_learn
+        return first[0] if first else None
 
 
 def my_skills(session: Session, resident_id: int) -> MySkills:
