@@ -211,7 +211,9 @@ def check_service(values: dict[str, Any], taken_codes: set[str]) -> dict[str, st
     return errors
 
 
-def save_service(session: Session, service: ServiceType | None, community_id: int, values: dict[str, Any]):
+def save_service(
+    session: Session, service: ServiceType | None, community_id: int, values: dict[str, Any]
+) -> ServiceType:
     """Create or update a service type after check_service found nothing wrong; returns it."""
     from webapp.models import Category, Handler
 
