@@ -18,7 +18,14 @@ from webapp import clock, wizard
 from webapp.context import base_url
 from webapp.db import get_session
 from webapp.domain import bookings
-from webapp.domain.catalog import AnswerErrors, NotEligible, answered_home, questions_say_where, services_for
+from webapp.domain.catalog import (
+    AnswerErrors,
+    NotEligible,
+    answered_home,
+    questions_for,
+    questions_say_where,
+    services_for,
+)
 from webapp.domain.tickets import submit
 from webapp.domain.visits import visit_actor
 from webapp.i18n import current_locale, when_words
@@ -28,7 +35,7 @@ REPORT = {Category.REPAIR, Category.COMPLAINT}
 
 
 def kiosk_questions(service: ServiceType) -> list[dict[str, Any]]:
-    return wizard.questions_for(service, "kiosk")
+    return questions_for(service, "kiosk")
 
 
 def service_or_404(code: str) -> ServiceType:

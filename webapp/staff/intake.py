@@ -22,18 +22,17 @@ from webapp.db import get_session
 from webapp.domain import bookings, desk
 from webapp.domain.audit import record
 from webapp.domain.cards import CardRefused, card_for_scan
-from webapp.domain.catalog import AnswerErrors, NotEligible, services_for
+from webapp.domain.catalog import AnswerErrors, NotEligible, questions_for, services_for
 from webapp.domain.tickets import submit, ticket_for_follow_token
 from webapp.models import ServiceType
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import resident_or_404
 
 CHANNEL = "staff"
-STAFF_TYPES = {"choice", "yes_no", "number", "short_text", "date", "slot"}
 
 
 def staff_questions(service: ServiceType) -> list[dict[str, Any]]:
-    return [q for q in service.questions or [] if q.get("type") in STAFF_TYPES]
+    return questions_for(service, CHANNEL)
 
 
 @bp.route("/residents/<int:resident_id>/tickets/new", methods=["GET", "POST"])
@@ -119,7 +118,7 @@ def venue_checkin() -> ResponseReturnValue:
         try:
             if "/t/" in scanned:
                 ticket = ticket_for_follow_token(db, scanned.rsplit("/t/", 1)[1])
-                if ticket is None or not desk.can_see(scope, ticket):
+                if ticket is None or not desk.can_see(db, scope, ticket):
                     raise bookings.BookingError("no_booking")
                 booking = bookings.active_booking(db, ticket)
             else:
