@@ -152,15 +152,12 @@ def send_request(
     place: str,
     building_id: int | None,
 ) -> tuple[ServiceRequest | None, dict[str, str]]:
-    """Submit (without committing); returns the ticket, or the errors by question id to show beside each."""
+    """Submit (without committing); returns the ticket, or the core's errors by question id (and "place",
+    "building") to show beside each."""
     if questions_say_where(service):  # asked once, among the questions: never again on the review
         where, place = ("home" if answered_home(service, answers) else "common"), ""
         building_id = resident.household.building_id if resident.household else None
     common = where == "common" or resident.household is None
-    if common and not place.strip() and not questions_say_where(service):
-        return None, {"place": "required"}
-    if building_id is not None and building_id not in {b.id for b in buildings()}:
-        building_id = None
     try:
         done = submit(
             db,
