@@ -56,13 +56,8 @@ def scope_of(user: StaffUser) -> TicketScope:
     return TicketScope(frozenset(everything), frozenset(prop), frozenset(providers))
 
 
-def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[int]:
-    """The ids of the service types whose tickets this scope sees (optionally narrowed by category etc.).
-
-    Ticket queries then filter on `service_type_id IN (...)` without joining service_type: a catalog has
-    tens of types per community, a district a few hundred, and the ticket table can then be read by its
-    own indexes (this is what keeps the queue and the figures fast at 100,000 tickets).
-    """
+def _sees(scope: TicketScope) -> ColumnElement[bool] | None:
+    """The one rule of who sees what, as a condition on ServiceType (None: sees nothing)."""
     parts: list[ColumnElement[bool]] = []
     if scope.everything:
         parts.append(ServiceType.community_id.in_(scope.everything))
@@ -78,9 +73,20 @@ def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[i
                 ServiceType.provider_name == provider,
             )
         )
-    if not parts:
+    return or_(*parts) if parts else None
+
+
+def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[int]:
+    """The ids of the service types whose tickets this scope sees (optionally narrowed by category etc.).
+
+    Ticket queries then filter on `service_type_id IN (...)` without joining service_type: a catalog has
+    tens of types per community, a district a few hundred, and the ticket table can then be read by its
+    own indexes (this is what keeps the queue and the figures fast at 100,000 tickets).
+    """
+    sees = _sees(scope)
+    if sees is None:
         return []
-    query = select(ServiceType.id).where(or_(*parts))
+    query = select(ServiceType.id).where(sees)
     for column, value in narrow.items():
         query = query.where(getattr(ServiceType, column) == value)
     return list(session.scalars(query))
@@ -92,14 +98,15 @@ def visible(session: Session, scope: TicketScope) -> ColumnElement[bool]:
     return ServiceRequest.service_type_id.in_(ids) if ids else false()
 
 
-def can_see(scope: TicketScope, request: ServiceRequest) -> bool:
-    service = request.service_type
-    if request.community_id in scope.everything:
-        return True
-    if request.community_id in scope.property_in and service.handler == Handler.PROPERTY:
-        return True
-    return service.handler == Handler.PROVIDER and (request.community_id, service.provider_name) in (
-        scope.providers
+def can_see(session: Session, scope: TicketScope, request: ServiceRequest) -> bool:
+    """Whether this scope sees this one ticket: the queue's own rule (visible_types), asked of one row, so a
+    ticket that opens is exactly a ticket the queue lists."""
+    sees = _sees(scope)
+    if sees is None:
+        return False
+    return (
+        session.scalar(select(ServiceType.id).where(ServiceType.id == request.service_type_id, sees))
+        is not None
     )
 
 
