@@ -259,10 +259,17 @@ def acts_as_resident(actor: Actor, request: ServiceRequest) -> bool:
     return actor.on_behalf_of == request.resident_id
 
 
+def check_note(note: str | None) -> None:
+    """A note longer than NOTE_MAX is refused, not cut: whoever wrote it keeps every word to shorten."""
+    if len((note or "").strip()) > NOTE_MAX:
+        raise TicketError("note_too_long")
+
+
 def change_status(
     session: Session, actor: Actor, request: ServiceRequest, to: Status, note: str | None = None
 ) -> None:
     """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
+    check_note(note)
     who = "resident" if actor.type == "resident" or actor.on_behalf_of is not None else actor.type
     if who == "resident" and not acts_as_resident(actor, request):
         raise TicketError("not_yours")
@@ -298,6 +305,7 @@ def add_note(session: Session, actor: Actor, request: ServiceRequest, note: str,
     """A note on the ticket; a public one is shown to (and announced to) the resident, an internal one not."""
     if not note.strip():
         raise TicketError("note_required")
+    check_note(note)
     _event(request, actor, None, note, public=public)
     if public:
         notify(session, request, "note")

@@ -25,7 +25,16 @@ from webapp.db import get_session, writes
 from webapp.domain import desk
 from webapp.domain.audit import record
 from webapp.domain.bookings import active_booking
-from webapp.domain.tickets import OPEN, TRANSITIONS, TicketError, add_note, assign, change_status, is_overdue
+from webapp.domain.tickets import (
+    NOTE_MAX,
+    OPEN,
+    TRANSITIONS,
+    TicketError,
+    add_note,
+    assign,
+    change_status,
+    is_overdue,
+)
 from webapp.labels import category_label, channel_label, status_label, unit_label
 from webapp.messages import desk_error
 from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
@@ -34,7 +43,6 @@ from webapp.push import send_soon
 from webapp.security import background
 from webapp.staff.blueprint import bp
 
-NOTE_MAX = 2000
 BULK_TARGETS = (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)  # never a cancellation
 
 
@@ -174,6 +182,7 @@ def render_ticket(ticket: ServiceRequest, errors: dict[str, str] | None = None, 
         handlers=handlers_for(ticket),
         errors=errors or {},
         form=request.form if request.method == "POST" else {},
+        note_max=NOTE_MAX,
     ), status
 
 
@@ -202,7 +211,7 @@ def ticket_detail(ticket_id: int) -> ResponseReturnValue:
 def ticket_status(ticket_id: int) -> ResponseReturnValue:
     ticket = ticket_or_404(ticket_id)
     target = request.form.get("to", "")
-    note = (request.form.get("note") or "")[:NOTE_MAX]
+    note = request.form.get("note") or ""
     db = get_session()
     try:
         if not target:
@@ -234,7 +243,7 @@ def ticket_note(ticket_id: int) -> ResponseReturnValue:
             db,
             current_actor(),
             ticket,
-            (request.form.get("note") or "")[:NOTE_MAX],
+            request.form.get("note") or "",
             public=request.form.get("public") == "1",
         )
     except TicketError as exc:
