@@ -1,0 +1,50 @@
+"""News on the kiosk home: only what was shown is marked seen (the rest is shown on the next visit)."""
+
+from sqlalchemy import select
+
+from tests.web.test_desk_staff import new_ticket
+from tests.web.test_kiosk_pages import identify
+from webapp.domain.audit import SYSTEM, Actor
+from webapp.domain.cards import issue_card
+from webapp.domain.tickets import add_note, change_status
+from webapp.models import Notification, Status
+
+OFFICE = Actor(type="staff", name="赵刚")
+
+
+def kiosk_visit(app, kiosk_token, card):
+    """A new visit at the kiosk: a fresh browser on the paired kiosk, the resident's card scanned."""
+    kiosk = app.test_client()
+    kiosk.set_cookie("linli_kiosk", kiosk_token)
+    kiosk.set_cookie("linli_locale", "en")
+    assert identify(kiosk, card.url("https://x")).get_json()["ok"]
+    return kiosk
+
+
+def unseen_kinds(session, resident_id):
+    session.expire_all()
+    return session.scalars(
+        select(Notification.kind)
+        .where(Notification.resident_id == resident_id, Notification.seen_at.is_(None))
+        .order_by(Notification.id)
+    ).all()
+
+
+def test_news_not_shown_stays_unseen_and_is_shown_next_visit(app, kiosk_token, session, make_resident):
+    person = make_resident("魏奶奶", age=86)
+    card = issue_card(session, SYSTEM, person)
+    ticket = new_ticket(session, person)
+    add_note(session, OFFICE, ticket, "The lift company comes on Monday", public=True)
+    change_status(session, OFFICE, ticket, Status.RESOLVED)
+    change_status(session, OFFICE, ticket, Status.CLOSED)
+    session.commit()
+    assert unseen_kinds(session, person.id) == ["note", "status", "status"]  # three news, one ticket
+    first = kiosk_visit(app, kiosk_token, card).get("/kiosk/home").get_data(as_text=True)
+    assert first.count(f"{ticket.number} is now: Closed") == 1  # one line for the ticket, its state now
+    assert "there is a new message for you" not in first
+    # Both status news read "is now: Closed" and were shown; the message was not: it waits.
+    assert unseen_kinds(session, person.id) == ["note"]
+    second = kiosk_visit(app, kiosk_token, card).get("/kiosk/home").get_data(as_text=True)
+    assert f"{ticket.number}: there is a new message for you." in second
+    assert f"{ticket.number} is now" not in second
+    assert unseen_kinds(session, person.id) == []
