@@ -1,15 +1,34 @@
-"""News on the kiosk home: only what was shown is marked seen (the rest is shown on the next visit)."""
+"""News on the kiosk home: only what was shown is marked seen (the rest is shown on the next visit), and a
+certificate just given is announced to the leader who marked the last skill and to the resident."""
 
+import pytest
 from sqlalchemy import select
 
+from tests.conftest import csrf_token
 from tests.web.test_desk_staff import new_ticket
 from tests.web.test_kiosk_pages import identify
+from tests.web.test_training_pages import new_class
+from webapp.domain import courses
 from webapp.domain.audit import SYSTEM, Actor
 from webapp.domain.cards import issue_card
 from webapp.domain.tickets import add_note, change_status
 from webapp.models import Notification, Status
 
 OFFICE = Actor(type="staff", name="赵刚")
+
+
+@pytest.fixture
+def phone_class(session, demo_community):
+    made = courses.save_course(
+        session,
+        SYSTEM,
+        demo_community.id,
+        None,
+        {"zh_Hans": "手机课", "en": "Phone class"},
+        ["scan_qr", "spot_scam"],
+    )
+    session.commit()
+    return made
 
 
 def kiosk_visit(app, kiosk_token, card):
@@ -48,3 +67,35 @@ def test_news_not_shown_stays_unseen_and_is_shown_next_visit(app, kiosk_token, s
     assert f"{ticket.number}: there is a new message for you." in second
     assert f"{ticket.number} is now" not in second
     assert unseen_kinds(session, person.id) == []
+
+
+def test_a_certificate_just_given_is_announced_to_the_leader_and_to_the_resident(
+    client,
+    auth,
+    app,
+    kiosk_token,
+    session,
+    phone_class,
+    make_resident,
+):
+    """With the clock running (not frozen): the "ready" words used to need issued_at == now."""
+    client.set_cookie("linli_locale", "en")
+    person = make_resident("秦学员", age=74)
+    card = issue_card(session, SYSTEM, person)
+    ts = new_class(session, phone_class, capacity=5)
+    courses.signup(session, SYSTEM, ts, person, "test")
+    session.commit()
+    auth.sign_in("volunteer")
+    url = f"/staff/training/classes/{ts.id}"
+    token = csrf_token(client, url)
+    first, last = phone_class.skill_codes
+    mark = {"csrf_token": token, "resident": person.id, "level": "on_my_own"}
+    client.post(f"{url}/mark", data={**mark, "skill": first})
+    page = client.post(f"{url}/mark", data={**mark, "skill": last}, follow_redirects=True)
+    assert "秦学员 has finished the course: the certificate is ready." in page.get_data(as_text=True)
+    again = client.post(f"{url}/mark", data={**mark, "skill": last}, follow_redirects=True)
+    assert "the certificate is ready" not in again.get_data(as_text=True)  # given once, said once
+    home = kiosk_visit(app, kiosk_token, card).get("/kiosk/home").get_data(as_text=True)
+    assert "Well done: your certificate for Phone class is ready. You find it under My skills." in home
+    later = kiosk_visit(app, kiosk_token, card).get("/kiosk/home").get_data(as_text=True)
+    assert "your certificate for Phone class is ready" not in later

@@ -195,7 +195,8 @@ def check_in(session: Session, actor: Actor, ts: TrainingSession, resident: Resi
 def mark(
     session: Session, actor: Actor, ts: TrainingSession, resident: Resident, code: str, level: str
 ) -> Certificate | None:
-    """The leader's judgement of one attendee in one of the course's skills; a certificate if complete."""
+    """The leader's judgement of one attendee in one of the course's skills; the certificate when this mark
+    completed the course (None otherwise, also when it was complete before)."""
     if code not in ts.course.skill_codes:
         raise TrainingError("unknown_skill")
     if level not in SkillLevel.__members__.values():
