@@ -154,7 +154,7 @@ def test_a_ticket_opens_exactly_when_the_queue_lists_it(session, demo_community,
         scope = desk.scope_of(user)
         listed = set(session.scalars(select(ServiceRequest.id).where(desk.visible(session, scope))))
         for row in (ticket, stray):
-            assert desk.can_see(session, scope, row) == (row.id in listed), (user.username, row.id)
+            assert desk.can_see(scope, row) == (row.id in listed), (user.username, row.id)
 
 
 def test_a_note_over_the_limit_is_refused_whole_not_cut(session, demo_community, make_resident):

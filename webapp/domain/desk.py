@@ -56,24 +56,39 @@ def scope_of(user: StaffUser) -> TicketScope:
     return TicketScope(frozenset(everything), frozenset(prop), frozenset(providers))
 
 
-def _sees(scope: TicketScope) -> ColumnElement[bool] | None:
-    """The one rule of who sees what, as a condition on ServiceType (None: sees nothing)."""
-    parts: list[ColumnElement[bool]] = []
-    if scope.everything:
-        parts.append(ServiceType.community_id.in_(scope.everything))
+@dataclass(frozen=True)
+class Grant:
+    """One line of who sees what: the service types of these communities, of one handler (and provider)."""
+
+    community_ids: frozenset[int]
+    handler: Handler | None = None  # None: every handler
+    provider: str | None = None  # with Handler.PROVIDER: only the types routed to this provider by name
+
+
+def grants_of(scope: TicketScope) -> list[Grant]:
+    """Who sees which tickets, as data (the one rule): the queue asks it in SQL, a single ticket in Python."""
+    grants = [Grant(scope.everything)] if scope.everything else []
     if scope.property_in:
-        parts.append(
-            and_(ServiceType.community_id.in_(scope.property_in), ServiceType.handler == Handler.PROPERTY)
-        )
-    for community_id, provider in sorted(scope.providers):
-        parts.append(
-            and_(
-                ServiceType.community_id == community_id,
-                ServiceType.handler == Handler.PROVIDER,
-                ServiceType.provider_name == provider,
-            )
-        )
-    return or_(*parts) if parts else None
+        grants.append(Grant(scope.property_in, Handler.PROPERTY))
+    grants += [Grant(frozenset({c}), Handler.PROVIDER, p) for c, p in sorted(scope.providers)]
+    return grants
+
+
+def _grant_clause(grant: Grant) -> ColumnElement[bool]:
+    parts = [ServiceType.community_id.in_(grant.community_ids)]
+    if grant.handler is not None:
+        parts.append(ServiceType.handler == grant.handler)
+    if grant.provider is not None:
+        parts.append(ServiceType.provider_name == grant.provider)
+    return and_(*parts)
+
+
+def _grant_holds(grant: Grant, service: ServiceType) -> bool:
+    return (
+        service.community_id in grant.community_ids
+        and grant.handler in (None, service.handler)
+        and grant.provider in (None, service.provider_name)
+    )
 
 
 def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[int]:
@@ -83,10 +98,10 @@ def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[i
     tens of types per community, a district a few hundred, and the ticket table can then be read by its
     own indexes (this is what keeps the queue and the figures fast at 100,000 tickets).
     """
-    sees = _sees(scope)
-    if sees is None:
+    grants = grants_of(scope)
+    if not grants:
         return []
-    query = select(ServiceType.id).where(sees)
+    query = select(ServiceType.id).where(or_(*(_grant_clause(g) for g in grants)))
     for column, value in narrow.items():
         query = query.where(getattr(ServiceType, column) == value)
     return list(session.scalars(query))
@@ -98,16 +113,10 @@ def visible(session: Session, scope: TicketScope) -> ColumnElement[bool]:
     return ServiceRequest.service_type_id.in_(ids) if ids else false()
 
 
-def can_see(session: Session, scope: TicketScope, request: ServiceRequest) -> bool:
-    """Whether this scope sees this one ticket: the queue's own rule (visible_types), asked of one row, so a
-    ticket that opens is exactly a ticket the queue lists."""
-    sees = _sees(scope)
-    if sees is None:
-        return False
-    return (
-        session.scalar(select(ServiceType.id).where(ServiceType.id == request.service_type_id, sees))
-        is not None
-    )
+def can_see(scope: TicketScope, request: ServiceRequest) -> bool:
+    """Whether this scope sees this one ticket: the queue's grants (grants_of), held by its service type, so a
+    ticket opens exactly when the queue lists it."""
+    return any(_grant_holds(grant, request.service_type) for grant in grants_of(scope))
 
 
 @dataclass(frozen=True)

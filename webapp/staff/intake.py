@@ -118,7 +118,7 @@ def venue_checkin() -> ResponseReturnValue:
         try:
             if "/t/" in scanned:
                 ticket = ticket_for_follow_token(db, scanned.rsplit("/t/", 1)[1])
-                if ticket is None or not desk.can_see(db, scope, ticket):
+                if ticket is None or not desk.can_see(scope, ticket):
                     raise bookings.BookingError("no_booking")
                 booking = bookings.active_booking(db, ticket)
             else:

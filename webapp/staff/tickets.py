@@ -52,7 +52,7 @@ def my_scope() -> desk.TicketScope:
 
 def ticket_or_404(ticket_id: int) -> ServiceRequest:
     ticket = get_session().get(ServiceRequest, ticket_id)
-    if ticket is None or not desk.can_see(get_session(), my_scope(), ticket):
+    if ticket is None or not desk.can_see(my_scope(), ticket):
         deny(subject_type="service_request", subject_id=ticket_id)
         abort(404)
     return ticket
@@ -155,7 +155,7 @@ def handlers_for(ticket: ServiceRequest) -> list[StaffUser]:
         .distinct()
         .order_by(StaffUser.display_name)
     )
-    return [u for u in rows if desk.can_see(get_session(), desk.scope_of(u), ticket)]
+    return [u for u in rows if desk.can_see(desk.scope_of(u), ticket)]
 
 
 def next_statuses(ticket: ServiceRequest) -> list[Status]:
