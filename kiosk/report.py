@@ -19,6 +19,7 @@ from webapp.domain.desk.catalog import (
     AnswerErrors,
     NotEligible,
     answered_home,
+    questions_for,
     questions_say_where,
     services_for,
 )
@@ -35,7 +36,7 @@ REPORT = {Category.REPAIR, Category.COMPLAINT}
 
 
 def kiosk_questions(service: ServiceType) -> list[dict[str, Any]]:
-    return wizard.questions_for(service, "kiosk")
+    return questions_for(service, "kiosk")
 
 
 def service_or_404(code: str) -> ServiceType:

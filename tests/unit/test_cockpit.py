@@ -52,10 +52,22 @@ def test_a_service_types_own_danger_option_makes_the_ticket_urgent(session, demo
     assert is_danger(gas, {"what": "smell"})
     assert not is_danger(gas, {"what": "bill"})
     smell = submit(
-        session, Actor(type="resident", id=person.id), person, gas, {"what": "smell"}, "phone"
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        gas,
+        {"what": "smell"},
+        "phone",
+        household_id=person.household_id,
     ).request
     bill = submit(
-        session, Actor(type="resident", id=person.id), person, gas, {"what": "bill"}, "phone"
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        gas,
+        {"what": "bill"},
+        "phone",
+        household_id=person.household_id,
     ).request
     assert smell.urgent
     assert smell.due_at - smell.submitted_at == timedelta(hours=1)
@@ -68,8 +80,15 @@ def test_urgent_tickets_lead_every_queue_and_are_counted(session, demo_community
     gas = gas_service(session, demo_community)
     person = make_resident("排队", age=70)
     resident = Actor(type="resident", id=person.id)
-    calm = [submit(session, resident, person, gas, {"what": "bill"}, "phone").request for _ in range(3)]
-    urgent = submit(session, resident, person, gas, {"what": "smell"}, "phone").request
+    calm = [
+        submit(
+            session, resident, person, gas, {"what": "bill"}, "phone", household_id=person.household_id
+        ).request
+        for _ in range(3)
+    ]
+    urgent = submit(
+        session, resident, person, gas, {"what": "smell"}, "phone", household_id=person.household_id
+    ).request
     for username in ("worker", "property"):
         user = session.scalar(select(StaffUser).where(StaffUser.username == username))
         scope = desk.scope_of(user)

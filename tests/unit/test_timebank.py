@@ -233,3 +233,64 @@ def test_the_sums_of_stored_transactions_in_the_demo_balance(session):
         .all()
     )
     assert set(sums) == {0}
+
+
+def test_a_statement_reads_in_the_same_few_queries_however_many_people_and_places_it_names(
+    app, session, family, demo_community
+):
+    """The other side of each line (a place, a family member) is read with the lines, not one row at a time."""
+    from sqlalchemy import event
+
+    from webapp.infra.db import database
+
+    grandma, grandson, _neighbour = family
+    timebank.set_welcome(session, OFFICE, grandma.community_id, 40)
+    account = timebank.open_account(session, OFFICE, grandma)
+    places = [
+        LocalService(
+            community_id=demo_community.id,
+            kind=PlaceKind.CANTEEN,
+            names={"zh_Hans": f"食堂 {n}"},
+            address=f"{n} 号",
+            hours=[],
+            accepts_hours=True,
+        )
+        for n in range(6)
+    ]
+    session.add_all(places)
+    session.flush()
+    timebank.open_account(session, OFFICE, grandson, welcome=False)
+    timebank.give(session, OFFICE, grandma, grandson, 1)
+    session.commit()
+
+    def side(other: TimeAccount) -> str:
+        if other.local_service is not None:
+            return other.local_service.names["zh_Hans"]
+        return other.resident.name if other.resident is not None else "community"
+
+    def queries_for_statement() -> tuple[int, list[str]]:
+        fresh = database(app).sessionmaker()  # nothing already loaded: every row read is counted
+        said: list[str] = []
+
+        def count(*_args) -> None:
+            said.append("q")
+
+        engine = fresh.get_bind().engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            mine = fresh.get(TimeAccount, account.id)
+            month = timebank.statement(fresh, mine, clock.now().date())
+            names = [side(line.other) for line in month.lines]  # what the statement pages show by each line
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+            fresh.close()
+        return len(said), names
+
+    few, few_names = queries_for_statement()
+    for place in places:
+        timebank.spend(session, OFFICE, grandma, place, 1)
+    session.commit()
+    many, many_names = queries_for_statement()
+    assert len(many_names) == len(few_names) + len(places)
+    assert {f"食堂 {n}" for n in range(6)} <= set(many_names)
+    assert many == few <= 6

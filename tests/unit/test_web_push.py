@@ -55,7 +55,13 @@ def test_a_status_change_is_pushed_encrypted_and_a_gone_phone_is_forgotten(app, 
         )
         lift = session.scalar(select(ServiceType).where(ServiceType.code == "repair-lift"))
         ticket = submit(
-            session, Actor(type="resident", id=person.id), person, lift, {"urgent": "no"}, "phone"
+            session,
+            Actor(type="resident", id=person.id),
+            person,
+            lift,
+            {"urgent": "no"},
+            "phone",
+            household_id=person.household_id,
         ).request
         change_status(session, Actor(type="staff", name="赵刚"), ticket, Status.ACCEPTED)
         session.commit()

@@ -183,7 +183,15 @@ def test_a_resident_sees_only_their_own_tickets(phone, app, session, make_reside
     from webapp.models import ServiceType
 
     lift = session.scalar(select(ServiceType).where(ServiceType.code == "repair-lift"))
-    theirs = submit(session, Actor(type="resident", id=other.id), other, lift, {"urgent": "no"}, "phone")
+    theirs = submit(
+        session,
+        Actor(type="resident", id=other.id),
+        other,
+        lift,
+        {"urgent": "no"},
+        "phone",
+        household_id=other.household_id,
+    )
     session.commit()
     assert phone.get(f"/requests/{theirs.request.number}").status_code == 404
     assert theirs.request.number not in phone.get("/requests").get_data(as_text=True)

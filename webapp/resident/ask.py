@@ -19,6 +19,7 @@ from webapp.domain.desk.catalog import (
     answered_home,
     check_eligible,
     check_one,
+    questions_for,
     questions_say_where,
     services_for,
 )
@@ -101,7 +102,7 @@ def render_step(
 @resident_required
 def ask_step(code: str, step: int) -> ResponseReturnValue:
     service = service_or_404(code)
-    questions = wizard.questions_for(service, CHANNEL)
+    questions = questions_for(service, CHANNEL)
     if step < 1 or step > len(questions):
         return redirect(url_for("resident.ask_review", code=service.code))
     question = questions[step - 1]
@@ -125,7 +126,7 @@ def ask_step(code: str, step: int) -> ResponseReturnValue:
             return redirect(url_for("resident.ask_step", code=code, step=step), code=303)
     if len(value) > wizard.ANSWER_MAX:
         return render_step(service, questions, step, value[: wizard.ANSWER_MAX], "too_long")
-    error = check_one(question, value, CHANNEL)
+    error = check_one(question, value)
     if error:
         return render_step(service, questions, step, value, error)
     wizard.save_answer(code, question["id"], value)
@@ -152,15 +153,12 @@ def send_request(
     place: str,
     building_id: int | None,
 ) -> tuple[ServiceRequest | None, dict[str, str]]:
-    """Submit (without committing); returns the ticket, or the errors by question id to show beside each."""
+    """Submit (without committing); returns the ticket, or the core's errors by question id (and "place",
+    "building") to show beside each."""
     if questions_say_where(service):  # asked once, among the questions: never again on the review
         where, place = ("home" if answered_home(service, answers) else "common"), ""
         building_id = resident.household.building_id if resident.household else None
     common = where == "common" or resident.household is None
-    if common and not place.strip() and not questions_say_where(service):
-        return None, {"place": "required"}
-    if building_id is not None and building_id not in {b.id for b in buildings()}:
-        building_id = None
     try:
         done = submit(
             db,
@@ -210,7 +208,7 @@ def outbox_errors(errors: dict[str, str]) -> tuple[int, dict[str, Any]]:
 def ask_review(code: str) -> ResponseReturnValue:
     service = service_or_404(code)
     resident = signed_in_resident()
-    questions = wizard.questions_for(service, CHANNEL)
+    questions = questions_for(service, CHANNEL)
     answers = answers_from_form(code, questions) if request.method == "POST" else wizard.draft(code)
     errors: dict[str, str] = {}
     where = (
@@ -281,7 +279,7 @@ def too_large(error: Exception) -> ResponseReturnValue:
     args = request.view_args or {}
     if request.endpoint == "resident.ask_step" and signed_in_resident() is not None:
         service = service_or_404(str(args.get("code", "")))
-        questions = wizard.questions_for(service, CHANNEL)
+        questions = questions_for(service, CHANNEL)
         step = int(args.get("step", 1))
         if 1 <= step <= len(questions):
             page, _status = render_step(service, questions, step, None, "photo_too_big")

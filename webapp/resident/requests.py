@@ -96,7 +96,7 @@ def my_request_status(number: str) -> ResponseReturnValue:
     try:
         if to is None:
             raise TicketError("transition")
-        change_status(db, current_actor(), ticket, to, (request.form.get("note") or "")[:2000])
+        change_status(db, current_actor(), ticket, to, request.form.get("note") or "")
     except TicketError as exc:
         db.rollback()
         return render_request(my_ticket_or_404(number), {"status": exc.reason}, 400)

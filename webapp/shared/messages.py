@@ -53,6 +53,7 @@ DESK_ERRORS = {
     "not_yours": _l("This is not your ticket."),
     "rating": _l("Please choose one of the five faces."),
     "note_required": _l("Please write a note."),
+    "note_too_long": _l("This note is too long. Please shorten it."),
     "bad_code": _l("Use 1 to 32 small letters, digits or dashes, like repair-light."),
     "code_taken": _l("Another service in this community already has this code."),
     "bad_hours": _l("Give a number of hours between 1 and 2160."),

@@ -57,6 +57,8 @@ def message(notification: Notification, locale: str) -> str:
     with force_locale(locale):
         if notification.kind.startswith("class_"):
             body, url = _("You have news about a class. Open Linli to see it."), "/me/skills"
+        elif notification.kind == "certificate":
+            body, url = _("You have news about your skills. Open Linli to see it."), "/me/skills"
         elif notification.kind.startswith("event_"):
             body, url = _("You have news about a community activity. Open Linli to see it."), "/me/events"
         else:

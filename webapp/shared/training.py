@@ -3,8 +3,8 @@ class sign-up as kiosk and phone both show them, and the
 `flask training-seed` command that adds the skills catalog to a database that was not seeded with the demo.
 
 Class notifications are rows of the shared Notification table (kinds "class_reminder", "class_place",
-"class_cancelled", the session's id in `detail`); webapp.shared.answers.notification_words hands them to
-`class_words` here.
+"class_cancelled", the session's id in `detail`; "certificate", the certificate's id);
+webapp.shared.answers.notification_words hands them to `class_words` here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from webapp.domain.privacy.audit import Actor
 from webapp.domain.training import courses
+from webapp.domain.training.certificates import NOTIFY_KIND as CERTIFICATE_KIND
 from webapp.domain.training.certificates import certificates_of
 from webapp.domain.training.courses import NOTIFY_KINDS
 from webapp.domain.training.skills import my_skills
@@ -29,12 +30,24 @@ from webapp.shared.messages import training_error
 
 
 def class_words(notification: Any) -> str | None:
-    """A class notification in the reader's language, or None when it is not one of ours."""
-    if notification.kind not in NOTIFY_KINDS or not str(notification.detail or "").isdigit():
+    """A class or certificate notification in the reader's language, or None when it is not one of ours."""
+    if (
+        notification.kind not in (*NOTIFY_KINDS, CERTIFICATE_KIND)
+        or not str(notification.detail or "").isdigit()
+    ):
         return None
     from webapp.infra.db import get_session
     from webapp.infra.i18n import current_locale
-    from webapp.models import TrainingSession
+    from webapp.models import Certificate, TrainingSession
+
+    if notification.kind == CERTIFICATE_KIND:
+        cert = get_session().get(Certificate, int(notification.detail))
+        if cert is None:
+            return None
+        return _(
+            "Well done: your certificate for %(course)s is ready. You find it under My skills.",
+            course=cert.course.title(current_locale()),
+        )
 
     ts = get_session().get(TrainingSession, int(notification.detail))
     if ts is None:

@@ -1,7 +1,8 @@
 """The request wizard's state, shared by the kiosk and the phone: one question per screen, answers kept.
 
 Answers live in the (server-signed) session until the request is sent, so a failed screen or a Back tap never
-loses what was chosen; the core checks them all again on submit. A kiosk never asks for free text or photos.
+loses what was chosen; the core checks them all again on submit. Which questions a face asks is the core's
+rule (catalog.questions_for): a kiosk never asks for free text or photos, and is never refused for them.
 """
 
 from __future__ import annotations
@@ -16,22 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from webapp.domain.desk.bookings import open_slots
-from webapp.domain.desk.catalog import QUESTION_TYPES
 from webapp.infra import clock
 from webapp.infra.i18n import day_words, time_words, when_words
 from webapp.models import ServiceType
 
-CHANNEL_TYPES = {
-    "kiosk": {"choice", "yes_no", "number", "date", "slot"},
-    "phone": set(QUESTION_TYPES),
-}
 ANSWER_MAX = 600
 SLOT_LOOKAHEAD = 200  # free times read to group by day (a few weeks of a busy service)
-
-
-def questions_for(service: ServiceType, channel: str) -> list[dict[str, Any]]:
-    kinds = CHANNEL_TYPES[channel]
-    return [q for q in service.questions or [] if q.get("type") in kinds]
 
 
 def draft(code: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from flask_login import current_user
 from webapp.auth.policy import Permission, require
 from webapp.domain.desk import bookings
 from webapp.domain.desk import queue as desk
-from webapp.domain.desk.catalog import AnswerErrors, NotEligible, services_for
+from webapp.domain.desk.catalog import AnswerErrors, NotEligible, questions_for, services_for
 from webapp.domain.desk.public import ticket_for_follow_token
 from webapp.domain.desk.tickets import submit
 from webapp.domain.identity.cards import CardRefused, card_for_scan
@@ -31,11 +31,10 @@ from webapp.staff.blueprint import bp
 from webapp.staff.scope import resident_or_404
 
 CHANNEL = "staff"
-STAFF_TYPES = {"choice", "yes_no", "number", "short_text", "date", "slot"}
 
 
 def staff_questions(service: ServiceType) -> list[dict[str, Any]]:
-    return [q for q in service.questions or [] if q.get("type") in STAFF_TYPES]
+    return questions_for(service, CHANNEL)
 
 
 @bp.route("/residents/<int:resident_id>/tickets/new", methods=["GET", "POST"])

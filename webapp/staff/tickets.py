@@ -22,6 +22,7 @@ from webapp.auth.policy import Permission, deny, may_cancel_ticket, require
 from webapp.domain.desk import queue as desk
 from webapp.domain.desk.bookings import active_booking
 from webapp.domain.desk.tickets import (
+    NOTE_MAX,
     OPEN,
     TRANSITIONS,
     TicketError,
@@ -42,7 +43,6 @@ from webapp.shared.messages import desk_error
 from webapp.shared.push import send_soon
 from webapp.staff.blueprint import bp
 
-NOTE_MAX = 2000
 BULK_TARGETS = (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)  # never a cancellation
 
 
@@ -182,6 +182,7 @@ def render_ticket(ticket: ServiceRequest, errors: dict[str, str] | None = None, 
         handlers=handlers_for(ticket),
         errors=errors or {},
         form=request.form if request.method == "POST" else {},
+        note_max=NOTE_MAX,
     ), status
 
 
@@ -210,7 +211,7 @@ def ticket_detail(ticket_id: int) -> ResponseReturnValue:
 def ticket_status(ticket_id: int) -> ResponseReturnValue:
     ticket = ticket_or_404(ticket_id)
     target = request.form.get("to", "")
-    note = (request.form.get("note") or "")[:NOTE_MAX]
+    note = request.form.get("note") or ""
     db = get_session()
     try:
         if not target:
@@ -242,7 +243,7 @@ def ticket_note(ticket_id: int) -> ResponseReturnValue:
             db,
             current_actor(),
             ticket,
-            (request.form.get("note") or "")[:NOTE_MAX],
+            request.form.get("note") or "",
             public=request.form.get("public") == "1",
         )
     except TicketError as exc:

@@ -24,6 +24,18 @@ SHORT_TEXT_MAX = 500
 NUMBER_MAX = 1_000_000
 URGENT_DEADLINE_HOURS = 4  # a new service type's deadline for danger answers, until staff change it
 
+# The question types each face asks. One table for the face that asks and for check_answers that checks, so a
+# face is never refused an answer to a question it could not ask: a kiosk has neither keyboard nor camera,
+# the console takes a ticket over the phone or at the counter (no photo).
+ASKED_TYPES: dict[str, frozenset[str]] = {
+    "kiosk": frozenset({"choice", "yes_no", "number", "date", "slot"}),
+    "phone": frozenset(QUESTION_TYPES),
+    "staff": frozenset(QUESTION_TYPES - {"photo"}),
+    "api": frozenset(QUESTION_TYPES),
+}
+# The faces that can ask, in words, which common area a ticket is about (a kiosk cannot type).
+ASKS_PLACE = frozenset({"phone", "api"})
+
 
 class AnswerErrors(DomainError):
     """Question id -> error code; every face shows each beside its question and keeps what was entered."""
@@ -41,6 +53,12 @@ class NotEligible(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason  # "age", "disability", "channel", "inactive"
+
+
+def questions_for(service: ServiceType, channel: str) -> list[dict[str, Any]]:
+    """The questions *channel* asks, in order ("kiosk:3" is the kiosk); the same list check_answers checks."""
+    kinds = ASKED_TYPES.get(channel.split(":")[0], frozenset())
+    return [q for q in service.questions or [] if q.get("type") in kinds]
 
 
 def services_for(session: Session, community_id: int, channel: str) -> list[ServiceType]:
@@ -111,22 +129,18 @@ def _clean(question: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
 
 
 def check_answers(service: ServiceType, answers: dict[str, Any], channel: str) -> dict[str, Any]:
-    """Validate every answer at once; free text is never required on a kiosk."""
+    """Validate every answer to the questions *channel* asks, at once; answers to questions it does not ask
+    (a photo sent to a kiosk's ticket) are dropped, and such questions are never required."""
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for question in service.questions or []:
+    for question in questions_for(service, channel):
         qid = question["id"]
         value, error = _clean(question, answers.get(qid))
+        if error is None and value is None and question.get("required", False):
+            error = "required"
         if error:
             errors[qid] = error
-            continue
-        required = question.get("required", False)
-        if question.get("type") == "short_text" and channel == "kiosk":
-            required = False
-        if value is None and required:
-            errors[qid] = "required"
-            continue
-        if value is not None:
+        elif value is not None:
             clean[qid] = value
     if errors:
         raise AnswerErrors(errors)
@@ -239,12 +253,10 @@ def save_service(
     return service
 
 
-def check_one(question: dict[str, Any], raw: Any, channel: str) -> str | None:
-    """The error code for one answer on its own (the wizard checks each screen before moving on)."""
+def check_one(question: dict[str, Any], raw: Any) -> str | None:
+    """The error code for one answer on its own (the wizard checks each screen before moving on); only
+    questions from questions_for are asked, so a required one is required wherever it is asked."""
     value, error = _clean(question, raw)
     if error:
         return error
-    required = question.get("required", False) and not (
-        question.get("type") == "short_text" and channel == "kiosk"
-    )
-    return "required" if value is None and required else None
+    return "required" if value is None and question.get("required", False) else None

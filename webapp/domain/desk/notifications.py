@@ -76,16 +76,31 @@ def unsubscribe_all(session: Session, resident_id: int) -> None:
 
 @dataclass(frozen=True)
 class HomeItems:
-    """The top of a resident's home: each ticket once, with its current state, and every news line shown is
-    the news marked seen (never more marked than shown)."""
+    """The top of a resident's home: each ticket once, with its current state. Only news that was shown is
+    marked seen; the rest waits for the next visit."""
 
     news: list[Notification]  # lines to show: class news, and tickets no longer open (once each)
     open_requests: list[ServiceRequest]  # one chip each, with its current state
     fresh: set[int]  # open tickets with news since the last visit (a "new" mark on their chip)
+    shown: list[int]  # the notifications these lines and marks tell: the ones marked seen
+
+
+def _same_words(a: Notification, b: Notification) -> bool:
+    """Whether two notifications read the same once worded: same ticket and kind (a ticket's line says its
+    state now, so an older status line says nothing the newer one does not), or the same class news."""
+    return (
+        a.kind == b.kind
+        and a.request_id == b.request_id
+        and (a.request_id is not None or a.detail == b.detail)
+    )
 
 
 def home_items(session: Session, resident_id: int, limit: int = 4, open_limit: int = 2) -> HomeItems:
-    """News since the last visit and open requests, merged per ticket, then the news marked seen."""
+    """News since the last visit and open requests, merged per ticket; what is shown is marked seen.
+
+    A closed ticket gets one line, from its newest news; older news of it that reads the same is told by that
+    line, while other news of it (a message under a status change) stays unseen and has its line next time.
+    """
     from webapp.domain.desk.tickets import open_requests_of
 
     news = unseen(session, resident_id, limit=limit)
@@ -93,14 +108,18 @@ def home_items(session: Session, resident_id: int, limit: int = 4, open_limit: i
     open_ids = {t.id for t in open_requests}
     lines: list[Notification] = []
     fresh: set[int] = set()
-    told: set[int] = set()
-    for item in news:
+    told: set[int] = set()  # closed tickets that have their line
+    shown: list[int] = []
+    for item in news:  # newest first
         if item.request_id in open_ids:
             fresh.add(item.request_id)
         elif item.request_id is None or item.request_id not in told:
             lines.append(item)
             if item.request_id is not None:
                 told.add(item.request_id)
-    if news:
-        mark_seen(session, resident_id, [n.id for n in news])
-    return HomeItems(lines, open_requests, fresh)
+        elif not any(_same_words(line, item) for line in lines):
+            continue  # not told by any line: it stays unseen and has its own line next visit
+        shown.append(item.id)
+    if shown:
+        mark_seen(session, resident_id, shown)
+    return HomeItems(lines, open_requests, fresh, shown)

@@ -56,6 +56,41 @@ def scope_of(user: StaffUser) -> TicketScope:
     return TicketScope(frozenset(everything), frozenset(prop), frozenset(providers))
 
 
+@dataclass(frozen=True)
+class Grant:
+    """One line of who sees what: the service types of these communities, of one handler (and provider)."""
+
+    community_ids: frozenset[int]
+    handler: Handler | None = None  # None: every handler
+    provider: str | None = None  # with Handler.PROVIDER: only the types routed to this provider by name
+
+
+def grants_of(scope: TicketScope) -> list[Grant]:
+    """Who sees which tickets, as data (the one rule): the queue asks it in SQL, a single ticket in Python."""
+    grants = [Grant(scope.everything)] if scope.everything else []
+    if scope.property_in:
+        grants.append(Grant(scope.property_in, Handler.PROPERTY))
+    grants += [Grant(frozenset({c}), Handler.PROVIDER, p) for c, p in sorted(scope.providers)]
+    return grants
+
+
+def _grant_clause(grant: Grant) -> ColumnElement[bool]:
+    parts = [ServiceType.community_id.in_(grant.community_ids)]
+    if grant.handler is not None:
+        parts.append(ServiceType.handler == grant.handler)
+    if grant.provider is not None:
+        parts.append(ServiceType.provider_name == grant.provider)
+    return and_(*parts)
+
+
+def _grant_holds(grant: Grant, service: ServiceType) -> bool:
+    return (
+        service.community_id in grant.community_ids
+        and grant.handler in (None, service.handler)
+        and grant.provider in (None, service.provider_name)
+    )
+
+
 def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[int]:
     """The ids of the service types whose tickets this scope sees (optionally narrowed by category etc.).
 
@@ -63,24 +98,10 @@ def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[i
     tens of types per community, a district a few hundred, and the ticket table can then be read by its
     own indexes (this is what keeps the queue and the figures fast at 100,000 tickets).
     """
-    parts: list[ColumnElement[bool]] = []
-    if scope.everything:
-        parts.append(ServiceType.community_id.in_(scope.everything))
-    if scope.property_in:
-        parts.append(
-            and_(ServiceType.community_id.in_(scope.property_in), ServiceType.handler == Handler.PROPERTY)
-        )
-    for community_id, provider in sorted(scope.providers):
-        parts.append(
-            and_(
-                ServiceType.community_id == community_id,
-                ServiceType.handler == Handler.PROVIDER,
-                ServiceType.provider_name == provider,
-            )
-        )
-    if not parts:
+    grants = grants_of(scope)
+    if not grants:
         return []
-    query = select(ServiceType.id).where(or_(*parts))
+    query = select(ServiceType.id).where(or_(*(_grant_clause(g) for g in grants)))
     for column, value in narrow.items():
         query = query.where(getattr(ServiceType, column) == value)
     return list(session.scalars(query))
@@ -93,14 +114,9 @@ def visible(session: Session, scope: TicketScope) -> ColumnElement[bool]:
 
 
 def can_see(scope: TicketScope, request: ServiceRequest) -> bool:
-    service = request.service_type
-    if request.community_id in scope.everything:
-        return True
-    if request.community_id in scope.property_in and service.handler == Handler.PROPERTY:
-        return True
-    return service.handler == Handler.PROVIDER and (request.community_id, service.provider_name) in (
-        scope.providers
-    )
+    """Whether this scope sees this one ticket: the queue's grants (grants_of), held by its service type, so a
+    ticket opens exactly when the queue lists it."""
+    return any(_grant_holds(grant, request.service_type) for grant in grants_of(scope))
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,21 @@ from sqlalchemy.orm import Session, joinedload
 
 from webapp.domain import DomainError
 from webapp.domain.desk import bookings, photos
-from webapp.domain.desk.catalog import AnswerErrors, check_answers, check_eligible, is_danger
+from webapp.domain.desk.catalog import (
+    ASKS_PLACE,
+    AnswerErrors,
+    check_answers,
+    check_eligible,
+    is_danger,
+    questions_say_where,
+)
 from webapp.domain.desk.notifications import notify
 from webapp.domain.identity.numbers import hide_numbers
 from webapp.domain.identity.vault import Vault, new_token, token_hash
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.infra import clock
 from webapp.models import (
+    Building,
     Category,
     Handler,
     Household,
@@ -119,6 +127,31 @@ def _event(
     )
 
 
+def where_errors(
+    session: Session,
+    service: ServiceType,
+    channel: str,
+    household_id: int | None,
+    place: str | None,
+    building_id: int | None,
+) -> dict[str, str]:
+    """What is wrong with where a ticket is about (field -> error code), for every face alike.
+
+    A ticket not about a home says which common area, unless the service's own questions say where or the
+    face cannot ask in words (a kiosk has no keyboard); a building named must be one of the community's.
+    """
+    errors: dict[str, str] = {}
+    about_home = household_id is not None and not (place or "").strip()
+    asks = channel.split(":")[0] in ASKS_PLACE and not questions_say_where(service)
+    if not about_home and asks and not (place or "").strip():
+        errors["place"] = "required"
+    if building_id is not None:
+        building = session.get(Building, building_id)
+        if building is None or building.community_id != service.community_id:
+            errors["building"] = "bad_choice"
+    return errors
+
+
 def submit(
     session: Session,
     actor: Actor,
@@ -131,7 +164,7 @@ def submit(
     building_id: int | None = None,
     vault: Vault | None = None,
 ) -> Submitted:
-    """Check eligibility and answers, then open a ticket due after the service's deadline (its urgent
+    """Check eligibility, answers and where, then open a ticket due after the service's deadline (its urgent
     deadline when an answer reports danger: such a ticket goes first in every queue that sees it).
 
     ID and mobile numbers typed into the place or a free-text answer are masked before anything is stored;
@@ -140,7 +173,13 @@ def submit(
     """
     now = clock.now()
     check_eligible(service, resident, channel.split(":")[0], now.date())
-    clean = check_answers(service, answers, channel.split(":")[0])
+    where = where_errors(session, service, channel, household_id, place, building_id)
+    try:
+        clean = check_answers(service, answers, channel)
+    except AnswerErrors as exc:
+        raise AnswerErrors({**exc.errors, **where}) from exc
+    if where:
+        raise AnswerErrors(where)
     urgent = is_danger(service, clean)
     hours = min(service.deadline_hours, service.urgent_deadline_hours) if urgent else service.deadline_hours
     free_text = {q["id"] for q in service.questions or [] if q.get("type") == "short_text"}
@@ -221,10 +260,17 @@ def acts_as_resident(actor: Actor, request: ServiceRequest) -> bool:
     return actor.on_behalf_of == request.resident_id
 
 
+def check_note(note: str | None) -> None:
+    """A note longer than NOTE_MAX is refused, not cut: whoever wrote it keeps every word to shorten."""
+    if len((note or "").strip()) > NOTE_MAX:
+        raise TicketError("note_too_long")
+
+
 def change_status(
     session: Session, actor: Actor, request: ServiceRequest, to: Status, note: str | None = None
 ) -> None:
     """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
+    check_note(note)
     who = "resident" if actor.type == "resident" or actor.on_behalf_of is not None else actor.type
     if who == "resident" and not acts_as_resident(actor, request):
         raise TicketError("not_yours")
@@ -260,6 +306,7 @@ def add_note(session: Session, actor: Actor, request: ServiceRequest, note: str,
     """A note on the ticket; a public one is shown to (and announced to) the resident, an internal one not."""
     if not note.strip():
         raise TicketError("note_required")
+    check_note(note)
     _event(request, actor, None, note, public=public)
     if public:
         notify(session, request, "note")

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.domain import DomainError
 from webapp.domain.privacy.audit import Actor, record
@@ -324,12 +324,17 @@ def statement(session: Session, account: TimeAccount, month: date) -> Statement:
     ).all()
     others: dict[int, TimeAccount] = {}
     if rows:
-        for entry in session.scalars(
-            select(TimeEntry).where(
-                TimeEntry.transaction_id.in_([t.id for _e, t in rows]), TimeEntry.account_id != account.id
-            )
-        ):
-            others.setdefault(entry.transaction_id, entry.account)
+        # The other side of every line, with whose account it is (a service, a family member), in one query:
+        # a busy month has dozens of lines, and a statement is read on every visit to the time bank.
+        sides = session.execute(
+            select(TimeEntry.transaction_id, TimeAccount)
+            .join(TimeAccount, TimeEntry.account_id == TimeAccount.id)
+            .options(joinedload(TimeAccount.resident), joinedload(TimeAccount.local_service))
+            .where(TimeEntry.transaction_id.in_([t.id for _e, t in rows]), TimeEntry.account_id != account.id)
+            .order_by(TimeEntry.id)
+        )
+        for transaction_id, other in sides:
+            others.setdefault(transaction_id, other)
     running = opening
     lines: list[StatementLine] = []
     for entry, transaction in rows:

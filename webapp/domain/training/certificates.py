@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.training.skills import levels_of
 from webapp.infra import clock
-from webapp.models import Certificate, Course, Resident, SkillLevel
+from webapp.models import Certificate, Course, Notification, Resident, SkillLevel
 
 CODE_BYTES = 18
 CODE_MAX = 64
+NOTIFY_KIND = "certificate"  # a Notification of the resident's new certificate, its id in `detail`
 
 
 def completed(session: Session, resident: Resident, course: Course) -> bool:
@@ -32,12 +33,19 @@ def completed(session: Session, resident: Resident, course: Course) -> bool:
 def issue_if_complete(
     session: Session, actor: Actor, resident: Resident, course: Course
 ) -> Certificate | None:
-    """The resident's certificate for *course*: made the first time every skill is "on my own"."""
+    """The certificate this call gave: made the first time every skill of *course* is "on my own" (None when
+    the course is not complete, or was already certified).
+
+    The resident is told by a notification, so they hear of it on their next kiosk visit or on their phone
+    until it has been shown to them, whoever marked the last skill and wherever.
+    """
     existing = session.scalar(
-        select(Certificate).where(Certificate.resident_id == resident.id, Certificate.course_id == course.id)
+        select(Certificate.id).where(
+            Certificate.resident_id == resident.id, Certificate.course_id == course.id
+        )
     )
     if existing is not None or not completed(session, resident, course):
-        return existing
+        return None
     cert = Certificate(
         code=secrets.token_urlsafe(CODE_BYTES),
         community_id=resident.community_id,
@@ -48,6 +56,9 @@ def issue_if_complete(
     )
     session.add(cert)
     session.flush()
+    session.add(
+        Notification(resident_id=resident.id, kind=NOTIFY_KIND, detail=str(cert.id), created_at=clock.now())
+    )
     record(
         session, actor, "certificate.issue", "resident", resident.id, resident.community_id, course=course.id
     )
@@ -55,7 +66,8 @@ def issue_if_complete(
 
 
 def issue_all_complete(session: Session, actor: Actor, resident: Resident) -> list[Certificate]:
-    """After practice raised a level: each course of the community now complete gives its certificate."""
+    """After practice raised a level: each course of the community now complete gives its certificate (the
+    ones given by this call are returned)."""
     courses = session.scalars(select(Course).where(Course.community_id == resident.community_id))
     return [c for c in (issue_if_complete(session, actor, resident, course) for course in courses) if c]
 

@@ -124,7 +124,8 @@ def mine(session: Session, resident_id: int, ts_ids: list[int]) -> dict[int, Att
 def mark(
     session: Session, actor: Actor, ts: TrainingSession, resident: Resident, code: str, level: str
 ) -> Certificate | None:
-    """The leader's judgement of one attendee in one of the course's skills; a certificate if complete."""
+    """The leader's judgement of one attendee in one of the course's skills; the certificate when this mark
+    completed the course (None otherwise, also when it was complete before)."""
     if code not in ts.course.skill_codes:
         raise TrainingError("unknown_skill")
     if level not in SkillLevel.__members__.values():
