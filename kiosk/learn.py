@@ -76,14 +76,12 @@ def class_action_view(class_id: int, action: str) -> ResponseReturnValue:
     try:
         words = class_action(visit_actor(g.visit), resident, ts, action, f"kiosk:{g.kiosk.id}")
     except TrainingError as exc:
-        db.rollback()
         return render_template(
             "learn/my_skills.html",
             face="kiosk",
             error=training_error(exc.reason),
             **skills_page_data(resident),
         ), 400
-    db.commit()
     if action == "cancel":
         return render_template(
             "kiosk/done.html", title=asked.done, message=None, back=url_for("kiosk.my_skills")

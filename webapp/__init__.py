@@ -19,7 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     *config* overrides settings by name (``database_url``, ``testing``, …); anything else is
     kept in ``settings.extra`` for tests.
     """
-    from webapp import cli, errors, i18n, life, logs, security, training, ui
+    from webapp import cli, errors, i18n, life, logs, security, training, ui, unit_of_work
     from webapp.auth import routes as auth_routes
     from webapp.config import Settings
     from webapp.db import Database, make_engine
@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     logs.init_logging()
     Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
+    unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)
     security.init_app(app)
     auth_routes.init_app(app)

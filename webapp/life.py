@@ -81,12 +81,11 @@ def with_event_words(original: Callable[[Any], str]) -> Callable[[Any], str]:
 @with_appcontext
 def life_jobs() -> None:
     """Send event reminders (a day before); safe to run every few minutes, e.g. next to desk-jobs."""
-    from webapp.db import database
     from webapp.domain.events import send_reminders
+    from webapp.unit_of_work import job
 
-    with database().sessionmaker() as session:
+    with job() as session:
         sent = send_reminders(session)
-        session.commit()
     click.echo(f"event reminders: {sent}")
 
 

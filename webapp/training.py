@@ -54,12 +54,11 @@ def class_words(notification: Any) -> str | None:
 @with_appcontext
 def training_seed() -> None:
     """Add the everyday-skills lessons that are missing (safe to run again)."""
-    from webapp.db import database
     from webapp.domain.skills import ensure_skills
+    from webapp.unit_of_work import job
 
-    with database().sessionmaker() as session:
+    with job() as session:
         added = ensure_skills(session)
-        session.commit()
     click.echo(f"skills added: {added}")
 
 

@@ -24,6 +24,7 @@ from webapp.models import AttendanceStatus, Certificate, Resident, TrainingSessi
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
 from webapp.throttles import link_checks, note_failure, refuse_if_throttled
+from webapp.unit_of_work import keep
 
 
 def skills_page_data(resident: Resident) -> dict[str, object]:
@@ -77,14 +78,12 @@ def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
     try:
         words = class_action(current_actor(), resident, ts, action, "phone")
     except TrainingError as exc:
-        db.rollback()
         return render_template(
             "learn/my_skills.html",
             face="phone",
             error=training_error(exc.reason),
             **skills_page_data(resident),
         ), 400
-    db.commit()
     flash(asked.done if action == "cancel" else words, "info")
     return redirect(url_for("resident.my_skills"), code=303)
 
@@ -114,7 +113,7 @@ def verify_certificate(code: str) -> ResponseReturnValue:
     verdict = verify(db, code)
     if verdict.state == "unknown":
         note_failure(checks)
-        db.commit()
+        keep()  # an unknown code counts
     status = {"valid": 200, "revoked": 410, "unknown": 404}[verdict.state]
     cert = verdict.certificate
     return render_template(

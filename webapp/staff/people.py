@@ -14,6 +14,7 @@ from webapp.domain.rights import DeletionAlreadyDecided, cancel_deletion, confir
 from webapp.models import DeletionRequest, DeletionStatus, Resident
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids
+from webapp.unit_of_work import refuse
 
 
 def _request_or_404(request_id: int) -> DeletionRequest:
@@ -47,10 +48,9 @@ def deletion_confirm(request_id: int) -> ResponseReturnValue:
     try:
         confirm_deletion(db, current_actor(), found)
     except DeletionAlreadyDecided:
-        db.rollback()
+        refuse()
         flash(_("This request was already decided."), "info")
         return redirect(url_for("staff.deletions"), code=303)
-    db.commit()
     flash(_("Personal data erased. Their tickets are kept without their name."), "info")
     return redirect(url_for("staff.deletions"), code=303)
 
@@ -63,9 +63,8 @@ def deletion_cancel(request_id: int) -> ResponseReturnValue:
     try:
         cancel_deletion(db, current_actor(), found)
     except DeletionAlreadyDecided:
-        db.rollback()
+        refuse()
         flash(_("This request was already decided."), "info")
         return redirect(url_for("staff.deletions"), code=303)
-    db.commit()
     flash(_("The request was cancelled."), "info")
     return redirect(url_for("staff.deletions"), code=303)
