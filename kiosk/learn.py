@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from kiosk.routes import bp, visit_required
 from webapp import clock, confirm
@@ -22,23 +23,17 @@ from webapp.domain.skills import TrainingError, all_skills, skill_or_none
 from webapp.domain.visits import visit_actor
 from webapp.i18n import current_locale
 from webapp.messages import training_error
-from webapp.models import TrainingSession
+from webapp.models import Kiosk, KioskVisit, TrainingSession
 from webapp.resident.training import class_action, skills_page_data
 
 
-@bp.context_processor
-def training_context() -> dict[str, object]:
-    """todays_class(): the identified resident's class today, for the top of the kiosk home."""
-
-    def todays_class() -> TrainingSession | None:
-        visit, kiosk = g.get("visit"), g.get("kiosk")
-        if visit is None or visit.resident_id is None or kiosk is None:
-            return None
-        zone = ZoneInfo(kiosk.community.timezone)
-        start = datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone)
-        return courses.todays_class(get_session(), visit.resident_id, start, start + timedelta(days=1))
-
-    return {"todays_class": todays_class}
+def todays_class(db: Session, visit: KioskVisit | None, kiosk: Kiosk | None) -> TrainingSession | None:
+    """The identified resident's class today (the kiosk's community's today), for the top of the home."""
+    if visit is None or visit.resident_id is None or kiosk is None:
+        return None
+    zone = ZoneInfo(kiosk.community.timezone)
+    start = datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone)
+    return courses.todays_class(db, visit.resident_id, start, start + timedelta(days=1))
 
 
 @bp.get("/learn", endpoint="learn")

@@ -135,10 +135,11 @@ def allow_bridge(response: Response) -> Response:
     return response
 
 
-@bp.app_context_processor
+@bp.context_processor
 def kiosk_context() -> dict[str, object]:
+    """The kiosk's own templates only (a blueprint processor): other faces never see a kiosk or a visit."""
     return {
-        "bridge": bridge_settings() if request.blueprint == "kiosk" else None,
+        "bridge": bridge_settings(),
         "kiosk": g.get("kiosk"),
         "visit": g.get("visit"),
         "community": g.kiosk.community if g.get("kiosk") is not None else None,
@@ -274,12 +275,14 @@ def identify_id_number() -> ResponseReturnValue:
 @bp.get("/home")
 @visit_required
 def home() -> ResponseReturnValue:
+    from kiosk.learn import todays_class
     from webapp.domain.notifications import home_items
 
     db = get_session()
     items = home_items(db, g.visit.resident_id)
     return render_template(
         "kiosk/home.html",
+        today_class=todays_class(db, g.visit, g.kiosk),
         tiles=tiles_for(g.visit),
         news=items.news,
         open_requests=items.open_requests,
