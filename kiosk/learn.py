@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from kiosk.blueprint import bp, visit_required
 from webapp.domain.kiosk.visits import visit_actor
@@ -21,25 +22,19 @@ from webapp.domain.training.skills import TrainingError, all_skills, skill_or_no
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.i18n import current_locale
-from webapp.models import TrainingSession
+from webapp.models import Kiosk, KioskVisit, TrainingSession
 from webapp.shared import confirm
 from webapp.shared.messages import training_error
 from webapp.shared.training import class_action, skills_page_data
 
 
-@bp.context_processor
-def training_context() -> dict[str, object]:
-    """todays_class(): the identified resident's class today, for the top of the kiosk home."""
-
-    def todays_class() -> TrainingSession | None:
-        visit, kiosk = g.get("visit"), g.get("kiosk")
-        if visit is None or visit.resident_id is None or kiosk is None:
-            return None
-        zone = ZoneInfo(kiosk.community.timezone)
-        start = datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone)
-        return courses.todays_class(get_session(), visit.resident_id, start, start + timedelta(days=1))
-
-    return {"todays_class": todays_class}
+def todays_class(db: Session, visit: KioskVisit | None, kiosk: Kiosk | None) -> TrainingSession | None:
+    """The identified resident's class today (the kiosk's community's today), for the top of the home."""
+    if visit is None or visit.resident_id is None or kiosk is None:
+        return None
+    zone = ZoneInfo(kiosk.community.timezone)
+    start = datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone)
+    return courses.todays_class(db, visit.resident_id, start, start + timedelta(days=1))
 
 
 @bp.get("/learn", endpoint="learn")
@@ -77,14 +72,12 @@ def class_action_view(class_id: int, action: str) -> ResponseReturnValue:
     try:
         words = class_action(visit_actor(g.visit), resident, ts, action, f"kiosk:{g.kiosk.id}")
     except TrainingError as exc:
-        db.rollback()
         return render_template(
             "learn/my_skills.html",
             face="kiosk",
             error=training_error(exc.reason),
             **skills_page_data(resident),
         ), 400
-    db.commit()
     if action == "cancel":
         return render_template(
             "kiosk/done.html", title=asked.done, message=None, back=url_for("kiosk.my_skills")

@@ -96,12 +96,10 @@ def notice_read(notice_id: int) -> ResponseReturnValue:
     try:
         mark_read(db, visit_actor(g.visit), notice, g.visit.resident, f"kiosk:{g.kiosk.id}")
     except NoticeError as exc:
-        db.rollback()
         shown, read = visible_notices()
         return render_template(
             "kiosk/notices.html", notices=shown, read=read, error=life_error(exc.reason)
         ), 400
-    db.commit()
     return redirect(url_for("kiosk.notices", _anchor=f"n{notice.id}"), code=303)
 
 

@@ -72,9 +72,7 @@ def event_action(event_id: int, action: str) -> ResponseReturnValue:
             events.check_in(db, actor, event, resident)
             done = _("Welcome! You are checked in.")
     except events.EventError as exc:
-        db.rollback()
         return render_events(life_error(exc.reason), 400)
-    db.commit()
     if action == "cancel":
         back = url_for("kiosk.events", _anchor=f"e{event.id}")
         return render_template("kiosk/done.html", title=asked.done, message=None, back=back)

@@ -35,7 +35,6 @@ def practice_scan() -> ResponseReturnValue:
     """A fresh QR for this try: the phone that opens it marks it scanned."""
     db = get_session()
     token = practice.new_scan_token(db)
-    db.commit()
     link = f"{base_url()}{url_for('resident.practice_well_done', token=token)}"
     return render_template("learn/practice_scan.html", face="kiosk", token=token, link=link, error=None)
 

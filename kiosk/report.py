@@ -119,15 +119,12 @@ def report_review(code: str) -> ResponseReturnValue:
                 building_id=resident.household.building_id if resident.household else None,
             )
         except AnswerErrors as exc:
-            db.rollback()
             errors = exc.errors
             status = 400
         except NotEligible:
-            db.rollback()
             errors = {"_": "not_eligible"}
             status = 403
         else:
-            db.commit()
             wizard.clear()
             url = f"{base_url()}/t/{done.follow_token}"
             booking = bookings.active_booking(db, done.request)

@@ -92,9 +92,7 @@ def my_request_answer(number: str) -> ResponseReturnValue:
                 raise TicketError("transition")
             change_status(db, actor, ticket, to)
     except TicketError as exc:
-        db.rollback()
         return render_ticket(ticket_or_404(number), exc.reason, 400)
-    db.commit()
     if action == "cancel":
         title, message = asked.done, None
     elif action == "rate":

@@ -44,6 +44,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.json_body import Scalars, Shape, Text, json_body
 from webapp.infra.security import background
+from webapp.infra.unit_of_work import keep
 from webapp.models import Community, Event, TrainingSession
 from webapp.shared.context import base_url, vault
 from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
@@ -75,7 +76,7 @@ def load_kiosk() -> ResponseReturnValue | None:
         g.visit_ended = not getattr(view, "linli_background", False)
     elif visit is not None and request.endpoint not in NOT_ACTIVITY:
         touch(db, visit)
-    db.commit()
+    keep()  # the visit's bookkeeping stands whatever this request answers
     g.visit = visit
     return None
 
@@ -118,10 +119,11 @@ def allow_bridge(response: Response) -> Response:
     return response
 
 
-@bp.app_context_processor
+@bp.context_processor
 def kiosk_context() -> dict[str, object]:
+    """The kiosk's own templates only (a blueprint processor): other faces never see a kiosk or a visit."""
     return {
-        "bridge": bridge_settings() if request.blueprint == "kiosk" else None,
+        "bridge": bridge_settings(),
         "kiosk": g.get("kiosk"),
         "visit": g.get("visit"),
         "community": g.kiosk.community if g.get("kiosk") is not None else None,
@@ -143,15 +145,13 @@ def pair_kiosk() -> ResponseReturnValue:
         try:
             kiosk, device_token = pair(db, code)
         except PairingRefused:
-            db.rollback()
             note_failure(checks)
-            db.commit()
+            keep()  # the failed try counts
             error = _(
                 "That pairing code is not valid or has expired. Ask for a new one in the staff console."
             )
             status = 400
         else:
-            db.commit()
             response = redirect(url_for("kiosk.attract"), code=303)
             response.set_cookie(
                 DEVICE_COOKIE,
@@ -218,9 +218,7 @@ def identify_scan() -> ResponseReturnValue:
     try:
         visit = identify(db, g.kiosk, (request.form.get("scan") or "")[:300], g.visit)
     except ScanRefused as exc:
-        db.rollback()
         return jsonify(ok=False, message=SCAN_MESSAGES[exc.reason]()), 400
-    db.commit()
     session["visit_id"] = visit.id
     if visit.resident_id is None:  # a helper's badge: now the resident's card
         return jsonify(ok=True, next=url_for("kiosk.start"))
@@ -235,10 +233,8 @@ def identify_reader() -> ResponseReturnValue:
     try:
         visit = identify_by_id_card(db, vault(), g.kiosk, request.form.get("id_number") or "", g.visit)
     except ScanRefused as exc:
-        db.rollback()
         reason = "id_unknown" if exc.reason == "unknown" else exc.reason
         return jsonify(ok=False, message=SCAN_MESSAGES[reason]()), 400
-    db.commit()
     session["visit_id"] = visit.id
     return jsonify(ok=True, next=url_for("kiosk.home"))
 
@@ -253,27 +249,25 @@ def identify_id_number() -> ResponseReturnValue:
     try:
         identify_by_id_number(db, vault(), g.visit, g.kiosk, request.form.get("id_number") or "")
     except NotHelping:
-        db.rollback()
         abort(403)
     except ScanRefused:
-        db.rollback()
         return render_template(
             "kiosk/start.html", id_error=_("No resident of this community has that ID number.")
         ), 400
-    db.commit()
     return redirect(url_for("kiosk.home"), code=303)
 
 
 @bp.get("/home")
 @visit_required
 def home() -> ResponseReturnValue:
+    from kiosk.learn import todays_class
     from webapp.domain.desk.notifications import home_items
 
     db = get_session()
     items = home_items(db, g.visit.resident_id)
-    db.commit()
     return render_template(
         "kiosk/home.html",
+        today_class=todays_class(db, g.visit, g.kiosk),
         tiles=tiles_for(g.visit),
         news=items.news,
         open_requests=items.open_requests,
@@ -286,7 +280,6 @@ def home() -> ResponseReturnValue:
 def checkin() -> ResponseReturnValue:
     db = get_session()
     check_in(db, visit_actor(g.visit), g.visit.resident, f"kiosk:{g.kiosk.id}")
-    db.commit()
     return render_template(
         "kiosk/done.html",
         title=_("Thank you. Have a good day!"),
@@ -327,13 +320,13 @@ def phone() -> ResponseReturnValue:
             form.pin.data or "",
             card_key_for(visit.resident, card.token_hash if card else None),
             device_key("kiosk", str(g.kiosk.id)),
+            end_transaction=keep,
         )
         if result.ok:
             visit.pin_verified_at = clock.now()
             token = create_handoff(db, visit_actor(visit), visit.resident, g.kiosk.id)
-            db.commit()
             return render_template("kiosk/handoff.html", url=f"{base_url()}/h/{token}")
-        db.commit()
+        keep()  # the failed attempt counts
         message = pin_message(result)
         status = PIN_STATUS.get(result.outcome, 403)
     elif request.method == "POST":
@@ -356,7 +349,6 @@ def heartbeat_view(body: dict[str, Any]) -> ResponseReturnValue:
     db = get_session()
     heartbeat(db, g.kiosk, (body.get("version") or "")[:32], body.get("devices"))
     sweep(db, g.kiosk)
-    db.commit()
     return jsonify(visit=g.visit is not None)
 
 
@@ -366,7 +358,6 @@ def finish() -> ResponseReturnValue:
     if g.visit is not None:
         db = get_session()
         end_visit(db, g.visit, "finish")
-        db.commit()
     session.clear()
     response = redirect(url_for("kiosk.attract"), code=303)
     response.headers["Clear-Site-Data"] = '"cache", "storage"'

@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.cli import commands as cli
     from webapp.config import ROOT, Settings
     from webapp.display.routes import bp as display_bp
-    from webapp.infra import errors, i18n, logs, security
+    from webapp.infra import errors, i18n, logs, security, unit_of_work
     from webapp.infra.db import Database, make_engine
     from webapp.infra.urls import DatabaseInt
     from webapp.resident import bp as resident_bp
@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     logs.init_logging()
     Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
+    unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)
     security.init_app(app)
     auth_routes.init_app(app)

@@ -45,6 +45,7 @@ def test_a_burst_of_wrong_pins_is_throttled_after_five(fresh):  # noqa: F811
                 f"{100000 + n}",
                 card_key,
                 device_key("ip", f"10.0.0.{n}"),  # many devices: only the card's throttle can stop them
+                end_transaction=session.commit,
             )
             session.commit()
         with lock:
@@ -88,7 +89,13 @@ def test_a_burst_of_wrong_pins_for_many_cards_from_one_device_is_throttled_after
             session.commit()
             start.wait(timeout=30)
             verify_pin(
-                session, Actor(type="system", channel="test"), person, "000000", f"card-{ids[n]}", device
+                session,
+                Actor(type="system", channel="test"),
+                person,
+                "000000",
+                f"card-{ids[n]}",
+                device,
+                end_transaction=session.commit,
             )
             session.commit()
 

@@ -37,7 +37,13 @@ def resident(make_resident, session):
 
 def attempt(session, resident, pin, card="card-a", device="kiosk-1"):
     result = verify_pin(
-        session, SYSTEM, resident, pin, card_key_for(resident, card), device_key("kiosk", device)
+        session,
+        SYSTEM,
+        resident,
+        pin,
+        card_key_for(resident, card),
+        device_key("kiosk", device),
+        end_transaction=session.commit,
     )
     session.commit()
     return result

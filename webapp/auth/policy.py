@@ -8,8 +8,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
-from flask_login import current_user
 
+from webapp.auth.principals import signed_in_staff
 from webapp.models import Role, StaffUser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -147,20 +147,25 @@ def can(user: StaffUser, permission: Permission, community_id: int | None = None
     return bool(ids) if community_id is None else community_id in ids
 
 
+def may_call_off_any_class(user: StaffUser, community_id: int) -> bool:
+    """The community office may call off any class of its community; a volunteer only one they lead (the
+    core checks the leaders when this is False)."""
+    return can(user, Permission.VIEW_TRAINING, community_id)
+
+
 def deny(**detail: Any) -> None:
     """Record a refused attempt (MLPS 2.0: failed access is audited) before the face answers 403/404."""
     from flask import request
 
     from webapp.domain.privacy.audit import record
-    from webapp.infra.db import get_session, start_writing
+    from webapp.infra.db import get_session
+    from webapp.infra.unit_of_work import keep, start_writing
     from webapp.shared.context import current_actor
 
-    session = get_session()
-    start_writing(session)  # also in GET views: the refusal is written, so take the write lock
-    record(
-        session, current_actor(), "access.denied", result="denied", endpoint=request.endpoint or "", **detail
-    )
-    session.commit()
+    start_writing()  # also in GET views: the refusal is written, so take the write lock
+    endpoint = request.endpoint or ""
+    record(get_session(), current_actor(), "access.denied", result="denied", endpoint=endpoint, **detail)
+    keep()  # the refusal stands although the answer is an error
 
 
 def require(permission: Permission) -> Callable[[F], F]:
@@ -171,9 +176,10 @@ def require(permission: Permission) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             from webapp.infra.extensions import login_manager
 
-            if not current_user.is_authenticated or not hasattr(current_user, "staff"):
+            staff = signed_in_staff()
+            if staff is None:
                 return login_manager.unauthorized()
-            if not can(current_user.staff, permission):
+            if not can(staff, permission):
                 deny(permission=permission.value)
                 abort(403)
             return view(*args, **kwargs)

@@ -23,17 +23,19 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
 
 from webapp.auth.forms import StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
+from webapp.auth.principals import Principal, PrincipalKind, SignedInResident, SignedInStaff, signed_in_staff
 from webapp.domain.identity import throttle
 from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
 from webapp.domain.identity.throttle import Check
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.extensions import login_manager
+from webapp.infra.unit_of_work import keep
 from webapp.models import Resident, StaffUser
 from webapp.shared import throttles
 from webapp.shared.context import vault
@@ -47,51 +49,17 @@ STAFF_ABSOLUTE = timedelta(hours=12)
 TOTP_STEP_SECONDS = 300  # time allowed between the password and the code
 
 
-class SignedInStaff(UserMixin):
-    """The staff member behind the current request.
-
-    The id carries the user's session version: bumping it (disable, password change) makes every
-    existing session cookie fail to load, which ends those sessions everywhere at once.
-    """
-
-    def __init__(self, staff: StaffUser) -> None:
-        self.staff = staff
-        self.id = staff.id
-        self.display_name = staff.display_name
-        self.preferred_locale = staff.preferred_locale
-
-    def get_id(self) -> str:
-        return f"staff:{self.staff.id}:{self.staff.session_version}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.staff.is_active
-
-
-class SignedInResident(UserMixin):
-    """A resident signed in on their own phone (card + PIN, passkey, or kiosk hand-off)."""
-
-    def __init__(self, resident: Resident) -> None:
-        self.resident = resident
-        self.id = resident.id
-        self.display_name = resident.name
-        self.preferred_locale = resident.preferred_locale
-
-    def get_id(self) -> str:
-        return f"resident:{self.resident.id}:{self.resident.auth_version}"
-
-
-def load_principal(user_id: str) -> SignedInStaff | SignedInResident | None:
+def load_principal(user_id: str) -> Principal | None:
     kind, _, rest = user_id.partition(":")
     raw_id, _, version = rest.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    if kind == "staff":
+    if kind == PrincipalKind.STAFF:
         staff = get_session().get(StaffUser, int(raw_id))
         if staff is None or not staff.is_active or staff.session_version != int(version):
             return None
         return SignedInStaff(staff)
-    if kind == "resident":
+    if kind == PrincipalKind.RESIDENT:
         resident = get_session().get(Resident, int(raw_id))
         if (
             resident is None
@@ -122,7 +90,7 @@ def staff_can(permission: str) -> bool:
 
 
 def is_staff() -> bool:
-    return bool(current_user and current_user.is_authenticated and hasattr(current_user, "staff"))
+    return signed_in_staff() is not None
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -147,7 +115,7 @@ def sign_in() -> ResponseReturnValue:
             throttles.note_failure(checks)
         elif not staff.totp_enabled:
             throttle.succeeded(throttles.store(), checks[:1])
-        db.commit()
+        keep()  # a wrong password counts
         if staff is not None and staff.totp_enabled:
             session.clear()
             session["totp_pending"] = [staff.id, staff.session_version, clock.now().timestamp()]
@@ -259,7 +227,7 @@ def second_factor() -> ResponseReturnValue:
             throttle.succeeded(throttles.store(), checks[:1])
         else:
             throttles.note_failure(checks)
-        db.commit()
+        keep()  # a wrong code counts
         if ok:
             _start_staff_session(staff)
             return remember_device(

@@ -13,6 +13,7 @@ from webapp.config import read_or_create_key
 from webapp.domain.identity.passwords import MIN_PASSWORD_LENGTH
 from webapp.infra import clock
 from webapp.infra.db import database
+from webapp.infra.unit_of_work import job
 from webapp.models import Community, Role
 from webapp.shared.context import vault
 
@@ -77,9 +78,8 @@ def demo() -> None:
     settings = current_app.config["LINLI"]
     migrations.upgrade(database().engine)
     password = demo_password(settings.instance_path)
-    with database().sessionmaker() as session:
+    with job() as session:
         result = seed_demo(session, password, clock.now().date(), vault())
-        session.commit()
         name = result.community.name("zh_Hans")
         click.echo(("Seeded" if result.created else "Already seeded:") + f" demo community {name}")
         click.echo("Demo staff sign-ins at /staff (password for all: " + password + "):")
@@ -115,7 +115,7 @@ def create_admin(username: str, display_name: str, password: str, slugs: tuple[s
 
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.BadParameter(f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password")
-    with database().sessionmaker() as session:
+    with job() as session:
         query = select(Community)
         if slugs:
             query = query.where(Community.slug.in_(slugs))
@@ -126,7 +126,6 @@ def create_admin(username: str, display_name: str, password: str, slugs: tuple[s
             create_staff(session, username, display_name, password, [(c.id, Role.ADMIN) for c in communities])
         except UsernameTaken as exc:
             raise click.ClickException(f"The username {username!r} is taken.") from exc
-        session.commit()
     click.echo(
         f"Created admin {username} for {len(communities)} communit{'y' if len(communities) == 1 else 'ies'}."
     )
@@ -141,12 +140,11 @@ def card_issue(resident_id: int) -> None:
     from webapp.domain.privacy.audit import SYSTEM
     from webapp.models import Resident
 
-    with database().sessionmaker() as session:
+    with job() as session:
         resident = session.get(Resident, resident_id)
         if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
             raise click.ClickException(f"No current resident with id {resident_id}.")
         issued = issue_card(session, SYSTEM, resident)
-        session.commit()
         click.echo(issued.url(current_app.config["LINLI"].base_url))
 
 
@@ -159,12 +157,11 @@ def kiosk_pair(kiosk_id: int) -> None:
     from webapp.domain.privacy.audit import SYSTEM
     from webapp.models import Kiosk
 
-    with database().sessionmaker() as session:
+    with job() as session:
         kiosk = session.get(Kiosk, kiosk_id)
         if kiosk is None:
             raise click.ClickException(f"No kiosk with id {kiosk_id}.")
         code = start_pairing(session, SYSTEM, kiosk)
-        session.commit()
         click.echo(f"{current_app.config['LINLI'].base_url}/kiosk/pair?code={code}")
 
 
@@ -177,7 +174,7 @@ def kiosk_bridge_key(kiosk_id: int) -> None:
     from webapp.domain.privacy.audit import SYSTEM, record
     from webapp.models import Kiosk
 
-    with database().sessionmaker() as session:
+    with job() as session:
         kiosk = session.get(Kiosk, kiosk_id)
         if kiosk is None:
             raise click.ClickException(f"No kiosk with id {kiosk_id}.")
@@ -185,7 +182,6 @@ def kiosk_bridge_key(kiosk_id: int) -> None:
         if key is None:
             raise click.ClickException("This kiosk is not paired yet: pair it first, then ask for its key.")
         record(session, SYSTEM, "kiosk.bridge_key_shown", "kiosk", kiosk.id, kiosk.community_id)
-        session.commit()
         origin = current_app.config["LINLI"].base_url
         port = current_app.config["LINLI"].extra.get("bridge_port", BRIDGE_PORT)
         click.echo(f'[bridge]\nport = {port}\norigin = "{origin}"\nsecret = "{key}"')
@@ -199,13 +195,13 @@ def desk_jobs() -> None:
     from webapp.domain.desk.tickets import escalate_overdue
     from webapp.shared.push import send_pending
 
-    with database().sessionmaker() as session:
+    with job() as session:
         escalated = escalate_overdue(session)
         reminded = send_reminders(session)
         from webapp.domain.training.courses import send_reminders as send_class_reminders
 
         reminded += send_class_reminders(session)
-        session.commit()
+    with job() as session:  # its own unit: what was escalated above stands even if a push service fails
         pushed = send_pending(current_app._get_current_object(), session)  # type: ignore[attr-defined]
     click.echo(f"escalated {len(escalated)}, reminded {reminded}, pushed {pushed}")
 

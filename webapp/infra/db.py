@@ -76,15 +76,6 @@ def get_session() -> Session:
     return g.db_session
 
 
-def start_writing(session: Session) -> None:
-    """Turn this request into a writing one (an audited refusal in a GET view): drop what it read so far,
-    so that its next transaction begins IMMEDIATE, as if the view had been marked `@writes`."""
-    session.rollback()
-    session.info["linli_read_only"] = False
-    if has_app_context():
-        g.linli_read_only = False
-
-
 class UndeclaredWrite(RuntimeError):
     """A request that did not say it writes tried to write (see `writes`)."""
 

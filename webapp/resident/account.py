@@ -28,9 +28,9 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 
-from webapp.auth.routes import SignedInResident
+from webapp.auth.principals import SignedInResident, signed_in_resident
 from webapp.domain.identity import passkeys
 from webapp.domain.identity.cards import CardRefused, card_for_token
 from webapp.domain.identity.handoff import HandoffRefused, consume_handoff
@@ -42,6 +42,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.i18n import short_day_words
 from webapp.infra.json_body import Shape, Text, TextList, json_body
+from webapp.infra.unit_of_work import keep
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
 from webapp.shared.context import current_actor, vault
@@ -71,12 +72,6 @@ def with_device_cookie(response: Response) -> Response:
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
-
-
-def signed_in_resident() -> Resident | None:
-    if current_user and current_user.is_authenticated and hasattr(current_user, "resident"):
-        return current_user.resident
-    return None
 
 
 def resident_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,7 +109,6 @@ def _sign_in(resident: Resident, method: str) -> None:
     record(
         db, current_actor(), "resident.sign_in", "resident", resident.id, resident.community_id, method=method
     )
-    db.commit()
 
 
 CARD_MESSAGES = {
@@ -137,7 +131,7 @@ def card_link(token: str) -> ResponseReturnValue:
     except CardRefused as exc:
         if exc.reason == "unknown":
             note_failure(checks)
-            db.commit()
+            keep()  # a wrong link counts
         return render_template("resident/card_refused.html", message=CARD_MESSAGES[exc.reason]()), (
             404 if exc.reason == "unknown" else 410
         )
@@ -151,9 +145,15 @@ def check_pin_form(form: PinForm, resident: Resident, card_hash: str | None) -> 
         return False, None, 400 if request.method == "POST" else 200
     db = get_session()
     result = verify_pin(
-        db, current_actor(), resident, form.pin.data or "", card_key_for(resident, card_hash), device()
+        db,
+        current_actor(),
+        resident,
+        form.pin.data or "",
+        card_key_for(resident, card_hash),
+        device(),
+        end_transaction=keep,
     )
-    db.commit()
+    keep()  # the attempt counts, right or wrong
     form.pin.data = ""
     if result.ok:
         return True, None, 200
@@ -193,9 +193,8 @@ def handoff(token: str) -> ResponseReturnValue:
     try:
         resident = consume_handoff(db, token[:100])
     except HandoffRefused:
-        db.rollback()
         note_failure(checks)
-        db.commit()
+        keep()  # a used or stale code counts as a wrong link
         return render_template(
             "resident/card_refused.html",
             message=_(
@@ -203,7 +202,6 @@ def handoff(token: str) -> ResponseReturnValue:
                 "Please ask the lobby screen for a new one."
             ),
         ), 410
-    db.commit()
     _sign_in(resident, "handoff")
     return redirect(url_for("resident.me"), code=303)
 
@@ -270,7 +268,6 @@ def my_data_export() -> ResponseReturnValue:
     db = get_session()
     data = export(db, vault(), resident)
     record(db, current_actor(), "resident.export", "resident", resident.id, resident.community_id)
-    db.commit()
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -286,7 +283,6 @@ def my_deletion() -> ResponseReturnValue:
     assert resident is not None  # noqa: S101
     db = get_session()
     request_deletion(db, current_actor(), resident, "phone")
-    db.commit()
     flash(
         _("Your request is sent. The community office will confirm it and erase your personal data."), "info"
     )
@@ -373,9 +369,7 @@ def passkey_register(body: dict[str, Any]) -> ResponseReturnValue:
             label=_("Phone added %(date)s", date=short_day_words(clock.now())),
         )
     except passkeys.PasskeyRefused:
-        db.rollback()
         return jsonify(ok=False, message=_("This phone could not be added. Please try again.")), 400
-    db.commit()
     return jsonify(ok=True, next=url_for("resident.my_passkeys"))
 
 
@@ -388,7 +382,6 @@ def passkey_remove(credential_id: int) -> ResponseReturnValue:
     db = get_session()
     if not passkeys.remove(db, current_actor(), resident, credential_id):
         abort(404)
-    db.commit()
     flash(_("Removed."), "info")
     return redirect(url_for("resident.my_passkeys"), code=303)
 
@@ -419,8 +412,6 @@ def passkey_auth(body: dict[str, Any]) -> ResponseReturnValue:
             db, relying_party(), request.get_data(as_text=True)[:20000], bytes.fromhex(challenge)
         )
     except passkeys.PasskeyRefused:
-        db.rollback()
         return passkey_refused()
-    db.commit()
     _sign_in(resident, "passkey")
     return jsonify(ok=True, next=url_for("resident.me"))

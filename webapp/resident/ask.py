@@ -118,9 +118,7 @@ def ask_step(code: str, step: int) -> ResponseReturnValue:
             try:
                 photo = store_photo(get_session(), signed_in_resident().id, upload.stream.read(MAX_BYTES + 1))
             except PhotoError as exc:
-                get_session().rollback()
                 return render_step(service, questions, step, value, exc.reason)
-            get_session().commit()
             value = photo.token
             wizard.save_answer(code, question["id"], value)
             return redirect(url_for("resident.ask_step", code=code, step=step), code=303)
@@ -173,10 +171,8 @@ def send_request(
             vault=vault(),
         )
     except AnswerErrors as exc:
-        db.rollback()
         return None, exc.errors
     except NotEligible:
-        db.rollback()
         return None, {"_": "not_eligible"}
     return done.request, {"_hidden": "numbers"} if done.numbers_hidden else {}
 
@@ -237,7 +233,6 @@ def ask_review(code: str) -> ResponseReturnValue:
         db = get_session()
         ticket, errors = send_request(db, resident, service, answers, where, place, building_id)
         if ticket is not None:
-            db.commit()
             wizard.clear()
             flash(_("Sent. Your ticket number is %(number)s.", number=ticket.number), "info")
             if errors:

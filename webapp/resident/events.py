@@ -75,9 +75,7 @@ def my_event_signup(event_id: int) -> ResponseReturnValue:
     try:
         entry = events.signup(db, current_actor(), event, resident, CHANNEL)
     except events.EventError as exc:
-        db.rollback()
         return render_event(event, resident, life_error(exc.reason), 400)
-    db.commit()
     if entry.status == SignupStatus.BOOKED:
         flash(_("You have a place. We will remind you the day before."), "info")
     else:
@@ -98,8 +96,6 @@ def my_event_cancel(event_id: int) -> ResponseReturnValue:
     try:
         events.cancel(db, current_actor(), event, resident)
     except events.EventError as exc:
-        db.rollback()
         return render_event(event, resident, life_error(exc.reason), 400)
-    db.commit()
     flash(asked.done, "info")
     return redirect(url_for("resident.my_event", event_id=event.id), code=303)

@@ -1,24 +1,27 @@
 """Idempotent JSON submissions for the phone's outbox (see webapp.domain.desk.idempotency for the rule).
 
 A view hands `submit_once` a function that does the work without committing and returns (status, payload);
-the key and the answer are committed with the work, or the stored answer is replayed.
+the key and the answer are committed with the work by the request's unit of work, or the stored answer is
+replayed. This module is part of that unit of work for the outbox: a copy that lost the race for its key is
+rolled back here, and an error answer is kept without the work it undid.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.domain.desk.idempotency import KeyReused, Stored, body_hash, remember, replay, valid_key
 from webapp.infra.db import get_session
+from webapp.infra.unit_of_work import keep
 
 HEADER = "Idempotency-Key"
+Work = Callable[[Session], tuple[int, dict[str, Any]]]
 
 
 def request_key() -> str | None:
@@ -38,7 +41,7 @@ def _answer(stored: Stored, replayed: bool) -> Response:
     return response
 
 
-def submit_once(scope: str, work: Callable[[Session], tuple[int, dict[str, Any]]]) -> Response:
+def submit_once(scope: str, work: Work) -> Response:
     key = request_key() or ""
     if not valid_key(key):
         return _answer(Stored(400, {"ok": False, "error": _("This submission has no valid key.")}), False)
@@ -53,12 +56,11 @@ def submit_once(scope: str, work: Callable[[Session], tuple[int, dict[str, Any]]
         )
     if found is not None:
         return _answer(found, True)
-    status, payload = work(db)
+    status, payload = _attempt(db, work)
     stored = Stored(status, payload)
     try:
         remember(db, key, scope, fingerprint, stored)  # PostgreSQL waits here for a concurrent copy
-        db.commit()
-    except IntegrityError:  # the same key committed by a concurrent copy: answer as it did
+    except IntegrityError:  # the same key committed by a concurrent copy: drop this copy, answer as it did
         db.rollback()
         try:
             found = replay(db, key, scope, fingerprint)
@@ -67,6 +69,20 @@ def submit_once(scope: str, work: Callable[[Session], tuple[int, dict[str, Any]]
                 422, {"ok": False, "error": _("This key was already used for a different submission.")}
             )
         return _answer(found or stored, True)
-    if current_app.config["LINLI"].extra.get("fault_crash_after_commit"):
-        os._exit(17)  # fault injection for the exactly-once test: the server dies before answering
+    if status >= 400:
+        keep()  # a refusal is remembered too (its changes were undone): a retry gets the same answer
     return _answer(stored, False)
+
+
+def _attempt(
+    db: Session, work: Callable[[Session], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any]]:
+    """Run the work in a savepoint and undo it when it answers with an error, so that the key and the error
+    answer can still be kept."""
+    savepoint = db.begin_nested()
+    status, payload = work(db)
+    if status >= 400:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return status, payload

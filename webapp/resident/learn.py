@@ -95,7 +95,6 @@ def practice_well_done(token: str | None = None) -> ResponseReturnValue:
     if token is not None:
         db = get_session()
         practice.mark_scanned(db, token)
-        db.commit()
     return render_template("learn/well_done.html", face="phone")
 
 

@@ -96,11 +96,9 @@ def my_notice_read(notice_id: int) -> ResponseReturnValue:
     try:
         mark_read(db, current_actor(), notice, resident, CHANNEL)
     except NoticeError as exc:
-        db.rollback()
         return render_template(
             "resident/notice.html", notice=notice, read=False, error=life_error(exc.reason)
         ), 400
-    db.commit()
     flash(_("Thank you. We have noted that you read it."), "info")
     back = request.form.get("back")
     return redirect(url_for("resident.me") if back == "me" else url_for("resident.my_notices"), code=303)

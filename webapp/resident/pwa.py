@@ -228,5 +228,4 @@ def push_subscribe(body: dict[str, Any]) -> ResponseReturnValue:
     )
     if saved is None:
         return jsonify(ok=False, error=_("This phone's browser sent a subscription we cannot use.")), 400
-    db.commit()
     return jsonify(ok=True)

@@ -54,7 +54,6 @@ def my_requests() -> ResponseReturnValue:
     news = unseen(db, resident.id, limit=10)
     if news:
         mark_seen(db, resident.id, [n.id for n in news])
-        db.commit()
     return render_template("resident/requests.html", tickets=tickets, news=news)
 
 
@@ -98,9 +97,7 @@ def my_request_status(number: str) -> ResponseReturnValue:
             raise TicketError("transition")
         change_status(db, current_actor(), ticket, to, request.form.get("note") or "")
     except TicketError as exc:
-        db.rollback()
         return render_request(my_ticket_or_404(number), {"status": exc.reason}, 400)
-    db.commit()
     if to == Status.CANCELLED:
         flash(asked.done, "info")
     else:
@@ -119,7 +116,6 @@ def answer_both_ways(ticket: ServiceRequest, field: str, work: Work, done: str) 
     status, payload = work(db)
     if status >= 400:
         return render_request(my_ticket_or_404(ticket.number), {field: payload["code"]}, status)
-    db.commit()
     flash(done, "info")
     return redirect(url_for("resident.my_request", number=ticket.number), code=303)
 
@@ -139,7 +135,6 @@ def my_request_rate(number: str) -> ResponseReturnValue:
         try:
             rate(db, current_actor(), ticket, stars, words)
         except TicketError as exc:
-            db.rollback()
             return refused(400, exc.reason)
         return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
 
@@ -158,7 +153,6 @@ def my_request_slot(number: str) -> ResponseReturnValue:
         try:
             bookings.change(db, ticket, slot_id)
         except bookings.BookingError as exc:
-            db.rollback()
             status, payload = outbox_errors({"slot": exc.reason})
             return (409 if exc.reason == "full" else 400), {**payload, "code": exc.reason}
         return 200, {"ok": True, "url": url_for("resident.my_request", number=ticket.number)}
@@ -194,6 +188,5 @@ def checkin() -> ResponseReturnValue:
         return submit_once(f"resident:{resident.id}", work)
     db = get_session()
     work(db)
-    db.commit()
     flash(_("We have noted that you are fine today."), "info")
     return redirect(url_for("resident.me"), code=303)

@@ -71,13 +71,11 @@ def my_time_bank() -> ResponseReturnValue:
 
 
 def _done(message: str) -> ResponseReturnValue:
-    get_session().commit()
     flash(message, "info")
     return redirect(url_for("resident.my_time_bank"), code=303)
 
 
 def _refused(field: str, exc: timebank.TimeBankError) -> ResponseReturnValue:
-    get_session().rollback()
     return render_page(signed_in_resident(), {field: exc.reason}, 400)
 
 

@@ -14,6 +14,7 @@ from webapp.domain.training.certificates import masked_name, verify
 from webapp.domain.training.skills import TrainingError
 from webapp.infra.db import get_session, writes
 from webapp.infra.i18n import current_locale
+from webapp.infra.unit_of_work import keep
 from webapp.models import Certificate, TrainingSession
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
@@ -45,14 +46,12 @@ def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
     try:
         words = class_action(current_actor(), resident, ts, action, "phone")
     except TrainingError as exc:
-        db.rollback()
         return render_template(
             "learn/my_skills.html",
             face="phone",
             error=training_error(exc.reason),
             **skills_page_data(resident),
         ), 400
-    db.commit()
     flash(asked.done if action == "cancel" else words, "info")
     return redirect(url_for("resident.my_skills"), code=303)
 
@@ -82,7 +81,7 @@ def verify_certificate(code: str) -> ResponseReturnValue:
     verdict = verify(db, code)
     if verdict.state == "unknown":
         note_failure(checks)
-        db.commit()
+        keep()  # an unknown code counts
     status = {"valid": 200, "revoked": 410, "unknown": 404}[verdict.state]
     cert = verdict.certificate
     return render_template(

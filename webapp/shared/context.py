@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_login import current_user
 
+from webapp.auth.principals import PrincipalKind, current_principal
 from webapp.domain.identity.vault import Vault
 from webapp.domain.privacy.audit import Actor
 
@@ -25,9 +25,11 @@ def channel() -> str:
 
 def current_actor() -> Actor:
     """The signed-in staff member (with their roles' communities) or resident, as the core sees them."""
-    user = current_user
-    if user and user.is_authenticated and hasattr(user, "staff"):
-        staff = user.staff
+    principal = current_principal()
+    if principal is None:
+        return Actor(type="anonymous", channel=channel())
+    if principal.kind is PrincipalKind.STAFF:
+        staff = principal.staff
         roles = sorted({r.role.value for r in staff.roles})
         return Actor(
             type="staff",
@@ -37,16 +39,14 @@ def current_actor() -> Actor:
             channel=channel(),
             community_ids=frozenset(r.community_id for r in staff.roles),
         )
-    if user and user.is_authenticated and hasattr(user, "resident"):
-        resident = user.resident
-        return Actor(
-            type="resident",
-            id=resident.id,
-            name=None,
-            channel=channel(),
-            community_ids=frozenset({resident.community_id}),
-        )
-    return Actor(type="anonymous", channel=channel())
+    resident = principal.resident
+    return Actor(
+        type="resident",
+        id=resident.id,
+        name=None,
+        channel=channel(),
+        community_ids=frozenset({resident.community_id}),
+    )
 
 
 def base_url() -> str:

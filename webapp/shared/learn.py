@@ -163,7 +163,6 @@ def save_practice(face: str, resident: Resident | None, actor: Actor, back: str)
             raise TrainingError("not_scanned" if kind == "scan" else "bad_choice")
         practice.save_result(db, actor, resident, kind, request.form.get("consent") == "1")
     except TrainingError as exc:
-        db.rollback()
         return render_template(
             "learn/practice_done.html",
             face=face,
@@ -172,6 +171,5 @@ def save_practice(face: str, resident: Resident | None, actor: Actor, back: str)
             token=request.form.get("token", "")[:64],
             a=request.form.get("a", "")[:32],
         ), 400
-    db.commit()
     flash(_("Saved to My skills. Well done!"), "info")
     return redirect(back, code=303)

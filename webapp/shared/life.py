@@ -88,11 +88,10 @@ def with_event_words(original: Callable[[Any], str]) -> Callable[[Any], str]:
 def life_jobs() -> None:
     """Send event reminders (a day before); safe to run every few minutes, e.g. next to desk-jobs."""
     from webapp.domain.life.events import send_reminders
-    from webapp.infra.db import database
+    from webapp.infra.unit_of_work import job
 
-    with database().sessionmaker() as session:
+    with job() as session:
         sent = send_reminders(session)
-        session.commit()
     click.echo(f"event reminders: {sent}")
 
 

@@ -105,7 +105,6 @@ def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
                 log.info("web push failed with %s", status)
             except Exception as exc:  # noqa: BLE001 (a push service being down must not stop the job)
                 log.info("web push failed: %s", type(exc).__name__)
-    session.commit()
     return sent
 
 
@@ -114,16 +113,16 @@ def send_soon(app: Flask) -> None:
     push service. Off in tests (they call send_pending directly); `flask desk-jobs` sends anything missed."""
     import threading
 
-    from webapp.infra.db import database
+    from webapp.infra.unit_of_work import job
 
     if app.testing or not app.config["LINLI"].extra.get("push", True):
         return
 
     def work() -> None:
-        with app.app_context(), database(app).sessionmaker() as session:
-            try:
+        try:
+            with app.app_context(), job(app) as session:
                 send_pending(app, session)
-            except Exception:  # noqa: BLE001 (best effort; the banner in the app is the reliable channel)
-                log.info("web push round failed", exc_info=True)
+        except Exception:  # noqa: BLE001 (best effort; the banner in the app is the reliable channel)
+            log.info("web push round failed", exc_info=True)
 
     threading.Thread(target=work, name="linli-push", daemon=True).start()

@@ -75,11 +75,10 @@ def class_words(notification: Any) -> str | None:
 def training_seed() -> None:
     """Add the everyday-skills lessons that are missing (safe to run again)."""
     from webapp.domain.training.skills import ensure_skills
-    from webapp.infra.db import database
+    from webapp.infra.unit_of_work import job
 
-    with database().sessionmaker() as session:
+    with job() as session:
         added = ensure_skills(session)
-        session.commit()
     click.echo(f"skills added: {added}")
 
 

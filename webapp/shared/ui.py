@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime
-from flask_login import current_user
 from markupsafe import Markup
 
 from webapp.config import LOCALES
@@ -99,17 +98,17 @@ def update() -> ResponseReturnValue:
         )
         # A saved preference outranks the cookie, so the switch must update it too: the staff member's or the
         # resident's own, by the kind of person (a resident's id once wrote the staff account's locale).
-        from webapp.auth.routes import SignedInResident, SignedInStaff
+        from webapp.auth.principals import PrincipalKind, current_principal
 
-        if isinstance(current_user, SignedInStaff):
+        principal = current_principal()
+        if principal is not None and principal.kind is PrincipalKind.STAFF:
             from webapp.domain.identity.staff import set_preferred_locale
 
-            set_preferred_locale(get_session(), current_user.staff.id, locale)
-        elif isinstance(current_user, SignedInResident):
+            set_preferred_locale(get_session(), principal.staff.id, locale)
+        elif principal is not None and principal.kind is PrincipalKind.RESIDENT:
             from webapp.domain.register.residents import set_preferred_locale as set_resident_locale
 
-            set_resident_locale(get_session().merge(current_user.resident), locale)
-            get_session().commit()
+            set_resident_locale(get_session().merge(principal.resident), locale)
     return response
 
 

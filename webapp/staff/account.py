@@ -9,7 +9,7 @@ from flask_login import current_user, login_user
 
 from webapp.auth.forms import TotpForm
 from webapp.auth.policy import Permission, require
-from webapp.auth.routes import SignedInStaff
+from webapp.auth.principals import SignedInStaff
 from webapp.domain.identity.staff import confirm_totp, disable_totp, start_totp, totp_uri
 from webapp.domain.privacy.audit import record
 from webapp.infra.db import get_session
@@ -28,7 +28,6 @@ def security() -> ResponseReturnValue:
 def totp_start() -> ResponseReturnValue:
     db = get_session()
     uri = start_totp(db, vault(), current_user.staff)
-    db.commit()
     return render_template("staff/security.html", form=TotpForm(), uri=uri)
 
 
@@ -40,7 +39,6 @@ def totp_confirm() -> ResponseReturnValue:
     staff = current_user.staff
     if form.validate_on_submit() and confirm_totp(db, vault(), staff, form.code.data or ""):
         record(db, current_actor(), "staff.totp_on", "staff_user", staff.id)
-        db.commit()
         login_user(SignedInStaff(staff))  # keep this session: it has just proved the second factor
         flash(_("Two-step sign-in is on."), "info")
         return redirect(url_for("staff.security"), code=303)
@@ -55,7 +53,6 @@ def totp_off() -> ResponseReturnValue:
     db = get_session()
     disable_totp(db, current_user.staff)
     record(db, current_actor(), "staff.totp_off", "staff_user", current_user.staff.id)
-    db.commit()
     session.modified = True
     flash(_("Two-step sign-in is off."), "info")
     return redirect(url_for("staff.security"), code=303)

@@ -35,11 +35,9 @@ def buildings() -> ResponseReturnValue:
                 db, current_actor(), min(ids), form.number.data or "", form.name.data or ""
             )
         except PlaceError as exc:
-            db.rollback()
             form.number.errors = [PLACE_MESSAGES[exc.reason]()]
             status = 400
         else:
-            db.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("staff.building_detail", building_id=building.id), code=303)
     elif form.is_submitted():
@@ -65,11 +63,9 @@ def building_detail(building_id: int) -> ResponseReturnValue:
         try:
             add_household(db, current_actor(), building, form.unit.data or "", form.room.data or "")
         except PlaceError as exc:
-            db.rollback()
             form.room.errors = [PLACE_MESSAGES[exc.reason]()]
             status = 400
         else:
-            db.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("staff.building_detail", building_id=building.id), code=303)
     elif form.is_submitted():

@@ -90,7 +90,6 @@ def cards_print() -> ResponseReturnValue:
     for resident_id in wanted:
         resident = resident_or_404(resident_id, Permission.MANAGE_CARDS)
         people.append((resident, issue_card(db, actor, resident).url(base_url())))
-    db.commit()
     return render_sheet(people)
 
 
@@ -100,7 +99,6 @@ def resident_card_issue(resident_id: int) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.MANAGE_CARDS)
     db = get_session()
     issued = issue_card(db, current_actor(), resident)
-    db.commit()
     return render_sheet([(resident, issued.url(base_url()))])
 
 
@@ -110,7 +108,6 @@ def resident_card_revoke(resident_id: int) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.MANAGE_CARDS)
     db = get_session()
     revoke_all_cards(db, current_actor(), resident)
-    db.commit()
     flash(_("The card no longer works. Issue a new one when the resident needs it."), "info")
     return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
 
@@ -121,7 +118,6 @@ def resident_unlock(resident_id: int) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.MANAGE_CARDS)
     db = get_session()
     unlock(db, current_actor(), resident)
-    db.commit()
     flash(_("The PIN is unlocked. The resident can try again."), "info")
     return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
 
@@ -161,7 +157,6 @@ def pin() -> ResponseReturnValue:
                     form.pin.errors = [PIN_MESSAGES[exc.reason]()]
                     status = 400
                 else:
-                    db.commit()
                     flash(_("The new PIN for %(name)s is set.", name=resident.name), "info")
                     return redirect(url_for("staff.pin"), code=303)
     elif request.method == "POST":

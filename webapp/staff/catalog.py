@@ -143,7 +143,6 @@ def service_edit(service_id: int | None = None) -> ResponseReturnValue:
         return render_form(service, values, errors, (request.form.get("questions") or "")[:20000])
     saved = save_service(db, service, community_id, values)
     record(db, current_actor(), "catalog.save", "service_type", saved.id, community_id, code=saved.code)
-    db.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("staff.service_edit", service_id=saved.id), code=303)
 
@@ -188,7 +187,6 @@ def service_slots(service_id: int) -> ResponseReturnValue:
                         )
                     )
                 record(db, current_actor(), "catalog.slots", "service_type", service.id, service.community_id)
-                db.commit()
                 flash(_("%(count)s times added.", count=days), "info")
                 return redirect(url_for("staff.service_slots", service_id=service.id), code=303)
     slots = db.scalars(
@@ -214,6 +212,5 @@ def slot_delete(service_id: int, slot_id: int) -> ResponseReturnValue:
         flash(_("People have booked this time; it cannot be removed. Cancel their tickets first."), "error")
     else:
         db.delete(slot)
-        db.commit()
         flash(_("Removed."), "info")
     return redirect(url_for("staff.service_slots", service_id=service.id), code=303)

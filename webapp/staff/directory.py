@@ -103,6 +103,5 @@ def directory_edit(entry_id: int | None = None) -> ResponseReturnValue:
     if errors:
         return render_form(entry, raw, errors)
     saved = save_entry(db, current_actor(), community, entry, values)
-    db.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("staff.directory_edit", entry_id=saved.id), code=303)

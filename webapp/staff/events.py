@@ -25,6 +25,7 @@ from webapp.domain.privacy.audit import record
 from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import MAX_ID, small_int
+from webapp.infra.unit_of_work import refuse
 from webapp.models import Community, Event, EventKind, Resident, TimeAccount
 from webapp.shared.context import current_actor
 from webapp.shared.messages import life_error
@@ -95,7 +96,6 @@ def event_edit(event_id: int | None = None) -> ResponseReturnValue:
         errors = events.check_event(values)
         if not errors:
             saved = events.save_event(db, current_actor(), community.id, event, values)
-            db.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("staff.event_detail", event_id=saved.id), code=303)
     elif event is not None:
@@ -116,7 +116,6 @@ def event_detail(event_id: int) -> ResponseReturnValue:
     db = get_session()
     people = events.signup_list(db, event)
     record(db, current_actor(), "event.list_view", "event", event.id, event.community_id, shown=len(people))
-    db.commit()
     return render_event(event, people, None, 200)
 
 
@@ -143,12 +142,10 @@ def event_check_in(event_id: int) -> ResponseReturnValue:
         resident = _who(db, event)
         events.check_in(db, current_actor().helping(resident.id), event, resident)
     except (CardRefused, events.EventError) as exc:
-        db.rollback()
         code = exc.reason if isinstance(exc, events.EventError) else "card_unknown"
         event = event_or_404(event_id)
         people = events.signup_list(db, event)
         return render_event(event, people, life_error(code), 400)
-    db.commit()
     flash(_("%(name)s is checked in.", name=resident.name), "info")
     return redirect(url_for("staff.event_detail", event_id=event.id), code=303)
 
@@ -182,10 +179,9 @@ def event_helper_hours(event_id: int) -> ResponseReturnValue:
             db, current_actor(), resident, "event_helped", half_hours, day, event.title("zh_Hans"), event.id
         )
     except TimeBankError as exc:
-        db.rollback()
+        refuse()
         flash(life_error(exc.reason), "error")
         return redirect(url_for("staff.event_detail", event_id=event.id), code=303)
-    db.commit()
     flash(_("Hours recorded; they count once approved in the time bank."), "info")
     return redirect(url_for("staff.event_detail", event_id=event.id), code=303)
 
@@ -196,6 +192,5 @@ def event_call_off(event_id: int) -> ResponseReturnValue:
     event = event_or_404(event_id)
     db = get_session()
     told = events.cancel_event(db, current_actor(), event)
-    db.commit()
     flash(_("Called off; %(count)s people will be told.", count=told), "info")
     return redirect(url_for("staff.events_list"), code=303)

@@ -126,11 +126,9 @@ def residents_import_confirm() -> ResponseReturnValue:
         plan = plan_import(db, vault(), community_id, read_table(filename, content))
         count = run_import(db, vault(), current_actor(), community_id, plan)
     except ImportFileError as exc:
-        db.rollback()
         return render_template(
             "staff/import.html", form=form, plan=None, error=FILE_MESSAGES[exc.reason]()
         ), 400
-    db.commit()
     (_pending_dir() / f"{key}.bin").unlink(missing_ok=True)
     session.pop("pending_import", None)
     flash(_("Imported %(count)s residents.", count=count), "info")

@@ -64,13 +64,10 @@ def ticket_for_resident(resident_id: int) -> ResponseReturnValue:
                 vault=vault(),
             )
         except AnswerErrors as exc:
-            db.rollback()
             errors, status = exc.errors, 400
         except NotEligible:
-            db.rollback()
             errors, status = {"_": "not_eligible"}, 403
         else:
-            db.commit()
             flash(
                 _("Ticket %(number)s sent for %(name)s.", number=done.request.number, name=resident.name),
                 "info",
@@ -132,7 +129,6 @@ def venue_checkin() -> ResponseReturnValue:
                 raise bookings.BookingError("no_booking")
             bookings.check_in(db, booking)
         except (bookings.BookingError, CardRefused) as exc:
-            db.rollback()
             reason = getattr(exc, "reason", "no_booking")
             result = {"error": reason if reason in ("no_booking", "not_today") else "no_booking"}
             status = 400
@@ -147,6 +143,5 @@ def venue_checkin() -> ResponseReturnValue:
                 booking.request.community_id,
                 ticket=booking.request.number,
             )
-            db.commit()
             result = {"booking": booking, "name": resident.name if resident else ""}
     return render_template("staff/checkin.html", result=result), status

@@ -96,7 +96,6 @@ def kiosks() -> ResponseReturnValue:
             form.default_locale.data or None,
             form.scanner_place.data or "below",
         )
-        db.commit()
         flash(_("Kiosk added. Pair it with the code below."), "info")
         return redirect(url_for("staff.kiosks", _anchor=f"k{kiosk.id}"), code=303)
     if form.is_submitted():
@@ -112,7 +111,6 @@ def kiosk_pair(kiosk_id: int) -> ResponseReturnValue:
     kiosk = kiosk_or_404(kiosk_id)
     db = get_session()
     code = start_pairing(db, current_actor(), kiosk)
-    db.commit()
     now = clock.now()
     rows = [(k, is_online(k, now)) for k in kiosks_in(db, set(allowed_ids(Permission.VIEW_KIOSKS)))]
     link = f"{base_url()}/kiosk/pair?code={code}"
@@ -125,7 +123,6 @@ def kiosk_unpair(kiosk_id: int) -> ResponseReturnValue:
     kiosk = kiosk_or_404(kiosk_id)
     db = get_session()
     unpair(db, current_actor(), kiosk)
-    db.commit()
     flash(_("The kiosk is unpaired: its screen shows the pairing page again."), "info")
     return redirect(url_for("staff.kiosks"), code=303)
 
@@ -142,7 +139,6 @@ def badge_issue() -> ResponseReturnValue:
     """Print my badge: scanned at a kiosk before a resident's card, it starts assisted mode."""
     db = get_session()
     token = issue_badge(db, current_actor(), current_user.staff)
-    db.commit()
     return render_template("staff/badge.html", url=badge_url(base_url(), token))
 
 
@@ -178,6 +174,5 @@ def care_action(resident_id: int) -> ResponseReturnValue:
         return redirect(url_for("staff.care"), code=303)
     db = get_session()
     record_care_action(db, current_actor(), resident, CareOutcome(outcome), form.note.data)
-    db.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("staff.care", _anchor=f"r{resident.id}"), code=303)

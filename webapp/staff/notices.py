@@ -151,7 +151,6 @@ def notice_edit(notice_id: int | None = None) -> ResponseReturnValue:
     if errors:
         return render_form(notice, community, values, errors)
     saved = save_notice(db, current_actor(), community.id, notice, values)
-    db.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("staff.notice_edit", notice_id=saved.id), code=303)
 
@@ -162,7 +161,6 @@ def notice_withdraw(notice_id: int) -> ResponseReturnValue:
     notice = notice_or_404(notice_id)
     db = get_session()
     withdraw(db, current_actor(), notice)
-    db.commit()
     flash(_("The notice is no longer shown."), "info")
     return redirect(url_for("staff.notices"), code=303)
 
@@ -191,7 +189,6 @@ def notice_not_read(notice_id: int) -> ResponseReturnValue:
         notice.community_id,
         shown=len(people),
     )
-    db.commit()
     return render_template(
         "staff/notice_not_read.html", notice=notice, people=people, count=read_count(db, notice)
     )

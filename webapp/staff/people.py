@@ -10,6 +10,7 @@ from sqlalchemy import select
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.privacy.rights import DeletionAlreadyDecided, cancel_deletion, confirm_deletion
 from webapp.infra.db import get_session
+from webapp.infra.unit_of_work import refuse
 from webapp.models import DeletionRequest, DeletionStatus, Resident
 from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
@@ -47,10 +48,9 @@ def deletion_confirm(request_id: int) -> ResponseReturnValue:
     try:
         confirm_deletion(db, current_actor(), found)
     except DeletionAlreadyDecided:
-        db.rollback()
+        refuse()
         flash(_("This request was already decided."), "info")
         return redirect(url_for("staff.deletions"), code=303)
-    db.commit()
     flash(_("Personal data erased. Their tickets are kept without their name."), "info")
     return redirect(url_for("staff.deletions"), code=303)
 
@@ -63,9 +63,8 @@ def deletion_cancel(request_id: int) -> ResponseReturnValue:
     try:
         cancel_deletion(db, current_actor(), found)
     except DeletionAlreadyDecided:
-        db.rollback()
+        refuse()
         flash(_("This request was already decided."), "info")
         return redirect(url_for("staff.deletions"), code=303)
-    db.commit()
     flash(_("The request was cancelled."), "info")
     return redirect(url_for("staff.deletions"), code=303)

@@ -22,6 +22,7 @@ from webapp.domain.register.residents import ResidentInput, ResidentInputError, 
 from webapp.domain.training.certificates import certificates_of
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
+from webapp.infra.unit_of_work import keep
 from webapp.models import Building, ConsentKind, Household, Resident
 from webapp.shared.context import current_actor, vault
 from webapp.shared.messages import field_error
@@ -114,17 +115,15 @@ def _save(
     if form.validate_on_submit():
         db = get_session()
         try:
-            saved = operation()
+            with db.begin_nested():  # after an IntegrityError the session still reads the page below
+                saved = operation()
         except ResidentInputError as exc:
-            db.rollback()
             _show_errors(form, exc.errors)
             status = 400
         except IntegrityError:  # the same ID number saved by someone else a moment ago
-            db.rollback()
             _show_errors(form, {"id_number": "id_taken"})
             status = 400
         else:
-            db.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("staff.resident_detail", resident_id=saved.id), code=303)
     elif request.method == "POST":
@@ -151,7 +150,6 @@ def resident_detail(resident_id: int) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.VIEW_RESIDENTS)
     db = get_session()
     record(db, current_actor(), "resident.view", "resident", resident.id, resident.community_id)
-    db.commit()
     return render_template(
         "staff/resident_detail.html",
         resident=resident,
@@ -212,8 +210,8 @@ def resident_reveal(resident_id: int) -> ResponseReturnValue:
             resident.community_id,
             result="denied",
         )
+        keep()  # a refused reveal is audited
         status = 403
-    db.commit()
     form.password.data = ""
     return render_template(
         "staff/resident_detail.html",
@@ -262,7 +260,6 @@ def resident_consent_withdraw(resident_id: int, kind: str) -> ResponseReturnValu
     if kind in {k.value for k in ConsentKind}:
         db = get_session()
         register.withdraw_consent(db, current_actor(), resident, ConsentKind(kind))
-        db.commit()
         flash(_("Consent withdrawn; the fact it covered has been removed."), "info")
     return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
 
@@ -273,7 +270,6 @@ def resident_move_out(resident_id: int) -> ResponseReturnValue:
     resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
     db = get_session()
     register.move_out(db, current_actor(), resident)
-    db.commit()
     flash(_("Marked as moved out. Their card no longer works."), "info")
     return redirect(url_for("staff.residents"), code=303)
 

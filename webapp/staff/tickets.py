@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -36,6 +37,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
 from webapp.infra.security import background
+from webapp.infra.unit_of_work import after_commit
 from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
 from webapp.shared.context import current_actor
 from webapp.shared.labels import category_label, channel_label, status_label, unit_label
@@ -133,8 +135,7 @@ def tickets_bulk() -> ResponseReturnValue:
         return redirect(back, code=303)
     db = get_session()
     done, refused = desk.bulk_change(db, current_actor(), my_scope(), ids, Status(target))
-    db.commit()
-    send_soon(current_app._get_current_object())  # type: ignore[attr-defined]
+    after_commit(partial(send_soon, current_app._get_current_object()))  # type: ignore[attr-defined]
     if done:
         flash(_("%(count)s tickets changed.", count=len(done)), "info")
     for ticket, reason in refused:
@@ -202,7 +203,6 @@ def ticket_detail(ticket_id: int) -> ResponseReturnValue:
             ticket.community_id,
             ticket=ticket.number,
         )
-        db.commit()
     return render_ticket(ticket)
 
 
@@ -223,10 +223,8 @@ def ticket_status(ticket_id: int) -> ResponseReturnValue:
             raise TicketError("office_cancels")
         change_status(db, current_actor(), ticket, Status(target), note)
     except TicketError as exc:
-        db.rollback()
         return render_ticket(ticket_or_404(ticket_id), {"status": exc.reason}, 400)
-    db.commit()
-    send_soon(current_app._get_current_object())  # type: ignore[attr-defined]
+    after_commit(partial(send_soon, current_app._get_current_object()))  # type: ignore[attr-defined]
     flash(
         _("Ticket %(number)s: %(status)s.", number=ticket.number, status=status_label(ticket.status)), "info"
     )
@@ -247,10 +245,8 @@ def ticket_note(ticket_id: int) -> ResponseReturnValue:
             public=request.form.get("public") == "1",
         )
     except TicketError as exc:
-        db.rollback()
         return render_ticket(ticket_or_404(ticket_id), {"note": exc.reason}, 400)
-    db.commit()
-    send_soon(current_app._get_current_object())  # type: ignore[attr-defined]
+    after_commit(partial(send_soon, current_app._get_current_object()))  # type: ignore[attr-defined]
     flash(_("Note added."), "info")
     return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
 
@@ -265,7 +261,6 @@ def ticket_assign(ticket_id: int) -> ResponseReturnValue:
         return render_ticket(ticket, {"assign": "transition"}, 400)
     db = get_session()
     assign(db, current_actor(), ticket, allowed.get(chosen) if chosen is not None else None)
-    db.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
 
@@ -410,7 +405,6 @@ def ticket_work_order(ticket_id: int) -> ResponseReturnValue:
             ticket.community_id,
             ticket=ticket.number,
         )
-        db.commit()
     receipt = request.args.get("format") == "receipt"
     return render_template(
         "staff/work_order.html",

@@ -21,6 +21,7 @@ from webapp.domain.register.community import local_now
 from webapp.domain.register.residents import ResidentSearch, search
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import MAX_ID, small_int
+from webapp.infra.unit_of_work import refuse
 from webapp.models import Community, HourClaim, LocalService, Resident, TimeAccount, TimeAccountKind
 from webapp.shared.context import current_actor
 from webapp.shared.life import month_from
@@ -66,7 +67,6 @@ def timebank_home() -> ResponseReturnValue:
     found = search(db, ResidentSearch(community_ids=ids, text=query), limit=20) if query else []
     have = {a.resident_id for a in accounts}
     record(db, current_actor(), "time_bank.list_view", None, None, min(ids), shown=len(accounts))
-    db.commit()
     return render_template(
         "staff/timebank.html",
         accounts=accounts,
@@ -92,10 +92,9 @@ def timebank_welcome() -> ResponseReturnValue:
         half_hours = 0 if text in ("0", "0.0") else timebank.parse_hours(text)  # no welcome credit at all
         timebank.set_welcome(db, current_actor(), community_id, half_hours)
     except timebank.TimeBankError as exc:
-        db.rollback()
+        refuse()
         flash(life_error(exc.reason), "error")
         return redirect(url_for("staff.timebank_home"), code=303)
-    db.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("staff.timebank_home"), code=303)
 
@@ -106,7 +105,6 @@ def timebank_open() -> ResponseReturnValue:
     resident = resident_or_404(small_int(request.form.get("resident")))
     db = get_session()
     account = timebank.open_account(db, current_actor(), resident)
-    db.commit()
     flash(_("%(name)s is now a time-bank volunteer.", name=resident.name), "info")
     return redirect(url_for("staff.timebank_account", account_id=account.id), code=303)
 
@@ -129,10 +127,9 @@ def timebank_decide(claim_id: int) -> ResponseReturnValue:
         else:
             raise timebank.TimeBankError("bad_choice")
     except timebank.TimeBankError as exc:
-        db.rollback()
+        refuse()
         flash(life_error(exc.reason), "error")
         return redirect(url_for("staff.timebank_home"), code=303)
-    db.commit()
     flash(_("Approved.") if decision == "approve" else _("Not approved."), "info")
     return redirect(url_for("staff.timebank_home"), code=303)
 
@@ -173,7 +170,6 @@ def timebank_account(account_id: int) -> ResponseReturnValue:
     record(
         db, current_actor(), "time_bank.statement_view", "resident", account.resident_id, account.community_id
     )
-    db.commit()
     return render_account(account, {})
 
 
@@ -191,13 +187,10 @@ def timebank_record_hours(account_id: int) -> ResponseReturnValue:
         entry = volunteering.claim(db, current_actor(), account.resident, kind, half_hours, day, note)
         volunteering.approve(db, current_actor(), entry)
     except ValueError:
-        db.rollback()
         return render_account(account_or_404(account_id), {"day": "bad_date"}, 400)
     except timebank.TimeBankError as exc:
-        db.rollback()
         field = {"bad_hours": "hours", "bad_day": "day"}.get(exc.reason, "kind")
         return render_account(account_or_404(account_id), {field: exc.reason}, 400)
-    db.commit()
     flash(_("Hours added."), "info")
     return redirect(url_for("staff.timebank_account", account_id=account.id), code=303)
 
@@ -214,10 +207,8 @@ def timebank_record_spend(account_id: int) -> ResponseReturnValue:
         half_hours = timebank.parse_hours(request.form.get("spend_hours"))
         timebank.spend(db, current_actor(), account.resident, service, half_hours)
     except timebank.TimeBankError as exc:
-        db.rollback()
         field = "spend_hours" if exc.reason in ("bad_hours", "overdrawn") else "service"
         return render_account(account_or_404(account_id), {field: exc.reason}, 400)
-    db.commit()
     flash(_("Payment recorded."), "info")
     return redirect(url_for("staff.timebank_account", account_id=account.id), code=303)
 
@@ -236,9 +227,8 @@ def volunteer_account(resident_id: int) -> ResponseReturnValue:
             raise timebank.TimeBankError("not_volunteer")
         volunteering.link_volunteer(db, current_actor(), resident, user)
     except timebank.TimeBankError as exc:
-        db.rollback()
+        refuse()
         flash(life_error(exc.reason), "error")
         return back
-    db.commit()
     flash(_("Saved."), "info")
     return back

@@ -8,6 +8,7 @@ webapp.domain.training.courses' and webapp.domain.training.certificates'.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,12 +17,14 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from webapp.auth.policy import Permission, can, deny, may_lead_classes, require
+from webapp.auth.policy import Permission, deny, may_call_off_any_class, may_lead_classes, require
+from webapp.auth.principals import signed_in_staff
 from webapp.domain.identity.cards import CardRefused, card_for_scan
 from webapp.domain.life.directory import LOCALES
 from webapp.domain.life.timebank import hours_text
-from webapp.domain.privacy.audit import record
+from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.training import courses
 from webapp.domain.training.skills import TrainingError, all_skills, levels_of
 from webapp.infra import clock
@@ -45,7 +48,6 @@ from webapp.staff.blueprint import bp
 from webapp.staff.notices import local_input
 from webapp.staff.scope import allowed_ids
 
-ACTIONS = ("check_in", "add", "cancel", "mark", "notes", "hours", "call_off")
 DAY = timedelta(hours=18)  # "today's classes": starting within the coming 18 hours
 
 
@@ -117,7 +119,6 @@ def course_edit(course_id: int | None = None) -> ResponseReturnValue:
         if not errors:
             community_id = course.community_id if course else min(allowed_ids(Permission.RUN_SESSIONS))
             saved = courses.save_course(db, current_actor(), community_id, course, titles, chosen)
-            db.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("staff.course_edit", course_id=saved.id), code=303)
     return render_template(
@@ -173,7 +174,6 @@ def class_new(course_id: int) -> ResponseReturnValue:
         errors = courses.check_session(values)
         if not errors:
             ts = courses.save_session(db, current_actor(), course, None, values)
-            db.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("staff.class_detail", class_id=ts.id), code=303)
     return render_template(
@@ -223,7 +223,6 @@ def class_detail(class_id: int) -> ResponseReturnValue:
     ts = class_or_404(class_id)
     db = get_session()
     record(db, current_actor(), "training.roster_view", "training_session", ts.id, ts.community_id)
-    db.commit()
     return render_class(ts, None, 200)
 
 
@@ -243,71 +242,19 @@ def _who(db: Any, ts: TrainingSession) -> Resident:
 @bp.post("/training/classes/<int:class_id>/<action>")
 @require(Permission.RUN_SESSIONS)
 def class_action(class_id: int, action: str) -> ResponseReturnValue:
-    """Everything a leader does during a class, one small form each."""
+    """Everything a leader does during a class, one small form each (`CLASS_ACTIONS`)."""
     ts = class_or_404(class_id)
-    if action not in ACTIONS:
+    run = CLASS_ACTIONS.get(action)
+    if run is None:
         abort(404)
-    db = get_session()
-    actor = current_actor()
-    words = _("Saved.")
     try:
-        if action == "notes":
-            ts.notes = (request.form.get("notes") or "")[:4000]
-            record(db, actor, "training.notes", "training_session", ts.id, ts.community_id)
-        elif action == "call_off":
-            if request.form.get("sure") != "1":
-                raise TrainingError("not_sure")
-            user = db.get(StaffUser, actor.id or 0)
-            office = user is not None and can(user, Permission.VIEW_TRAINING, ts.community_id)
-            told = courses.call_off(db, actor, ts, office=office)
-            words = _("Called off; %(count)s people will be told.", count=told)
-        elif action == "hours":
-            minutes = small_int(request.form.get("minutes"), 100_000)
-            user = db.get(StaffUser, current_actor().id or 0)
-            claimed = courses.record_hours(db, actor, ts, user, -1 if minutes is None else minutes)
-            if claimed is not None and claimed.status == ClaimStatus.PENDING:
-                words = _(
-                    "Saved. %(hours)s hours wait for approval in the time bank.",
-                    hours=hours_text(claimed.half_hours),
-                )
-        else:
-            resident = _who(db, ts)
-            if action == "check_in":
-                courses.check_in(db, actor.helping(resident.id), ts, resident)
-                words = _("%(name)s is checked in.", name=resident.name)
-            elif action == "add":
-                entry = courses.signup(db, actor.helping(resident.id), ts, resident, "volunteer")
-                words = (
-                    _("%(name)s has a place.", name=resident.name)
-                    if entry.status == "booked"
-                    else _("%(name)s is on the waiting list.", name=resident.name)
-                )
-            elif action == "cancel":
-                courses.cancel(db, actor.helping(resident.id), ts, resident)
-            else:
-                # The roster sends "skill:level" from the button pressed; "skill" and "level" fields work too.
-                skill, _sep, level = (request.form.get("mark") or "").partition(":")
-                cert = courses.mark(
-                    db,
-                    actor,
-                    ts,
-                    resident,
-                    (skill or request.form.get("skill") or "")[:32],
-                    level or request.form.get("level") or "",
-                )
-                if cert is not None:  # this mark completed the course
-                    words = _(
-                        "%(name)s has finished the course: the certificate is ready.", name=resident.name
-                    )
+        words = run(get_session(), current_actor(), ts)
     except CardRefused:
-        db.rollback()
         return render_class(class_or_404(class_id), training_error("card_unknown"), 400)
     except TrainingError as exc:
-        db.rollback()
         if action == "mark" and wants_json():
             return jsonify(saved=False, words=training_error(exc.reason)), 400
         return render_class(class_or_404(class_id), training_error(exc.reason), 400)
-    db.commit()
     if action == "mark" and wants_json():
         # The roster's script saved one mark without leaving the page: the leader keeps their place.
         return jsonify(saved=True, words=words)
@@ -317,6 +264,79 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
         rid = small_int(request.form.get("resident"))
         return redirect(url_for("staff.class_detail", class_id=ts.id, open=rid, _anchor=f"a{rid}"), code=303)
     return redirect(url_for("staff.class_detail", class_id=ts.id), code=303)
+
+
+def _notes(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    ts.notes = (request.form.get("notes") or "")[:4000]
+    record(db, actor, "training.notes", "training_session", ts.id, ts.community_id)
+    return _("Saved.")
+
+
+def _call_off(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    if request.form.get("sure") != "1":
+        raise TrainingError("not_sure")
+    staff = signed_in_staff()
+    office = staff is not None and may_call_off_any_class(staff, ts.community_id)
+    told = courses.call_off(db, actor, ts, office=office)
+    return _("Called off; %(count)s people will be told.", count=told)
+
+
+def _hours(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    minutes = small_int(request.form.get("minutes"), 100_000)
+    claimed = courses.record_hours(db, actor, ts, signed_in_staff(), -1 if minutes is None else minutes)
+    if claimed is not None and claimed.status == ClaimStatus.PENDING:
+        return _(
+            "Saved. %(hours)s hours wait for approval in the time bank.", hours=hours_text(claimed.half_hours)
+        )
+    return _("Saved.")
+
+
+def _check_in(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    resident = _who(db, ts)
+    courses.check_in(db, actor.helping(resident.id), ts, resident)
+    return _("%(name)s is checked in.", name=resident.name)
+
+
+def _add(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    resident = _who(db, ts)
+    entry = courses.signup(db, actor.helping(resident.id), ts, resident, "volunteer")
+    if entry.status == "booked":
+        return _("%(name)s has a place.", name=resident.name)
+    return _("%(name)s is on the waiting list.", name=resident.name)
+
+
+def _cancel(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    resident = _who(db, ts)
+    courses.cancel(db, actor.helping(resident.id), ts, resident)
+    return _("Saved.")
+
+
+def _mark(db: Session, actor: Actor, ts: TrainingSession) -> str:
+    resident = _who(db, ts)
+    # The roster sends "skill:level" from the button pressed; "skill" and "level" fields work too.
+    skill, _sep, level = (request.form.get("mark") or "").partition(":")
+    cert = courses.mark(
+        db,
+        actor,
+        ts,
+        resident,
+        (skill or request.form.get("skill") or "")[:32],
+        level or request.form.get("level") or "",
+    )
+    if cert is not None:  # this mark completed the course (courses.mark returns only a new certificate)
+        return _("%(name)s has finished the course: the certificate is ready.", name=resident.name)
+    return _("Saved.")
+
+
+CLASS_ACTIONS: dict[str, Callable[[Session, Actor, TrainingSession], str]] = {
+    "check_in": _check_in,
+    "add": _add,
+    "cancel": _cancel,
+    "mark": _mark,
+    "notes": _notes,
+    "hours": _hours,
+    "call_off": _call_off,
+}
 
 
 def wants_json() -> bool:

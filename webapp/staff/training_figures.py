@@ -90,7 +90,6 @@ def certificate_view(certificate_id: int) -> ResponseReturnValue:
     cert = certificate_or_404(certificate_id)
     db = get_session()
     record(db, current_actor(), "certificate.view", "resident", cert.resident_id, cert.community_id)
-    db.commit()
     link = f"{base_url()}{url_for('resident.verify_certificate', code=cert.code)}"
     return render_template("staff/training_certificate.html", cert=cert, link=link)
 
@@ -101,6 +100,5 @@ def certificate_revoke(certificate_id: int) -> ResponseReturnValue:
     cert = certificate_or_404(certificate_id)
     db = get_session()
     revoke(db, current_actor(), cert)
-    db.commit()
     flash(_("The certificate is withdrawn: checking it now says so."), "info")
     return redirect(url_for("staff.certificate_view", certificate_id=cert.id), code=303)

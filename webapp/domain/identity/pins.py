@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -123,12 +124,20 @@ def _matches(pin_hash: str, pin: str) -> bool:
 
 
 def verify_pin(
-    session: Session, actor: Actor, resident: Resident, pin: str, card_key: str, device: str
+    session: Session,
+    actor: Actor,
+    resident: Resident,
+    pin: str,
+    card_key: str,
+    device: str,
+    *,
+    end_transaction: Callable[[], None],
 ) -> PinResult:
     """Check a PIN under the throttle and the hard lock; every failure is stored and counted.
 
-    The slow argon2 check runs outside any transaction: this commits what the caller's transaction holds,
-    answers what a read can answer, checks the hash holding no lock, and only then takes the locks and reads
+    The slow argon2 check runs outside any transaction: *end_transaction* (the caller's unit of work: `keep`
+    in a request, a commit in a job or a test) ends what the caller's transaction holds; this function answers
+    what a read can answer, checks the hash holding no lock, and only then takes the locks and reads
     everything again. On SQLite a writing request holds the database's one write lock for its whole
     transaction: 300 phones signing in at once queued behind each other's hashing until the 5 s busy timeout
     answered "database is locked" (benchmarks/lobby_load.py).
@@ -148,7 +157,7 @@ def verify_pin(
     if retry_at is not None:
         return PinResult(PinOutcome.THROTTLED, retry_at=retry_at)
     checked_hash = resident.pin_hash
-    session.commit()  # end the transaction: no lock is held while argon2 works
+    end_transaction()  # no lock is held while argon2 works
     ok = _matches(checked_hash, pin)
     _lock_device(session, device)
     session.refresh(resident, attribute_names=["locked_at", "pin_failures", "pin_hash"], with_for_update=True)

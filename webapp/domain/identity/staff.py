@@ -80,7 +80,7 @@ def set_preferred_locale(session: Session, user_id: int, locale: str) -> None:
     user = session.get(StaffUser, user_id)
     if user is not None:
         user.preferred_locale = locale
-        session.commit()
+        session.flush()
 
 
 TOTP_ISSUER = "Linli"

@@ -1,0 +1,64 @@
+"""The kiosk's template settings stay in the kiosk face, and its templates get values, not database queries."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import template_rendered
+
+from tests.conftest import csrf_token
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.privacy.audit import SYSTEM
+
+KIOSK_ONLY = ("kiosk", "visit", "bridge", "speech_on_server")
+
+
+@contextmanager
+def rendered(app):
+    """The (template name, context) of every page rendered meanwhile."""
+    seen: list[tuple[str, dict]] = []
+
+    def note(_sender, template, context, **_extra):
+        seen.append((template.name, dict(context)))
+
+    template_rendered.connect(note, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(note, app)
+
+
+def test_other_faces_templates_get_no_kiosk_settings(app, client):
+    with rendered(app) as seen:
+        assert client.get("/").status_code == 200
+        assert client.get("/staff/sign-in").status_code == 200
+        assert client.get("/notices").status_code == 200
+    assert seen
+    for name, context in seen:
+        leaked = [key for key in KIOSK_ONLY if key in context]
+        assert leaked == [], f"{name} was given the kiosk's {leaked}"
+
+
+def test_kiosk_templates_still_get_them(app, kiosk_client):
+    with rendered(app) as seen:
+        assert kiosk_client.get("/kiosk/").status_code == 200
+    _name, context = seen[0]
+    assert context["kiosk"] is not None
+    assert "speech_on_server" in context
+
+
+def test_kiosk_home_is_given_todays_class_not_a_query_to_run(app, kiosk_client, session, make_resident):
+    person = make_resident("李奶奶", age=90)
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    token = csrf_token(kiosk_client, "/kiosk/")
+    assert kiosk_client.post(
+        "/kiosk/identify", data={"csrf_token": token, "scan": issued.url("https://x")}
+    ).json["ok"]
+    with rendered(app) as seen:
+        assert kiosk_client.get("/kiosk/home").status_code == 200
+    name, context = seen[0]
+    assert name == "kiosk/home.html"
+    assert "today_class" in context  # computed by the view (None: no class today)
+    assert context["today_class"] is None
+    assert not any(callable(context.get(key)) for key in ("todays_class", "today_class"))

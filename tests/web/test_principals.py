@@ -1,0 +1,67 @@
+"""The signed-in person is a typed principal with an explicit kind; no code guesses it from attributes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_login import login_user
+
+from webapp.auth.principals import (
+    PrincipalKind,
+    SignedInResident,
+    SignedInStaff,
+    current_principal,
+    signed_in_resident,
+    signed_in_staff,
+)
+from webapp.auth.routes import load_principal
+from webapp.models import Role
+from webapp.shared.context import current_actor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_resident_is_never_taken_for_staff(app, session, make_resident, make_staff):
+    resident = make_resident("王秀英")
+    staff = make_staff("clerk", Role.COMMUNITY_WORKER)
+    session.commit()
+    with app.test_request_context("/"):
+        login_user(SignedInResident(resident))
+        assert current_principal().kind is PrincipalKind.RESIDENT
+        assert signed_in_resident() is resident
+        assert signed_in_staff() is None
+        assert current_actor().type == "resident"
+    with app.test_request_context("/"):
+        login_user(SignedInStaff(staff))
+        assert current_principal().kind is PrincipalKind.STAFF
+        assert signed_in_staff() is staff
+        assert signed_in_resident() is None
+        assert current_actor().type == "staff"
+    with app.test_request_context("/"):
+        assert current_principal() is None
+        assert current_actor().type == "anonymous"
+
+
+def test_the_session_id_names_the_kind(app, session, make_resident, make_staff):
+    resident = make_resident("王秀英")
+    staff = make_staff("clerk", Role.COMMUNITY_WORKER)
+    session.commit()
+    with app.test_request_context("/"):
+        loaded_resident = load_principal(SignedInResident(resident).get_id())
+        loaded_staff = load_principal(SignedInStaff(staff).get_id())
+        assert loaded_resident is not None
+        assert loaded_resident.kind is PrincipalKind.RESIDENT
+        assert loaded_staff is not None
+        assert loaded_staff.kind is PrincipalKind.STAFF
+        assert load_principal(f"family:{resident.id}:0") is None
+
+
+def test_no_code_guesses_the_principal_by_attribute():
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("webapp", "kiosk")
+        for path in (ROOT / folder).rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "hasattr(current_user" in line.split("#")[0] and not line.lstrip().startswith("`")
+    ]
+    assert found == []

@@ -1,0 +1,80 @@
+"""Who is signed in: one typed union of principals, each with an explicit kind.
+
+Code asks `signed_in_staff()` or `signed_in_resident()` (or matches on `current_principal().kind`), never
+`hasattr(current_user, …)`: a resident and a staff member share attribute names (`id`,
+`preferred_locale`), and guessing by attribute once wrote a resident's language onto the staff account with
+the same id. Family members and API keys will join the union as new kinds.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import ClassVar, Literal
+
+from flask_login import UserMixin, current_user
+
+from webapp.models import Resident, StaffUser
+
+
+class PrincipalKind(enum.StrEnum):
+    STAFF = "staff"
+    RESIDENT = "resident"
+
+
+class SignedInStaff(UserMixin):
+    """The staff member behind the current request.
+
+    The id carries the user's session version: bumping it (disable, password change) makes every
+    existing session cookie fail to load, which ends those sessions everywhere at once.
+    """
+
+    kind: ClassVar[Literal[PrincipalKind.STAFF]] = PrincipalKind.STAFF
+
+    def __init__(self, staff: StaffUser) -> None:
+        self.staff = staff
+        self.id = staff.id
+        self.display_name = staff.display_name
+        self.preferred_locale = staff.preferred_locale
+
+    def get_id(self) -> str:
+        return f"{self.kind}:{self.staff.id}:{self.staff.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.staff.is_active
+
+
+class SignedInResident(UserMixin):
+    """A resident signed in on their own phone (card + PIN, passkey, or kiosk hand-off)."""
+
+    kind: ClassVar[Literal[PrincipalKind.RESIDENT]] = PrincipalKind.RESIDENT
+
+    def __init__(self, resident: Resident) -> None:
+        self.resident = resident
+        self.id = resident.id
+        self.display_name = resident.name
+        self.preferred_locale = resident.preferred_locale
+
+    def get_id(self) -> str:
+        return f"{self.kind}:{self.resident.id}:{self.resident.auth_version}"
+
+
+Principal = SignedInStaff | SignedInResident
+
+
+def current_principal() -> Principal | None:
+    """The signed-in person of this request, or None for an anonymous visitor."""
+    user = current_user._get_current_object() if current_user else None  # type: ignore[attr-defined]
+    if isinstance(user, SignedInStaff | SignedInResident) and user.is_authenticated:
+        return user
+    return None
+
+
+def signed_in_staff() -> StaffUser | None:
+    principal = current_principal()
+    return principal.staff if principal is not None and principal.kind is PrincipalKind.STAFF else None
+
+
+def signed_in_resident() -> Resident | None:
+    principal = current_principal()
+    return principal.resident if principal is not None and principal.kind is PrincipalKind.RESIDENT else None
