@@ -6,6 +6,7 @@ the key and the answer are committed with the work, or the stored answer is repl
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from webapp.db import get_session
 from webapp.domain.idempotency import KeyReused, Stored, body_hash, remember, replay, valid_key
+from webapp.pwa import outbox_owner
 
 HEADER = "Idempotency-Key"
+# The outbox names the resident who wrote an entry (webapp.pwa.owner_tag); a delivery for anyone else is refused,
+# so an entry left on a shared phone is never filed under the next person who signs in there.
+OWNER_HEADER = "Outbox-Owner"
 
 
 def request_key() -> str | None:
@@ -38,7 +43,20 @@ def _answer(stored: Stored, replayed: bool) -> Response:
     return response
 
 
+def delivered_for_someone_else() -> bool:
+    """An outbox delivery (the key in the header) whose entry was written by another resident, or by nobody."""
+    if HEADER not in request.headers:
+        return False  # a normal form's hidden key: the signed-in person is the author
+    author = request.headers.get(OWNER_HEADER, "")
+    return not author or not hmac.compare_digest(author, outbox_owner())
+
+
 def submit_once(scope: str, work: Callable[[Session], tuple[int, dict[str, Any]]]) -> Response:
+    if delivered_for_someone_else():
+        return _answer(
+            Stored(403, {"ok": False, "error": _("This entry was written by someone else on this phone.")}),
+            False,
+        )
     key = request_key() or ""
     if not valid_key(key):
         return _answer(Stored(400, {"ok": False, "error": _("This submission has no valid key.")}), False)

@@ -169,7 +169,7 @@ async function flush() {
     let response;
     try {
       response = await fetch(entry.url, { method: "POST", credentials: "same-origin", body,
-        headers: { "Idempotency-Key": entry.key, Accept: "application/json" } });
+        headers: { "Idempotency-Key": entry.key, "Outbox-Owner": entry.owner || "", Accept: "application/json" } });
     } catch (e) { return; }  // the network went again: try later
     let result = {};
     try { result = await response.json(); } catch (e) { result = {}; }
