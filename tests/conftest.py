@@ -194,6 +194,12 @@ def make_staff(session: Session, demo_community: Community) -> Callable[..., Sta
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def refused_as_forged(response: Any) -> bool:
+    """The CSRF check refused the request ("This form has expired", for the English test clients). A fuzz test
+    asserts that none of its requests was: one that only ever met that refusal would pass and test nothing."""
+    return response.status_code == 400 and "This form has expired" in response.get_data(as_text=True)
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     page = client.get(url)
     match = CSRF_RE.search(page.get_data(as_text=True))
