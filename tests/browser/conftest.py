@@ -313,13 +313,17 @@ class Visitor:
         self.page.keyboard.press("Enter")
         self.page.wait_for_url(self.base + "/kiosk/home")
 
-    def close(self) -> None:
-        """Close the context (once), then fail on anything its pages logged."""
+    def shut(self) -> None:
+        """Close the context (once); what its pages logged still counts at close()."""
         if not self.closed:
             self.closed = True
-            if self in Visitor.opened:
-                Visitor.opened.remove(self)
             self.context.close()
+
+    def close(self) -> None:
+        """Close the context, then fail on anything its pages logged."""
+        self.shut()
+        if self in Visitor.opened:
+            Visitor.opened.remove(self)
         self.assert_no_errors()
 
 

@@ -30,6 +30,12 @@ def controlled(visitor: Visitor) -> None:
     wait_until(visitor.page, "!!navigator.serviceWorker.controller")
 
 
+# Asks the service worker to send the outbox and waits until that pass is over: what it would send, it has sent.
+FLUSHED = """new Promise(ok => {
+  navigator.serviceWorker.addEventListener('message', e => { if ((e.data || {}).outbox === 'idle') ok(true); });
+  window.linliFlush(); })"""
+
+
 def ticket_count(live_server) -> int:
     with database(live_server.app).sessionmaker() as session:
         return session.scalar(select(func.count(ServiceRequest.id))) or 0
@@ -56,7 +62,6 @@ def test_chromium_finds_the_app_installable(browser, live_server, tmp_path):
     response = visitor.page.request.get(live_server.url + "/sw.js")
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["content-type"].startswith("application/javascript")
-    visitor.close()
 
 
 def test_after_one_visit_home_works_offline_and_personal_pages_do_not(browser, live_server):
@@ -77,7 +82,6 @@ def test_after_one_visit_home_works_offline_and_personal_pages_do_not(browser, l
     assert "B-0002" not in page  # nothing personal was kept
     assert live_server.resident_name not in page
     visitor.context.set_offline(False)
-    visitor.close()
 
 
 def test_a_ticket_sent_offline_is_kept_then_delivered_exactly_once(browser, live_server):
@@ -114,15 +118,12 @@ def test_a_ticket_sent_offline_is_kept_then_delivered_exactly_once(browser, live
     assert ticket_count(live_server) == before
     visitor.context.set_offline(False)
     visitor.page.evaluate("window.dispatchEvent(new Event('online'))")
-    deadline = time.monotonic() + 15
-    while ticket_count(live_server) == before and time.monotonic() < deadline:
-        time.sleep(0.2)
+    # The entry leaves the list once the server has confirmed it (committed).
+    wait_until(visitor.page, "!document.querySelector('[data-outbox-entry]')", timeout=15)
     assert ticket_count(live_server) == before + 1
-    wait_until(visitor.page, "!document.querySelector('[data-outbox-entry]')")
     visitor.goto("/me")  # a later page load sends the outbox again: nothing is left to send twice
-    time.sleep(1)
+    assert ask(visitor.page, FLUSHED, timeout=15)
     assert ticket_count(live_server) == before + 1
-    visitor.close()
 
 
 @pytest.mark.timeout(240)
@@ -182,7 +183,6 @@ def test_a_new_version_is_picked_up_at_the_next_navigation(browser, live_server,
     left = ask(page, shells)
     assert len(left) == 1
     assert left != first  # the old shell is gone, the new one serves
-    visitor.close()
 
 
 def test_kiosk_keeps_its_public_screens_offline_and_explains_personal_ones(browser, live_server):
@@ -203,7 +203,6 @@ def test_kiosk_keeps_its_public_screens_offline_and_explains_personal_ones(brows
     outbox = ask(visitor.page, "indexedDB.databases().then(d => d.map(x => x.name))")
     assert "linli-outbox" not in outbox  # a shared device keeps no outbox
     visitor.context.set_offline(False)
-    visitor.close()
 
 
 def test_notices_directory_and_lessons_read_offline_after_one_visit_signed_in_or_not(browser, live_server):
@@ -276,7 +275,7 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
         assert violations(visitor) == []
         visitor.goto("/me")  # a later page load does not send a refused entry again
         entry.filter(has_text="Not sent").wait_for()
-        time.sleep(1)
+        assert ask(visitor.page, FLUSHED, timeout=15)
         assert ticket_count(live_server) == before
         # Signing out with an entry still on the phone: a warning first; asked again, the stored pages go and
         # the entry stays for this resident's next sign-in here.
@@ -309,7 +308,6 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
         with database(live_server.app).sessionmaker() as session:
             session.get(Slot, slot_id).booked = places
             session.commit()
-    visitor.close()
 
 
 def test_stored_pages_are_bounded_in_number_and_age(browser, live_server, monkeypatch):
@@ -346,7 +344,6 @@ def test_stored_pages_are_bounded_in_number_and_age(browser, live_server, monkey
     visitor.goto("/notices")
     assert "You are offline" in visitor.page.locator("h1").first.inner_text()  # not a stale copy
     visitor.context.set_offline(False)
-    visitor.close()
 
 
 OUTBOX_COUNT = """new Promise(ok => { const r = indexedDB.open('linli-outbox', 1);

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -123,6 +122,7 @@ def test_an_outbox_entry_is_delivered_only_for_its_author(world):
         {"database_url": world["url"], "instance_path": world["instance"], "encryption_key": TEST_KEY}
     )
     client = app.test_client()
+    client.set_cookie("linli_locale", "en")
     csrf = signed_in(client, world["card"])
     with app.app_context():
         neighbour = pwa.owner_tag(world["resident"] + 1)
