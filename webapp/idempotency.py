@@ -21,8 +21,8 @@ from webapp.domain.idempotency import KeyReused, Stored, body_hash, remember, re
 from webapp.pwa import outbox_owner
 
 HEADER = "Idempotency-Key"
-# The outbox names the resident who wrote an entry (webapp.pwa.owner_tag); a delivery for anyone else is refused,
-# so an entry left on a shared phone is never filed under the next person who signs in there.
+# The outbox names the resident who wrote an entry (webapp.pwa.owner_tag); a delivery for anyone else is
+# refused, so an entry left on a shared phone is never filed under the next person who signs in there.
 OWNER_HEADER = "Outbox-Owner"
 
 
@@ -44,7 +44,7 @@ def _answer(stored: Stored, replayed: bool) -> Response:
 
 
 def delivered_for_someone_else() -> bool:
-    """An outbox delivery (the key in the header) whose entry was written by another resident, or by nobody."""
+    """An outbox delivery (key in the header) whose entry was written by another resident, or by nobody."""
     if HEADER not in request.headers:
         return False  # a normal form's hidden key: the signed-in person is the author
     author = request.headers.get(OWNER_HEADER, "")
