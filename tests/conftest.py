@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from webapp import create_app, migrations
@@ -113,36 +113,46 @@ def app(engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFact
     return application
 
 
-@pytest.fixture(autouse=True)
-def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Bind the app's sessions to one connection whose outer transaction is rolled back after the test."""
-    if "app" not in request.fixturenames:
-        yield
-        return
-    application: Flask = request.getfixturevalue("app")
-    eng: Engine = request.getfixturevalue("engine")
-    db = database(application)
-    connection = eng.connect()
+@pytest.fixture
+def _connection(engine: Engine) -> Iterator[Connection]:
+    """One connection whose outer transaction is rolled back after the test: what a test writes never stays."""
+    connection = engine.connect()
     outer = connection.begin()
-    original = db.sessionmaker
-    db.sessionmaker = sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
     try:
-        yield
+        yield connection
     finally:
-        db.sessionmaker = original
         outer.rollback()
         connection.close()
 
 
+def _sessionmaker(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test with the app: bind the app's sessions to the test's connection (rolled back afterwards)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    db = database(application)
+    original = db.sessionmaker
+    db.sessionmaker = _sessionmaker(request.getfixturevalue("_connection"))
+    try:
+        yield
+    finally:
+        db.sessionmaker = original
+
+
 @pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    """A session on the test's transaction, for arranging data and checking results.
+def session(_connection: Connection) -> Iterator[Session]:
+    """A session on the test's transaction, for arranging data and checking results. It needs no app: a test of
+    the core boots none (one that also asks for `app` or `client` shares this transaction with its requests).
 
     No app context is pushed here: requests would reuse it and share `g` across requests.
     """
-    s = database(app).sessionmaker()
+    s = _sessionmaker(_connection)()
     yield s
     s.close()
 
@@ -193,6 +203,12 @@ def make_staff(session: Session, demo_community: Community) -> Callable[..., Sta
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def refused_as_forged(response: Any) -> bool:
+    """The CSRF check refused the request ("This form has expired", for the English test clients). A fuzz test
+    asserts that none of its requests was: one that only ever met that refusal would pass and test nothing."""
+    return response.status_code == 400 and "This form has expired" in response.get_data(as_text=True)
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

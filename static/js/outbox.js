@@ -5,8 +5,23 @@
   "use strict";
   var script = document.currentScript;
   if (!script || !window.indexedDB) return;
-  var owner = script.getAttribute("data-owner");
+  // Every entry carries the tag of the resident who wrote it, and a page shows only its own person's entries. A
+  // signed-in page names its person; the offline page is an anonymous copy, so it shows the entries of the person
+  // last signed in on this phone (remembered here, forgotten at sign-out), never anyone else's.
+  var REMEMBERED = "linli-outbox-owner";
+  var owner = script.getAttribute("data-owner") || "";
+  var offlinePage = !!document.querySelector("[data-outbox-offline]");
   var text = function (name) { return script.getAttribute("data-" + name) || ""; };
+  function remembered(value) {
+    try {
+      if (value === undefined) return localStorage.getItem(REMEMBERED) || "";
+      if (value) localStorage.setItem(REMEMBERED, value); else localStorage.removeItem(REMEMBERED);
+    } catch (e) { /* storage refused: the offline page then lists nothing */ }
+    return "";
+  }
+  if (owner) remembered(owner);
+  else if (navigator.onLine && !offlinePage) remembered("");  // the server says nobody is signed in here
+  var reader = owner || (offlinePage ? remembered() : "");
 
   function open() {
     return new Promise(function (resolve, reject) {
@@ -22,8 +37,20 @@
       return new Promise(function (resolve) { var r = s.getAll(); r.onsuccess = function () { resolve(r.result); }; });
     });
   }
-  function put(entry) { return store("readwrite").then(function (s) { s.put(entry); }); }
-  function remove(key) { return store("readwrite").then(function (s) { s.delete(key); }); }
+  // A change counts once its transaction has committed ("complete"), not when it was asked for: storage that is
+  // full fails at commit, and an entry that was never kept must not be reported as kept.
+  function write(change) {
+    return store("readwrite").then(function (s) {
+      return new Promise(function (resolve, reject) {
+        var tx = s.transaction;
+        tx.oncomplete = function () { resolve(); };
+        tx.onabort = tx.onerror = function () { reject(tx.error || new Error("outbox not written")); };
+        change(s);
+      });
+    });
+  }
+  function put(entry) { return write(function (s) { s.put(entry); }); }
+  function remove(key) { return write(function (s) { s.delete(key); }); }
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = crypto.getRandomValues(new Uint8Array(16));
@@ -34,7 +61,7 @@
     var lists = document.querySelectorAll("[data-outbox-list]");
     if (!lists.length) return Promise.resolve();
     return all().then(function (entries) {
-      entries = entries.filter(function (e) { return e.owner === owner || !owner; });
+      entries = entries.filter(function (e) { return !!reader && e.owner === reader; });
       lists.forEach(function (section) {
         var ul = section.querySelector("[data-outbox-items]");
         ul.textContent = "";
@@ -67,6 +94,7 @@
           ul.appendChild(li);
         });
         section.hidden = entries.length === 0;
+        section.setAttribute("data-outbox-count", String(entries.length));  // listed (tests wait for it)
       });
     });
   }
@@ -80,7 +108,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute || !form.hasAttribute("data-outbox") || navigator.onLine) return;
+    if (!form.hasAttribute || !form.hasAttribute("data-outbox") || navigator.onLine || !owner) return;
     event.preventDefault();
     var body = [];
     new FormData(form).forEach(function (value, name) { if (typeof value === "string") body.push([name, value]); });
@@ -89,15 +117,16 @@
       key: uuid(), owner: owner, url: form.getAttribute("action") || location.pathname, body: body,
       label: form.getAttribute("data-outbox"), summary: summary(form), created: Date.now()
     };
-    put(entry).then(function () {
-      var note = form.querySelector("[data-outbox-note]") || document.createElement("p");
-      note.setAttribute("data-outbox-note", "");
-      note.setAttribute("role", "status");
-      note.className = "flash";
-      note.textContent = text("queued");
+    function say(words, failed) {
+      var note = document.querySelector("[data-outbox-note]") || document.createElement("p");
+      note.setAttribute("data-outbox-note", failed ? "failed" : "queued");
+      note.setAttribute("role", failed ? "alert" : "status");
+      note.className = failed ? "error-summary" : "flash";
+      note.textContent = words;
       form.parentNode.insertBefore(note, form);
-      return render();
-    });
+    }
+    put(entry).then(function () { say(text("queued"), false); return render(); },
+      function () { say(text("not-kept"), true); });
   });
 
   // Sign-out keeps undelivered entries but says so first; everything else the phone kept is cleared.
@@ -107,10 +136,7 @@
     if (form.getAttribute("data-confirmed") === "1") return;
     event.preventDefault();
     all().then(function (entries) {
-      var mine = entries.filter(function (e) { return e.owner === owner; });
-      var clear = window.caches ? caches.keys().then(function (keys) {
-        return Promise.all(keys.filter(function (k) { return k.indexOf("linli-pages") === 0; }).map(function (k) { return caches.delete(k); }));
-      }) : Promise.resolve();
+      var mine = entries.filter(function (e) { return !!owner && e.owner === owner; });
       if (mine.length && !form.querySelector("[data-outbox-warning]")) {
         var warning = document.createElement("p");
         warning.className = "error-summary";
@@ -120,7 +146,12 @@
         form.insertBefore(warning, form.firstChild);
         return;
       }
-      clear.then(function () { form.setAttribute("data-confirmed", "1"); form.submit(); });
+      // Confirmed (asked again after the warning, or nothing was waiting): only now the stored pages go.
+      remembered("");
+      var clear = window.caches ? caches.keys().then(function (keys) {
+        return Promise.all(keys.filter(function (k) { return k.indexOf("linli-pages") === 0; }).map(function (k) { return caches.delete(k); }));
+      }) : Promise.resolve();
+      clear.catch(function () {}).then(function () { form.setAttribute("data-confirmed", "1"); form.submit(); });
     });
   });
 

@@ -169,7 +169,7 @@ async function flush() {
     let response;
     try {
       response = await fetch(entry.url, { method: "POST", credentials: "same-origin", body,
-        headers: { "Idempotency-Key": entry.key, Accept: "application/json" } });
+        headers: { "Idempotency-Key": entry.key, "Outbox-Owner": entry.owner || "", Accept: "application/json" } });
     } catch (e) { return; }  // the network went again: try later
     let result = {};
     try { result = await response.json(); } catch (e) { result = {}; }
@@ -182,7 +182,11 @@ async function flush() {
     await tell({ outbox: response.ok ? "delivered" : "refused", key: entry.key, result });
   }
 }
-function flushOnce() { flushing = flushing || flush().finally(() => { flushing = null; }); return flushing; }
+// Each pass ends with "idle" to the pages: whatever could be sent now has been (the tests wait for it).
+function flushOnce() {
+  flushing = flushing || flush().finally(() => { flushing = null; tell({ outbox: "idle" }); });
+  return flushing;
+}
 
 self.addEventListener("sync", (event) => { if (event.tag === "linli-outbox") event.waitUntil(flushOnce()); });
 self.addEventListener("message", (event) => {

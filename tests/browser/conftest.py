@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +22,7 @@ from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.domain.kiosk.devices import pair
 from webapp.infra import clock
-from webapp.infra.db import make_engine
+from webapp.infra.db import database, make_engine
 from webapp.models import ServiceType
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
@@ -66,12 +68,22 @@ class LiveServer:
     kiosk_token: str
 
 
+@dataclass(frozen=True)
+class SeededDatabase:
+    """A demo database seeded once per run; each test module serves a copy of its file."""
+
+    path: Path
+    card_token: str
+    resident_name: str
+    kiosk_token: str
+    ids: dict[str, int]
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A real HTTP server in a thread over its own demo database (SQLite file), like `make demo`."""
-    folder = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{folder / 'live.db'}"
-    engine = make_engine(url)
+def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
+    """Migrations and the demo seed, once (seconds of argon2 and inserts); modules copy the file in milliseconds."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    engine = make_engine(f"sqlite:///{path}")
     migrations.upgrade(engine)
     with Session(engine) as session:
         # Seeded as of the real today (never before TODAY): the browser runs on the real clock, and a demo seeded
@@ -89,22 +101,46 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
         session.commit()
     engine.dispose()
+    return SeededDatabase(path, token, name, kiosk_token, ids)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (a WAL file beside the source is included)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    seeded_database: SeededDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A real HTTP server in a thread over this test module's own copy of the demo database, like `make demo`:
+    what one module writes (tickets, bookings, device states) no other module sees."""
+    folder = tmp_path_factory.mktemp("live")
+    copy_database(seeded_database.path, folder / "live.db")
+    url = f"sqlite:///{folder / 'live.db'}"
     app = create_app({"database_url": url, "instance_path": folder / "instance", "encryption_key": TEST_KEY})
-    app.config["LINLI_DEMO_IDS"] = ids
+    app.config["LINLI_DEMO_IDS"] = dict(seeded_database.ids)
     # "localhost", not 127.0.0.1: WebAuthn needs a host name as its relying-party id.
     server = make_server("localhost", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     # Browsers in these tests are the lobby kiosk unless a test says otherwise: they carry its device cookie.
-    Visitor.kiosk_token = kiosk_token
+    Visitor.kiosk_token = seeded_database.kiosk_token
     yield LiveServer(
         url=f"http://localhost:{server.server_port}",
         app=app,
-        card_token=token,
-        resident_name=name,
-        kiosk_token=kiosk_token,
+        card_token=seeded_database.card_token,
+        resident_name=seeded_database.resident_name,
+        kiosk_token=seeded_database.kiosk_token,
     )
     server.shutdown()
+    server.server_close()
+    database(app).engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +207,12 @@ EXPECTED_CONSOLE_ERRORS = [
     re.compile(r"Failed to load resource: net::ERR_INTERNET_DISCONNECTED"),
 ]
 
+# Every page reports the policy's refusals to the test (Chromium's console line for them is not always
+# delivered to Playwright, and a refusal in a worker or of an inline style would pass unseen otherwise).
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", (e) => {
+  if (window.__linliCspViolation) window.__linliCspViolation(
+    e.violatedDirective + " refused " + (e.blockedURI || "inline") + " (" + (e.sourceFile || "") + ":" + e.lineNumber + ")");
+}, true);"""
 
 # The read-aloud player is playing (not paused, its time moving): what a person hears, not a request that was sent.
 PLAYING = (
@@ -184,9 +226,12 @@ class Visitor:
 
     Every console error, uncaught page error and CSP violation of its pages is collected; close() fails on
     any that EXPECTED_CONSOLE_ERRORS does not explain (a silent read-aloud was once a CSP refusal in the log).
+    Every Visitor a test opens is closed by the `visitors_closed` fixture when the test ends, passed or failed:
+    a test closes one by hand only to end it early (and to check its pages at that point).
     """
 
     kiosk_token: str | None = None
+    opened: ClassVar[list[Visitor]] = []
 
     def __init__(
         self,
@@ -196,19 +241,32 @@ class Visitor:
         height: int = 740,
         paired: bool = True,
         service_worker: bool = False,
+        context: object | None = None,
+        **options: object,
     ) -> None:
         """Without the service worker unless a test is about it (the PWA tests, offline lessons, the kiosk's
-        scans, which race the worker's own fetches, and its idle reset): fewer moving parts elsewhere."""
+        scans, which race the worker's own fetches, and its idle reset): fewer moving parts elsewhere.
+        `context` adopts one the test made itself (a persistent profile); `options` go to new_context."""
         self.base = base
-        self.context = browser.new_context(  # type: ignore[attr-defined]
+        self.closed = False
+        self.context = context or browser.new_context(  # type: ignore[attr-defined]
             viewport={"width": width, "height": height},
             service_workers="allow" if service_worker else "block",
+            **options,
         )
+        Visitor.opened.append(self)
         self.errors: list[str] = []
+        self.context.expose_binding("__linliCspViolation", self.csp_violation)
+        self.context.add_init_script(CSP_WATCH)
         self.context.on("page", self.watch)
-        self.page = self.context.new_page()
+        for page in self.context.pages:
+            self.watch(page)
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         if paired and self.kiosk_token:
             self.set_cookie("linli_kiosk", self.kiosk_token)
+
+    def csp_violation(self, source: dict[str, object], text: str) -> None:
+        self.errors.append(f"CSP violation: {text} at {source['page'].url}")  # type: ignore[attr-defined]
 
     def watch(self, page: object) -> None:
         def on_console(message: object) -> None:
@@ -256,13 +314,36 @@ class Visitor:
         self.page.keyboard.press("Enter")
         self.page.wait_for_url(self.base + "/kiosk/home")
 
+    def shut(self) -> None:
+        """Close the context (once); what its pages logged still counts at close()."""
+        if not self.closed:
+            self.closed = True
+            self.context.close()
+
     def close(self) -> None:
-        self.context.close()
+        """Close the context, then fail on anything its pages logged."""
+        self.shut()
+        if self in Visitor.opened:
+            Visitor.opened.remove(self)
         self.assert_no_errors()
 
 
+@pytest.fixture(autouse=True)
+def visitors_closed() -> Iterator[None]:
+    """Every browser context a test opened is closed when it ends, also when it failed halfway (a leaked
+    context keeps its pages, service worker and timers running into the next test); then their errors count."""
+    Visitor.opened.clear()
+    yield
+    errors: list[str] = []
+    while Visitor.opened:
+        visitor = Visitor.opened[-1]
+        try:
+            visitor.close()
+        except AssertionError as exc:
+            errors.append(str(exc))
+    assert not errors, "\n".join(errors)
+
+
 @pytest.fixture
-def visitor(browser: object, live_server: LiveServer) -> Iterator[Visitor]:
-    v = Visitor(browser, live_server.url)
-    yield v
-    v.close()
+def visitor(browser: object, live_server: LiveServer) -> Visitor:
+    return Visitor(browser, live_server.url)

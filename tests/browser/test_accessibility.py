@@ -165,4 +165,3 @@ def test_the_checks_can_fail(browser, live_server):
     found = " ".join(violations(visitor))
     assert "image-alt" in found
     assert "color-contrast" in found
-    visitor.close()

@@ -81,7 +81,6 @@ def test_live_counts_title_and_a_sound_only_when_switched_on(browser, live_serve
         page, f"document.querySelector('[data-count=urgent]').textContent === '{before['urgent'] + 2}'"
     )
     assert ask(page, "document.querySelector('[data-work]').getAttribute('data-beeped')") is None
-    visitor.close()
 
 
 def test_queue_at_360_px_is_cards_with_one_row_of_filters_and_a_collapsed_menu(browser, live_server):
@@ -131,7 +130,6 @@ def test_queue_at_360_px_is_cards_with_one_row_of_filters_and_a_collapsed_menu(b
     assert desktop.page.locator(".main-nav a[href='/staff/notices']").is_visible()
     assert desktop.page.locator("#f-category").is_visible()
     assert desktop.page.locator("table.queue thead").is_visible()
-    desktop.close()
 
 
 def test_a_skill_mark_keeps_the_leaders_place(browser, live_server):
@@ -160,8 +158,8 @@ def test_a_skill_mark_keeps_the_leaders_place(browser, live_server):
     assert page.locator(f"#a{resident} button[value='{value}']").get_attribute("aria-pressed") == "true"
     visitor.close()
     # Without JavaScript: the form still works and comes back to the same attendee.
-    plain = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
-    page = plain.new_page()
+    plain = Visitor(browser, live_server.url, 360, 740, paired=False, java_script_enabled=False)
+    page = plain.page
     page.goto(live_server.url + "/staff/sign-in")
     page.fill("#username", "worker")
     page.fill("#password", DEMO_PASSWORD)
@@ -175,7 +173,6 @@ def test_a_skill_mark_keeps_the_leaders_place(browser, live_server):
     assert page.url.endswith(f"#a{resident}")
     box = page.locator(f"#a{resident}").bounding_box()
     assert -2 <= box["y"] < 740
-    plain.close()
 
 
 def test_card_instructions_print_at_14_pt_at_least(browser, live_server):
@@ -195,4 +192,3 @@ def test_card_instructions_print_at_14_pt_at_least(browser, live_server):
         "[...document.querySelectorAll('.resident-card')].some(c => c.scrollHeight > c.clientHeight + 1)"
     )
     assert not overflow, "the larger text still fits on the card"
-    visitor.close()

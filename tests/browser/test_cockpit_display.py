@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import ask
+from tests.browser.conftest import Visitor, ask
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
@@ -99,9 +99,9 @@ def long_display(tmp_path_factory):
 def test_every_slide_fits_the_screen_with_a_long_urgent_notice(browser, long_display, width, height):
     problems: list[str] = []
     for locale in LOCALES:
-        context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
-        context.add_cookies([{"name": "linli_locale", "value": locale, "url": long_display}])
-        page = context.new_page()
+        visitor = Visitor(browser, long_display, width, height, paired=False)
+        visitor.set_locale(locale)
+        page = visitor.page
         page.clock.install()
         page.goto(f"{long_display}/display/guihua", wait_until="load")
         urgent = page.locator(".display-urgent")
@@ -119,5 +119,5 @@ def test_every_slide_fits_the_screen_with_a_long_urgent_notice(browser, long_dis
             problems.append(f"[{locale} {width}x{height}] no QR code to read the rest of the urgent notice")
         if not long_slide_read_more:
             problems.append(f"[{locale} {width}x{height}] no QR code to read the rest of the long notice")
-        context.close()
+        visitor.close()
     assert not problems, "\n".join(problems)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import Visitor, wait_until
 from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
@@ -72,9 +72,9 @@ def display_server(tmp_path):
 
 def test_display_renders_offline_after_one_visit(browser, display_server):
     server, plug, base = display_server
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    context.add_cookies([{"name": "linli_locale", "value": "en", "url": base}])
-    page = context.new_page()
+    visitor = Visitor(browser, base, 1920, 1080, paired=False, service_worker=True)
+    visitor.set_locale("en")
+    page = visitor.page
     page.goto(f"{base}/display/guihua", wait_until="load")
     heading = page.locator("h1").inner_text()
     online = page.locator("main section").all_inner_texts()  # notices and activities (not the ticking clock)
@@ -92,14 +92,13 @@ def test_display_renders_offline_after_one_visit(browser, display_server):
     assert (
         page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") >= 32
     )  # display.css
-    context.close()
 
 
 def test_display_rotates_one_slide_at_a_time_refreshes_and_has_nothing_to_tap(browser, display_server):
     _server, _plug, base = display_server
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    context.add_cookies([{"name": "linli_locale", "value": "en", "url": base}])
-    page = context.new_page()
+    visitor = Visitor(browser, base, 1920, 1080, paired=False, service_worker=True)
+    visitor.set_locale("en")
+    page = visitor.page
     page.clock.install()
     page.goto(f"{base}/display/guihua", wait_until="load")
     slides = page.locator("[data-slide]")
@@ -118,4 +117,3 @@ def test_display_rotates_one_slide_at_a_time_refreshes_and_has_nothing_to_tap(br
     with page.expect_navigation(wait_until="load"):
         page.clock.run_for(300_000)
     assert page.locator(visible).count() == 1
-    context.close()

@@ -35,14 +35,16 @@ def test_scan_identifies_human_typing_does_not(browser, live_server):
     )  # as deployed: scans race its fetches
     visitor.set_locale("zh_Hans")
     visitor.goto("/kiosk/")
+    sent: list[str] = []  # what reached the server as a scan, in order
+    visitor.page.on(
+        "request", lambda r: sent.append(r.post_data or "") if "scan=" in (r.post_data or "") else None
+    )
     scan(visitor, card_url(live_server), delay=80)  # a person typing the same text
-    visitor.page.wait_for_timeout(500)
-    assert visitor.page.url.endswith("/kiosk/")
-    scan(visitor, "]Q1" + card_url(live_server), delay=5)
+    scan(visitor, "]Q1" + card_url(live_server), delay=5)  # then the scanner
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    assert len(sent) == 1, sent  # the typing was never sent: the scanner's burst was the first and only scan
     assert f"{live_server.resident_name}，您好" in visitor.page.inner_text("h1")
     assert live_server.card_token not in visitor.page.content()
-    visitor.close()
 
 
 def test_unknown_card_is_refused_in_words(browser, live_server):
@@ -73,7 +75,6 @@ def test_unknown_card_is_refused_in_words(browser, live_server):
     assert visitor.page.url.endswith("/kiosk/")
     scan(visitor, new.url("http://127.0.0.1:5000"))  # the new card works
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
-    visitor.close()
 
 
 def test_idle_warning_then_full_reset(browser, live_server):
@@ -131,7 +132,6 @@ def test_idle_warning_then_full_reset(browser, live_server):
         visitor.goto(personal)
         assert visitor.page.url.endswith("/kiosk/"), personal
         assert live_server.resident_name not in visitor.page.content()
-    visitor.close()
 
 
 def test_server_ends_the_visit_even_if_the_page_script_died(browser, live_server):
@@ -156,7 +156,6 @@ def test_server_ends_the_visit_even_if_the_page_script_died(browser, live_server
         last = session.scalars(select(KioskVisit).order_by(KioskVisit.id.desc())).first()
         assert last.ended_at is not None
         assert last.end_reason == "idle"
-    visitor.close()
 
 
 def test_assisted_mode_records_both_people(browser, live_server):
@@ -195,7 +194,6 @@ def test_assisted_mode_records_both_people(browser, live_server):
         assert entry.channel.startswith("kiosk:")
     visitor.page.click("form[data-finish] button")
     visitor.page.wait_for_url(visitor.base + "/kiosk/")
-    visitor.close()
 
 
 def test_every_kiosk_screen_of_a_visit_passes_axe(browser, live_server):
@@ -323,4 +321,3 @@ def test_a_pasted_card_link_identifies_like_a_scan(browser, live_server):
         card_url(live_server),
     )
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
-    visitor.close()

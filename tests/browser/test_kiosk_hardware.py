@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 
 import pytest
 from sqlalchemy import select
@@ -90,14 +89,14 @@ def test_bridge_scan_id_card_and_printing(browser, live_server, bridge):
     assert number.encode() in data
     assert b"\x1dV" in data  # cut
     assert "桂花社区".encode("gb18030") in data or b"Osmanthus" in data
-    visitor.page.evaluate(
-        "window.linliKioskPost('/kiosk/heartbeat', {version: 'x', devices: window.linliDevices}, true)"
-    )
-    time.sleep(0.5)
+    with visitor.page.expect_response(lambda r: r.url.endswith("/kiosk/heartbeat")) as answered:
+        visitor.page.evaluate(
+            "window.linliKioskPost('/kiosk/heartbeat', {version: 'x', devices: window.linliDevices}, true)"
+        )
+    assert answered.value.ok  # the server has recorded it
     with database(live_server.app).sessionmaker() as session:
         kiosk = session.scalar(select(Kiosk))
         assert kiosk.device_status["bridge"] == "ok"
         assert kiosk.device_status["printer"] == "ok"
         assert kiosk.device_status["scanner"] == "ok"
         assert kiosk.device_status["id_reader"] == "ok"
-    visitor.close()

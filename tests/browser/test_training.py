@@ -77,12 +77,12 @@ def arrived(live_server, class_id: int) -> set[int]:
         return set(rows)
 
 
-def test_volunteer_checks_in_with_the_camera_on_a_phone_in_every_language(
-    playwright_browser_type, live_server, class_now, tmp_path
-):
+@pytest.fixture
+def camera_browser(browser, live_server, tmp_path) -> Iterator[object]:
+    """A Chromium whose camera films the sample resident's card (closed by this fixture, passed or failed)."""
     card_link = f"{live_server.url}/c/{live_server.card_token}"
     clip = y4m_of(card_picture(card_link), tmp_path / "card.y4m")
-    camera_browser = playwright_browser_type.launch(
+    chromium = browser.browser_type.launch(
         executable_path=CHROMIUM,
         args=[
             *CHROMIUM_ARGS,
@@ -91,55 +91,57 @@ def test_volunteer_checks_in_with_the_camera_on_a_phone_in_every_language(
             f"--use-file-for-fake-video-capture={clip}",
         ],
     )
+    yield chromium
+    for visitor in Visitor.opened:  # its contexts go before it does (their errors are counted after)
+        if visitor.context.browser is chromium:
+            visitor.shut()
+    chromium.close()
+
+
+def test_volunteer_checks_in_with_the_camera_on_a_phone_in_every_language(
+    camera_browser, live_server, class_now
+):
     resident_id = live_server.app.config["LINLI_DEMO_IDS"]["resident"]  # whose card the camera sees
     assert arrived(live_server, class_now) == set()
     problems: list[str] = []
-    try:
-        for locale in LOCALES:
-            visitor = Visitor(camera_browser, live_server.url, 360, 740, paired=False)
-            visitor.context.grant_permissions(["camera"], origin=live_server.url)
-            # Linux Chromium has no BarcodeDetector; make sure, so the self-hosted decoder is what reads the card.
-            visitor.context.add_init_script("delete window.BarcodeDetector;")
-            decoder_loaded: list[str] = []
-            visitor.page.on(
-                "request", lambda r, seen=decoder_loaded: seen.append(r.url) if "qr-worker" in r.url else None
-            )
-            visitor.set_locale(locale)
-            visitor.sign_in("volunteer")
-            # Taps only: the console's training page lists today's class; the roster opens from it.
-            visitor.goto("/staff/training")
-            problems += [f"[{locale}] /staff/training: {v}" for v in violations(visitor)]
-            visitor.page.locator(f"a[href$='/training/classes/{class_now}']").first.click()
-            visitor.page.wait_for_load_state("load")
-            problems += [f"[{locale}] roster: {v}" for v in violations(visitor)]
-            camera = visitor.page.locator("[data-camera-scan]")
-            assert camera.is_visible(), "the camera button is offered where the browser has a camera"
-            box = camera.bounding_box()
-            assert box is not None
-            assert box["height"] >= 48
-            with visitor.page.expect_navigation(timeout=30000):
-                camera.click()
-            assert decoder_loaded, "the self-hosted decoder was not used"
-            assert visitor.page.url.endswith(f"/training/classes/{class_now}")
-            assert CHECKED_IN[locale] in visitor.page.locator("main").inner_text()
-            assert resident_id in arrived(live_server, class_now)
-            problems += [f"[{locale}] after check-in: {v}" for v in violations(visitor)]
-            assert visitor.page.evaluate("document.documentElement.scrollWidth") <= 360
-            # A card that is not one of ours, typed into the same box: a plain message, the page still usable.
-            visitor.page.fill("#scan", f"{live_server.url}/c/not-a-card")
-            visitor.page.locator("form.search-form button[type=submit]").first.click()
-            visitor.page.wait_for_load_state("load")
-            assert visitor.page.locator(".error-summary").is_visible()
-            problems += [f"[{locale}] refused card: {v}" for v in violations(visitor)]
-            visitor.close()
-    finally:
-        camera_browser.close()
+    for locale in LOCALES:
+        visitor = Visitor(camera_browser, live_server.url, 360, 740, paired=False)
+        visitor.context.grant_permissions(["camera"], origin=live_server.url)
+        # Linux Chromium has no BarcodeDetector; make sure, so the self-hosted decoder is what reads the card.
+        visitor.context.add_init_script("delete window.BarcodeDetector;")
+        decoder_loaded: list[str] = []
+        visitor.page.on(
+            "request", lambda r, seen=decoder_loaded: seen.append(r.url) if "qr-worker" in r.url else None
+        )
+        visitor.set_locale(locale)
+        visitor.sign_in("volunteer")
+        # Taps only: the console's training page lists today's class; the roster opens from it.
+        visitor.goto("/staff/training")
+        problems += [f"[{locale}] /staff/training: {v}" for v in violations(visitor)]
+        visitor.page.locator(f"a[href$='/training/classes/{class_now}']").first.click()
+        visitor.page.wait_for_load_state("load")
+        problems += [f"[{locale}] roster: {v}" for v in violations(visitor)]
+        camera = visitor.page.locator("[data-camera-scan]")
+        assert camera.is_visible(), "the camera button is offered where the browser has a camera"
+        box = camera.bounding_box()
+        assert box is not None
+        assert box["height"] >= 48
+        with visitor.page.expect_navigation(timeout=30000):
+            camera.click()
+        assert decoder_loaded, "the self-hosted decoder was not used"
+        assert visitor.page.url.endswith(f"/training/classes/{class_now}")
+        assert CHECKED_IN[locale] in visitor.page.locator("main").inner_text()
+        assert resident_id in arrived(live_server, class_now)
+        problems += [f"[{locale}] after check-in: {v}" for v in violations(visitor)]
+        assert visitor.page.evaluate("document.documentElement.scrollWidth") <= 360
+        # A card that is not one of ours, typed into the same box: a plain message, the page still usable.
+        visitor.page.fill("#scan", f"{live_server.url}/c/not-a-card")
+        visitor.page.locator("form.search-form button[type=submit]").first.click()
+        visitor.page.wait_for_load_state("load")
+        assert visitor.page.locator(".error-summary").is_visible()
+        problems += [f"[{locale}] refused card: {v}" for v in violations(visitor)]
+        visitor.close()
     assert not problems, "\n".join(problems)
-
-
-@pytest.fixture
-def playwright_browser_type(browser):
-    return browser.browser_type
 
 
 def lesson_code(live_server) -> str:

@@ -115,7 +115,6 @@ def test_every_kiosk_screen_reads_itself_aloud_and_has_a_way_back_and_home(brows
     assert back.is_visible()
     back.click()
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
-    visitor.close()
 
 
 @pytest.mark.parametrize(
@@ -145,7 +144,6 @@ def test_a_refused_card_is_explained_beside_the_prompt_and_aloud(browser, live_s
     )
     assert size >= 32
     assert_heard(visitor)
-    visitor.close()
 
 
 def book_health_check(visitor: Visitor) -> str:
@@ -227,7 +225,6 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     with database(live_server.app).sessionmaker() as session:
         ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
         assert ticket.status == Status.CANCELLED
-    visitor.close()
 
 
 DAY = {
@@ -265,7 +262,6 @@ def test_the_slot_picker_shows_days_then_times_written_as_the_language_writes_th
     assert DAY[locale].match(visitor.page.locator(".question-day").inner_text().strip())
     visitor.page.locator(".kiosk-nav a").first.click()  # Back: to the days
     visitor.page.locator(".day-choices a").first.wait_for()
-    visitor.close()
 
 
 def test_the_next_person_meets_the_kiosks_own_language_and_size(browser, live_server):
@@ -359,7 +355,6 @@ def test_a_signed_in_resident_is_home_on_the_phone_and_in_the_installed_app(brow
     manifest = visitor.page.evaluate("fetch('/manifest/en.webmanifest').then(r => r.json())")
     visitor.goto(manifest["start_url"])  # what the installed app opens
     assert visitor.page.url == visitor.base + "/me"
-    visitor.close()
 
 
 @pytest.mark.parametrize(
@@ -396,7 +391,6 @@ def test_the_phone_wizard_asks_each_question_once(browser, live_server, locale, 
     review = visitor.page.locator("main").inner_text()
     assert "翠苑社区卫生服务站" in review
     assert visitor.page.locator("input[name=where]").count() == 0
-    visitor.close()
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -416,4 +410,3 @@ def test_giving_up_a_class_place_on_the_phone_asks_first(browser, live_server, l
     keep.click()
     visitor.page.wait_for_url(re.compile(r".*/me/skills$"))
     assert visitor.page.locator("form[action$='/cancel']").count() >= 1  # still signed up
-    visitor.close()

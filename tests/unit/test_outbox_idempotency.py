@@ -20,6 +20,7 @@ from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.infra.db import database, make_engine
 from webapp.models import ServiceRequest
+from webapp.resident import pwa
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY = {"a_urgent": "yes", "a_details": "", "where": "home"}
@@ -54,6 +55,11 @@ def signed_in(client, card):
     ).group(1)
 
 
+def owner(client):
+    """The signed-in resident's outbox tag, as the service worker asks for it before sending."""
+    return client.get("/outbox/token").get_json()["owner"]
+
+
 def tickets(url, resident_id):
     engine = make_engine(url)
     with Session(engine) as session:
@@ -74,7 +80,8 @@ def test_twice_in_a_row_and_concurrently_one_ticket(world):
     csrf = signed_in(client, world["card"])
     before = tickets(world["url"], world["resident"])
     key = str(uuid.uuid4())
-    headers = {"Idempotency-Key": key, "Accept": "application/json"}
+    tag = owner(client)
+    headers = {"Idempotency-Key": key, "Outbox-Owner": tag, "Accept": "application/json"}
     first = client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers)
     assert first.status_code == 201
     again = client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers)
@@ -89,7 +96,7 @@ def test_twice_in_a_row_and_concurrently_one_ticket(world):
 
     # Six copies of one submission at the same moment, each on its own connection.
     key = str(uuid.uuid4())
-    headers = {"Idempotency-Key": key, "Accept": "application/json"}
+    headers = {"Idempotency-Key": key, "Outbox-Owner": tag, "Accept": "application/json"}
     start = threading.Barrier(6)
     answers: list[tuple[int, str]] = []
 
@@ -107,6 +114,37 @@ def test_twice_in_a_row_and_concurrently_one_ticket(world):
     assert {status for status, _ in answers} == {201}
     assert len({number for _, number in answers}) == 1
     assert tickets(world["url"], world["resident"]) == before + 2
+    database(app).engine.dispose()
+
+
+def test_an_outbox_entry_is_delivered_only_for_its_author(world):
+    """An entry left on a shared phone by another resident (or with no author) is refused, never filed under the
+    person signed in now; the author's own delivery of the same body goes through."""
+    app = create_app(
+        {"database_url": world["url"], "instance_path": world["instance"], "encryption_key": TEST_KEY}
+    )
+    client = app.test_client()
+    client.set_cookie("linli_locale", "en")
+    csrf = signed_in(client, world["card"])
+    with app.app_context():
+        neighbour = pwa.owner_tag(world["resident"] + 1)
+    before = tickets(world["url"], world["resident"])
+    for author in ({"Outbox-Owner": neighbour}, {}):
+        headers = {"Idempotency-Key": str(uuid.uuid4()), "Accept": "application/json", **author}
+        refused = client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers)
+        assert refused.status_code == 403, author
+        assert refused.get_json()["error"] == "This entry was written by someone else on this phone."
+    assert tickets(world["url"], world["resident"]) == before
+    headers = {
+        "Idempotency-Key": str(uuid.uuid4()),
+        "Outbox-Owner": owner(client),
+        "Accept": "application/json",
+    }
+    assert (
+        client.post("/ask/repair-lift/review", data={**BODY, "csrf_token": csrf}, headers=headers).status_code
+        == 201
+    )
+    assert tickets(world["url"], world["resident"]) == before + 1
     database(app).engine.dispose()
 
 
@@ -196,7 +234,8 @@ def test_server_killed_between_commit_and_response(world):
             r'name="csrf_token"[^>]*value="([^"]+)"', phone.get(f"{base}/me", timeout=10).text
         ).group(1)
         before = tickets(world["url"], world["resident"])
-        headers = {"Idempotency-Key": str(uuid.uuid4()), "Accept": "application/json"}
+        tag = phone.get(f"{base}/outbox/token", timeout=10).json()["owner"]
+        headers = {"Idempotency-Key": str(uuid.uuid4()), "Outbox-Owner": tag, "Accept": "application/json"}
         proxy.crash_on_answer = first
         with pytest.raises(requests.ConnectionError):
             phone.post(

@@ -30,4 +30,9 @@ def test_empty_text_is_a_404_not_a_500(kiosk_client):
 
 
 def test_speech_is_kiosk_only(client):
-    assert client.post("/kiosk/speech", data={"text": "x"}).status_code in (302, 400)
+    """A well-formed request (a valid CSRF token) from a browser that is not a paired kiosk: sent to pairing."""
+    token = csrf_token(client, "/")
+    refused = client.post("/kiosk/speech", data={"csrf_token": token, "text": "x"})
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == "/kiosk/pair"
+    assert refused.mimetype != "audio/wav"

@@ -8,6 +8,7 @@ rolled back here, and an error answer is kept without the work it undid.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +20,12 @@ from sqlalchemy.orm import Session
 from webapp.domain.desk.idempotency import KeyReused, Stored, body_hash, remember, replay, valid_key
 from webapp.infra.db import get_session
 from webapp.infra.unit_of_work import keep
+from webapp.resident.pwa import outbox_owner
 
 HEADER = "Idempotency-Key"
+# The outbox names the resident who wrote an entry (resident.pwa.owner_tag); a delivery for anyone else is
+# refused, so an entry left on a shared phone is never filed under the next person who signs in there.
+OWNER_HEADER = "Outbox-Owner"
 Work = Callable[[Session], tuple[int, dict[str, Any]]]
 
 
@@ -41,7 +46,20 @@ def _answer(stored: Stored, replayed: bool) -> Response:
     return response
 
 
+def delivered_for_someone_else() -> bool:
+    """An outbox delivery (key in the header) whose entry was written by another resident, or by nobody."""
+    if HEADER not in request.headers:
+        return False  # a normal form's hidden key: the signed-in person is the author
+    author = request.headers.get(OWNER_HEADER, "")
+    return not author or not hmac.compare_digest(author, outbox_owner())
+
+
 def submit_once(scope: str, work: Work) -> Response:
+    if delivered_for_someone_else():
+        return _answer(
+            Stored(403, {"ok": False, "error": _("This entry was written by someone else on this phone.")}),
+            False,
+        )
     key = request_key() or ""
     if not valid_key(key):
         return _answer(Stored(400, {"ok": False, "error": _("This submission has no valid key.")}), False)
