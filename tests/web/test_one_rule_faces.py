@@ -64,6 +64,7 @@ def test_the_phone_shows_the_cores_word_on_where(signed_in_phone, session, make_
 
 def test_a_note_too_long_is_refused_whole_and_kept_to_shorten(client, auth, session, make_resident):
     ticket = new_ticket(session, make_resident("钱大爷", age=77))
+    client.set_cookie("linli_locale", "en")
     auth.sign_in("worker")
     client.set_cookie("linli_locale", "en")
     events = session.scalar(select(func.count()).where(RequestEvent.request_id == ticket.id))
