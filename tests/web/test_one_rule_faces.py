@@ -66,7 +66,6 @@ def test_a_note_too_long_is_refused_whole_and_kept_to_shorten(client, auth, sess
     ticket = new_ticket(session, make_resident("钱大爷", age=77))
     client.set_cookie("linli_locale", "en")
     auth.sign_in("worker")
-    client.set_cookie("linli_locale", "en")
     events = session.scalar(select(func.count()).where(RequestEvent.request_id == ticket.id))
     words = "灯" * (NOTE_MAX + 5)
     refused = post(client, f"/staff/tickets/{ticket.id}/note", note=words, public="1")
