@@ -35,7 +35,7 @@ from webapp.content.demo import seed_demo  # noqa: E402
 from webapp.domain.desk.tickets import NUMBER_LETTERS  # noqa: E402
 from webapp.domain.identity.vault import Vault  # noqa: E402
 from webapp.infra.db import database, make_engine  # noqa: E402
-from webapp.models import Resident, ServiceRequest, ServiceType, Status  # noqa: E402
+from webapp.models import Resident, ServiceType, Status, Ticket  # noqa: E402
 
 PASSWORD = "benchmark-password-1"  # noqa: S105 (a throwaway database)
 PIN = "246810"
@@ -115,10 +115,10 @@ def seed(url: str, tickets: int) -> tuple[str, int]:
                 }
             )
             if len(batch) == 5000:
-                conn.execute(insert(ServiceRequest), batch)
+                conn.execute(insert(Ticket), batch)
                 batch = []
         if batch:
-            conn.execute(insert(ServiceRequest), batch)
+            conn.execute(insert(Ticket), batch)
         if conn.dialect.name == "postgresql":
             conn.execute(
                 text("SELECT setval('service_request_id_seq', (SELECT MAX(id) FROM service_request))")
@@ -164,7 +164,7 @@ def measure(url: str, tickets: int, runs: int) -> list[tuple[str, float, float]]
         ("staff queue, overdue repairs", staff, "/staff/tickets?overdue=1&category=repair"),
         ("staff queue, one building", staff, "/staff/tickets?building=1&status=all"),
         ("dashboard (figures)", staff, "/staff/desk"),
-        ("resident My requests", resident, "/requests"),
+        ("resident My requests", resident, "/tickets"),
     ):
         p50, p95 = timed(client, path, runs)
         rows.append((label, p50, p95))

@@ -151,7 +151,7 @@ class Kiosk(HttpUser):
         if scan.status_code != 200:
             return
         self.client.get("/kiosk/home", name="kiosk: visit page (write)")
-        self.client.get("/kiosk/requests", name="kiosk: visit page (write)")
+        self.client.get("/kiosk/tickets", name="kiosk: visit page (write)")
         self.client.post("/kiosk/finish", data={"csrf_token": self.token}, name="kiosk: finish (write)")
         self.token = csrf(self.client.get("/kiosk/", name="kiosk: screen (read)").text)  # a visit renews it
 
@@ -176,8 +176,8 @@ class Phone(HttpUser):
         self.client.get(page, name="phone: page (read)")
 
     @task(2)
-    def my_requests(self) -> None:
-        self.client.get("/requests", name="phone: my requests (marks news seen)")
+    def my_tickets(self) -> None:
+        self.client.get("/tickets", name="phone: my requests (marks news seen)")
 
     @task(1)
     def ask(self) -> None:

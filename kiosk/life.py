@@ -42,14 +42,14 @@ def life_context() -> dict[str, object]:
             return []
         return [n for n in current_notices(get_session(), kiosk.community_id, public_only=True) if n.urgent]
 
-    def time_bank_hours() -> str | None:
+    def timebank_hours() -> str | None:
         visit = g.get("visit")
         if visit is None or visit.resident_id is None:
             return None
         account = timebank.account_of(get_session(), visit.resident_id)
         return timebank.hours_text(timebank.balance(get_session(), account.id)) if account else None
 
-    return {"urgent_notices": urgent_notices, "time_bank_hours": time_bank_hours}
+    return {"urgent_notices": urgent_notices, "timebank_hours": timebank_hours}
 
 
 def visible_notices() -> tuple[list[Notice], set[int]]:
@@ -135,15 +135,15 @@ def directory_entry(entry_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/time-bank", endpoint="time_bank")
+@bp.get("/timebank", endpoint="timebank")
 @visit_required
-def time_bank_page() -> ResponseReturnValue:
+def timebank_page() -> ResponseReturnValue:
     """The balance and this month's movements, in big type (using or giving hours happens on the phone)."""
     db = get_session()
     account = timebank.account_of(db, g.visit.resident_id)
     month = local_today(g.visit.resident).replace(day=1)
     return render_template(
-        "kiosk/time_bank.html",
+        "kiosk/timebank.html",
         account=account,
         balance=timebank.balance(db, account.id) if account else 0,
         statement=timebank.statement(db, account, month) if account else None,

@@ -28,7 +28,7 @@ from webapp.domain.kiosk.visits import visit_actor
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.i18n import current_locale, when_words
-from webapp.models import Booking, Category, ServiceRequest, ServiceType
+from webapp.models import Booking, Category, ServiceType, Ticket
 from webapp.shared import wizard
 from webapp.shared.context import base_url
 
@@ -148,7 +148,7 @@ def report_review(code: str) -> ResponseReturnValue:
     ), status
 
 
-def print_job(ticket: ServiceRequest, booking: Booking | None, url: str) -> dict[str, Any]:
+def print_job(ticket: Ticket, booking: Booking | None, url: str) -> dict[str, Any]:
     """The ticket as the hardware bridge prints it (POST /print), in the resident's language: an appointment's
     time, place and what to bring; otherwise when we will answer."""
     locale = current_locale()

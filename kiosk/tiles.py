@@ -26,7 +26,7 @@ class Tile:
 TILES: list[Tile] = [
     Tile("kiosk.report", "repair", _l("Report a problem"), args=(("kind", "report"),)),
     Tile("kiosk.report", "calendar", _l("Book a service"), args=(("kind", "ask"),)),
-    Tile("kiosk.my_requests", "ticket", _l("My requests")),
+    Tile("kiosk.my_tickets", "ticket", _l("My requests")),
     Tile("kiosk.notices", "bell", _l("Notices")),
     Tile("kiosk.events", "star", _l("Activities")),
     Tile("kiosk.my_skills", "book", _l("Classes & lessons")),

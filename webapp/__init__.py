@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.display.routes import bp as display_bp
     from webapp.infra import errors, i18n, logs, security, unit_of_work
     from webapp.infra.db import Database, make_engine
-    from webapp.infra.urls import DatabaseInt
+    from webapp.infra.urls import DatabaseInt, redirect_moved
     from webapp.resident import bp as resident_bp
     from webapp.resident.pwa import bp as pwa_bp
     from webapp.shared import life, training, ui
@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     life.init_app(app)
     training.init_app(app)
     _register_kiosk(app)
+    redirect_moved(app)
 
     errors.init_app(app)
     cli.init_app(app)

@@ -199,7 +199,7 @@ self.addEventListener("message", (event) => {
 self.addEventListener("push", (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
-  event.waitUntil(self.registration.showNotification(data.title || "Linli", { body: data.body || "", icon: "{{ icon_url }}", data: { url: data.url || "/requests" } }));
+  event.waitUntil(self.registration.showNotification(data.title || "Linli", { body: data.body || "", icon: "{{ icon_url }}", data: { url: data.url || "/tickets" } }));
 });
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();

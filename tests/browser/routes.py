@@ -26,14 +26,14 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "kiosk.report_review": [{"code": "repair-light"}],
         # Kiosk pages of a visit (these send an anonymous browser to the attract screen; the kiosk
         # browser tests check them during a visit).
-        "kiosk.my_request": [{"number": "B-0002"}],
+        "kiosk.my_ticket": [{"number": "B-0002"}],
         "resident.ask_step": [
             {"code": code, "step": step}
             for code, step in (("repair-light", 1), ("repair-light", 3), ("repair-light", 4))
             + (("health-check", 1), ("childcare-care", 1), ("elderly-visit", 1))
         ],
         "resident.ask_review": [{"code": "repair-light"}],
-        "resident.my_request": [{"number": "B-0002"}, {"number": "J-0009"}],
+        "resident.my_ticket": [{"number": "B-0002"}, {"number": "J-0009"}],
         "staff.ticket_detail": [{"ticket_id": 1}, {"ticket_id": 2}, {"ticket_id": 9}],
         # A ticket's work order for field staff, on A4 and on a receipt.
         "staff.ticket_work_order": [{"ticket_id": 2}, {"ticket_id": 2, "format": "receipt"}],
@@ -88,7 +88,7 @@ EXCLUDED: dict[str, str] = {
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.work_now": "JSON every console page polls for its live counts, not a page",
     "staff.ticket_photo": "a JPEG, not a page",
-    "resident.my_request_photo": "a JPEG, not a page",
+    "resident.my_ticket_photo": "a JPEG, not a page",
     "resident.draft_photo": "a JPEG, not a page",
     "resident.lesson_audio": "a WAV recording of a lesson, not a page (test_training_pages checks it)",
 }
@@ -111,7 +111,7 @@ class Route:
     @property
     def is_resident_only(self) -> bool:
         """Pages a signed-in resident sees (anonymous visitors are sent to sign in)."""
-        return self.path.startswith(("/me", "/c", "/ask", "/requests"))
+        return self.path.startswith(("/me", "/c", "/ask", "/tickets"))
 
     @property
     def theme(self) -> str:
@@ -127,6 +127,8 @@ def html_get_routes(app: Flask, ids: dict[str, int] | None = None) -> tuple[list
         from flask import url_for
 
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if rule.redirect_to is not None:  # an old address (webapp.infra.urls.MOVED): not a page
+                continue
             if "GET" not in (rule.methods or ()) or rule.endpoint in EXCLUDED:
                 continue
             params = params_by_endpoint.get(rule.endpoint)

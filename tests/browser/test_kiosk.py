@@ -128,7 +128,7 @@ def test_idle_warning_then_full_reset(browser, live_server):
     assert live_server.resident_name not in visitor.page.content()
     visitor.page.reload()
     assert live_server.resident_name not in visitor.page.content()
-    for personal in ("/kiosk/home", "/kiosk/requests", "/kiosk/phone", "/kiosk/skills", "/kiosk/time-bank"):
+    for personal in ("/kiosk/home", "/kiosk/tickets", "/kiosk/phone", "/kiosk/skills", "/kiosk/timebank"):
         visitor.goto(personal)
         assert visitor.page.url.endswith("/kiosk/"), personal
         assert live_server.resident_name not in visitor.page.content()
@@ -210,12 +210,12 @@ def test_every_kiosk_screen_of_a_visit_passes_axe(browser, live_server):
             problems += [f"{label} home: {v}" for v in violations(visitor)]
             tiles = visitor.page.locator(".kiosk-tiles li").count()
             assert 1 <= tiles <= 8
-            visitor.goto("/kiosk/requests")
+            visitor.goto("/kiosk/tickets")
             first = visitor.page.locator("a.kiosk-row").first.get_attribute("href")
             for path in (
                 "/kiosk/help",
                 "/kiosk/phone",
-                "/kiosk/requests",
+                "/kiosk/tickets",
                 first,
                 "/kiosk/report?kind=ask",
                 "/kiosk/report/health-check/1",
@@ -268,7 +268,7 @@ def test_attract_and_home_fit_without_scrolling(browser, live_server):
 
 def test_report_a_broken_stairway_light_in_six_taps_without_typing(browser, live_server):
     from tests.unit.test_qr import decode
-    from webapp.models import ServiceRequest
+    from webapp.models import Ticket
 
     problems: list[str] = []
     for locale, labels in (
@@ -293,7 +293,7 @@ def test_report_a_broken_stairway_light_in_six_taps_without_typing(browser, live
         problems += [f"[{locale} done] {v}" for v in violations(visitor)]
         url = decode(visitor.page.inner_html(".qr-large"))[0]
         with Session(database(live_server.app).engine) as session:
-            ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number))
             assert ticket.answers == {"where": "stairs", "urgent": False}
             assert ticket.channel.startswith("kiosk:")
         phone = Visitor(browser, live_server.url, paired=False)

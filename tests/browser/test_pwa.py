@@ -16,7 +16,7 @@ from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
 from webapp.infra.db import database
-from webapp.models import CheckIn, Resident, ServiceRequest, Slot
+from webapp.models import CheckIn, Resident, Slot, Ticket
 from webapp.resident import pwa
 
 KIOSK = (1080, 1920)
@@ -38,7 +38,7 @@ FLUSHED = """new Promise(ok => {
 
 def ticket_count(live_server) -> int:
     with database(live_server.app).sessionmaker() as session:
-        return session.scalar(select(func.count(ServiceRequest.id))) or 0
+        return session.scalar(select(func.count(Ticket.id))) or 0
 
 
 def test_chromium_finds_the_app_installable(browser, live_server, tmp_path):
@@ -70,13 +70,13 @@ def test_after_one_visit_home_works_offline_and_personal_pages_do_not(browser, l
     visitor.sign_in_resident(live_server.card_token)
     visitor.goto("/")
     controlled(visitor)
-    visitor.goto("/requests")
+    visitor.goto("/tickets")
     assert "B-0002" in visitor.page.content()
     visitor.context.set_offline(True)
     visitor.goto("/")
     assert visitor.page.locator("h1").first.inner_text().startswith("Welcome to")
     assert visitor.page.locator("[data-offline-banner]").is_visible()
-    visitor.goto("/requests")
+    visitor.goto("/tickets")
     page = visitor.page.content()
     assert "You are offline" in page
     assert "B-0002" not in page  # nothing personal was kept
@@ -194,7 +194,7 @@ def test_kiosk_keeps_its_public_screens_offline_and_explains_personal_ones(brows
     visitor.context.set_offline(True)
     visitor.goto("/kiosk/")
     assert visitor.page.locator("[data-offline-banner]").is_visible()
-    visitor.goto("/kiosk/requests")
+    visitor.goto("/kiosk/tickets")
     page = visitor.page.content()
     assert "This needs the network" in page
     assert "0571-8888-0000" in page

@@ -26,8 +26,8 @@ from webapp.models import (
     Household,
     Kiosk,
     Resident,
-    ServiceRequest,
     Status,
+    Ticket,
     TrainingSession,
 )
 
@@ -110,7 +110,7 @@ def test_every_kiosk_screen_reads_itself_aloud_and_has_a_way_back_and_home(brows
     assert "/kiosk/events" in hrefs
     assert "/kiosk/skills" in hrefs
     assert len(hrefs) <= 8
-    visitor.page.locator(".kiosk-tiles a[href='/kiosk/requests']").click()
+    visitor.page.locator(".kiosk-tiles a[href='/kiosk/tickets']").click()
     back = visitor.page.locator(".kiosk-nav a").last
     assert back.is_visible()
     back.click()
@@ -189,11 +189,11 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     assert_heard(visitor)  # the result is said aloud as well
     assert violations(visitor) == []  # answers to a POST: the route tests of axe do not reach them
     with database(live_server.app).sessionmaker() as session:
-        ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
         assert ticket.household_id is not None
         assert ticket.resident_id == resident_id
     # One tap on "cancel" only asks, naming the thing and its time, with "keep it" first and largest.
-    visitor.goto(f"/kiosk/requests/{number}")
+    visitor.goto(f"/kiosk/tickets/{number}")
     visitor.page.locator("button[value=cancel]").click()
     question = visitor.page.locator(".confirm-question").inner_text()
     assert violations(visitor) == []
@@ -208,7 +208,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     assert kb["height"] >= 96
     keep.click()
     with database(live_server.app).sessionmaker() as session:
-        ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
         assert ticket.status != Status.CANCELLED
         assert (
             session.scalar(select(Booking).where(Booking.request_id == ticket.id)).status
@@ -223,7 +223,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     assert when.group(0) in said
     assert_heard(visitor)
     with database(live_server.app).sessionmaker() as session:
-        ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
         assert ticket.status == Status.CANCELLED
 
 

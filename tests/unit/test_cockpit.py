@@ -12,7 +12,7 @@ from webapp.domain.desk.catalog import is_danger
 from webapp.domain.desk.public import event_kind
 from webapp.domain.desk.tickets import submit
 from webapp.domain.privacy.audit import Actor
-from webapp.models import RequestEvent, Role, ServiceType, StaffUser
+from webapp.models import Role, ServiceType, StaffUser, TicketEvent
 
 GAS = {
     "id": "what",
@@ -104,15 +104,13 @@ def test_urgent_tickets_lead_every_queue_and_are_counted(session, demo_community
 
 
 def test_old_events_are_read_as_codes():
-    old = RequestEvent(actor_type="staff", note="assigned: 赵刚", public=False)
+    old = TicketEvent(actor_type="staff", note="assigned: 赵刚", public=False)
     assert event_kind(old) == ("assigned", "赵刚")
-    system = RequestEvent(
-        actor_type="system", note="overdue: escalated to the community office", public=False
-    )
+    system = TicketEvent(actor_type="system", note="overdue: escalated to the community office", public=False)
     assert event_kind(system) == ("escalated", None)
-    person = RequestEvent(actor_type="staff", note="assigned: the plumber comes at 3", public=True)
+    person = TicketEvent(actor_type="staff", note="assigned: the plumber comes at 3", public=True)
     assert event_kind(person) == (None, "assigned: the plumber comes at 3")  # a public note stays a note
-    assert event_kind(RequestEvent(actor_type="staff", kind="assigned", note="陈静")) == ("assigned", "陈静")
+    assert event_kind(TicketEvent(actor_type="staff", kind="assigned", note="陈静")) == ("assigned", "陈静")
 
 
 def test_policy_decides_menu_cancel_and_leaders(session, demo_community):

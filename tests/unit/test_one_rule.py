@@ -16,11 +16,11 @@ from webapp.models import (
     Handler,
     Region,
     RegionLevel,
-    RequestEvent,
     Role,
-    ServiceRequest,
     ServiceType,
     Status,
+    Ticket,
+    TicketEvent,
 )
 
 STAFF = Actor(type="staff", id=None, name="赵刚")
@@ -152,7 +152,7 @@ def test_a_ticket_opens_exactly_when_the_queue_lists_it(session, demo_community,
     ]
     for user in people:
         scope = desk.scope_of(user)
-        listed = set(session.scalars(select(ServiceRequest.id).where(desk.visible(session, scope))))
+        listed = set(session.scalars(select(Ticket.id).where(desk.visible(session, scope))))
         for row in (ticket, stray):
             assert desk.can_see(scope, row) == (row.id in listed), (user.username, row.id)
 
@@ -176,6 +176,6 @@ def test_a_note_over_the_limit_is_refused_whole_not_cut(session, demo_community,
     assert (len(ticket.events), ticket.status) == (events, Status.SUBMITTED)
     add_note(session, STAFF, ticket, "字" * NOTE_MAX, public=False)
     assert (
-        session.scalar(select(RequestEvent.note).where(RequestEvent.id == ticket.events[-1].id))
+        session.scalar(select(TicketEvent.note).where(TicketEvent.id == ticket.events[-1].id))
         == "字" * NOTE_MAX
     )

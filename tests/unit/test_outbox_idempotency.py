@@ -19,7 +19,7 @@ from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.infra.db import database, make_engine
-from webapp.models import ServiceRequest
+from webapp.models import Ticket
 from webapp.resident import pwa
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,9 +64,7 @@ def tickets(url, resident_id):
     engine = make_engine(url)
     with Session(engine) as session:
         count = session.scalar(
-            select(func.count(ServiceRequest.id)).where(
-                ServiceRequest.resident_id == resident_id, ServiceRequest.channel == "phone"
-            )
+            select(func.count(Ticket.id)).where(Ticket.resident_id == resident_id, Ticket.channel == "phone")
         )
     engine.dispose()
     return count

@@ -11,7 +11,7 @@ from tests.conftest import VAULT
 from webapp.domain.desk.tickets import add_note
 from webapp.domain.privacy.audit import Actor
 from webapp.domain.privacy.rights import export
-from webapp.models import Certificate, Resident, ServiceRequest
+from webapp.models import Certificate, Resident, Ticket
 
 STAFF = Actor(type="staff", name="Tester", role="community_worker", channel="test")
 
@@ -25,7 +25,7 @@ def sample(session) -> Resident:
 
 def test_export_has_every_part_of_the_residents_activity(session):
     resident = sample(session)
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == resident.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == resident.id))
     assert ticket is not None
     add_note(session, STAFF, ticket, "internal: neighbour at 302 complains often", public=False)
     add_note(session, STAFF, ticket, "The plumber comes on Tuesday.", public=True)

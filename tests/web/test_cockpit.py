@@ -17,7 +17,7 @@ from webapp.domain.desk.tickets import escalate_overdue
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.domain.training.certificates import issue_if_complete
 from webapp.domain.training.skills import set_level
-from webapp.models import AuditEntry, Course, RequestEvent, SkillLevel, Status
+from webapp.models import AuditEntry, Course, SkillLevel, Status, TicketEvent
 
 WORDS = {
     "zh_Hans": {
@@ -176,7 +176,7 @@ def test_timeline_and_channel_in_the_readers_words_old_events_too(
     ticket.channel = "kiosk:3"
     # An event written before codes existed, as an old database holds it.
     ticket.events.append(
-        RequestEvent(
+        TicketEvent(
             at=ticket.submitted_at, actor_type="staff", actor_name="赵刚", note="assigned: 赵刚", public=False
         )
     )

@@ -12,7 +12,7 @@ from webapp.domain.desk.tickets import change_status, submit
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.infra import clock
-from webapp.models import AuditEntry, Booking, BookingStatus, ServiceRequest, ServiceType, Slot, Status
+from webapp.models import AuditEntry, Booking, BookingStatus, ServiceType, Slot, Status, Ticket
 
 
 def test_staff_take_a_ticket_for_a_resident_through_its_whole_life(client, auth, session, make_resident):
@@ -35,7 +35,7 @@ def test_staff_take_a_ticket_for_a_resident_through_its_whole_life(client, auth,
         data={"csrf_token": token, "service": "repair-water", "a_where": "home", "a_urgent": "yes"},
     )
     assert sent.status_code == 303
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     assert ticket.channel == "staff"
     first = ticket.events[0]
     assert first.actor_type == "staff"
@@ -79,25 +79,25 @@ def test_kiosk_cancel_and_reopen(kiosk_client, session, make_resident):
     kiosk_client.set_cookie("linli_locale", "en")
     identify(kiosk_client, issued.url("https://x"))
     token = csrf_token(kiosk_client, "/kiosk/home")
-    page = kiosk_client.get(f"/kiosk/requests/{first.number}").get_data(as_text=True)
+    page = kiosk_client.get(f"/kiosk/tickets/{first.number}").get_data(as_text=True)
     assert "I no longer need this: cancel" in page
     asked = kiosk_client.post(
-        f"/kiosk/requests/{first.number}", data={"csrf_token": token, "action": "cancel"}
+        f"/kiosk/tickets/{first.number}", data={"csrf_token": token, "action": "cancel"}
     )
     # One tap only asks, naming the request; nothing is cancelled until the second tap on that screen.
     assert f"Withdraw your request {first.number}" in asked.get_data(as_text=True)
     session.expire_all()
     assert first.status == Status.SUBMITTED
     done = kiosk_client.post(
-        f"/kiosk/requests/{first.number}", data={"csrf_token": token, "action": "cancel", "confirmed": "yes"}
+        f"/kiosk/tickets/{first.number}", data={"csrf_token": token, "action": "cancel", "confirmed": "yes"}
     )
     assert f"Your request {first.number}" in done.get_data(as_text=True)
-    kiosk_client.post(f"/kiosk/requests/{second.number}", data={"csrf_token": token, "action": "reopen"})
+    kiosk_client.post(f"/kiosk/tickets/{second.number}", data={"csrf_token": token, "action": "reopen"})
     session.expire_all()
     assert first.status == Status.CANCELLED
     assert second.status == Status.IN_PROGRESS
     refused = kiosk_client.post(
-        f"/kiosk/requests/{first.number}", data={"csrf_token": token, "action": "reopen"}
+        f"/kiosk/tickets/{first.number}", data={"csrf_token": token, "action": "reopen"}
     )
     assert refused.status_code == 400
 

@@ -13,7 +13,7 @@ from tests.conftest import csrf_token, refused_as_forged
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
-from webapp.models import AuditEntry, Notification, Photo, Role, ServiceRequest, Status
+from webapp.models import AuditEntry, Notification, Photo, Role, Status, Ticket
 
 PIN = "482915"
 
@@ -77,8 +77,8 @@ def test_phone_life_cycle_with_photo_staff_answer_rating_and_reopen(phone, clien
     assert "A photo is attached" in review
     sent = post(phone, "/ask/repair-light/review", where="home")
     assert sent.status_code == 303
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
-    assert sent.headers["Location"] == f"/requests/{ticket.number}"
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
+    assert sent.headers["Location"] == f"/tickets/{ticket.number}"
     assert ticket.answers["urgent"] is True
     assert ticket.channel == "phone"
     assert ticket.building_id == person.household.building_id
@@ -106,26 +106,26 @@ def test_phone_life_cycle_with_photo_staff_answer_rating_and_reopen(phone, clien
     assert post(client, f"/staff/tickets/{ticket.id}/status", to="resolved").status_code == 303
 
     # The resident sees the news once, a plain timeline without the internal note, and rates it.
-    mine = phone.get("/requests").get_data(as_text=True)
+    mine = phone.get("/tickets").get_data(as_text=True)
     assert f"{ticket.number} is now: Done" in mine
-    assert "news about your requests" not in phone.get("/requests").get_data(as_text=True).lower()
-    page = phone.get(f"/requests/{ticket.number}").get_data(as_text=True)
+    assert "news about your requests" not in phone.get("/tickets").get_data(as_text=True).lower()
+    page = phone.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "Electrician booked for 3 pm" in page
     assert "Supplier invoice" not in page
     assert "Very happy" in page
-    bad = post(phone, f"/requests/{ticket.number}/rate", stars="9")
+    bad = post(phone, f"/tickets/{ticket.number}/rate", stars="9")
     assert bad.status_code == 400
     assert "Please choose one of the five faces." in bad.get_data(as_text=True)
-    assert post(phone, f"/requests/{ticket.number}/rate", stars="4", words="Quick").status_code == 303
+    assert post(phone, f"/tickets/{ticket.number}/rate", stars="4", words="Quick").status_code == 303
     session.expire_all()
     assert (ticket.rating, ticket.rating_note) == (4, "Quick")
     # Reopen (the light went out again), staff resolve again, the resident closes it.
-    assert post(phone, f"/requests/{ticket.number}/status", action="reopen").status_code == 303
+    assert post(phone, f"/tickets/{ticket.number}/status", action="reopen").status_code == 303
     session.expire_all()
     assert ticket.status == Status.IN_PROGRESS
     assert ticket.rating is None
     post(client, f"/staff/tickets/{ticket.id}/status", to="resolved")
-    assert post(phone, f"/requests/{ticket.number}/status", action="close").status_code == 303
+    assert post(phone, f"/tickets/{ticket.number}/status", action="close").status_code == 303
     session.expire_all()
     assert ticket.status == Status.CLOSED
     kinds = [e.to_status for e in ticket.events if e.to_status]
@@ -148,7 +148,7 @@ def submit_simple(phone, code="repair-lift", **answers):
 def test_reject_needs_a_reason_and_cancel_is_the_residents(phone, client, auth, session, person):
     client.set_cookie("linli_locale", "en")
     submit_simple(phone, urgent="no", details="")
-    first = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    first = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     auth.sign_in("property")
     refused = post(client, f"/staff/tickets/{first.id}/status", to="rejected")
     assert refused.status_code == 400
@@ -156,22 +156,22 @@ def test_reject_needs_a_reason_and_cancel_is_the_residents(phone, client, auth, 
     assert (
         post(client, f"/staff/tickets/{first.id}/status", to="rejected", note="Not ours").status_code == 303
     )
-    assert "Not ours" in phone.get(f"/requests/{first.number}").get_data(as_text=True)
+    assert "Not ours" in phone.get(f"/tickets/{first.number}").get_data(as_text=True)
     submit_simple(phone, urgent="no", details="")
-    second = session.scalars(
-        select(ServiceRequest).where(ServiceRequest.resident_id == person.id).order_by(ServiceRequest.id)
-    ).all()[-1]
-    asked = post(phone, f"/requests/{second.number}/status", action="cancel")
+    second = session.scalars(select(Ticket).where(Ticket.resident_id == person.id).order_by(Ticket.id)).all()[
+        -1
+    ]
+    asked = post(phone, f"/tickets/{second.number}/status", action="cancel")
     assert asked.status_code == 200
     assert "No, keep it" in asked.get_data(as_text=True)
     session.expire_all()
     assert second.status == Status.SUBMITTED  # asking is not doing
     assert (
-        post(phone, f"/requests/{second.number}/status", action="cancel", confirmed="yes").status_code == 303
+        post(phone, f"/tickets/{second.number}/status", action="cancel", confirmed="yes").status_code == 303
     )
     session.expire_all()
     assert second.status == Status.CANCELLED
-    again = post(phone, f"/requests/{second.number}/status", action="cancel", confirmed="yes")
+    again = post(phone, f"/tickets/{second.number}/status", action="cancel", confirmed="yes")
     assert again.status_code == 400
     assert "cannot be changed that way" in again.get_data(as_text=True)
 
@@ -193,10 +193,10 @@ def test_a_resident_sees_only_their_own_tickets(phone, app, session, make_reside
         household_id=other.household_id,
     )
     session.commit()
-    assert phone.get(f"/requests/{theirs.request.number}").status_code == 404
-    assert theirs.request.number not in phone.get("/requests").get_data(as_text=True)
+    assert phone.get(f"/tickets/{theirs.request.number}").status_code == 404
+    assert theirs.request.number not in phone.get("/tickets").get_data(as_text=True)
     anonymous = app.test_client()
-    assert anonymous.get("/requests").status_code == 302
+    assert anonymous.get("/tickets").status_code == 302
 
 
 def test_providers_see_only_tickets_routed_to_them(client, auth, session, demo_community, make_staff):
@@ -207,10 +207,10 @@ def test_providers_see_only_tickets_routed_to_them(client, auth, session, demo_c
     rows = re.findall(r'class="ticket-ref" href="/staff/tickets/(\d+)"', queue)
     assert rows
     for ticket_id in rows:
-        ticket = session.get(ServiceRequest, int(ticket_id))
+        ticket = session.get(Ticket, int(ticket_id))
         assert ticket.service_type.provider_name == "翠苑社区卫生服务站"
     property_ticket = session.scalar(
-        select(ServiceRequest).join(ServiceType).where(ServiceType.code == "repair-water")
+        select(Ticket).join(ServiceType).where(ServiceType.code == "repair-water")
     )
     assert client.get(f"/staff/tickets/{property_ticket.id}").status_code == 404
     assert client.get("/staff/catalog").status_code == 403
@@ -269,7 +269,7 @@ def test_a_common_area_needs_a_place(phone, session, person):
     building = person.household.building_id
     ok = post(phone, "/ask/repair-lift/review", where="common", place="Lift B", building=str(building))
     assert ok.status_code == 303
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     assert (ticket.place, ticket.household_id, ticket.building_id) == ("Lift B", None, building)
 
 
@@ -298,7 +298,7 @@ def test_any_answer_gets_a_page_or_a_message_never_a_500(phone, step, code, answ
 def test_notifications_count_each_staff_change_once(phone, client, auth, session, person):
     client.set_cookie("linli_locale", "en")
     submit_simple(phone, urgent="yes", details="")
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     auth.sign_in("property")
     post(client, f"/staff/tickets/{ticket.id}/status", to="in_progress")
     news = session.scalars(select(Notification).where(Notification.resident_id == person.id)).all()
@@ -322,7 +322,7 @@ def test_numbers_typed_into_free_text_are_hidden_and_the_resident_is_told(phone,
     assert sent.status_code == 303
     page = phone.get(sent.headers["Location"]).get_data(as_text=True)
     assert "we hid the ID or phone number you typed" in page
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     stored = f"{ticket.place} {ticket.answers}"
     for secret in ("13800138000", "13912345678", "1234 5678", "11010519491231002X"):
         assert secret not in stored

@@ -15,7 +15,7 @@ from webapp.domain.desk.tickets import submit
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.infra import clock
-from webapp.models import Notification, RequestEvent, ServiceType, Slot, Status
+from webapp.models import Notification, ServiceType, Slot, Status, TicketEvent
 
 
 def service(session, code):
@@ -67,7 +67,7 @@ def test_queue_filters_overdue_mine_and_pages(client, auth, session, make_reside
     mine = client.get("/staff/tickets?mine=1").get_data(as_text=True)
     assert numbers_on(mine) == [lift.number]
     internal = session.scalar(
-        select(RequestEvent).where(RequestEvent.request_id == lift.id).order_by(RequestEvent.id.desc())
+        select(TicketEvent).where(TicketEvent.request_id == lift.id).order_by(TicketEvent.id.desc())
     )
     assert internal.kind == "assigned"
     assert internal.public is False
@@ -255,12 +255,12 @@ def test_kiosk_my_requests_rating_and_news_banner(kiosk_client, session, make_re
     home = client.get("/kiosk/home").get_data(as_text=True)
     assert f"{ticket.number} is now: Done" in home
     assert f"{ticket.number} is now" not in client.get("/kiosk/home").get_data(as_text=True)  # shown once
-    page = client.get(f"/kiosk/requests/{ticket.number}").get_data(as_text=True)
+    page = client.get(f"/kiosk/tickets/{ticket.number}").get_data(as_text=True)
     assert "Fixed the lift" in page
     assert "Very happy" in page
     token = csrf_token(client, "/kiosk/home")
     done = client.post(
-        f"/kiosk/requests/{ticket.number}", data={"csrf_token": token, "action": "rate", "stars": "5"}
+        f"/kiosk/tickets/{ticket.number}", data={"csrf_token": token, "action": "rate", "stars": "5"}
     )
     assert done.status_code == 200
     session.expire_all()
@@ -269,4 +269,4 @@ def test_kiosk_my_requests_rating_and_news_banner(kiosk_client, session, make_re
     assert all(n.seen_at is not None for n in seen)
     other = make_resident("别家", age=60)
     theirs = new_ticket(session, other)
-    assert client.get(f"/kiosk/requests/{theirs.number}").status_code == 404
+    assert client.get(f"/kiosk/tickets/{theirs.number}").status_code == 404

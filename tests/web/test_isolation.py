@@ -16,9 +16,9 @@ from webapp.models import (
     RegionLevel,
     Resident,
     Role,
-    ServiceRequest,
     ServiceType,
     Slot,
+    Ticket,
 )
 
 SAMPLE_VALUES = {"kind": "lives_alone", "token": "x", "action": "notes"}
@@ -42,7 +42,7 @@ def object_ids(session, demo_community):
     session.add(deletion)
     session.commit()
     kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == demo_community.id))
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.community_id == demo_community.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.community_id == demo_community.id))
     slot = session.scalar(select(Slot).join(ServiceType).where(ServiceType.community_id == demo_community.id))
     return {
         "ticket_id": ticket.id,

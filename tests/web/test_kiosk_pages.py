@@ -178,7 +178,7 @@ def test_pin_at_the_kiosk_then_hand_off_to_a_phone(kiosk_client, app, session, m
 
 
 def test_kiosk_report_needs_every_answer_and_keeps_the_chosen_ones(kiosk_client, session, make_resident):
-    from webapp.models import ServiceRequest
+    from webapp.models import Ticket
 
     person = make_resident("孙阿姨", age=77)
     issued = issue_card(session, SYSTEM, person)
@@ -196,7 +196,7 @@ def test_kiosk_report_needs_every_answer_and_keeps_the_chosen_ones(kiosk_client,
     client.post("/kiosk/report/repair-light/2", data={"csrf_token": token, "answer": "yes"})
     done = client.post("/kiosk/report/repair-light/review", data={"csrf_token": token})
     assert done.status_code == 200
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     assert ticket.answers == {"where": "stairs", "urgent": True}
     assert ticket.number in done.get_data(as_text=True)
     assert client.get("/kiosk/report/no-such-service/1").status_code == 404

@@ -115,7 +115,7 @@ def test_one_tap_sign_up_and_the_time_bank_balance(frozen, english_kiosk, scanne
     entry = session.scalar(select(EventSignup).where(EventSignup.resident_id == scanned.id))
     assert (entry.status, entry.channel) == (SignupStatus.BOOKED, f"kiosk:{english_kiosk_id(session)}")
     assert "You have a place." in english_kiosk.get("/kiosk/events").get_data(as_text=True)
-    statement = english_kiosk.get("/kiosk/time-bank")
+    statement = english_kiosk.get("/kiosk/timebank")
     assert "2.5 hours" in statement.get_data(as_text=True)
     assert statement.headers["Cache-Control"] == "no-store"
     frozen.advance(days=1, minutes=-30)  # the visit has long ended: scan again at the door

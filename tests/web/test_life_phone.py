@@ -165,21 +165,21 @@ def test_time_bank_claim_use_and_give(phone, session, person, canteen, make_resi
     son = make_resident("儿子", age=50)
     son.household_id = person.household_id
     session.commit()
-    page = phone.get("/me/time-bank").get_data(as_text=True)
+    page = phone.get("/me/timebank").get_data(as_text=True)
     assert "2 hours" in page
     assert "Welcome hours" in page
-    bad = post(phone, "/me/time-bank/use", place=str(canteen.id), use_hours="9")
+    bad = post(phone, "/me/timebank/use", place=str(canteen.id), use_hours="9")
     assert bad.status_code == 400
     assert "There are not enough hours" in bad.get_data(as_text=True)
     assert 'value="9"' in bad.get_data(as_text=True)  # what was typed stays
-    assert post(phone, "/me/time-bank/use", place=str(canteen.id), use_hours="1").status_code == 303
-    assert post(phone, "/me/time-bank/give", to=str(son.id), give_hours="0.5").status_code == 303
+    assert post(phone, "/me/timebank/use", place=str(canteen.id), use_hours="1").status_code == 303
+    assert post(phone, "/me/timebank/give", to=str(son.id), give_hours="0.5").status_code == 303
     assert timebank.balance(session, account.id) == 1
     assert timebank.balance(session, timebank.account_of(session, son.id).id) == 1
-    claim = post(phone, "/me/time-bank/claim", kind="help_given", claim_hours="1.5", day=yesterday())
+    claim = post(phone, "/me/timebank/claim", kind="help_given", claim_hours="1.5", day=yesterday())
     assert claim.status_code == 303
     assert timebank.balance(session, account.id) == 1  # waits for approval
-    nonsense = post(phone, "/me/time-bank/claim", kind="help_given", claim_hours="1.25")
+    nonsense = post(phone, "/me/timebank/claim", kind="help_given", claim_hours="1.25")
     assert nonsense.status_code == 400
     assert "half-hour steps" in nonsense.get_data(as_text=True)
 
@@ -188,7 +188,7 @@ def test_moving_hours_needs_a_fresh_pin(frozen, phone, session, person, canteen)
     timebank.open_account(session, SYSTEM, person)
     session.commit()
     frozen.advance(minutes=11)
-    late = post(phone, "/me/time-bank/use", place=str(canteen.id), use_hours="1")
+    late = post(phone, "/me/timebank/use", place=str(canteen.id), use_hours="1")
     assert late.status_code == 302
     assert "/me/verify" in late.headers["Location"]
 
@@ -222,12 +222,12 @@ def test_public_notices_are_the_same_for_everyone(client, phone, session, demo_c
     day=st.text(max_size=12) | st.sampled_from(["2026-11-28", "0001-01-01", "9999-12-31"]),
 )
 def test_any_time_bank_input_gets_a_page_or_a_message_never_a_500(phone, hours, other, day):
-    well_formed = post(phone, "/me/time-bank/claim", kind="help_given", claim_hours="1.5", day=yesterday())
+    well_formed = post(phone, "/me/timebank/claim", kind="help_given", claim_hours="1.5", day=yesterday())
     assert well_formed.status_code == 303  # taken: the requests below are judged on their content
     for url, data in (
-        ("/me/time-bank/claim", {"kind": other, "claim_hours": hours, "day": day}),
-        ("/me/time-bank/use", {"place": other, "use_hours": hours}),
-        ("/me/time-bank/give", {"to": other, "give_hours": hours}),
+        ("/me/timebank/claim", {"kind": other, "claim_hours": hours, "day": day}),
+        ("/me/timebank/use", {"place": other, "use_hours": hours}),
+        ("/me/timebank/give", {"to": other, "give_hours": hours}),
         (f"/me/events/{other}/signup" if other.isascii() and other.isdigit() else "/me/events/1/signup", {}),
     ):
         response = post(phone, url, **data)

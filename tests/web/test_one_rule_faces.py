@@ -10,7 +10,7 @@ from tests.web.test_kiosk_pages import identify
 from webapp.domain.desk.tickets import NOTE_MAX
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.privacy.audit import SYSTEM
-from webapp.models import RequestEvent, ServiceRequest
+from webapp.models import Ticket, TicketEvent
 
 
 def test_a_kiosk_report_whose_service_wants_a_photo_is_sent(
@@ -31,7 +31,7 @@ def test_a_kiosk_report_whose_service_wants_a_photo_is_sent(
     client.post("/kiosk/report/broken-bench/1", data={"csrf_token": token, "answer": "yes"})
     done = client.post("/kiosk/report/broken-bench/review", data={"csrf_token": token})
     assert done.status_code == 200, done.get_data(as_text=True)
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     assert ticket.number in done.get_data(as_text=True)
     assert ticket.answers == {"how": True}
     # A service whose only question is a photo: the kiosk asks nothing and sends it from the review.
@@ -40,7 +40,7 @@ def test_a_kiosk_report_whose_service_wants_a_photo_is_sent(
     )
     sent = client.post("/kiosk/report/broken-swing/review", data={"csrf_token": token})
     assert sent.status_code == 200
-    assert session.scalar(select(func.count()).where(ServiceRequest.resident_id == person.id)) == 2
+    assert session.scalar(select(func.count()).where(Ticket.resident_id == person.id)) == 2
 
 
 def test_the_phone_shows_the_cores_word_on_where(signed_in_phone, session, make_resident):
@@ -59,20 +59,20 @@ def test_the_phone_shows_the_cores_word_on_where(signed_in_phone, session, make_
     )
     assert elsewhere.status_code == 400
     assert 'href="#building">Please choose one of the answers shown.' in elsewhere.get_data(as_text=True)
-    assert session.scalar(select(func.count()).where(ServiceRequest.resident_id == person.id)) == 0
+    assert session.scalar(select(func.count()).where(Ticket.resident_id == person.id)) == 0
 
 
 def test_a_note_too_long_is_refused_whole_and_kept_to_shorten(client, auth, session, make_resident):
     ticket = new_ticket(session, make_resident("钱大爷", age=77))
     client.set_cookie("linli_locale", "en")
     auth.sign_in("worker")
-    events = session.scalar(select(func.count()).where(RequestEvent.request_id == ticket.id))
+    events = session.scalar(select(func.count()).where(TicketEvent.request_id == ticket.id))
     words = "灯" * (NOTE_MAX + 5)
     refused = post(client, f"/staff/tickets/{ticket.id}/note", note=words, public="1")
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert "This note is too long. Please shorten it." in page
     assert words in page  # every word is still there to shorten
-    assert session.scalar(select(func.count()).where(RequestEvent.request_id == ticket.id)) == events
+    assert session.scalar(select(func.count()).where(TicketEvent.request_id == ticket.id)) == events
     saved = post(client, f"/staff/tickets/{ticket.id}/note", note="灯" * NOTE_MAX, public="1")
     assert saved.status_code == 303

@@ -20,17 +20,17 @@ from webapp.models import (
     Certificate,
     Course,
     Notification,
-    ServiceRequest,
     SessionVolunteer,
     SkillLevel,
     SkillProgress,
     StaffUser,
+    Ticket,
     TrainingSession,
 )
 
 
 def counts(session):
-    return [session.scalar(select(func.count(m.id))) for m in (ServiceRequest, Booking, Notification)]
+    return [session.scalar(select(func.count(m.id))) for m in (Ticket, Booking, Notification)]
 
 
 @pytest.fixture

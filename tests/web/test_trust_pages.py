@@ -24,10 +24,10 @@ from webapp.models import (
     Event,
     EventKind,
     EventSignup,
-    ServiceRequest,
     ServiceType,
     SignupStatus,
     Status,
+    Ticket,
 )
 
 
@@ -60,7 +60,7 @@ def test_the_phone_wizard_asks_where_once_and_says_optional_once(phone, session,
     assert "My home" not in review
     sent = post(phone, "/ask/repair-light/review")
     assert sent.status_code == 303
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
     assert ticket.household_id is None  # the lift is not the resident's flat
     assert ticket.building_id == person.household.building_id
 
@@ -77,8 +77,8 @@ def test_an_appointment_review_shows_the_venue_not_the_home(phone, session, pers
     assert person.household.label not in review  # not the resident's flat
     assert 'name="where"' not in review
     post(phone, "/ask/health-check/review")
-    ticket = session.scalar(select(ServiceRequest).where(ServiceRequest.resident_id == person.id))
-    page = phone.get(f"/requests/{ticket.number}").get_data(as_text=True)
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == person.id))
+    page = phone.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "Please bring: Your ID card" in page
 
 

@@ -30,7 +30,7 @@ from webapp.models import (
     Notice,
     Notification,
     Resident,
-    ServiceRequest,
+    Ticket,
     TimeAccount,
     TrainingSession,
 )
@@ -69,7 +69,7 @@ def ids(engine) -> dict[str, str]:
             "notice_id": s.scalar(select(Notice.id)),
             "account_id": s.scalar(select(TimeAccount.id)),
             "class_id": s.scalar(select(TrainingSession.id)),
-            "ticket_id": s.scalar(select(ServiceRequest.id)),
+            "ticket_id": s.scalar(select(Ticket.id)),
             "event_id": s.scalar(select(Event.id)),
             "token": "not-a-real-token-0000000000",
             "code": "NOT-A-CERTIFICATE",
@@ -138,8 +138,8 @@ def test_every_writing_get_route_survives_concurrent_writers(live):
     clients = {"staff": staff_client(app), "kiosk": kiosk_client(app, engine), "resident": phone}
     routes = writing_get_routes(app)
     marked = {r[0] for r in routes}
-    if "resident.my_requests" not in marked:  # the page of issue 14, whether or not it says it writes
-        routes.append(("resident.my_requests", "/requests", []))
+    if "resident.my_tickets" not in marked:  # the page of issue 14, whether or not it says it writes
+        routes.append(("resident.my_tickets", "/tickets", []))
 
     stop = threading.Event()
     written = [0]
@@ -178,7 +178,7 @@ def test_every_writing_get_route_survives_concurrent_writers(live):
         thread.join(10)
     assert written[0] > ROUNDS, "the writer did not run alongside"
     assert not failures, failures
-    assert "resident.my_requests" in marked, "My requests marks news as seen: it writes"
+    assert "resident.my_tickets" in marked, "My requests marks news as seen: it writes"
 
 
 class Spy:

@@ -36,10 +36,10 @@ from webapp.models.services import (
     Category,
     Eligibility,
     Handler,
-    RequestEvent,
-    ServiceRequest,
     ServiceType,
     Status,
+    Ticket,
+    TicketEvent,
 )
 from webapp.models.training import (
     Attendance,
@@ -91,8 +91,8 @@ __all__ = [
     "Category",
     "Eligibility",
     "Handler",
-    "RequestEvent",
-    "ServiceRequest",
+    "TicketEvent",
+    "Ticket",
     "ServiceType",
     "Status",
     "CareAction",

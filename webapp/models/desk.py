@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base
 from webapp.models.people import Resident
-from webapp.models.services import ServiceRequest, ServiceType
+from webapp.models.services import ServiceType, Ticket
 from webapp.models.types import UTCDateTime, enum_column, utcnow
 
 
@@ -70,7 +70,7 @@ class Booking(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[Slot] = relationship()
-    request: Mapped[ServiceRequest] = relationship()
+    request: Mapped[Ticket] = relationship()
     resident: Mapped[Resident | None] = relationship()
 
 
@@ -107,7 +107,7 @@ class Notification(Base):
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Web Push tried (once)
 
-    request: Mapped[ServiceRequest | None] = relationship()
+    request: Mapped[Ticket | None] = relationship()
 
 
 class PushSubscription(Base):

@@ -102,10 +102,12 @@ class ServiceType(Base):
         return pick_name(self.help or {}, locale)
 
 
-class ServiceRequest(Base):
+class Ticket(Base):
     """A resident's request (a "ticket" to them), with a short number they can read out on the phone."""
 
-    __tablename__ = "service_request"
+    __tablename__ = (
+        "service_request"  # tables keep their first names: renaming one is a migration for no reader
+    )
     __table_args__ = (
         Index("ix_service_request_status_due", "status", "due_at"),
         # Covers the figures (what was resolved in a period, how fast, how rated) without reading rows.
@@ -152,12 +154,12 @@ class ServiceRequest(Base):
     resident: Mapped[Resident | None] = relationship()
     household: Mapped[Household | None] = relationship()
     assigned_to: Mapped[StaffUser | None] = relationship()
-    events: Mapped[list[RequestEvent]] = relationship(
-        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="request", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
 
 
-class RequestEvent(Base):
+class TicketEvent(Base):
     """Every change of a request: who, when, from which status to which, a note (for the resident or not)."""
 
     __tablename__ = "request_event"
@@ -176,4 +178,4 @@ class RequestEvent(Base):
     kind: Mapped[str | None] = mapped_column(String(24))
     public: Mapped[bool] = mapped_column(Boolean, default=True)  # shown to the resident
 
-    request: Mapped[ServiceRequest] = relationship(back_populates="events")
+    request: Mapped[Ticket] = relationship(back_populates="events")

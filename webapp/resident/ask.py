@@ -28,7 +28,7 @@ from webapp.domain.desk.tickets import submit
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
-from webapp.models import Building, Category, Resident, ServiceRequest, ServiceType
+from webapp.models import Building, Category, Resident, ServiceType, Ticket
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
 from webapp.resident.idempotency import submit_once, wants_json
@@ -150,7 +150,7 @@ def send_request(
     where: str,
     place: str,
     building_id: int | None,
-) -> tuple[ServiceRequest | None, dict[str, str]]:
+) -> tuple[Ticket | None, dict[str, str]]:
     """Submit (without committing); returns the ticket, or the core's errors by question id (and "place",
     "building") to show beside each."""
     if questions_say_where(service):  # asked once, among the questions: never again on the review
@@ -221,7 +221,7 @@ def ask_review(code: str) -> ResponseReturnValue:
             ticket, problems = send_request(db, resident, service, answers, where, place, building_id)
             if ticket is None:
                 return outbox_errors(problems)
-            url = url_for("resident.my_request", number=ticket.number)
+            url = url_for("resident.my_ticket", number=ticket.number)
             answer = {"ok": True, "number": ticket.number, "url": url}
             if problems:
                 answer["notice"] = numbers_hidden_message()
@@ -237,7 +237,7 @@ def ask_review(code: str) -> ResponseReturnValue:
             flash(_("Sent. Your ticket number is %(number)s.", number=ticket.number), "info")
             if errors:
                 flash(numbers_hidden_message(), "info")
-            return redirect(url_for("resident.my_request", number=ticket.number), code=303)
+            return redirect(url_for("resident.my_ticket", number=ticket.number), code=303)
         status = 400
     steps = {q["id"]: n for n, q in enumerate(questions, start=1)}
     return render_template(

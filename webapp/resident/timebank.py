@@ -64,24 +64,24 @@ def render_page(
     ), status
 
 
-@bp.get("/me/time-bank")
+@bp.get("/me/timebank")
 @resident_required
-def my_time_bank() -> ResponseReturnValue:
+def my_timebank() -> ResponseReturnValue:
     return render_page(signed_in_resident())
 
 
 def _done(message: str) -> ResponseReturnValue:
     flash(message, "info")
-    return redirect(url_for("resident.my_time_bank"), code=303)
+    return redirect(url_for("resident.my_timebank"), code=303)
 
 
 def _refused(field: str, exc: timebank.TimeBankError) -> ResponseReturnValue:
     return render_page(signed_in_resident(), {field: exc.reason}, 400)
 
 
-@bp.post("/me/time-bank/claim")
+@bp.post("/me/timebank/claim")
 @resident_required
-def my_time_bank_claim() -> ResponseReturnValue:
+def my_timebank_claim() -> ResponseReturnValue:
     """ "I helped": hours wait for the office to approve them."""
     resident = signed_in_resident()
     try:
@@ -100,10 +100,10 @@ def my_time_bank_claim() -> ResponseReturnValue:
     return _done(_("Thank you. The community office will check and add your hours."))
 
 
-@bp.post("/me/time-bank/use")
+@bp.post("/me/timebank/use")
 @resident_required
 @verified_required
-def my_time_bank_use() -> ResponseReturnValue:
+def my_timebank_use() -> ResponseReturnValue:
     resident = signed_in_resident()
     db = get_session()
     place = db.get(LocalService, small_int(request.form.get("place")) or 0)
@@ -123,10 +123,10 @@ def my_time_bank_use() -> ResponseReturnValue:
     )
 
 
-@bp.post("/me/time-bank/give")
+@bp.post("/me/timebank/give")
 @resident_required
 @verified_required
-def my_time_bank_give() -> ResponseReturnValue:
+def my_timebank_give() -> ResponseReturnValue:
     resident = signed_in_resident()
     db = get_session()
     receiver = db.get(Resident, small_int(request.form.get("to")) or 0)

@@ -13,7 +13,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from webapp.infra.i18n import when_words
-from webapp.models import Booking, Event, ServiceRequest, TrainingSession
+from webapp.models import Booking, Event, Ticket, TrainingSession
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def screen(face: str, asked: Confirmation, keep_url: str, fields: dict[str, str]
     )
 
 
-def for_ticket(ticket: ServiceRequest, booking: Booking | None, locale: str) -> Confirmation:
+def for_ticket(ticket: Ticket, booking: Booking | None, locale: str) -> Confirmation:
     what = ticket.service_type.name(locale)
     if booking is not None:
         when = when_words(booking.slot.starts_at)

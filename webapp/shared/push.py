@@ -63,7 +63,7 @@ def message(notification: Notification, locale: str) -> str:
             body, url = _("You have news about a community activity. Open Linli to see it."), "/me/events"
         else:
             number = notification.request.number if notification.request is not None else ""
-            body, url = _("%(number)s has news. Open Linli to see it.", number=number), "/requests"
+            body, url = _("%(number)s has news. Open Linli to see it.", number=number), "/tickets"
         return json.dumps({"title": _("Linli"), "body": body, "url": url}, ensure_ascii=False)
 
 

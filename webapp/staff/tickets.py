@@ -38,7 +38,7 @@ from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
 from webapp.infra.security import background
 from webapp.infra.unit_of_work import after_commit
-from webapp.models import Building, Category, Photo, Role, ServiceRequest, StaffRole, StaffUser, Status
+from webapp.models import Building, Category, Photo, Role, StaffRole, StaffUser, Status, Ticket
 from webapp.shared.context import current_actor
 from webapp.shared.labels import category_label, channel_label, status_label, unit_label
 from webapp.shared.messages import desk_error
@@ -52,8 +52,8 @@ def my_scope() -> desk.TicketScope:
     return desk.scope_of(current_user.staff)
 
 
-def ticket_or_404(ticket_id: int) -> ServiceRequest:
-    ticket = get_session().get(ServiceRequest, ticket_id)
+def ticket_or_404(ticket_id: int) -> Ticket:
+    ticket = get_session().get(Ticket, ticket_id)
     if ticket is None or not desk.can_see(my_scope(), ticket):
         deny(subject_type="service_request", subject_id=ticket_id)
         abort(404)
@@ -143,7 +143,7 @@ def tickets_bulk() -> ResponseReturnValue:
     return redirect(back, code=303)
 
 
-def handlers_for(ticket: ServiceRequest) -> list[StaffUser]:
+def handlers_for(ticket: Ticket) -> list[StaffUser]:
     """People who may be given this ticket: those who can see it, in its community."""
     rows = get_session().scalars(
         select(StaffUser)
@@ -159,7 +159,7 @@ def handlers_for(ticket: ServiceRequest) -> list[StaffUser]:
     return [u for u in rows if desk.can_see(desk.scope_of(u), ticket)]
 
 
-def next_statuses(ticket: ServiceRequest) -> list[Status]:
+def next_statuses(ticket: Ticket) -> list[Status]:
     """The statuses this person may move the ticket to (cancelling is the office's: may_cancel_ticket)."""
     staff = current_user.staff
     return [
@@ -171,7 +171,7 @@ def next_statuses(ticket: ServiceRequest) -> list[Status]:
     ]
 
 
-def render_ticket(ticket: ServiceRequest, errors: dict[str, str] | None = None, status: int = 200):
+def render_ticket(ticket: Ticket, errors: dict[str, str] | None = None, status: int = 200):
     db = get_session()
     return render_template(
         "staff/ticket.html",
@@ -304,7 +304,7 @@ def csv_headers() -> tuple[str, ...]:
 
 
 def _csv_lines(
-    rows: Iterator[ServiceRequest], buildings: dict[int, str], locale: str, machine: bool
+    rows: Iterator[Ticket], buildings: dict[int, str], locale: str, machine: bool
 ) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -313,7 +313,7 @@ def _csv_lines(
     yes, no = ("1", "0") if machine else (_("yes"), _("no"))
     zones: dict[int, ZoneInfo] = {}
 
-    def local(t: ServiceRequest, at: datetime | None) -> str:
+    def local(t: Ticket, at: datetime | None) -> str:
         """A time as the community reads it (2026-12-05T07:34+08:00), never UTC: one zone per community."""
         if at is None:
             return ""

@@ -19,9 +19,9 @@ from webapp.models import (
     Booking,
     BookingStatus,
     Notification,
-    ServiceRequest,
     ServiceType,
     Slot,
+    Ticket,
 )
 
 REMIND_BEFORE = timedelta(hours=24)
@@ -87,13 +87,13 @@ def _release_seat(session: Session, slot_id: int) -> None:
     )
 
 
-def active_booking(session: Session, request: ServiceRequest) -> Booking | None:
+def active_booking(session: Session, request: Ticket) -> Booking | None:
     return session.scalar(
         select(Booking).where(Booking.request_id == request.id, Booking.status != BookingStatus.CANCELLED)
     )
 
 
-def book(session: Session, request: ServiceRequest, slot_id: int) -> Booking:
+def book(session: Session, request: Ticket, slot_id: int) -> Booking:
     """Take a seat in *slot_id* for this request (its resident), or raise BookingError."""
     slot = _take_seat(session, request.service_type_id, slot_id)
     booking = Booking(slot=slot, request=request, resident_id=request.resident_id, created_at=clock.now())
@@ -102,7 +102,7 @@ def book(session: Session, request: ServiceRequest, slot_id: int) -> Booking:
     return booking
 
 
-def change(session: Session, request: ServiceRequest, slot_id: int) -> Booking:
+def change(session: Session, request: Ticket, slot_id: int) -> Booking:
     """Move a booking to another slot: the new seat is taken before the old one is given back."""
     current = active_booking(session, request)
     if current is None:

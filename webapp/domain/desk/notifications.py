@@ -12,12 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from webapp.infra import clock
-from webapp.models import Notification, PushSubscription, ServiceRequest
+from webapp.models import Notification, PushSubscription, Ticket
 
 ENDPOINT_MAX = 500
 
 
-def notify(session: Session, request: ServiceRequest, kind: str, detail: str | None = None) -> None:
+def notify(session: Session, request: Ticket, kind: str, detail: str | None = None) -> None:
     if request.resident_id is None:
         return
     session.add(
@@ -80,7 +80,7 @@ class HomeItems:
     marked seen; the rest waits for the next visit."""
 
     news: list[Notification]  # lines to show: class news, and tickets no longer open (once each)
-    open_requests: list[ServiceRequest]  # one chip each, with its current state
+    open_requests: list[Ticket]  # one chip each, with its current state
     fresh: set[int]  # open tickets with news since the last visit (a "new" mark on their chip)
     shown: list[int]  # the notifications these lines and marks tell: the ones marked seen
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.desk.tickets import OPEN
 from webapp.domain.identity.vault import token_hash
-from webapp.models import RequestEvent, ServiceRequest, ServiceType, Status
+from webapp.models import ServiceType, Status, Ticket, TicketEvent
 
 LEGACY_NOTES = {  # what events said before they carried a code (kept in old databases)
     "overdue: escalated to the community office": ("escalated", None),
@@ -23,7 +23,7 @@ LEGACY_NOTES = {  # what events said before they carried a code (kept in old dat
 }
 
 
-def event_kind(event: RequestEvent) -> tuple[str | None, str | None]:
+def event_kind(event: TicketEvent) -> tuple[str | None, str | None]:
     """(kind, detail) of an event, also for events written before codes: "assigned: 赵刚" -> assigned, 赵刚.
 
     Faces word the kind in the reader's language; a person's own note is (None, note)."""
@@ -38,10 +38,8 @@ def event_kind(event: RequestEvent) -> tuple[str | None, str | None]:
     return None, event.note
 
 
-def ticket_for_follow_token(session: Session, token: str) -> ServiceRequest | None:
-    return session.scalar(
-        select(ServiceRequest).where(ServiceRequest.public_token_hash == token_hash("ticket:" + token))
-    )
+def ticket_for_follow_token(session: Session, token: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.public_token_hash == token_hash("ticket:" + token)))
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ class PublicView:
     timeline: list[tuple[datetime, Status | None, str | None]]
 
 
-def public_view(request: ServiceRequest) -> PublicView:
+def public_view(request: Ticket) -> PublicView:
     return PublicView(
         number=request.number,
         service=dict(request.service_type.names),
@@ -85,7 +83,7 @@ def open311_service(service: ServiceType, locale: str) -> dict[str, Any]:
     }
 
 
-def open311_request(request: ServiceRequest) -> dict[str, Any]:
+def open311_request(request: Ticket) -> dict[str, Any]:
     last_public = next((e.note for e in reversed(request.events) if e.public and e.note), None)
     return {
         "service_request_id": request.number,

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from webapp.domain.desk.tickets import OPEN, TicketError, change_status
 from webapp.domain.privacy.audit import Actor
 from webapp.infra import clock
-from webapp.models import Handler, Role, ServiceRequest, ServiceType, StaffUser, Status
+from webapp.models import Handler, Role, ServiceType, StaffUser, Status, Ticket
 
 PAGE = 50
 FIGURES_DAYS = 90
@@ -108,12 +108,12 @@ def visible_types(session: Session, scope: TicketScope, **narrow: Any) -> list[i
 
 
 def visible(session: Session, scope: TicketScope) -> ColumnElement[bool]:
-    """A WHERE clause over ServiceRequest alone; never true for an empty scope."""
+    """A WHERE clause over Ticket alone; never true for an empty scope."""
     ids = visible_types(session, scope)
-    return ServiceRequest.service_type_id.in_(ids) if ids else false()
+    return Ticket.service_type_id.in_(ids) if ids else false()
 
 
-def can_see(scope: TicketScope, request: ServiceRequest) -> bool:
+def can_see(scope: TicketScope, request: Ticket) -> bool:
     """Whether this scope sees this one ticket: the queue's grants (grants_of), held by its service type, so a
     ticket opens exactly when the queue lists it."""
     return any(_grant_holds(grant, request.service_type) for grant in grants_of(scope))
@@ -133,7 +133,7 @@ class QueueFilter:
 
 @dataclass
 class QueuePage:
-    tickets: list[ServiceRequest]
+    tickets: list[Ticket]
     total: int
     page: int
     pages: int
@@ -151,24 +151,22 @@ def _filtered(session: Session, scope: TicketScope, f: QueueFilter, me: int | No
         narrow["handler"] = Handler.PROVIDER
         narrow["provider_name"] = f.unit.split(":", 1)[1]
     types = visible_types(session, scope, **narrow)
-    query = select(ServiceRequest).where(ServiceRequest.service_type_id.in_(types) if types else false())
+    query = select(Ticket).where(Ticket.service_type_id.in_(types) if types else false())
     if f.unit == "office":
         office = visible_types(session, scope, handler=Handler.OFFICE)
-        query = query.where(
-            or_(ServiceRequest.service_type_id.in_(office), ServiceRequest.escalated_at.is_not(None))
-        )
+        query = query.where(or_(Ticket.service_type_id.in_(office), Ticket.escalated_at.is_not(None)))
     if f.status == "open":
-        query = query.where(ServiceRequest.status.in_(OPEN))
+        query = query.where(Ticket.status.in_(OPEN))
     elif f.status in Status.__members__.values():
-        query = query.where(ServiceRequest.status == Status(f.status))
+        query = query.where(Ticket.status == Status(f.status))
     if f.building_id is not None:
-        query = query.where(ServiceRequest.building_id == f.building_id)
+        query = query.where(Ticket.building_id == f.building_id)
     if f.overdue:
-        query = query.where(ServiceRequest.status.in_(OPEN), ServiceRequest.due_at < now)
+        query = query.where(Ticket.status.in_(OPEN), Ticket.due_at < now)
     if f.mine:
-        query = query.where(ServiceRequest.assigned_to_id == me)
+        query = query.where(Ticket.assigned_to_id == me)
     if f.number:
-        query = query.where(ServiceRequest.number == f.number.strip().upper())
+        query = query.where(Ticket.number == f.number.strip().upper())
     return query
 
 
@@ -180,30 +178,28 @@ def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None =
     loaded with what the page shows: at 100,000 tickets this keeps the queue under the 150 ms budget.
     """
     base = _filtered(session, scope, f, me)
-    total = session.scalar(
-        select(func.count()).select_from(base.with_only_columns(ServiceRequest.id).subquery())
-    )
+    total = session.scalar(select(func.count()).select_from(base.with_only_columns(Ticket.id).subquery()))
     total = total or 0
     pages = max(1, -(-total // PAGE))
     page = min(max(1, f.page), pages)
     open_only = f.status == "open" or f.status in {s.value for s in OPEN} or f.overdue
     # Urgent first among open tickets; a list of every status stays newest first (an index walk at 100,000).
-    first = case((ServiceRequest.urgent.is_(True), 0), else_=1)
-    order = (first, ServiceRequest.due_at, ServiceRequest.id) if open_only else (ServiceRequest.id.desc(),)
+    first = case((Ticket.urgent.is_(True), 0), else_=1)
+    order = (first, Ticket.due_at, Ticket.id) if open_only else (Ticket.id.desc(),)
     ids = list(
         session.scalars(
-            base.with_only_columns(ServiceRequest.id).order_by(*order).limit(PAGE).offset((page - 1) * PAGE)
+            base.with_only_columns(Ticket.id).order_by(*order).limit(PAGE).offset((page - 1) * PAGE)
         )
     )
     rows = {
         r.id: r
         for r in session.scalars(
-            select(ServiceRequest)
-            .where(ServiceRequest.id.in_(ids))
+            select(Ticket)
+            .where(Ticket.id.in_(ids))
             .options(
-                joinedload(ServiceRequest.service_type),
-                joinedload(ServiceRequest.household),
-                joinedload(ServiceRequest.assigned_to),
+                joinedload(Ticket.service_type),
+                joinedload(Ticket.household),
+                joinedload(Ticket.assigned_to),
             )
         ).unique()
     }
@@ -212,13 +208,13 @@ def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None =
 
 def export_rows(session: Session, scope: TicketScope, f: QueueFilter, me: int | None = None) -> Any:
     """Every ticket matching the filters (no paging), streamed for CSV export; no personal data."""
-    query = _filtered(session, scope, f, me).options(joinedload(ServiceRequest.service_type))
-    return session.scalars(query.order_by(ServiceRequest.id).execution_options(yield_per=500))
+    query = _filtered(session, scope, f, me).options(joinedload(Ticket.service_type))
+    return session.scalars(query.order_by(Ticket.id).execution_options(yield_per=500))
 
 
 def newest_id(session: Session, scope: TicketScope) -> int:
     """The newest visible ticket's id: the console polls this to show new tickets without a reload."""
-    return session.scalar(select(func.max(ServiceRequest.id)).where(visible(session, scope))) or 0
+    return session.scalar(select(func.max(Ticket.id)).where(visible(session, scope))) or 0
 
 
 @dataclass(frozen=True)
@@ -244,27 +240,22 @@ def work_counts(session: Session, scope: TicketScope) -> WorkCounts:
         return WorkCounts(0, 0, 0, 0)
     now = clock.now()
     # "+ 0": SQLite then reads the open tickets through the status index, not every ticket of these types.
-    mine = (ServiceRequest.service_type_id + 0).in_(types)
-    is_new = case((ServiceRequest.status == Status.SUBMITTED, 1), else_=0)
-    is_urgent = case((ServiceRequest.urgent.is_(True), 1), else_=0)
-    is_late = case((ServiceRequest.due_at < now, 1), else_=0)
+    mine = (Ticket.service_type_id + 0).in_(types)
+    is_new = case((Ticket.status == Status.SUBMITTED, 1), else_=0)
+    is_urgent = case((Ticket.urgent.is_(True), 1), else_=0)
+    is_late = case((Ticket.due_at < now, 1), else_=0)
     new, urgent, late = session.execute(
-        select(func.sum(is_new), func.sum(is_urgent), func.sum(is_late)).where(
-            mine, ServiceRequest.status.in_(OPEN)
-        )
+        select(func.sum(is_new), func.sum(is_urgent), func.sum(is_late)).where(mine, Ticket.status.in_(OPEN))
     ).one()
     # Sorted here, not by the database: an ORDER BY due_at would walk the due_at index over every ticket,
     # while open urgent tickets are few and are found through the status index.
     urgent_rows = session.execute(
-        select(ServiceRequest.due_at, ServiceRequest.number)
-        .where(mine, ServiceRequest.status.in_(OPEN), ServiceRequest.urgent.is_(True))
+        select(Ticket.due_at, Ticket.number)
+        .where(mine, Ticket.status.in_(OPEN), Ticket.urgent.is_(True))
         .limit(500)
     ).all()
     numbers = [number for _due, number in sorted(urgent_rows)[:3]]
-    newest = (
-        session.scalar(select(func.max(ServiceRequest.id)).where(ServiceRequest.service_type_id.in_(types)))
-        or 0
-    )
+    newest = session.scalar(select(func.max(Ticket.id)).where(Ticket.service_type_id.in_(types))) or 0
     return WorkCounts(int(new or 0), int(urgent or 0), int(late or 0), newest, tuple(numbers))
 
 
@@ -275,13 +266,11 @@ def bulk_change(
     ids: Sequence[int],
     to: Status,
     note: str | None = None,
-) -> tuple[list[ServiceRequest], list[tuple[ServiceRequest, str]]]:
+) -> tuple[list[Ticket], list[tuple[Ticket, str]]]:
     """Move many tickets at once; those that cannot move (or may not be seen) are reported, not changed."""
-    done: list[ServiceRequest] = []
-    refused: list[tuple[ServiceRequest, str]] = []
-    rows = session.scalars(
-        select(ServiceRequest).where(ServiceRequest.id.in_(ids[:PAGE]), visible(session, scope))
-    )
+    done: list[Ticket] = []
+    refused: list[tuple[Ticket, str]] = []
+    rows = session.scalars(select(Ticket).where(Ticket.id.in_(ids[:PAGE]), visible(session, scope)))
     for request in rows:
         try:
             with session.begin_nested():
@@ -318,13 +307,13 @@ def figures(session: Session, scope: TicketScope, community_id: int | None = Non
             )
         ).all()
     )
-    mine = ServiceRequest.service_type_id.in_(list(categories)) if categories else false()
-    overdue_now = case((ServiceRequest.due_at < now, 1), else_=0)
-    building = ServiceRequest.building_id + 0  # "+ 0": group without the building index, so SQLite
+    mine = Ticket.service_type_id.in_(list(categories)) if categories else false()
+    overdue_now = case((Ticket.due_at < now, 1), else_=0)
+    building = Ticket.building_id + 0  # "+ 0": group without the building index, so SQLite
     open_rows = session.execute(  # reads only open tickets through the status index
-        select(building, ServiceRequest.service_type_id, func.count(), func.sum(overdue_now))
-        .where(mine, ServiceRequest.status.in_(OPEN))
-        .group_by(building, ServiceRequest.service_type_id)
+        select(building, Ticket.service_type_id, func.count(), func.sum(overdue_now))
+        .where(mine, Ticket.status.in_(OPEN))
+        .group_by(building, Ticket.service_type_id)
     ).all()
     by_building: dict[int | None, list[int]] = {}
     by_category: dict[str, list[int]] = {}
@@ -334,19 +323,17 @@ def figures(session: Session, scope: TicketScope, community_id: int | None = Non
             entry[0] += count
             entry[1] += int(late or 0)
     # "+ 0" again: walk the resolved_at index for the period instead of the service type index.
-    by_type = (ServiceRequest.service_type_id + 0).in_(list(categories)) if categories else false()
-    in_period = (by_type, ServiceRequest.resolved_at >= since)
+    by_type = (Ticket.service_type_id + 0).in_(list(categories)) if categories else false()
+    in_period = (by_type, Ticket.resolved_at >= since)
     resolved, rating, ratings = session.execute(
-        select(func.count(), func.avg(ServiceRequest.rating), func.count(ServiceRequest.rating)).where(
-            *in_period
-        )
+        select(func.count(), func.avg(Ticket.rating), func.count(Ticket.rating)).where(*in_period)
     ).one()
     median = None
     if resolved:
         median = session.scalar(
-            select(ServiceRequest.resolve_minutes)
+            select(Ticket.resolve_minutes)
             .where(*in_period)
-            .order_by(ServiceRequest.resolve_minutes)
+            .order_by(Ticket.resolve_minutes)
             .limit(1)
             .offset((resolved - 1) // 2)
         )
@@ -365,7 +352,7 @@ def figures(session: Session, scope: TicketScope, community_id: int | None = Non
     )
 
 
-def handler_unit(request: ServiceRequest) -> str:
+def handler_unit(request: Ticket) -> str:
     """The unit answering now, as the queue filter names it (an escalated ticket is the office's)."""
     if request.escalated_at is not None or request.service_type.handler == Handler.OFFICE:
         return "office"

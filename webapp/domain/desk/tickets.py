@@ -35,12 +35,12 @@ from webapp.models import (
     Category,
     Handler,
     Household,
-    RequestEvent,
     Resident,
-    ServiceRequest,
     ServiceType,
     StaffUser,
     Status,
+    Ticket,
+    TicketEvent,
 )
 
 REOPEN_WITHIN = timedelta(days=7)
@@ -86,7 +86,7 @@ class TicketError(DomainError):
 
 @dataclass(frozen=True)
 class Submitted:
-    request: ServiceRequest
+    request: Ticket
     follow_token: str  # for the QR that follows the ticket on a phone; shown once, stored hashed
     numbers_hidden: bool = False  # an ID or mobile number was masked in the free text: faces say so
 
@@ -99,13 +99,13 @@ def private_text(text: str | None) -> str | None:
     return hide_numbers(text).text if text else text
 
 
-def contact_number(vault: Vault, request: ServiceRequest) -> str | None:
+def contact_number(vault: Vault, request: Ticket) -> str | None:
     """The mobile number given for this ticket in clear, for staff who call back (callers audit it)."""
     return vault.decrypt(CONTACT_KIND, request.contact_cipher) if request.contact_cipher else None
 
 
 def _event(
-    request: ServiceRequest,
+    request: Ticket,
     actor: Actor,
     to: Status | None,
     note: str | None,
@@ -113,7 +113,7 @@ def _event(
     kind: str | None = None,
 ) -> None:
     request.events.append(
-        RequestEvent(
+        TicketEvent(
             at=clock.now(),
             actor_type=actor.type,
             actor_id=actor.id,
@@ -196,7 +196,7 @@ def submit(
     if household_id is not None:
         household = session.get(Household, household_id)
         building_id = household.building_id if household is not None else building_id
-    request = ServiceRequest(
+    request = Ticket(
         number="pending",
         community_id=service.community_id,
         service_type=service,
@@ -238,20 +238,20 @@ def submit(
     return Submitted(request, follow, numbers_hidden=any(h.changed for h in found))
 
 
-def open_requests_of(session: Session, resident_id: int, limit: int = 3) -> list[ServiceRequest]:
+def open_requests_of(session: Session, resident_id: int, limit: int = 3) -> list[Ticket]:
     """A resident's open requests, newest first: the top of their home on the kiosk and on the phone."""
     return list(
         session.scalars(
-            select(ServiceRequest)
-            .options(joinedload(ServiceRequest.service_type))
-            .where(ServiceRequest.resident_id == resident_id, ServiceRequest.status.in_(OPEN))
-            .order_by(ServiceRequest.id.desc())
+            select(Ticket)
+            .options(joinedload(Ticket.service_type))
+            .where(Ticket.resident_id == resident_id, Ticket.status.in_(OPEN))
+            .order_by(Ticket.id.desc())
             .limit(limit)
         )
     )
 
 
-def acts_as_resident(actor: Actor, request: ServiceRequest) -> bool:
+def acts_as_resident(actor: Actor, request: Ticket) -> bool:
     """The resident themself, or a helper at a kiosk acting for them (assisted mode)."""
     if request.resident_id is None:
         return False
@@ -267,7 +267,7 @@ def check_note(note: str | None) -> None:
 
 
 def change_status(
-    session: Session, actor: Actor, request: ServiceRequest, to: Status, note: str | None = None
+    session: Session, actor: Actor, request: Ticket, to: Status, note: str | None = None
 ) -> None:
     """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
     check_note(note)
@@ -302,7 +302,7 @@ def change_status(
     session.flush()
 
 
-def add_note(session: Session, actor: Actor, request: ServiceRequest, note: str, public: bool) -> None:
+def add_note(session: Session, actor: Actor, request: Ticket, note: str, public: bool) -> None:
     """A note on the ticket; a public one is shown to (and announced to) the resident, an internal one not."""
     if not note.strip():
         raise TicketError("note_required")
@@ -313,7 +313,7 @@ def add_note(session: Session, actor: Actor, request: ServiceRequest, note: str,
     session.flush()
 
 
-def assign(session: Session, actor: Actor, request: ServiceRequest, staff: StaffUser | None) -> None:
+def assign(session: Session, actor: Actor, request: Ticket, staff: StaffUser | None) -> None:
     """Give the ticket to one person (or nobody); recorded as an internal event."""
     if (request.assigned_to_id or None) == (staff.id if staff else None):
         return
@@ -326,9 +326,7 @@ def assign(session: Session, actor: Actor, request: ServiceRequest, staff: Staff
     session.flush()
 
 
-def rate(
-    session: Session, actor: Actor, request: ServiceRequest, stars: int, words: str | None = None
-) -> None:
+def rate(session: Session, actor: Actor, request: Ticket, stars: int, words: str | None = None) -> None:
     """The resident rates the result (1-5 faces, optional words) once it is resolved or closed."""
     if not acts_as_resident(actor, request):
         raise TicketError("not_yours")
@@ -342,7 +340,7 @@ def rate(
     session.flush()
 
 
-def resident_actions(request: ServiceRequest, now: datetime | None = None) -> dict[str, bool]:
+def resident_actions(request: Ticket, now: datetime | None = None) -> dict[str, bool]:
     """What the resident may do with their ticket now (the buttons every face offers; change_status and
     rate check again when one is pressed)."""
     now = now or clock.now()
@@ -356,18 +354,16 @@ def resident_actions(request: ServiceRequest, now: datetime | None = None) -> di
     }
 
 
-def is_overdue(request: ServiceRequest, now: datetime | None = None) -> bool:
+def is_overdue(request: Ticket, now: datetime | None = None) -> bool:
     return request.status in OPEN and (now or clock.now()) > request.due_at
 
 
-def escalate_overdue(session: Session, community_id: int | None = None) -> list[ServiceRequest]:
+def escalate_overdue(session: Session, community_id: int | None = None) -> list[Ticket]:
     """Hand every overdue ticket not yet escalated to the community office; a second run changes nothing."""
     now = clock.now()
-    query = select(ServiceRequest).where(
-        ServiceRequest.status.in_(OPEN), ServiceRequest.due_at < now, ServiceRequest.escalated_at.is_(None)
-    )
+    query = select(Ticket).where(Ticket.status.in_(OPEN), Ticket.due_at < now, Ticket.escalated_at.is_(None))
     if community_id is not None:
-        query = query.where(ServiceRequest.community_id == community_id)
+        query = query.where(Ticket.community_id == community_id)
     escalated = list(session.scalars(query))
     for request in escalated:
         request.escalated_at = now
@@ -376,6 +372,6 @@ def escalate_overdue(session: Session, community_id: int | None = None) -> list[
     return escalated
 
 
-def handler_of(request: ServiceRequest) -> Handler:
+def handler_of(request: Ticket) -> Handler:
     """Who answers now: the service's handler, or the community office once escalated."""
     return Handler.OFFICE if request.escalated_at is not None else request.service_type.handler

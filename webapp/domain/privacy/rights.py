@@ -27,8 +27,8 @@ from webapp.models import (
     PasskeyCredential,
     PushSubscription,
     Resident,
-    ServiceRequest,
     SkillProgress,
+    Ticket,
     TimeAccount,
     TimeEntry,
 )
@@ -45,9 +45,7 @@ def _activity(session: Session, resident: Resident) -> dict[str, Any]:
     ticket are the office's working papers and stay out, as they do on the resident's own timeline.
     """
     rid = resident.id
-    requests = session.scalars(
-        select(ServiceRequest).where(ServiceRequest.resident_id == rid).order_by(ServiceRequest.id)
-    )
+    requests = session.scalars(select(Ticket).where(Ticket.resident_id == rid).order_by(Ticket.id))
     bookings = session.scalars(select(Booking).where(Booking.resident_id == rid).order_by(Booking.id))
     signups = session.scalars(
         select(EventSignup).where(EventSignup.resident_id == rid).order_by(EventSignup.id)

@@ -27,8 +27,8 @@ from webapp.models import (
     PasskeyCredential,
     Resident,
     ResidentCard,
-    ServiceRequest,
     StaffUser,
+    Ticket,
 )
 
 CONSENT_VERSION = "2026-11"
@@ -336,9 +336,7 @@ def erase(session: Session, actor: Actor, resident: Resident) -> None:
     for account in session.scalars(select(StaffUser).where(StaffUser.resident_id == resident.id)):
         account.resident_id = None  # a named console account would tell who the anonymous record was
     for ticket in session.scalars(
-        select(ServiceRequest).where(
-            ServiceRequest.resident_id == resident.id, ServiceRequest.contact_cipher.is_not(None)
-        )
+        select(Ticket).where(Ticket.resident_id == resident.id, Ticket.contact_cipher.is_not(None))
     ):
         ticket.contact_cipher = ticket.contact_last4 = None  # a contact number typed into a request
     session.flush()

@@ -1,6 +1,6 @@
 """Practice mode: scan a QR, fill in a form, spot the scam, book a pretend appointment.
 
-Nothing is ever sent: practice writes no ServiceRequest, Booking or Notification (the tests count them).
+Nothing is ever sent: practice writes no Ticket, Booking or Notification (the tests count them).
 The only thing it may keep is a raised skill level, and only for an identified resident who ticks "save this
 to My skills". Skill progress is not one of the sensitive facts of ConsentKind (PIPL art. 28: age, living
 alone, disability, health), so no standing consent is recorded; the tick is the resident's choice for that

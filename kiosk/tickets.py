@@ -19,39 +19,39 @@ from webapp.domain.kiosk.visits import visit_actor
 from webapp.infra.db import get_session
 from webapp.infra.i18n import current_locale
 from webapp.infra.numbers import small_int
-from webapp.models import ServiceRequest, Status
+from webapp.models import Status, Ticket
 from webapp.shared import confirm
 from webapp.shared.labels import status_label
 
 
-def ticket_or_404(number: str) -> ServiceRequest:
-    ticket = get_session().scalar(select(ServiceRequest).where(ServiceRequest.number == number[:16].upper()))
+def ticket_or_404(number: str) -> Ticket:
+    ticket = get_session().scalar(select(Ticket).where(Ticket.number == number[:16].upper()))
     if ticket is None or ticket.resident_id != g.visit.resident_id:
         abort(404)
     return ticket
 
 
-@bp.get("/requests", endpoint="my_requests")
+@bp.get("/tickets", endpoint="my_tickets")
 @visit_required
-def my_requests() -> ResponseReturnValue:
+def my_tickets() -> ResponseReturnValue:
     tickets = (
         get_session()
         .scalars(
-            select(ServiceRequest)
-            .options(joinedload(ServiceRequest.service_type))
-            .where(ServiceRequest.resident_id == g.visit.resident_id)
-            .order_by(ServiceRequest.id.desc())
+            select(Ticket)
+            .options(joinedload(Ticket.service_type))
+            .where(Ticket.resident_id == g.visit.resident_id)
+            .order_by(Ticket.id.desc())
             .limit(8)
         )
         .all()
     )
-    return render_template("kiosk/requests.html", tickets=tickets)
+    return render_template("kiosk/tickets.html", tickets=tickets)
 
 
-def render_ticket(ticket: ServiceRequest, error: str | None = None, status: int = 200):
+def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200):
     actions = resident_actions(ticket)
     return render_template(
-        "kiosk/request.html",
+        "kiosk/ticket.html",
         ticket=ticket,
         booking=bookings.active_booking(get_session(), ticket),
         can_rate=actions["rate"],
@@ -62,15 +62,15 @@ def render_ticket(ticket: ServiceRequest, error: str | None = None, status: int 
     ), status
 
 
-@bp.get("/requests/<number>", endpoint="my_request")
+@bp.get("/tickets/<number>", endpoint="my_ticket")
 @visit_required
-def my_request(number: str) -> ResponseReturnValue:
+def my_ticket(number: str) -> ResponseReturnValue:
     return render_ticket(ticket_or_404(number))
 
 
-@bp.post("/requests/<number>", endpoint="my_request_answer")
+@bp.post("/tickets/<number>", endpoint="my_ticket_answer")
 @visit_required
-def my_request_answer(number: str) -> ResponseReturnValue:
+def my_ticket_answer(number: str) -> ResponseReturnValue:
     ticket = ticket_or_404(number)
     db = get_session()
     actor = visit_actor(g.visit)
@@ -79,7 +79,7 @@ def my_request_answer(number: str) -> ResponseReturnValue:
     asked = confirm.for_ticket(ticket, booking, current_locale())
     if action == "cancel" and not confirm.confirmed():
         return confirm.screen(
-            "kiosk", asked, url_for("kiosk.my_request", number=ticket.number), {"action": "cancel"}
+            "kiosk", asked, url_for("kiosk.my_ticket", number=ticket.number), {"action": "cancel"}
         )
     try:
         if action == "rate":
@@ -104,5 +104,5 @@ def my_request_answer(number: str) -> ResponseReturnValue:
         "kiosk/done.html",
         title=title,
         message=message,
-        back=url_for("kiosk.my_request", number=ticket.number),
+        back=url_for("kiosk.my_ticket", number=ticket.number),
     )
