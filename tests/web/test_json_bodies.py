@@ -69,7 +69,8 @@ def json_endpoints(app) -> list[str]:
     return sorted(
         rule.rule
         for rule in app.url_map.iter_rules()
-        if getattr(app.view_functions[rule.endpoint], "linli_json_shape", None) is not None
+        if rule.redirect_to is None  # an old address (infra.urls.MOVED) has no view
+        and getattr(app.view_functions[rule.endpoint], "linli_json_shape", None) is not None
     )
 
 

@@ -125,6 +125,8 @@ def writing_get_routes(app) -> list[tuple[str, str, list[str]]]:
     """Every GET route whose view says it writes: (endpoint, rule, its parameters)."""
     found = []
     for rule in app.url_map.iter_rules():
+        if rule.redirect_to is not None:  # an old address (infra.urls.MOVED) has no view
+            continue
         view = app.view_functions[rule.endpoint]
         if "GET" in (rule.methods or ()) and getattr(view, "linli_writes", False):
             found.append((rule.endpoint, rule.rule, sorted(rule.arguments)))
