@@ -94,8 +94,7 @@ def the_resident() -> Resident:
 
 
 def the_staff() -> StaffUser:
-    """The signed-in staff member in a console view behind `policy.require`; anyone else gets a 401, never a
-    None."""
+    """The signed-in staff member in a view behind `policy.require`; anyone else gets a 401, never a None."""
     staff = signed_in_staff()
     if staff is None:
         abort(401)
