@@ -32,10 +32,11 @@ demo: $(VENV)/.installed
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## Run every test (DATABASE_URL=postgresql+psycopg://… to run them on PostgreSQL)
+## Run every check: ruff, mypy, then every test (DATABASE_URL=postgresql+psycopg://… to run them on PostgreSQL)
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 translations: $(VENV)/.installed
@@ -52,4 +53,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/serve.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache

@@ -270,3 +270,22 @@ def test_kiosk_my_requests_rating_and_news_banner(kiosk_client, session, make_re
     other = make_resident("别家", age=60)
     theirs = new_ticket(session, other)
     assert client.get(f"/kiosk/tickets/{theirs.number}").status_code == 404
+
+
+def test_queue_links_keep_only_the_filters(client, auth, session, make_resident):
+    """Stray query keys (url_for's own `_scheme`, `_external`, or `format`) never reach the queue's links: the
+    page and the bulk change answer with the queue, never a 500 or a link to another scheme or host."""
+    client.set_cookie("linli_locale", "en")
+    person = make_resident("孙奶奶", age=80)
+    ticket = new_ticket(session, person)
+    auth.sign_in("worker")
+    for query in ("_scheme=javascript", "_external=1&_scheme=javascript", "format=x", "_anchor=x"):
+        page = client.get(f"/staff/tickets?status=open&{query}")
+        assert page.status_code == 200, query
+        assert ticket.number in numbers_on(page.get_data(as_text=True))
+        assert "javascript:" not in page.get_data(as_text=True)
+        response = post(
+            client, f"/staff/tickets/bulk?status=open&{query}", ticket=[str(ticket.id)], to="accepted"
+        )
+        assert response.status_code == 303, query
+        assert response.headers["Location"] == "/staff/tickets?status=open", query

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from typing import ClassVar, Literal
 
+from flask import abort
 from flask_login import UserMixin, current_user
 
 from webapp.models import Resident, StaffUser
@@ -64,7 +65,7 @@ Principal = SignedInStaff | SignedInResident
 
 def current_principal() -> Principal | None:
     """The signed-in person of this request, or None for an anonymous visitor."""
-    user = current_user._get_current_object() if current_user else None  # type: ignore[attr-defined]
+    user = current_user._get_current_object() if current_user else None
     if isinstance(user, SignedInStaff | SignedInResident) and user.is_authenticated:
         return user
     return None
@@ -78,3 +79,23 @@ def signed_in_staff() -> StaffUser | None:
 def signed_in_resident() -> Resident | None:
     principal = current_principal()
     return principal.resident if principal is not None and principal.kind is PrincipalKind.RESIDENT else None
+
+
+def the_resident() -> Resident:
+    """The signed-in resident in a view behind `resident_required`; anyone else gets a 401, never a None.
+
+    The decorator already sent everyone else to sign in, so the 401 cannot happen there; a view that forgot
+    the decorator fails closed instead of reaching a rule with no resident.
+    """
+    resident = signed_in_resident()
+    if resident is None:
+        abort(401)
+    return resident
+
+
+def the_staff() -> StaffUser:
+    """The signed-in staff member in a view behind `policy.require`; anyone else gets a 401, never a None."""
+    staff = signed_in_staff()
+    if staff is None:
+        abort(401)
+    return staff

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from flask import (
     Blueprint,
     Flask,
-    Response,
     current_app,
     flash,
     redirect,
@@ -25,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from webapp.auth.forms import StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
@@ -149,7 +149,8 @@ def known_device(username: str) -> bool:
     return bool(nonce) and hmac.compare_digest(signature, _device_signature(username, nonce))
 
 
-def remember_device(response: Response, staff: StaffUser) -> Response:
+def remember_device(response: WerkzeugResponse, staff: StaffUser) -> WerkzeugResponse:
+    """Mark this browser as one *staff* signs in from (also on `redirect()`'s answer: werkzeug's class)."""
     nonce = secrets.token_urlsafe(12)
     response.set_cookie(
         KNOWN_DEVICE_COOKIE,
@@ -171,14 +172,13 @@ def sign_in_checks(db: Session, username: str) -> list[Check]:
     """
     name, address = normalise_username(username), throttles.address()
     staff = find_staff(db, name)
-    subject = {"subject_type": "staff_user", "subject_id": staff.id} if staff is not None else {}
-    if staff is not None and staff.roles:
-        subject["community_id"] = staff.roles[0].community_id
-    checks = [
-        Check(throttle.SIGN_IN_PAIR, throttle.key(throttle.SIGN_IN_PAIR, address, name), **subject),
-        Check(throttle.SIGN_IN_ADDRESS, throttle.key(throttle.SIGN_IN_ADDRESS, address)),
-    ]
-    user = Check(throttle.SIGN_IN_USER, throttle.key(throttle.SIGN_IN_USER, name), **subject)
+    pair = Check(throttle.SIGN_IN_PAIR, throttle.key(throttle.SIGN_IN_PAIR, address, name))
+    user = Check(throttle.SIGN_IN_USER, throttle.key(throttle.SIGN_IN_USER, name))
+    if staff is not None:  # the audit row of a refusal names the account (and its first community)
+        community_id = staff.roles[0].community_id if staff.roles else None
+        pair = replace(pair, subject_type="staff_user", subject_id=staff.id, community_id=community_id)
+        user = replace(user, subject_type="staff_user", subject_id=staff.id, community_id=community_id)
+    checks = [pair, Check(throttle.SIGN_IN_ADDRESS, throttle.key(throttle.SIGN_IN_ADDRESS, address))]
     if known_device(name):
         return checks + [replace(user, rule=replace(throttle.SIGN_IN_USER, blocks=False))]
     return checks + [user]
@@ -202,13 +202,16 @@ def _start_staff_session(staff: StaffUser) -> None:
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def second_factor() -> ResponseReturnValue:
     pending = session.get("totp_pending")
+    staff_id, version, started = (
+        pending if isinstance(pending, list) and len(pending) == 3 else (None, None, 0)
+    )
     db = get_session()
-    staff = db.get(StaffUser, pending[0]) if isinstance(pending, list) and len(pending) == 3 else None
+    staff = db.get(StaffUser, staff_id) if staff_id is not None else None
     if (
         staff is None
         or not staff.is_active
-        or staff.session_version != pending[1]
-        or clock.now().timestamp() - pending[2] > TOTP_STEP_SECONDS
+        or staff.session_version != version
+        or clock.now().timestamp() - started > TOTP_STEP_SECONDS
     ):
         session.pop("totp_pending", None)
         return redirect(url_for("auth.sign_in"))

@@ -29,8 +29,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from webapp.auth.principals import SignedInResident, signed_in_resident
+from webapp.auth.principals import SignedInResident, signed_in_resident, the_resident
 from webapp.domain.identity import passkeys
 from webapp.domain.identity.cards import CardRefused, card_for_token
 from webapp.domain.identity.handoff import HandoffRefused, consume_handoff
@@ -61,7 +62,8 @@ def device() -> str:
     return device_key("ip", request.remote_addr or "unknown")
 
 
-def with_device_cookie(response: Response) -> Response:
+def with_device_cookie(response: WerkzeugResponse) -> WerkzeugResponse:
+    """Give this phone its throttle cookie (also on `redirect()`'s answer, which is werkzeug's class)."""
     if not request.cookies.get(DEVICE_COOKIE):
         response.set_cookie(
             DEVICE_COOKIE,
@@ -214,7 +216,7 @@ def me() -> ResponseReturnValue:
     from webapp.domain.desk.notifications import unseen
     from webapp.domain.desk.tickets import open_requests_of
 
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     mine = [(t, active_booking(db, t)) for t in open_requests_of(db, resident.id)]
     return render_template("resident/me.html", resident=resident, news=unseen(db, resident.id), mine=mine)
@@ -224,8 +226,7 @@ def me() -> ResponseReturnValue:
 @resident_required
 def verify() -> ResponseReturnValue:
     """Ask the PIN again before personal data."""
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101 (resident_required)
+    resident = the_resident()
     target = request.args.get("next", "")
     target = target if target.startswith("/me") and "//" not in target else url_for("resident.my_data")
     form = PinForm()
@@ -243,8 +244,7 @@ def verify() -> ResponseReturnValue:
 @resident_required
 @verified_required
 def my_data() -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     db = get_session()
     return render_template(
         "resident/my_data.html",
@@ -263,8 +263,7 @@ def my_data() -> ResponseReturnValue:
 @resident_required
 @verified_required
 def my_data_export() -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     db = get_session()
     data = export(db, vault(), resident)
     record(db, current_actor(), "resident.export", "resident", resident.id, resident.community_id)
@@ -279,8 +278,7 @@ def my_data_export() -> ResponseReturnValue:
 @resident_required
 @verified_required
 def my_deletion() -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     db = get_session()
     request_deletion(db, current_actor(), resident, "phone")
     flash(
@@ -310,8 +308,7 @@ def relying_party() -> passkeys.RelyingParty:
 @bp.get("/me/passkeys")
 @resident_required
 def my_passkeys() -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     return render_template(
         "resident/passkeys.html", credentials=passkeys.credentials_of(get_session(), resident)
     )
@@ -321,8 +318,7 @@ def my_passkeys() -> ResponseReturnValue:
 @resident_required
 @verified_required
 def passkey_register_options() -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     options, challenge = passkeys.registration_options(get_session(), relying_party(), resident)
     session["passkey_challenge"] = challenge.hex()
     return Response(options, mimetype="application/json")
@@ -352,8 +348,7 @@ PASSKEY_BODY = Shape(
 @verified_required
 @json_body(PASSKEY_BODY)
 def passkey_register(body: dict[str, Any]) -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     challenge = session.pop("passkey_challenge", None)
     if not challenge:
         return jsonify(ok=False, message=_("Please try again.")), 400
@@ -377,8 +372,7 @@ def passkey_register(body: dict[str, Any]) -> ResponseReturnValue:
 @resident_required
 @verified_required
 def passkey_remove(credential_id: int) -> ResponseReturnValue:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101
+    resident = the_resident()
     db = get_session()
     if not passkeys.remove(db, current_actor(), resident, credential_id):
         abort(404)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.auth.principals import the_resident
 from webapp.domain.desk.catalog import (
     AnswerErrors,
     NotEligible,
@@ -41,8 +42,7 @@ CHANNEL = "phone"
 
 
 def service_or_404(code: str) -> ServiceType:
-    resident = signed_in_resident()
-    assert resident is not None  # noqa: S101 (resident_required ran first)
+    resident = the_resident()
     for service in services_for(get_session(), resident.community_id, CHANNEL):
         if service.code == code[:32]:
             return service
@@ -52,7 +52,7 @@ def service_or_404(code: str) -> ServiceType:
 @bp.get("/ask")
 @resident_required
 def ask() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     today = clock.now().date()
     groups: dict[Category, list[tuple[ServiceType, bool]]] = {}
@@ -70,14 +70,14 @@ def ask() -> ResponseReturnValue:
 
 def render_step(
     service: ServiceType, questions: list[dict[str, Any]], step: int, value: Any, error: str | None
-) -> ResponseReturnValue:
+) -> tuple[str, int]:
     question = questions[step - 1]
     photo = None
     if question.get("type") == "photo" and value:
-        photo = owned_photo(get_session(), signed_in_resident().id, str(value))
+        photo = owned_photo(get_session(), the_resident().id, str(value))
     days: list[wizard.SlotDay] = []
     day = None
-    choices = []
+    choices: list[tuple[str, str]] = []
     if question.get("type") == "slot":
         days, day, choices = wizard.slot_step(get_session(), service, request.args.get("day"))
     elif question.get("type") in ("choice", "yes_no"):
@@ -116,7 +116,7 @@ def ask_step(code: str, step: int) -> ResponseReturnValue:
             value = ""
         elif upload is not None and upload.filename:
             try:
-                photo = store_photo(get_session(), signed_in_resident().id, upload.stream.read(MAX_BYTES + 1))
+                photo = store_photo(get_session(), the_resident().id, upload.stream.read(MAX_BYTES + 1))
             except PhotoError as exc:
                 return render_step(service, questions, step, value, exc.reason)
             value = photo.token
@@ -134,7 +134,7 @@ def ask_step(code: str, step: int) -> ResponseReturnValue:
 
 
 def buildings() -> list[Building]:
-    resident = signed_in_resident()
+    resident = the_resident()
     return list(
         get_session().scalars(
             select(Building).where(Building.community_id == resident.community_id).order_by(Building.number)
@@ -203,7 +203,7 @@ def outbox_errors(errors: dict[str, str]) -> tuple[int, dict[str, Any]]:
 @resident_required
 def ask_review(code: str) -> ResponseReturnValue:
     service = service_or_404(code)
-    resident = signed_in_resident()
+    resident = the_resident()
     questions = questions_for(service, CHANNEL)
     answers = answers_from_form(code, questions) if request.method == "POST" else wizard.draft(code)
     errors: dict[str, str] = {}
@@ -260,7 +260,7 @@ def ask_review(code: str) -> ResponseReturnValue:
 @bp.get("/ask/photo/<token>")
 @resident_required
 def draft_photo(token: str) -> ResponseReturnValue:
-    photo = owned_photo(get_session(), signed_in_resident().id, token)
+    photo = owned_photo(get_session(), the_resident().id, token)
     if photo is None:
         abort(404)
     return Response(photo.content, mimetype="image/jpeg")

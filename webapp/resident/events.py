@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from webapp.auth.principals import the_resident
 from webapp.domain.life import events
 from webapp.infra.db import get_session
 from webapp.infra.i18n import current_locale
@@ -35,7 +36,7 @@ def event_or_404(event_id: int) -> tuple[Event, Resident]:
 @bp.get("/me/events")
 @resident_required
 def my_events() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     shown = events.upcoming(db, resident.community_id)
     ids = [e.id for e in shown]

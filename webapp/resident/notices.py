@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from webapp.auth.principals import the_resident
 from webapp.domain.life.notices import (
     NoticeError,
     current_notices,
@@ -72,7 +73,7 @@ def my_notice_or_404(notice_id: int) -> tuple[Notice, Resident]:
 @bp.get("/me/notices")
 @resident_required
 def my_notices() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     shown = notices_for(db, resident)
     return render_template(

@@ -25,6 +25,7 @@ from webapp.infra.db import get_session
 from webapp.infra.i18n import HTML_LANG
 from webapp.infra.json_body import Shape, Text, json_body
 from webapp.infra.security import background
+from webapp.shared.ui import static_url
 
 bp = Blueprint("pwa", __name__)
 
@@ -51,10 +52,6 @@ SWR_PREFIXES = ["/notices", "/directory", "/learn", "/practice"]
 KEEP_PREFIXES = ["/kiosk/notices", "/kiosk/directory", "/kiosk/learn", "/kiosk/practice", "/kiosk/events"]
 MAX_ENTRIES = 60
 MAX_AGE_DAYS = 7
-
-
-def static_url(filename: str) -> str:
-    return current_app.jinja_env.globals["static_url"](filename)  # type: ignore[no-any-return]
 
 
 def owner_tag(resident_id: int) -> str:

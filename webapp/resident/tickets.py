@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from webapp.auth.principals import the_resident
 from webapp.domain.desk import bookings
 from webapp.domain.desk.notifications import mark_seen, unseen
 from webapp.domain.desk.tickets import TicketError, change_status, rate, resident_actions
@@ -42,7 +43,7 @@ def my_ticket_or_404(number: str) -> Ticket:
 @writes  # marks news as seen
 @resident_required
 def my_tickets() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     tickets = db.scalars(
         select(Ticket)
@@ -178,7 +179,7 @@ def checkin() -> ResponseReturnValue:
     """ "I'm fine today" from the phone: the same daily check-in as at the kiosk (care list)."""
     from webapp.domain.kiosk.care import check_in
 
-    resident = signed_in_resident()
+    resident = the_resident()
 
     def work(db: Session) -> tuple[int, dict[str, Any]]:
         check_in(db, current_actor(), resident, CHANNEL)

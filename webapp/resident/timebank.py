@@ -15,13 +15,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from webapp.auth.principals import the_resident
 from webapp.domain.life import timebank, volunteering
 from webapp.domain.register.community import local_now
 from webapp.infra.db import get_session
 from webapp.infra.i18n import current_locale
 from webapp.infra.numbers import small_int
 from webapp.models import LocalService, Resident
-from webapp.resident.account import resident_required, signed_in_resident, verified_required
+from webapp.resident.account import resident_required, verified_required
 from webapp.resident.blueprint import bp
 from webapp.shared.context import current_actor
 from webapp.shared.life import month_from
@@ -67,7 +68,7 @@ def render_page(
 @bp.get("/me/timebank")
 @resident_required
 def my_timebank() -> ResponseReturnValue:
-    return render_page(signed_in_resident())
+    return render_page(the_resident())
 
 
 def _done(message: str) -> ResponseReturnValue:
@@ -76,14 +77,14 @@ def _done(message: str) -> ResponseReturnValue:
 
 
 def _refused(field: str, exc: timebank.TimeBankError) -> ResponseReturnValue:
-    return render_page(signed_in_resident(), {field: exc.reason}, 400)
+    return render_page(the_resident(), {field: exc.reason}, 400)
 
 
 @bp.post("/me/timebank/claim")
 @resident_required
 def my_timebank_claim() -> ResponseReturnValue:
     """ "I helped": hours wait for the office to approve them."""
-    resident = signed_in_resident()
+    resident = the_resident()
     try:
         half_hours = timebank.parse_hours(request.form.get("claim_hours"))
         try:
@@ -104,7 +105,7 @@ def my_timebank_claim() -> ResponseReturnValue:
 @resident_required
 @verified_required
 def my_timebank_use() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     place = db.get(LocalService, small_int(request.form.get("place")) or 0)
     try:
@@ -127,7 +128,7 @@ def my_timebank_use() -> ResponseReturnValue:
 @resident_required
 @verified_required
 def my_timebank_give() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     receiver = db.get(Resident, small_int(request.form.get("to")) or 0)
     try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
+from webapp.auth.principals import the_resident
 from webapp.domain.training.certificates import masked_name, verify
 from webapp.domain.training.skills import TrainingError
 from webapp.infra.db import get_session, writes
 from webapp.infra.i18n import current_locale
 from webapp.infra.unit_of_work import keep
 from webapp.models import Certificate, TrainingSession
-from webapp.resident.account import resident_required, signed_in_resident
+from webapp.resident.account import resident_required
 from webapp.resident.blueprint import bp
 from webapp.shared import confirm
 from webapp.shared.context import base_url, current_actor
@@ -28,14 +29,14 @@ from webapp.shared.training import class_action, skills_page_data
 @bp.get("/me/skills", endpoint="my_skills")
 @resident_required
 def my_skills_page() -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     return render_template("learn/my_skills.html", face="phone", error=None, **skills_page_data(resident))
 
 
 @bp.post("/me/classes/<int:class_id>/<any(signup, cancel):action>", endpoint="class_action")
 @resident_required
 def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     db = get_session()
     ts = db.get(TrainingSession, class_id)
     if ts is None or ts.community_id != resident.community_id:
@@ -59,7 +60,7 @@ def my_class_action(class_id: int, action: str) -> ResponseReturnValue:
 @bp.get("/me/certificates/<int:certificate_id>")
 @resident_required
 def my_certificate(certificate_id: int) -> ResponseReturnValue:
-    resident = signed_in_resident()
+    resident = the_resident()
     cert = get_session().get(Certificate, certificate_id)
     if cert is None or cert.resident_id != resident.id or cert.revoked_at is not None:
         abort(404)

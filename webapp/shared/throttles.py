@@ -70,8 +70,8 @@ def too_many_tries(retry_at: datetime) -> Response:
         if minutes == 1
         else _("For safety, please wait %(num)d minutes and try again.", num=minutes)
     )
-    body, status = (json_error if wants_json_error() else render_error)(429, title, message)  # type: ignore[misc]
-    response = current_app.make_response((body, status))
+    answer = json_error(429, title, message) if wants_json_error() else render_error(429, title, message)
+    response = current_app.make_response(answer)
     response.headers["Retry-After"] = str(throttle.seconds_until(retry_at))
     return response
 

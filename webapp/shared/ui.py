@@ -132,8 +132,15 @@ class StaticVersions:
         return url_for("static", filename=filename, v=version)
 
 
+def static_url(filename: str) -> str:
+    """The templates' `static_url` for code that builds URLs outside a template (the service worker)."""
+    versions: StaticVersions = current_app.extensions["linli_static_versions"]
+    return versions.url(filename)
+
+
 def init_app(app: Flask) -> None:
     versions = StaticVersions(Path(app.static_folder or "static"))
+    app.extensions["linli_static_versions"] = versions
     app.register_blueprint(bp)
 
     @app.before_request

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -60,6 +61,16 @@ def ticket_or_404(ticket_id: int) -> Ticket:
     return ticket
 
 
+# The queue's filters, the only query keys its links carry on: anything else in the address (url_for's own
+# `_scheme`/`_external`, the CSV's `format`) would reach url_for as an argument and change the link or fail.
+FILTER_KEYS = ("status", "category", "building", "unit", "overdue", "mine", "number")
+
+
+def filter_args(args: Mapping[str, str]) -> dict[str, Any]:
+    """The queue's filters in *args*, as url_for's keywords (typed as its `**values` are)."""
+    return {k: args[k] for k in FILTER_KEYS if args.get(k)}
+
+
 def filters_from(args: dict[str, str]) -> desk.QueueFilter:
     status = args.get("status") or "open"
     if status not in ("open", "all", *(s.value for s in Status)):
@@ -96,7 +107,7 @@ def tickets() -> ResponseReturnValue:
     db = get_session()
     f = filters_from(request.args.to_dict())
     page = desk.queue(db, scope, f, current_user.staff.id)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = filter_args(request.args)
     return render_template(
         "staff/tickets.html",
         page=page,
@@ -129,7 +140,7 @@ def tickets_newest() -> ResponseReturnValue:
 def tickets_bulk() -> ResponseReturnValue:
     ids = [n for n in (small_int(v) for v in request.form.getlist("ticket")[: desk.PAGE]) if n is not None]
     target = request.form.get("to", "")
-    back = url_for("staff.tickets", **{k: v for k, v in request.args.items() if v})
+    back = url_for("staff.tickets", **filter_args(request.args))
     if not ids or target not in {s.value for s in BULK_TARGETS}:
         flash(_("Choose tickets and what to change them to."), "error")
         return redirect(back, code=303)

@@ -42,6 +42,13 @@ def account_or_404(account_id: int) -> TimeAccount:
     return account
 
 
+def holder_or_404(account: TimeAccount) -> Resident:
+    """Whose hours these are: an account whose resident row is gone (SET NULL) has no one to credit."""
+    if account.resident is None:
+        abort(404)
+    return account.resident
+
+
 def resident_or_404(resident_id: int | None) -> Resident:
     resident = get_session().get(Resident, resident_id or 0)
     if resident is None or resident.community_id not in _ids() or resident.erased_at is not None:
@@ -184,7 +191,7 @@ def timebank_record_hours(account_id: int) -> ResponseReturnValue:
         day = date.fromisoformat((request.form.get("day") or "")[:10])
         note = (request.form.get("note") or "").strip()[:500]
         kind = request.form.get("kind") or ""
-        entry = volunteering.claim(db, current_actor(), account.resident, kind, half_hours, day, note)
+        entry = volunteering.claim(db, current_actor(), holder_or_404(account), kind, half_hours, day, note)
         volunteering.approve(db, current_actor(), entry)
     except ValueError:
         return render_account(account_or_404(account_id), {"day": "bad_date"}, 400)
@@ -205,7 +212,7 @@ def timebank_record_spend(account_id: int) -> ResponseReturnValue:
         if service is None:
             raise timebank.TimeBankError("not_accepted")
         half_hours = timebank.parse_hours(request.form.get("spend_hours"))
-        timebank.spend(db, current_actor(), account.resident, service, half_hours)
+        timebank.spend(db, current_actor(), holder_or_404(account), service, half_hours)
     except timebank.TimeBankError as exc:
         field = "spend_hours" if exc.reason in ("bad_hours", "overdrawn") else "service"
         return render_account(account_or_404(account_id), {field: exc.reason}, 400)

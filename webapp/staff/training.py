@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.auth.policy import Permission, deny, may_call_off_any_class, may_lead_classes, require
-from webapp.auth.principals import signed_in_staff
+from webapp.auth.principals import the_staff
 from webapp.domain.identity.cards import CardRefused, card_for_scan
 from webapp.domain.life.directory import LOCALES
 from webapp.domain.life.timebank import hours_text
@@ -33,7 +33,6 @@ from webapp.infra.numbers import small_int
 from webapp.models import (
     Certificate,
     ClaimStatus,
-    Community,
     Course,
     Resident,
     Role,
@@ -155,7 +154,7 @@ def leaders_of(community_id: int) -> list[StaffUser]:
 def class_new(course_id: int) -> ResponseReturnValue:
     course = course_or_404(course_id)
     db = get_session()
-    community = db.get(Community, course.community_id)
+    community = course.community
     leaders = leaders_of(course.community_id)
     values: dict[str, Any] = {"minutes": 90, "capacity": 10, "place": "", "starts_text": "", "leaders": []}
     errors: dict[str, str] = {}
@@ -275,15 +274,14 @@ def _notes(db: Session, actor: Actor, ts: TrainingSession) -> str:
 def _call_off(db: Session, actor: Actor, ts: TrainingSession) -> str:
     if request.form.get("sure") != "1":
         raise TrainingError("not_sure")
-    staff = signed_in_staff()
-    office = staff is not None and may_call_off_any_class(staff, ts.community_id)
+    office = may_call_off_any_class(the_staff(), ts.community_id)
     told = courses.call_off(db, actor, ts, office=office)
     return _("Called off; %(count)s people will be told.", count=told)
 
 
 def _hours(db: Session, actor: Actor, ts: TrainingSession) -> str:
     minutes = small_int(request.form.get("minutes"), 100_000)
-    claimed = courses.record_hours(db, actor, ts, signed_in_staff(), -1 if minutes is None else minutes)
+    claimed = courses.record_hours(db, actor, ts, the_staff(), -1 if minutes is None else minutes)
     if claimed is not None and claimed.status == ClaimStatus.PENDING:
         return _(
             "Saved. %(hours)s hours wait for approval in the time bank.", hours=hours_text(claimed.half_hours)

@@ -75,7 +75,7 @@ def grants_of(scope: TicketScope) -> list[Grant]:
 
 
 def _grant_clause(grant: Grant) -> ColumnElement[bool]:
-    parts = [ServiceType.community_id.in_(grant.community_ids)]
+    parts: list[ColumnElement[bool]] = [ServiceType.community_id.in_(grant.community_ids)]
     if grant.handler is not None:
         parts.append(ServiceType.handler == grant.handler)
     if grant.provider is not None:

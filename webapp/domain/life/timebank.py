@@ -333,8 +333,8 @@ def statement(session: Session, account: TimeAccount, month: date) -> Statement:
             .where(TimeEntry.transaction_id.in_([t.id for _e, t in rows]), TimeEntry.account_id != account.id)
             .order_by(TimeEntry.id)
         )
-        for transaction_id, other in sides:
-            others.setdefault(transaction_id, other)
+        for transaction_id, side in sides:
+            others.setdefault(transaction_id, side)
     running = opening
     lines: list[StatementLine] = []
     for entry, transaction in rows:
