@@ -31,6 +31,7 @@ from webapp.auth.policy import Permission, can
 from webapp.domain.identity import throttle
 from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
 from webapp.domain.identity.throttle import Check
+from webapp.domain.register.setup import is_set_up
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.extensions import login_manager
@@ -129,6 +130,8 @@ def is_staff() -> bool:
 def sign_in() -> ResponseReturnValue:
     if is_staff():
         return redirect(url_for("staff.dashboard"))
+    if not is_set_up(get_session()):
+        return render_template("auth/not_set_up.html")  # no account can exist yet: say how to make one
     form = StaffSignInForm()
     error = None
     status = 200

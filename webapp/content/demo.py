@@ -19,6 +19,7 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.kiosk.devices import start_pairing
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.domain.register.residents import CONSENT_VERSION, ID_KIND, PHONE_KIND
+from webapp.domain.register.setup import create_community, ensure_region
 from webapp.models import (
     Building,
     Community,
@@ -26,7 +27,6 @@ from webapp.models import (
     ConsentKind,
     Household,
     Kiosk,
-    Region,
     RegionLevel,
     Resident,
     Role,
@@ -104,17 +104,6 @@ def fictitious_mobile(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
 
 
-def _region(
-    session: Session, code: str, level: RegionLevel, names: dict[str, str], parent: Region | None
-) -> Region:
-    region = session.scalar(select(Region).where(Region.code == code))
-    if region is None:
-        region = Region(code=code, level=level, names=names, parent=parent)
-        session.add(region)
-        session.flush()
-    return region
-
-
 def _residents(rng: random.Random, today: date) -> list[dict[str, object]]:
     """About 40 people: families, a few very old people living alone, one with a disability flag."""
     people: list[dict[str, object]] = []
@@ -158,27 +147,29 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     community = session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
     if community is None:
         created = True
-        district = _region(
+        district = ensure_region(
             session,
-            "330106",
-            RegionLevel.DISTRICT,
+            SYSTEM,
             {"zh_Hans": "西湖区", "zh_Hant": "西湖區", "en": "Xihu District"},
-            None,
+            RegionLevel.DISTRICT,
+            code="330106",
         )
-        street = _region(
+        street = ensure_region(
             session,
-            "330106-cuiyuan",
-            RegionLevel.STREET,
+            SYSTEM,
             {"zh_Hans": "翠苑街道", "zh_Hant": "翠苑街道", "en": "Cuiyuan Subdistrict"},
-            district,
+            RegionLevel.STREET,
+            parent=district,
+            code="330106-cuiyuan",
         )
-        community = Community(
+        community = create_community(
+            session,
+            SYSTEM,
+            street,
+            {"zh_Hans": "桂花社区", "zh_Hant": "桂花社區", "en": "Osmanthus Community"},
             slug=DEMO_SLUG,
-            region=street,
-            names={"zh_Hans": "桂花社区", "zh_Hant": "桂花社區", "en": "Osmanthus Community"},
             phone="0571-8888-0000",
         )
-        session.add(community)
         session.flush()
         sample = _seed_places_and_people(session, community, today, vault, pin)
         card = issue_card(session, SYSTEM, sample)

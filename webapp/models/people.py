@@ -115,3 +115,36 @@ class StaffRole(Base):
 
     user: Mapped[StaffUser] = relationship(back_populates="roles")
     community: Mapped[Community] = relationship()
+
+
+class InvitationKind(enum.StrEnum):
+    INVITE = "invite"  # a new colleague: they choose a username and password
+    RESET = "reset"  # an existing account whose password an administrator reset
+
+
+class StaffInvitation(Base):
+    """A one-time link (72 hours, single use) that lets a colleague set their own password.
+
+    Only a hash of the token is stored: the link is shown once, to the administrator who made it.
+    """
+
+    __tablename__ = "staff_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[InvitationKind] = mapped_column(enum_column(InvitationKind, 16))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    provider: Mapped[str | None] = mapped_column(String(80))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    # RESET: the account whose password is set; INVITE: the account created when the link was used.
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    community: Mapped[Community | None] = relationship()
+    staff_user: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_user_id])

@@ -1,0 +1,152 @@
+"""Regions and communities coming into being: the first run (`flask setup`), the demo seed and the console
+all create them through these functions, so a community made by hand and the demo's are made the same way."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from webapp.domain import DomainError
+from webapp.domain.identity.staff import create_staff, find_staff
+from webapp.domain.privacy.audit import Actor, record
+from webapp.models import Community, Region, RegionLevel, Role, StaffUser
+from webapp.models.types import Names
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+NAME_MAX = 64
+
+
+class SetupError(DomainError):
+    code = "setup"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "name", "timezone", "slug_taken", "username_taken"
+
+
+def same_names(name: str) -> Names:
+    """One name typed by an office, used in every language until someone translates it."""
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > NAME_MAX:
+        raise SetupError("name")
+    return {"zh_Hans": cleaned, "zh_Hant": cleaned, "en": cleaned}
+
+
+def _free(session: Session, column: object, stem: str) -> str:
+    """*stem*, or *stem*-2, -3 … whichever is not yet used in *column* (a unique code or slug)."""
+    candidate, n = stem, 1
+    while session.scalar(select(func.count()).where(column == candidate)):  # type: ignore[operator]
+        n += 1
+        candidate = f"{stem}-{n}"
+    return candidate
+
+
+def _stem(name: str, fallback: str) -> str:
+    """A URL-safe stem from a name: its ASCII letters and digits, else *fallback* (Chinese has none)."""
+    ascii_part = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+    return ascii_part or fallback
+
+
+def ensure_region(
+    session: Session,
+    actor: Actor,
+    names: Names,
+    level: RegionLevel = RegionLevel.STREET,
+    parent: Region | None = None,
+    code: str | None = None,
+) -> Region:
+    """The region with this code (or, without a code, this name at this level), created when missing."""
+    if code:
+        found = session.scalar(select(Region).where(Region.code == code))
+    else:
+        found = next(
+            (
+                r
+                for r in session.scalars(select(Region).where(Region.level == level))
+                if r.names.get("zh_Hans") == names.get("zh_Hans")
+            ),
+            None,
+        )
+    if found is not None:
+        return found
+    region = Region(
+        code=code or _free(session, Region.code, _stem(names.get("en", ""), "region")),
+        level=level,
+        names=names,
+        parent=parent,
+    )
+    session.add(region)
+    session.flush()
+    record(session, actor, "region.create", "region", region.id, code=region.code)
+    return region
+
+
+def create_community(
+    session: Session,
+    actor: Actor,
+    region: Region,
+    names: Names,
+    slug: str | None = None,
+    phone: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> Community:
+    """A new community under *region*; its slug (the lobby display's address) is made from the name if
+    not given, and must be free."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SetupError("timezone") from exc
+    if slug is not None:
+        if session.scalar(select(func.count()).where(Community.slug == slug)):
+            raise SetupError("slug_taken")
+    else:
+        slug = _free(session, Community.slug, _stem(names.get("en", ""), "community"))
+    community = Community(region=region, slug=slug, names=names, phone=phone, timezone=timezone)
+    session.add(community)
+    session.flush()
+    record(session, actor, "community.create", "community", community.id, community.id, region_id=region.id)
+    return community
+
+
+def is_set_up(session: Session) -> bool:
+    """Has this instance a community yet? Until it has, the console can only say how to create one."""
+    return bool(session.scalar(select(func.count(Community.id))))
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    created: bool  # False: the instance was already set up and nothing changed
+    community: Community | None
+    admin: StaffUser | None
+
+
+def first_run(
+    session: Session,
+    actor: Actor,
+    region_name: str,
+    community_name: str,
+    admin_username: str,
+    admin_display_name: str,
+    password: str,
+) -> SetupResult:
+    """The street office, the first community and its first administrator, once.
+
+    Run again on an instance that has a community, it changes nothing (the console adds the rest), so a
+    script can call it on every deployment.
+    """
+    if is_set_up(session):
+        first = session.scalar(select(Community).order_by(Community.id).limit(1))
+        return SetupResult(created=False, community=first, admin=None)
+    if find_staff(session, admin_username) is not None:
+        raise SetupError("username_taken")
+    region = ensure_region(session, actor, same_names(region_name))
+    community = create_community(session, actor, region, same_names(community_name))
+    admin = create_staff(
+        session, admin_username, admin_display_name or admin_username, password, [(community.id, Role.ADMIN)]
+    )
+    record(session, actor, "staff.create", "staff_user", admin.id, community.id, role=Role.ADMIN.value)
+    return SetupResult(created=True, community=community, admin=admin)
