@@ -21,7 +21,7 @@ from webapp.content.demo import seed_demo
 from webapp.domain.kiosk.devices import pair
 from webapp.infra import clock
 from webapp.infra.db import make_engine
-from webapp.models import ServiceType
+from webapp.models import ServiceType, StaffUser
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,6 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "resident": demo.sample_resident.id,
             "building": demo.community.buildings[0].id,
             "health_check": session.scalar(select(ServiceType.id).where(ServiceType.code == "health-check")),
+            "staff_user": session.scalar(select(StaffUser.id).where(StaffUser.username == "worker")),
         }
         _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
         session.commit()

@@ -34,6 +34,9 @@ class Permission(enum.StrEnum):
     TIME_BANK = "time_bank"  # approve volunteers' hours, open accounts, statements, the welcome credit
     RUN_SESSIONS = "run_sessions"  # courses, classes, rosters (names), check-in, skill marks, hours led
     VIEW_TRAINING = "view_training"  # the training dashboard and its CSV; revoke certificates
+    # Invite colleagues, change their roles, disable, reset passwords and TOTP (the core adds: never above
+    # one's own rank, never the last administrator: webapp/domain/identity/accounts.py).
+    MANAGE_STAFF = "manage_staff"
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -60,6 +63,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.TIME_BANK: _OFFICE,
     Permission.RUN_SESSIONS: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}),
     Permission.VIEW_TRAINING: _OFFICE,
+    Permission.MANAGE_STAFF: frozenset({Role.ADMIN}),
 }
 
 
@@ -107,6 +111,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         "settings",  # 设置
         (
             ("staff.security", Permission.CONSOLE),
+            ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.audit", Permission.VIEW_AUDIT),
         ),
     ),

@@ -253,6 +253,7 @@ NAV_LABELS = {
     "staff.badge": _l("My badge"),
     "staff.security": _l("My security"),
     "staff.audit": _l("Audit trail"),
+    "staff.accounts_list": _l("Staff accounts"),
 }
 
 

@@ -16,6 +16,7 @@ from webapp.staff import (  # noqa: F401
     people,
     register,
     routes,
+    staff_accounts,
     tickets,
     timebank,
     training,

@@ -111,3 +111,25 @@ class HouseholdForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Spreadsheet (CSV or XLSX)"))
+
+
+class InviteForm(FlaskForm):
+    display_name = StringField(
+        _l("Their name, as colleagues see it"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=64, message=TOO_LONG)],
+    )
+    community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
+    role = SelectField(_l("Role"), coerce=str, validate_choice=False)
+    provider = StringField(
+        _l("Service provider (only for the service provider role)"),
+        validators=[Length(max=80, message=TOO_LONG)],
+    )
+
+
+class GrantForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
+    role = SelectField(_l("Role"), coerce=str, validate_choice=False)
+    provider = StringField(
+        _l("Service provider (only for the service provider role)"),
+        validators=[Length(max=80, message=TOO_LONG)],
+    )

@@ -292,17 +292,22 @@ def revoke(
     record(session, actor, "staff.role_revoke", "staff_user", user.id, community_id, role=role.value)
 
 
-def _account_change(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, action: str) -> None:
+def _check_may_change(manager: StaffUser, user: StaffUser) -> None:
     if manager.id == user.id:
         raise AccountError("own_account")
     if not may_manage(manager, user):
         raise AccountError("above_own_role")
+
+
+def _account_change(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, action: str) -> None:
+    _check_may_change(manager, user)
     for cid in sorted({r.community_id for r in user.roles}):
         record(session, actor, action, "staff_user", user.id, cid)
 
 
 def set_active(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, active: bool) -> None:
     """Disable (every session ends at once) or re-enable an account."""
+    _check_may_change(manager, user)
     if user.is_active == active:
         raise AccountError("already")
     if not active:
@@ -326,6 +331,7 @@ def force_password_reset(session: Session, actor: Actor, manager: StaffUser, use
 
 def reset_totp(session: Session, actor: Actor, manager: StaffUser, user: StaffUser) -> None:
     """For a lost phone: the second factor is removed; the owner can set it up again."""
+    _check_may_change(manager, user)
     if not user.totp_enabled and user.totp_cipher is None:
         raise AccountError("already")
     _account_change(session, actor, manager, user, "staff.totp_reset")
