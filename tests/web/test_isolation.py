@@ -48,6 +48,7 @@ def object_ids(session, demo_community):
     worker = session.scalar(select(StaffUser).where(StaffUser.username == "worker"))
     return {
         "user_id": worker.id,
+        "community_id": demo_community.id,
         "role_id": worker.roles[0].id,
         "ticket_id": ticket.id,
         "service_id": slot.service_type_id,

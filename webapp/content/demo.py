@@ -31,6 +31,7 @@ from webapp.models import (
     Resident,
     Role,
     ServiceType,
+    StaffRegionRole,
     Status,
 )
 
@@ -77,6 +78,7 @@ DEMO_STAFF = [
     ("property", "赵刚", Role.PROPERTY_MANAGER),
     ("provider", "孙医生", Role.SERVICE_PROVIDER),
     ("volunteer", "李明", Role.VOLUNTEER),
+    ("district", "翠苑街道管理员", Role.DISTRICT_ADMIN),  # over the street's communities, not one
 ]
 
 
@@ -188,7 +190,10 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         kiosk_code = start_pairing(session, SYSTEM, kiosk)
     staff = []
     for username, display_name, role in DEMO_STAFF:
-        if find_staff(session, username) is None:
+        if find_staff(session, username) is None and role == Role.DISTRICT_ADMIN:
+            user = create_staff(session, username, display_name, password)
+            user.region_roles.append(StaffRegionRole(region_id=community.region_id, role=role))
+        elif find_staff(session, username) is None:
             user = create_staff(session, username, display_name, password, [(community.id, role)])
             if role == Role.SERVICE_PROVIDER:
                 user.roles[0].provider = "翠苑社区卫生服务站"

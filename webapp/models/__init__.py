@@ -30,7 +30,15 @@ from webapp.models.life import (
     TimeEntry,
     TimeTransaction,
 )
-from webapp.models.people import InvitationKind, Resident, Role, StaffInvitation, StaffRole, StaffUser
+from webapp.models.people import (
+    InvitationKind,
+    Resident,
+    Role,
+    StaffInvitation,
+    StaffRegionRole,
+    StaffRole,
+    StaffUser,
+)
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
 from webapp.models.services import (
     Category,
@@ -119,6 +127,7 @@ __all__ = [
     "Role",
     "InvitationKind",
     "StaffInvitation",
+    "StaffRegionRole",
     "StaffRole",
     "StaffUser",
 ]

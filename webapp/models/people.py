@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base
-from webapp.models.community import Community, Household
+from webapp.models.community import Community, Household, Region
 from webapp.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:  # typing only: relationship() resolves names when mappers configure; no import circle
@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     PROPERTY_MANAGER = "property_manager"
     SERVICE_PROVIDER = "service_provider"
     VOLUNTEER = "volunteer"
+    # Held per region (StaffRegionRole), never per community: the street office over its communities.
+    DISTRICT_ADMIN = "district_admin"
 
 
 class Resident(Base):
@@ -98,6 +100,9 @@ class StaffUser(Base):
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    region_roles: Mapped[list[StaffRegionRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class StaffRole(Base):
@@ -148,3 +153,19 @@ class StaffInvitation(Base):
 
     community: Mapped[Community | None] = relationship()
     staff_user: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_user_id])
+
+
+class StaffRegionRole(Base):
+    """A role over a whole region (a street office's district administrator): it reaches every community
+    under the region and under its child regions, including communities created later."""
+
+    __tablename__ = "staff_region_role"
+    __table_args__ = (UniqueConstraint("staff_user_id", "region_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.DISTRICT_ADMIN)
+
+    user: Mapped[StaffUser] = relationship(back_populates="region_roles")
+    region: Mapped[Region] = relationship()

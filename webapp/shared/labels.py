@@ -21,6 +21,8 @@ ROLE_LABELS = {
     # Translators: a company or clinic that answers service requests, e.g. a home-care provider.
     Role.SERVICE_PROVIDER: _l("Service provider"),
     Role.VOLUNTEER: _l("Volunteer"),
+    # Translators: the street office's (街道) administrator over all its communities.
+    Role.DISTRICT_ADMIN: _l("District administrator"),
 }
 
 
@@ -254,6 +256,7 @@ NAV_LABELS = {
     "staff.security": _l("My security"),
     "staff.audit": _l("Audit trail"),
     "staff.accounts_list": _l("Staff accounts"),
+    "staff.communities": _l("Communities"),
 }
 
 

@@ -23,9 +23,9 @@ PLACE_MESSAGES = {
 
 
 @bp.route("/buildings", methods=["GET", "POST"])
-@require(Permission.EDIT_RESIDENTS)
+@require(Permission.EDIT_PLACES)
 def buildings() -> ResponseReturnValue:
-    ids = allowed_ids(Permission.EDIT_RESIDENTS)
+    ids = allowed_ids(Permission.EDIT_PLACES)
     db = get_session()
     form = BuildingForm()
     status = 200
@@ -55,9 +55,9 @@ def buildings() -> ResponseReturnValue:
 
 
 @bp.route("/buildings/<int:building_id>", methods=["GET", "POST"])
-@require(Permission.EDIT_RESIDENTS)
+@require(Permission.EDIT_PLACES)
 def building_detail(building_id: int) -> ResponseReturnValue:
-    building = building_or_404(building_id, Permission.EDIT_RESIDENTS)
+    building = building_or_404(building_id, Permission.EDIT_PLACES)
     db = get_session()
     form = HouseholdForm()
     status = 200

@@ -133,3 +133,18 @@ class GrantForm(FlaskForm):
         _l("Service provider (only for the service provider role)"),
         validators=[Length(max=80, message=TOO_LONG)],
     )
+
+
+class CommunityForm(FlaskForm):
+    name = StringField(
+        _l("Community name"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=64, message=TOO_LONG)],
+    )
+    region_id = SelectField(_l("Street office or district"), coerce=str, validate_choice=False)
+    address = StringField(_l("Office address"), validators=[Length(max=200, message=TOO_LONG)])
+    phone = StringField(_l("Office phone"), validators=[Length(max=32, message=TOO_LONG)])
+    office_hours = StringField(_l("Office hours"), validators=[Length(max=200, message=TOO_LONG)])
+    timezone = StringField(
+        _l("Time zone"), validators=[Length(max=64, message=TOO_LONG)], default="Asia/Shanghai"
+    )
+    default_locale = SelectField(_l("Kiosk language"), choices=LOCALE_CHOICES, validate_choice=False)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError
 from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from webapp.domain.identity.reach import district_community_ids
 from webapp.domain.identity.staff import (
     create_staff,
     disable_totp,
@@ -39,6 +40,7 @@ UNUSABLE_PASSWORD = "!reset"  # noqa: S105 (not a password: a marker no hash mat
 
 # How much a role may do; a person may grant a role only up to their own rank in that community.
 ROLE_RANK: dict[Role, int] = {
+    Role.DISTRICT_ADMIN: 4,
     Role.ADMIN: 3,
     Role.COMMUNITY_WORKER: 2,
     Role.PROPERTY_MANAGER: 1,
@@ -77,11 +79,16 @@ def rank_in(user: StaffUser, community_id: int) -> int:
     """The highest rank *user* holds in a community (0: none, or the account is disabled)."""
     if not user.is_active:
         return 0
+    if user.region_roles and community_id in district_community_ids(user):
+        return ROLE_RANK[Role.DISTRICT_ADMIN]
     return max((ROLE_RANK[r.role] for r in user.roles if r.community_id == community_id), default=0)
 
 
 def may_grant(granter: StaffUser, community_id: int, role: Role) -> bool:
-    """Only an administrator of the community manages its staff, and never above their own rank."""
+    """Only an administrator of the community (or its district) manages its staff, never above their own
+    rank, and a district role is never given per community."""
+    if role == Role.DISTRICT_ADMIN:
+        return False
     return rank_in(granter, community_id) >= max(ROLE_RANK[role], ROLE_RANK[Role.ADMIN])
 
 

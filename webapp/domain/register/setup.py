@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from webapp.domain import DomainError
 from webapp.domain.identity.staff import create_staff, find_staff
 from webapp.domain.privacy.audit import Actor, record
-from webapp.models import Community, Region, RegionLevel, Role, StaffUser
+from webapp.infra import clock
+from webapp.models import Community, Region, RegionLevel, Role, StaffRegionRole, StaffUser
 from webapp.models.types import Names
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -25,7 +26,8 @@ class SetupError(DomainError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # "name", "timezone", "slug_taken", "username_taken"
+        # "name", "timezone", "slug_taken", "username_taken", "too_long", "phone", "locale"
+        self.reason = reason
 
 
 def same_names(name: str) -> Names:
@@ -148,5 +150,89 @@ def first_run(
     admin = create_staff(
         session, admin_username, admin_display_name or admin_username, password, [(community.id, Role.ADMIN)]
     )
+    # The office that installs Linli also adds its other communities: district administrator of the region.
+    admin.region_roles.append(StaffRegionRole(region_id=region.id, role=Role.DISTRICT_ADMIN))
+    session.flush()
     record(session, actor, "staff.create", "staff_user", admin.id, community.id, role=Role.ADMIN.value)
+    record(
+        session,
+        actor,
+        "staff.role_grant",
+        "staff_user",
+        admin.id,
+        community.id,
+        role=Role.DISTRICT_ADMIN.value,
+    )
     return SetupResult(created=True, community=community, admin=admin)
+
+
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+
+
+@dataclass(frozen=True)
+class CommunityDetails:
+    """What an office keeps about itself; names are one text for every language until translated."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    office_hours: str = ""
+    timezone: str = DEFAULT_TIMEZONE
+    default_locale: str = ""
+
+
+def _check_details(details: CommunityDetails) -> None:
+    if len(details.address) > 200 or len(details.office_hours) > 200:
+        raise SetupError("too_long")
+    if len(details.phone) > 32:
+        raise SetupError("phone")
+    if details.default_locale and details.default_locale not in LOCALES:
+        raise SetupError("locale")
+    try:
+        ZoneInfo(details.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SetupError("timezone") from exc
+
+
+def _apply(community: Community, details: CommunityDetails) -> None:
+    community.address = details.address.strip() or None
+    community.phone = details.phone.strip() or None
+    community.office_hours = details.office_hours.strip() or None
+    community.timezone = details.timezone
+    community.default_locale = details.default_locale or None
+
+
+def add_community(session: Session, actor: Actor, region: Region, details: CommunityDetails) -> Community:
+    """A community added from the console (a district administrator), with its office's details."""
+    _check_details(details)
+    community = create_community(session, actor, region, same_names(details.name), timezone=details.timezone)
+    _apply(community, details)
+    session.flush()
+    return community
+
+
+def edit_community(session: Session, actor: Actor, community: Community, details: CommunityDetails) -> None:
+    """Change a community's details; a changed name replaces every language's (an office types one)."""
+    _check_details(details)
+    names = same_names(details.name)
+    if names["zh_Hans"] != community.names.get("zh_Hans"):
+        community.names = names
+    _apply(community, details)
+    session.flush()
+    record(session, actor, "community.edit", "community", community.id, community.id)
+
+
+def set_archived(session: Session, actor: Actor, community: Community, archived: bool) -> None:
+    """Archive (records stay readable, nothing new happens there) or bring back a community."""
+    if (community.archived_at is not None) == archived:
+        return
+    community.archived_at = clock.now() if archived else None
+    session.flush()
+    record(
+        session,
+        actor,
+        "community.archive" if archived else "community.unarchive",
+        "community",
+        community.id,
+        community.id,
+    )
