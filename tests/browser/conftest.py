@@ -85,6 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "resident": demo.sample_resident.id,
             "building": demo.community.buildings[0].id,
             "health_check": session.scalar(select(ServiceType.id).where(ServiceType.code == "health-check")),
+            "community": demo.community.id,
             "staff_user": session.scalar(select(StaffUser.id).where(StaffUser.username == "worker")),
         }
         _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")

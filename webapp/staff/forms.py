@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH
@@ -148,3 +148,12 @@ class CommunityForm(FlaskForm):
         _l("Time zone"), validators=[Length(max=64, message=TOO_LONG)], default="Asia/Shanghai"
     )
     default_locale = SelectField(_l("Kiosk language"), choices=LOCALE_CHOICES, validate_choice=False)
+
+
+class CompoundForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
+    description = TextAreaField(
+        _l("Describe the buildings"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=2000, message=TOO_LONG)],
+        render_kw={"rows": 5, "spellcheck": "false"},
+    )
