@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from webapp.domain import DomainError
 from webapp.domain.identity.staff import create_staff, find_staff
@@ -38,10 +38,10 @@ def same_names(name: str) -> Names:
     return {"zh_Hans": cleaned, "zh_Hant": cleaned, "en": cleaned}
 
 
-def _free(session: Session, column: object, stem: str) -> str:
+def _free(session: Session, column: InstrumentedAttribute[str], stem: str) -> str:
     """*stem*, or *stem*-2, -3 … whichever is not yet used in *column* (a unique code or slug)."""
     candidate, n = stem, 1
-    while session.scalar(select(func.count()).where(column == candidate)):  # type: ignore[operator]
+    while session.scalar(select(func.count()).where(column == candidate)):
         n += 1
         candidate = f"{stem}-{n}"
     return candidate
