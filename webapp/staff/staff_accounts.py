@@ -33,7 +33,9 @@ def _choices(form: InviteForm | GrantForm) -> None:
     locale = str(get_locale() or "zh_Hans")
     communities = communities_by_id(get_session(), set(allowed_ids(Permission.MANAGE_STAFF)))
     form.community_id.choices = [(str(c.id), c.name(locale)) for c in communities]
-    form.role.choices = [(r.value, role_label(r)) for r in accounts.ROLE_RANK if r != Role.DISTRICT_ADMIN]
+    # The everyday role first, administrator last: a default that grants the least.
+    order = (Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER, Role.VOLUNTEER, Role.ADMIN)
+    form.role.choices = [(r.value, role_label(r)) for r in order]
 
 
 def _parse(form: InviteForm | GrantForm) -> tuple[int, Role] | None:
