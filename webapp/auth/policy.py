@@ -41,6 +41,9 @@ class Permission(enum.StrEnum):
     # Create, edit and archive communities under a region: the district administrator's own permission.
     MANAGE_COMMUNITIES = "manage_communities"
     EDIT_PLACES = "edit_places"  # buildings, units and households (no residents' names)
+    EDIT_SETTINGS = (
+        "edit_settings"  # the office's own details: address, phone, hours, time zone, kiosk language
+    )
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -74,6 +77,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_STAFF: frozenset({Role.ADMIN}) | _DISTRICT,
     Permission.MANAGE_COMMUNITIES: _DISTRICT,
     Permission.EDIT_PLACES: _OFFICE | _DISTRICT,
+    Permission.EDIT_SETTINGS: frozenset({Role.ADMIN}) | _DISTRICT,
 }
 
 # What may still be done in an archived community: reading. Every other permission stops there.
@@ -134,6 +138,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         "settings",  # 设置
         (
             ("staff.security", Permission.CONSOLE),
+            ("staff.community_settings", Permission.EDIT_SETTINGS),
             ("staff.communities", Permission.MANAGE_COMMUNITIES),
             ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.audit", Permission.VIEW_AUDIT),

@@ -257,6 +257,7 @@ NAV_LABELS = {
     "staff.audit": _l("Audit trail"),
     "staff.accounts_list": _l("Staff accounts"),
     "staff.communities": _l("Communities"),
+    "staff.community_settings": _l("Community settings"),
 }
 
 
