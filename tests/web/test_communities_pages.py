@@ -136,11 +136,18 @@ def test_district_admin_invites_the_new_communitys_administrator(client, auth, s
 def test_the_office_changes_its_own_details(client, auth, session, demo_community):
     auth.sign_in("admin")
     token = csrf_token(client, "/staff/settings")
-    data = {"csrf_token": token, "name": "桂花社区", "address": "桂花路 2 号", "office_hours": "周一至周六 8:30–17:30"}
+    data = {
+        "csrf_token": token,
+        "name": "桂花社区",
+        "address": "桂花路 2 号",
+        "office_hours": "周一至周六 8:30–17:30",
+    }
     bad = client.post("/staff/settings", data={**data, "timezone": "Nowhere/At_All"})
     assert bad.status_code == 400
     assert 'value="桂花路 2 号"' in bad.get_data(as_text=True)
-    good = client.post("/staff/settings", data={**data, "timezone": "Asia/Shanghai", "default_locale": "zh_Hant"})
+    good = client.post(
+        "/staff/settings", data={**data, "timezone": "Asia/Shanghai", "default_locale": "zh_Hant"}
+    )
     assert good.status_code == 303
     session.refresh(demo_community)
     assert demo_community.office_hours == "周一至周六 8:30–17:30"
