@@ -155,3 +155,10 @@ def test_the_office_changes_its_own_details(client, auth, session, demo_communit
     auth.sign_out()
     auth.sign_in("worker")
     assert client.get("/staff/settings").status_code == 403
+
+
+def test_control_characters_in_an_address_are_explained(client, auth):
+    auth.sign_in("district")
+    response = add(client, address="梅花路\x00 8 号")
+    assert response.status_code == 400
+    assert "只能使用文字、数字和标点" in response.get_data(as_text=True)

@@ -200,3 +200,17 @@ def test_fuzz_the_new_forms_never_fail(
     path = link_of(invite(admin_client, demo_community.id))
     answer = accept(app.test_client(), path, username=username, password=password)
     assert answer.status_code in (303, 400)
+
+
+def test_control_characters_are_refused_in_words_on_every_database(app, admin_client, demo_community):
+    """A NUL in a name reached PostgreSQL (which refuses it) as a 500; the core refuses it first."""
+    response = invite(admin_client, demo_community.id, name="刘\x00芳")
+    assert response.status_code == 400
+    assert "64" in response.get_data(as_text=True)
+    path = link_of(invite(admin_client, demo_community.id))
+    newcomer = app.test_client()
+    token = csrf_token(newcomer, path)
+    data = {"csrf_token": token, "username": "liu.fang", "display_name": "x\x00", "password": PASSWORD}
+    refused = newcomer.post(path, data={**data, "confirm": PASSWORD})
+    assert refused.status_code == 400
+    assert 'value="liu.fang"' in refused.get_data(as_text=True)

@@ -353,6 +353,8 @@ def accept_invite(token: str) -> ResponseReturnValue:
             target = form.password if exc.reason.startswith("password") else None
             if exc.reason.startswith("username") and not reset:
                 target = form.username
+            if exc.reason == "name" and not reset:
+                target = form.display_name
             if target is None:  # used meanwhile (another tab), or expired while the person typed
                 page = render_template("auth/invite.html", error=account_error(exc.reason), form=None)
                 return page, LINK_STATUS.get(exc.reason, 410)

@@ -30,6 +30,7 @@ SETUP_MESSAGES = {
     "name": lambda: _("Please give a name of at most 64 characters."),
     "timezone": lambda: _("Please give a time zone like Asia/Shanghai."),
     "too_long": lambda: _("This is too long."),
+    "characters": lambda: _("Please use only letters, digits and punctuation."),
     "phone": lambda: _("This is too long."),
     "locale": lambda: _("Please choose one of the languages shown."),
     "slug_taken": lambda: _("That already exists."),
@@ -38,6 +39,7 @@ SETUP_FIELDS = {
     "name": "name",
     "timezone": "timezone",
     "too_long": "address",
+    "characters": "address",
     "phone": "phone",
     "locale": "default_locale",
 }

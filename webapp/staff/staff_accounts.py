@@ -87,7 +87,9 @@ def accounts_list() -> ResponseReturnValue:
                     form.provider.data,
                 )
             except AccountError as exc:
-                field = form.provider if exc.reason == "provider" else form.role
+                field = {"provider": form.provider, "name": getattr(form, "display_name", form.role)}.get(
+                    exc.reason, form.role
+                )
                 field.errors = [account_error(exc.reason)]
             else:
                 db.commit()
@@ -140,7 +142,9 @@ def account_grant(user_id: int) -> ResponseReturnValue:
                     db, current_actor(), current_user.staff, user, chosen[0], chosen[1], form.provider.data
                 )
             except AccountError as exc:
-                field = form.provider if exc.reason == "provider" else form.role
+                field = {"provider": form.provider, "name": getattr(form, "display_name", form.role)}.get(
+                    exc.reason, form.role
+                )
                 field.errors = [account_error(exc.reason)]
             else:
                 db.commit()

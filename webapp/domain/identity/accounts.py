@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.domain import DomainError
+from webapp.domain import DomainError, has_control_characters
 from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from webapp.domain.identity.reach import district_community_ids
 from webapp.domain.identity.staff import (
@@ -162,9 +162,11 @@ def invite(
     if not may_grant(inviter, community_id, role):
         raise AccountError("above_own_role")
     name = " ".join(display_name.split())
-    if not name or len(name) > 64:
+    if not name or len(name) > 64 or has_control_characters(name):
         raise AccountError("name")
     provider = (provider or "").strip() or None
+    if provider and has_control_characters(provider):
+        raise AccountError("provider")
     if role == Role.SERVICE_PROVIDER and not provider:
         raise AccountError("provider")
     link = _new_link(
@@ -226,13 +228,16 @@ def accept(session: Session, token: str, username: str, password: str, display_n
     name = check_username(username)
     if find_staff(session, name) is not None:
         raise AccountError("username_taken")
+    own_name = " ".join(display_name.split())
+    if len(own_name) > 64 or has_control_characters(own_name):
+        raise AccountError("name")
     assert invitation.community_id is not None  # noqa: S101 (INVITE rows have both)
     assert invitation.role is not None  # noqa: S101
     _use(session, invitation)
     user = create_staff(
         session,
         name,
-        " ".join(display_name.split()) or invitation.display_name or name,
+        own_name or invitation.display_name or name,
         password,
         [(invitation.community_id, invitation.role)],
     )
@@ -270,7 +275,7 @@ def grant(
     if role in _roles_in(user, community_id):
         raise AccountError("already")
     provider = (provider or "").strip() or None
-    if role == Role.SERVICE_PROVIDER and not provider:
+    if (role == Role.SERVICE_PROVIDER and not provider) or (provider and has_control_characters(provider)):
         raise AccountError("provider")
     added = StaffRole(
         community_id=community_id, role=role, provider=provider if role == Role.SERVICE_PROVIDER else None

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from webapp.domain import DomainError
+from webapp.domain import DomainError, has_control_characters
 from webapp.domain.identity.staff import create_staff, find_staff
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
@@ -26,14 +26,14 @@ class SetupError(DomainError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        # "name", "timezone", "slug_taken", "username_taken", "too_long", "phone", "locale"
+        # "name", "timezone", "slug_taken", "username_taken", "too_long", "characters", "phone", "locale"
         self.reason = reason
 
 
 def same_names(name: str) -> Names:
     """One name typed by an office, used in every language until someone translates it."""
     cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > NAME_MAX:
+    if not cleaned or len(cleaned) > NAME_MAX or has_control_characters(cleaned):
         raise SetupError("name")
     return {"zh_Hans": cleaned, "zh_Hant": cleaned, "en": cleaned}
 
@@ -184,7 +184,9 @@ class CommunityDetails:
 def _check_details(details: CommunityDetails) -> None:
     if len(details.address) > 200 or len(details.office_hours) > 200:
         raise SetupError("too_long")
-    if len(details.phone) > 32:
+    if has_control_characters(details.address + details.office_hours):
+        raise SetupError("characters")
+    if len(details.phone) > 32 or has_control_characters(details.phone):
         raise SetupError("phone")
     if details.default_locale and details.default_locale not in LOCALES:
         raise SetupError("locale")
