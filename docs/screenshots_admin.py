@@ -46,7 +46,7 @@ def main() -> None:
         for locale in ("zh_Hans", "zh_Hant", "en"):
             for who, shots in (
                 ("admin", ("accounts", "account", "invite-link")),
-                ("district", ("communities", "buildings-bulk")),
+                ("district", ("communities", "buildings-bulk", "district")),
             ):
                 ctx = browser.new_context(viewport={"width": 1280, "height": 900})
                 ctx.add_cookies([{"name": "linli_locale", "value": locale, "url": base}])
@@ -69,6 +69,8 @@ def main() -> None:
                         page.click("form[action$='#invite'] button[type=submit]")
                     elif shot == "communities":
                         page.goto(base + "/staff/communities")
+                    elif shot == "district":
+                        page.goto(base + "/staff/district")
                     else:
                         page.goto(base + "/staff/buildings/bulk")
                         page.fill(

@@ -41,6 +41,7 @@ class Permission(enum.StrEnum):
     # Create, edit and archive communities under a region: the district administrator's own permission.
     MANAGE_COMMUNITIES = "manage_communities"
     EDIT_PLACES = "edit_places"  # buildings, units and households (no residents' names)
+    VIEW_ROLLUP = "view_rollup"  # communities side by side, counts only (a district admin: their region's)
     EDIT_SETTINGS = (
         "edit_settings"  # the office's own details: address, phone, hours, time zone, kiosk language
     )
@@ -78,6 +79,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_COMMUNITIES: _DISTRICT,
     Permission.EDIT_PLACES: _OFFICE | _DISTRICT,
     Permission.EDIT_SETTINGS: frozenset({Role.ADMIN}) | _DISTRICT,
+    Permission.VIEW_ROLLUP: frozenset({Role.ADMIN}) | _DISTRICT,
 }
 
 # What may still be done in an archived community: reading. Every other permission stops there.
@@ -90,6 +92,7 @@ READ_ONLY = frozenset(
         Permission.VIEW_AUDIT,
         Permission.VIEW_TRAINING,
         Permission.MANAGE_COMMUNITIES,  # to find it again and bring it back
+        Permission.VIEW_ROLLUP,
     }
 )
 
@@ -102,6 +105,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         (
             ("staff.tickets", Permission.HANDLE_TICKETS),
             ("staff.desk_figures", Permission.HANDLE_TICKETS),
+            ("staff.district", Permission.VIEW_ROLLUP),
             ("staff.catalog", Permission.EDIT_CATALOG),
             ("staff.kiosks", Permission.VIEW_KIOSKS),
         ),

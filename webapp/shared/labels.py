@@ -257,6 +257,8 @@ NAV_LABELS = {
     "staff.audit": _l("Audit trail"),
     "staff.accounts_list": _l("Staff accounts"),
     "staff.communities": _l("Communities"),
+    # Translators: 一网统管, the street office's view of its communities side by side.
+    "staff.district": _l("District overview"),
     "staff.community_settings": _l("Community settings"),
 }
 

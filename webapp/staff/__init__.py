@@ -16,6 +16,7 @@ from webapp.staff import (  # noqa: F401
     notices,
     people,
     register,
+    rollup,
     routes,
     staff_accounts,
     tickets,
