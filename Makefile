@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Links the demo prints (cards, kiosk pairing, sign-in) name the port it serves on, unless LINLI_BASE_URL says.
+export LINLI_BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: demo test lint translations screenshots bench clean lock audit

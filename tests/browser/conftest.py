@@ -23,7 +23,7 @@ from webapp.content.demo import seed_demo
 from webapp.domain.kiosk.devices import pair
 from webapp.infra import clock
 from webapp.infra.db import database, make_engine
-from webapp.models import ServiceType
+from webapp.models import ServiceType, StaffUser
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -97,6 +97,8 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
             "resident": demo.sample_resident.id,
             "building": demo.community.buildings[0].id,
             "health_check": session.scalar(select(ServiceType.id).where(ServiceType.code == "health-check")),
+            "community": demo.community.id,
+            "staff_user": session.scalar(select(StaffUser.id).where(StaffUser.username == "worker")),
         }
         _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
         session.commit()

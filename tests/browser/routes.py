@@ -18,6 +18,10 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.resident_detail": [{"resident_id": ids["resident"]}],
         "staff.resident_edit": [{"resident_id": ids["resident"]}],
         "staff.building_detail": [{"building_id": ids["building"]}],
+        "staff.account_detail": [{"user_id": ids["staff_user"]}],
+        "staff.community_detail": [{"community_id": ids["community"]}],
+        # A made-up token: the "link not known" page (test_office_setup fills in a real invitation).
+        "auth.accept_invite": [{"token": "not-a-real-invitation-token"}],
         # A made-up token: the "card not accepted" and "QR used or expired" pages.
         "resident.card_link": [{"token": "not-a-real-card-token-000"}],
         "resident.handoff": [{"token": "not-a-real-handoff-token-0"}],
@@ -85,6 +89,7 @@ EXCLUDED: dict[str, str] = {
     "pwa.outbox_token": "JSON the outbox asks for before sending, not a page",
     "pwa.push_key": "JSON (the Web Push public key), not a page",
     "staff.training_csv": "a CSV download, not a page",
+    "staff.district_csv": "a CSV download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.work_now": "JSON every console page polls for its live counts, not a page",
     "staff.ticket_photo": "a JPEG, not a page",

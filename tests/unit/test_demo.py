@@ -30,7 +30,7 @@ def test_demo_twice_changes_nothing(databases, tmp_path, monkeypatch):
     assert first.exit_code == 0, first.output
     assert "Seeded" in first.output
     assert "a-demo-password" in first.output
-    for username in ("admin", "worker", "property", "provider", "volunteer"):
+    for username in ("admin", "worker", "property", "provider", "volunteer", "district"):
         assert username in first.output
     engine = database(app).engine
     before = snapshot(engine)
@@ -52,7 +52,7 @@ def test_demo_twice_changes_nothing(databases, tmp_path, monkeypatch):
         assert figures.aged_80_plus >= 5
         assert figures.living_alone >= 3
         assert sum(r.has_disability for r in residents) == 1
-        roles = {r.role for u in session.scalars(select(StaffUser)) for r in u.roles}
+        roles = {r.role for u in session.scalars(select(StaffUser)) for r in [*u.roles, *u.region_roles]}
         assert roles == set(Role)
         assert session.query(Kiosk).count() == 1
     engine.dispose()

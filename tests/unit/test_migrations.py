@@ -118,7 +118,12 @@ def test_a_migration_round_trip_keeps_every_row_of_a_populated_database(database
         assert before["session_volunteer"] > 0
         migrations.downgrade(engine, "0007_training")
         migrations.upgrade(engine)
-        assert counts() == before
+        # Tables created after 0007 are dropped by the downgrade, their rows with them (the demo's district
+        # administrator's region role): every other row must come back.
+        created_later = {"staff_invitation", "staff_region_role"}
+        assert {k: v for k, v in counts().items() if k not in created_later} == {
+            k: v for k, v in before.items() if k not in created_later
+        }
         with engine.connect() as connection:  # references to staff accounts survive too
             assigned = connection.exec_driver_sql(
                 "SELECT count(*) FROM service_request WHERE assigned_to_id IS NOT NULL"

@@ -18,6 +18,7 @@ from webapp.models import (
     Role,
     ServiceType,
     Slot,
+    StaffUser,
     Ticket,
 )
 
@@ -44,7 +45,11 @@ def object_ids(session, demo_community):
     kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == demo_community.id))
     ticket = session.scalar(select(Ticket).where(Ticket.community_id == demo_community.id))
     slot = session.scalar(select(Slot).join(ServiceType).where(ServiceType.community_id == demo_community.id))
+    worker = session.scalar(select(StaffUser).where(StaffUser.username == "worker"))
     return {
+        "user_id": worker.id,
+        "community_id": demo_community.id,
+        "role_id": worker.roles[0].id,
         "ticket_id": ticket.id,
         "service_id": slot.service_type_id,
         "slot_id": slot.id,
@@ -87,7 +92,8 @@ def training_ids(session, demo_community):
 def staff_object_rules(app):
     rules = []
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/staff") and rule.arguments:
+        # The invitation link is for someone not yet signed in, with a token instead of an object id.
+        if rule.rule.startswith("/staff") and rule.arguments and rule.endpoint != "auth.accept_invite":
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 rules.append((rule, method))
     return rules

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import abort
 
 from webapp.auth.principals import signed_in_staff
+from webapp.domain.identity.reach import archived_community_ids, district_community_ids
 from webapp.models import Role, StaffUser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,13 +35,27 @@ class Permission(enum.StrEnum):
     TIME_BANK = "time_bank"  # approve volunteers' hours, open accounts, statements, the welcome credit
     RUN_SESSIONS = "run_sessions"  # courses, classes, rosters (names), check-in, skill marks, hours led
     VIEW_TRAINING = "view_training"  # the training dashboard and its CSV; revoke certificates
+    # Invite colleagues, change their roles, disable, reset passwords and TOTP (the core adds: never above
+    # one's own rank, never the last administrator: webapp/domain/identity/accounts.py).
+    MANAGE_STAFF = "manage_staff"
+    # Create, edit and archive communities under a region: the district administrator's own permission.
+    MANAGE_COMMUNITIES = "manage_communities"
+    EDIT_PLACES = "edit_places"  # buildings, units and households (no residents' names)
+    VIEW_ROLLUP = "view_rollup"  # communities side by side, counts only (a district admin: their region's)
+    EDIT_SETTINGS = (
+        "edit_settings"  # the office's own details: address, phone, hours, time zone, kiosk language
+    )
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
+# A district administrator (a role per region) sets communities up: their details, places and staff, and sees
+# their figures; residents' records stay with each community's office.
+_DISTRICT = frozenset({Role.DISTRICT_ADMIN})
 
 GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CONSOLE: frozenset(Role),
-    Permission.VIEW_COMMUNITY: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}),
+    Permission.VIEW_COMMUNITY: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER})
+    | _DISTRICT,
     Permission.VIEW_KIOSKS: _OFFICE,
     Permission.VIEW_RESIDENTS: _OFFICE,
     Permission.EDIT_RESIDENTS: _OFFICE,
@@ -60,7 +75,26 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.TIME_BANK: _OFFICE,
     Permission.RUN_SESSIONS: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}),
     Permission.VIEW_TRAINING: _OFFICE,
+    Permission.MANAGE_STAFF: frozenset({Role.ADMIN}) | _DISTRICT,
+    Permission.MANAGE_COMMUNITIES: _DISTRICT,
+    Permission.EDIT_PLACES: _OFFICE | _DISTRICT,
+    Permission.EDIT_SETTINGS: frozenset({Role.ADMIN}) | _DISTRICT,
+    Permission.VIEW_ROLLUP: frozenset({Role.ADMIN}) | _DISTRICT,
 }
+
+# What may still be done in an archived community: reading. Every other permission stops there.
+READ_ONLY = frozenset(
+    {
+        Permission.CONSOLE,
+        Permission.VIEW_COMMUNITY,
+        Permission.VIEW_KIOSKS,
+        Permission.VIEW_RESIDENTS,
+        Permission.VIEW_AUDIT,
+        Permission.VIEW_TRAINING,
+        Permission.MANAGE_COMMUNITIES,  # to find it again and bring it back
+        Permission.VIEW_ROLLUP,
+    }
+)
 
 
 # The console's menu, grouped by area; each entry is shown only to a role that may open it (the view checks
@@ -71,6 +105,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         (
             ("staff.tickets", Permission.HANDLE_TICKETS),
             ("staff.desk_figures", Permission.HANDLE_TICKETS),
+            ("staff.district", Permission.VIEW_ROLLUP),
             ("staff.catalog", Permission.EDIT_CATALOG),
             ("staff.kiosks", Permission.VIEW_KIOSKS),
         ),
@@ -80,7 +115,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         (
             ("staff.residents", Permission.VIEW_RESIDENTS),
             ("staff.care", Permission.VIEW_RESIDENTS),
-            ("staff.buildings", Permission.EDIT_RESIDENTS),
+            ("staff.buildings", Permission.EDIT_PLACES),
             ("staff.cards", Permission.MANAGE_CARDS),
             ("staff.pin", Permission.SET_PIN),
             ("staff.deletions", Permission.CONFIRM_DELETION),
@@ -107,6 +142,9 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         "settings",  # 设置
         (
             ("staff.security", Permission.CONSOLE),
+            ("staff.community_settings", Permission.EDIT_SETTINGS),
+            ("staff.communities", Permission.MANAGE_COMMUNITIES),
+            ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.audit", Permission.VIEW_AUDIT),
         ),
     ),
@@ -135,11 +173,32 @@ def may_lead_classes(role: Role) -> bool:
 
 
 def community_ids(user: StaffUser, permission: Permission) -> set[int]:
-    """The communities in which *user* holds a role that grants *permission*; queries scope to these."""
+    """The communities in which *user* holds a role that grants *permission*; queries scope to these.
+
+    A district administrator's role reaches every community under their region; in an archived community
+    only reading is left.
+    """
     if not user.is_active:
         return set()
     allowed = GRANTS[permission]
-    return {r.community_id for r in user.roles if r.role in allowed}
+    ids = {r.community_id for r in user.roles if r.role in allowed}
+    if user.region_roles and Role.DISTRICT_ADMIN in allowed:
+        ids |= _cached("district", user, lambda: district_community_ids(user))
+    if permission not in READ_ONLY and ids:
+        ids -= _cached("archived", user, lambda: archived_community_ids(user))
+    return ids
+
+
+def _cached(kind: str, user: StaffUser, compute: Callable[[], set[int]]) -> set[int]:
+    """Once per request: the console's menu asks community_ids for every entry."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return compute()
+    key = f"policy_{kind}_{user.id}_{user.session_version}"
+    if key not in g:
+        setattr(g, key, compute())
+    return set(getattr(g, key))
 
 
 def can(user: StaffUser, permission: Permission, community_id: int | None = None) -> bool:

@@ -26,20 +26,23 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from webapp.auth.forms import StaffSignInForm, TotpForm
+from webapp.auth.forms import AcceptInviteForm, StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
 from webapp.auth.principals import Principal, PrincipalKind, SignedInResident, SignedInStaff, signed_in_staff
 from webapp.domain.identity import throttle
+from webapp.domain.identity.accounts import AccountError, accept, open_link
 from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
 from webapp.domain.identity.throttle import Check
+from webapp.domain.register.setup import is_set_up
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.extensions import login_manager
 from webapp.infra.unit_of_work import keep
-from webapp.models import Resident, StaffUser
+from webapp.models import InvitationKind, Resident, StaffUser
 from webapp.shared import throttles
 from webapp.shared.context import vault
 from webapp.shared.labels import role_label
+from webapp.shared.messages import account_error
 from webapp.shared.ui import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -97,6 +100,8 @@ def is_staff() -> bool:
 def sign_in() -> ResponseReturnValue:
     if is_staff():
         return redirect(url_for("staff.dashboard"))
+    if not is_set_up(get_session()):
+        return render_template("auth/not_set_up.html")  # no account can exist yet: say how to make one
     form = StaffSignInForm()
     error = None
     status = 200
@@ -282,3 +287,60 @@ def sign_out() -> ResponseReturnValue:
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.sign_in"), code=303)
+
+
+LINK_STATUS = {"invite_unknown": 404, "invite_used": 410, "invite_expired": 410}
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> ResponseReturnValue:
+    """A colleague's one-time link (an invitation or a password reset): they set their own password here,
+    then sign in (and may turn on two-step sign-in under My security)."""
+    db = get_session()
+    try:
+        invitation = open_link(db, token)
+    except AccountError as exc:
+        return render_template(
+            "auth/invite.html", error=account_error(exc.reason), form=None
+        ), LINK_STATUS.get(exc.reason, 404)
+    form = AcceptInviteForm()
+    reset = invitation.kind == InvitationKind.RESET
+    if reset:
+        del form.username
+        del form.display_name
+    elif request.method == "GET":
+        form.display_name.data = invitation.display_name
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accept(
+                db,
+                token,
+                "" if reset else form.username.data or "",
+                form.password.data or "",
+                "" if reset else form.display_name.data or "",
+            )
+        except AccountError as exc:
+            target = form.password if exc.reason.startswith("password") else None
+            if exc.reason.startswith("username") and not reset:
+                target = form.username
+            if exc.reason == "name" and not reset:
+                target = form.display_name
+            if target is None:  # used meanwhile (another tab), or expired while the person typed
+                page = render_template("auth/invite.html", error=account_error(exc.reason), form=None)
+                return page, LINK_STATUS.get(exc.reason, 410)
+            target.errors = [account_error(exc.reason)]
+            status = 400
+        else:
+            flash(
+                _("Your password is set. Please sign in as %(username)s.", username=user.username)
+                + " "
+                + _("You can turn on two-step sign-in under My security."),
+                "info",
+            )
+            return redirect(url_for("auth.sign_in"), code=303)
+    elif request.method == "POST":
+        status = 400
+    form.password.data = form.confirm.data = ""
+    page = render_template("auth/invite.html", form=form, error=None, invitation=invitation, reset=reset)
+    return page, status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -82,7 +83,9 @@ def demo() -> None:
         result = seed_demo(session, password, clock.now().date(), vault())
         name = result.community.name("zh_Hans")
         click.echo(("Seeded" if result.created else "Already seeded:") + f" demo community {name}")
-        click.echo("Demo staff sign-ins at /staff (password for all: " + password + "):")
+        click.echo(
+            f"Demo staff sign-ins at {settings.base_url}/staff/sign-in (password for all: " + password + "):"
+        )
         for username, display_name, role in result.staff:
             click.echo(f"  {username:<10} {display_name} ({role.value})")
         if result.sample_card and result.sample_resident:
@@ -100,7 +103,8 @@ def demo() -> None:
                 " `flask --app wsgi card-issue <resident id>` makes a new one;"
                 " `flask --app wsgi kiosk-pair 1` makes a new kiosk pairing link."
             )
-    click.echo("Kiosk: /kiosk   Phone: /   Staff: /staff")
+    base = settings.base_url
+    click.echo(f"Kiosk: {base}/kiosk   Phone: {base}/   Staff: {base}/staff/sign-in")
 
 
 @click.command("create-admin")
@@ -129,6 +133,69 @@ def create_admin(username: str, display_name: str, password: str, slugs: tuple[s
     click.echo(
         f"Created admin {username} for {len(communities)} communit{'y' if len(communities) == 1 else 'ies'}."
     )
+
+
+def _read_password() -> str:
+    """The new administrator's password: from standard input when piped (scripts), else asked twice.
+
+    Never an option: an argument would stay in the shell's history and in the process list.
+    """
+    stdin = sys.stdin
+    if not stdin.isatty():
+        password = stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Administrator password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    return password
+
+
+@click.command("setup")
+@with_appcontext
+@click.option("--region", help="The street office (街道) or district the first community belongs to.")
+@click.option("--community", help="The first community's name.")
+@click.option("--admin-username", help="The first administrator's username.")
+@click.option("--admin-name", help="The administrator's name as colleagues see it (default: the username).")
+def setup(
+    region: str | None, community: str | None, admin_username: str | None, admin_name: str | None
+) -> None:
+    """First run without the demo: upgrade the schema, create the region, the first community and its
+    administrator (password from standard input or a prompt), and print where to sign in. Run again, it
+    changes nothing and says so."""
+    from webapp import migrations
+    from webapp.domain.identity.accounts import AccountError, check_username
+    from webapp.domain.privacy.audit import SYSTEM
+    from webapp.domain.register.setup import SetupError, first_run, is_set_up
+
+    migrations.upgrade(database().engine)
+    sign_in = f"{current_app.config['LINLI'].base_url}/staff/sign-in"
+    with database().sessionmaker() as session:
+        if is_set_up(session):
+            click.echo(f"Already set up: nothing changed. Sign in at {sign_in}")
+            return
+        region = region or click.prompt("Street office or district (region)")
+        community = community or click.prompt("First community")
+        admin_username = admin_username or click.prompt("Administrator username")
+        try:
+            check_username(admin_username)
+        except AccountError as exc:
+            raise click.BadParameter(
+                "use 3 to 64 letters, digits, dots, dashes or underscores", param_hint="--admin-username"
+            ) from exc
+        password = _read_password()
+        try:
+            result = first_run(session, SYSTEM, region, community, admin_username, admin_name or "", password)
+        except SetupError as exc:
+            raise click.ClickException(
+                {
+                    "name": "A name is empty or longer than 64 characters.",
+                    "username_taken": f"The username {admin_username!r} is taken.",
+                }.get(exc.reason, exc.reason)
+            ) from exc
+        session.commit()
+        assert result.community is not None  # noqa: S101 (created just above)
+        click.echo(f"Created {result.community.name('zh_Hans')} and its administrator {admin_username}.")
+    click.echo(f"Sign in at {sign_in}")
 
 
 @click.command("card-issue")
@@ -210,6 +277,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(setup)
     app.cli.add_command(card_issue)
     app.cli.add_command(kiosk_pair)
     app.cli.add_command(desk_jobs)

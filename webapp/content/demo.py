@@ -19,6 +19,7 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.kiosk.devices import start_pairing
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.domain.register.residents import CONSENT_VERSION, ID_KIND, PHONE_KIND
+from webapp.domain.register.setup import create_community, ensure_region
 from webapp.models import (
     Building,
     Community,
@@ -26,11 +27,11 @@ from webapp.models import (
     ConsentKind,
     Household,
     Kiosk,
-    Region,
     RegionLevel,
     Resident,
     Role,
     ServiceType,
+    StaffRegionRole,
     Status,
 )
 
@@ -77,6 +78,7 @@ DEMO_STAFF = [
     ("property", "赵刚", Role.PROPERTY_MANAGER),
     ("provider", "孙医生", Role.SERVICE_PROVIDER),
     ("volunteer", "李明", Role.VOLUNTEER),
+    ("district", "翠苑街道管理员", Role.DISTRICT_ADMIN),  # over the street's communities, not one
 ]
 
 
@@ -102,17 +104,6 @@ def fictitious_id_number(rng: random.Random, birth: date) -> str:
 
 def fictitious_mobile(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
-
-
-def _region(
-    session: Session, code: str, level: RegionLevel, names: dict[str, str], parent: Region | None
-) -> Region:
-    region = session.scalar(select(Region).where(Region.code == code))
-    if region is None:
-        region = Region(code=code, level=level, names=names, parent=parent)
-        session.add(region)
-        session.flush()
-    return region
 
 
 def _residents(rng: random.Random, today: date) -> list[dict[str, object]]:
@@ -158,27 +149,29 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     community = session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
     if community is None:
         created = True
-        district = _region(
+        district = ensure_region(
             session,
-            "330106",
-            RegionLevel.DISTRICT,
+            SYSTEM,
             {"zh_Hans": "西湖区", "zh_Hant": "西湖區", "en": "Xihu District"},
-            None,
+            RegionLevel.DISTRICT,
+            code="330106",
         )
-        street = _region(
+        street = ensure_region(
             session,
-            "330106-cuiyuan",
-            RegionLevel.STREET,
+            SYSTEM,
             {"zh_Hans": "翠苑街道", "zh_Hant": "翠苑街道", "en": "Cuiyuan Subdistrict"},
-            district,
+            RegionLevel.STREET,
+            parent=district,
+            code="330106-cuiyuan",
         )
-        community = Community(
+        community = create_community(
+            session,
+            SYSTEM,
+            street,
+            {"zh_Hans": "桂花社区", "zh_Hant": "桂花社區", "en": "Osmanthus Community"},
             slug=DEMO_SLUG,
-            region=street,
-            names={"zh_Hans": "桂花社区", "zh_Hant": "桂花社區", "en": "Osmanthus Community"},
             phone="0571-8888-0000",
         )
-        session.add(community)
         session.flush()
         sample = _seed_places_and_people(session, community, today, vault, pin)
         card = issue_card(session, SYSTEM, sample)
@@ -197,7 +190,10 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         kiosk_code = start_pairing(session, SYSTEM, kiosk)
     staff = []
     for username, display_name, role in DEMO_STAFF:
-        if find_staff(session, username) is None:
+        if find_staff(session, username) is None and role == Role.DISTRICT_ADMIN:
+            user = create_staff(session, username, display_name, password)
+            user.region_roles.append(StaffRegionRole(region_id=community.region_id, role=role))
+        elif find_staff(session, username) is None:
             user = create_staff(session, username, display_name, password, [(community.id, role)])
             if role == Role.SERVICE_PROVIDER:
                 user.roles[0].provider = "翠苑社区卫生服务站"

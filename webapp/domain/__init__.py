@@ -9,3 +9,9 @@ class DomainError(Exception):
     """A rule was broken; faces map it to a translated message and a 4xx."""
 
     code = "domain_error"
+
+
+def has_control_characters(text: str) -> bool:
+    """True for text no person types into a name or an address: control characters (NUL among them, which
+    PostgreSQL refuses in text columns, so it would otherwise surface as a 500 on one database only)."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text if c not in "\t\n\r")

@@ -30,7 +30,15 @@ from webapp.models.life import (
     TimeEntry,
     TimeTransaction,
 )
-from webapp.models.people import Resident, Role, StaffRole, StaffUser
+from webapp.models.people import (
+    InvitationKind,
+    Resident,
+    Role,
+    StaffInvitation,
+    StaffRegionRole,
+    StaffRole,
+    StaffUser,
+)
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
 from webapp.models.services import (
     Category,
@@ -117,6 +125,9 @@ __all__ = [
     "RegionLevel",
     "Resident",
     "Role",
+    "InvitationKind",
+    "StaffInvitation",
+    "StaffRegionRole",
     "StaffRole",
     "StaffUser",
 ]

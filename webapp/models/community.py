@@ -52,6 +52,14 @@ class Community(Base):
     # Residents living alone who have not checked in or used Linli by this local time appear on the care list.
     care_check_time: Mapped[str] = mapped_column(String(5), default="10:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    address: Mapped[str | None] = mapped_column(String(200))
+    office_hours: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # as the office words them: 周一至周五 9:00–17:00
+    # The language new kiosks start in (None: the instance's default).
+    default_locale: Mapped[str | None] = mapped_column(String(8))
+    # Archived: every record stays readable; staff can no longer change anything in it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region] = relationship()
     buildings: Mapped[list[Building]] = relationship(

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base
-from webapp.models.community import Community, Household
+from webapp.models.community import Community, Household, Region
 from webapp.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:  # typing only: relationship() resolves names when mappers configure; no import circle
@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     PROPERTY_MANAGER = "property_manager"
     SERVICE_PROVIDER = "service_provider"
     VOLUNTEER = "volunteer"
+    # Held per region (StaffRegionRole), never per community: the street office over its communities.
+    DISTRICT_ADMIN = "district_admin"
 
 
 class Resident(Base):
@@ -98,6 +100,9 @@ class StaffUser(Base):
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    region_roles: Mapped[list[StaffRegionRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class StaffRole(Base):
@@ -115,3 +120,52 @@ class StaffRole(Base):
 
     user: Mapped[StaffUser] = relationship(back_populates="roles")
     community: Mapped[Community] = relationship()
+
+
+class InvitationKind(enum.StrEnum):
+    INVITE = "invite"  # a new colleague: they choose a username and password
+    RESET = "reset"  # an existing account whose password an administrator reset
+
+
+class StaffInvitation(Base):
+    """A one-time link (72 hours, single use) that lets a colleague set their own password.
+
+    Only a hash of the token is stored: the link is shown once, to the administrator who made it.
+    """
+
+    __tablename__ = "staff_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[InvitationKind] = mapped_column(enum_column(InvitationKind, 16))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    provider: Mapped[str | None] = mapped_column(String(80))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    # RESET: the account whose password is set; INVITE: the account created when the link was used.
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    community: Mapped[Community | None] = relationship()
+    staff_user: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_user_id])
+
+
+class StaffRegionRole(Base):
+    """A role over a whole region (a street office's district administrator): it reaches every community
+    under the region and under its child regions, including communities created later."""
+
+    __tablename__ = "staff_region_role"
+    __table_args__ = (UniqueConstraint("staff_user_id", "region_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.DISTRICT_ADMIN)
+
+    user: Mapped[StaffUser] = relationship(back_populates="region_roles")
+    region: Mapped[Region] = relationship()

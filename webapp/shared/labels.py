@@ -21,6 +21,8 @@ ROLE_LABELS = {
     # Translators: a company or clinic that answers service requests, e.g. a home-care provider.
     Role.SERVICE_PROVIDER: _l("Service provider"),
     Role.VOLUNTEER: _l("Volunteer"),
+    # Translators: the street office's (街道) administrator over all its communities.
+    Role.DISTRICT_ADMIN: _l("District administrator"),
 }
 
 
@@ -253,6 +255,11 @@ NAV_LABELS = {
     "staff.badge": _l("My badge"),
     "staff.security": _l("My security"),
     "staff.audit": _l("Audit trail"),
+    "staff.accounts_list": _l("Staff accounts"),
+    "staff.communities": _l("Communities"),
+    # Translators: 一网统管, the street office's view of its communities side by side.
+    "staff.district": _l("District overview"),
+    "staff.community_settings": _l("Community settings"),
 }
 
 

@@ -139,3 +139,29 @@ TRAINING_ERRORS = {
 
 def training_error(code: str) -> str:
     return str(TRAINING_ERRORS.get(code) or LIFE_ERRORS.get(code) or TRAINING_ERRORS["bad_choice"])
+
+
+# Colleagues' accounts: invitations, roles, disabling and resets (webapp.domain.identity.accounts).
+ACCOUNT_ERRORS = {
+    "username": _l(
+        "Please use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+    ),
+    "username_taken": _l("This username is taken. Please choose another."),
+    "password_short": _l("Please use at least 10 characters for the password."),
+    "password_long": _l("That password is too long."),
+    "name": _l("Please give a name of at most 64 characters."),
+    "provider": _l("Please name the service provider this person works for."),
+    "above_own_role": _l("You may not give or change a role above your own, or outside your communities."),
+    "last_admin": _l("A community always keeps one active administrator. Add another administrator first."),
+    "own_account": _l("You cannot change your own account here."),
+    "already": _l("Nothing to change: it is already so."),
+    "invite_unknown": _l("This link is not known. Please ask your administrator for a new one."),
+    "invite_used": _l("This link has already been used. Please ask your administrator for a new one."),
+    "invite_expired": _l(
+        "This link has expired (links last 72 hours). Please ask your administrator for a new one."
+    ),
+}
+
+
+def account_error(code: str) -> str:
+    return str(ACCOUNT_ERRORS.get(code, ACCOUNT_ERRORS["already"]))

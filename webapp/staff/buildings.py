@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.auth.policy import Permission, require
+from webapp.domain.register import compound
+from webapp.domain.register.community import communities_by_id
 from webapp.domain.register.places import PlaceError, add_building, add_household
 from webapp.infra.db import get_session
+from webapp.infra.numbers import small_int
 from webapp.models import Building, Household
 from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
-from webapp.staff.forms import BuildingForm, HouseholdForm
+from webapp.staff.forms import BuildingForm, CompoundForm, HouseholdForm
 from webapp.staff.scope import allowed_ids, building_or_404
 
 PLACE_MESSAGES = {
@@ -22,17 +26,25 @@ PLACE_MESSAGES = {
 }
 
 
+def _chosen_community(raw: str | None) -> int:
+    """The community a page works on: the one asked for if this person may, else their first."""
+    ids = allowed_ids(Permission.EDIT_PLACES)
+    asked = small_int(raw or "", 2**31 - 1)
+    return asked if asked in ids else min(ids)
+
+
 @bp.route("/buildings", methods=["GET", "POST"])
-@require(Permission.EDIT_RESIDENTS)
+@require(Permission.EDIT_PLACES)
 def buildings() -> ResponseReturnValue:
-    ids = allowed_ids(Permission.EDIT_RESIDENTS)
+    ids = allowed_ids(Permission.EDIT_PLACES)
+    community_id = _chosen_community(request.args.get("community"))
     db = get_session()
     form = BuildingForm()
     status = 200
     if form.validate_on_submit():
         try:
             building = add_building(
-                db, current_actor(), min(ids), form.number.data or "", form.name.data or ""
+                db, current_actor(), community_id, form.number.data or "", form.name.data or ""
             )
         except PlaceError as exc:
             form.number.errors = [PLACE_MESSAGES[exc.reason]()]
@@ -45,17 +57,79 @@ def buildings() -> ResponseReturnValue:
     rows = db.execute(
         select(Building, func.count(Household.id))
         .outerjoin(Household)
-        .where(Building.community_id.in_(ids))
+        .where(Building.community_id == community_id)
         .group_by(Building.id)
-        .order_by(Building.community_id, Building.number)
+        .order_by(Building.number)
     ).all()
-    return render_template("staff/buildings.html", rows=rows, form=form), status
+    communities = communities_by_id(db, set(ids))
+    page = render_template(
+        "staff/buildings.html", rows=rows, form=form, communities=communities, community_id=community_id
+    )
+    return page, status
+
+
+COMPOUND_MESSAGES = {
+    "empty": lambda f: _("Please describe the buildings."),
+    "too_long": lambda f: _("This is too long."),
+    "unknown": lambda f: _("This part is not understood: “%(part)s”. Write it like the example.", part=f),
+    "no_buildings": lambda f: _("Please start with the buildings, for example 幢 1–12."),
+    "no_units": lambda f: _("Please say how many units each building has, for example 每幢 3 个单元."),
+    "no_floors": lambda f: _("Please say how many floors, for example 18 层."),
+    "no_per_floor": lambda f: _("Please say how many flats on each floor, for example 每层 4 户."),
+    "range": lambda f: _(
+        "“%(part)s” is out of range (at most 20 units, 99 floors, 20 flats a floor).", part=f
+    ),
+    "too_many": lambda f: _("That is too many at once (at most 200 buildings and 20,000 flats)."),
+    "not_in_compound": lambda f: _("Building %(part)s is not among the buildings described first.", part=f),
+    "twice": lambda f: _("A building is named twice: “%(part)s”.", part=f),
+    "taken": lambda f: _("These buildings already exist in this community: %(part)s.", part=f),
+}
+
+
+@bp.route("/buildings/bulk", methods=["GET", "POST"])
+@require(Permission.EDIT_PLACES)
+def buildings_bulk() -> ResponseReturnValue:
+    """Buildings, units and households from one description: a preview first, then all of them at once."""
+    db = get_session()
+    form = CompoundForm()
+    form.community_id.choices = [
+        (str(c.id), c.name(str(get_locale())))
+        for c in communities_by_id(db, set(allowed_ids(Permission.EDIT_PLACES)))
+    ]
+    if request.method == "GET":
+        form.community_id.data = str(_chosen_community(request.args.get("community")))
+    plan = None
+    taken: list[int] = []
+    status = 200
+    if form.validate_on_submit():
+        community_id = _chosen_community(form.community_id.data)
+        try:
+            plan = compound.parse(form.description.data or "")
+            taken = compound.taken_numbers(db, community_id, plan)
+            if request.form.get("action") == "create":
+                made = compound.create(db, current_actor(), community_id, plan)
+                flash(
+                    _(
+                        "Created %(buildings)d buildings with %(households)d flats.",
+                        buildings=len(made),
+                        households=plan.households,
+                    ),
+                    "info",
+                )
+                answer = redirect(url_for("staff.buildings", community=community_id), code=303)
+                return answer
+        except compound.CompoundError as exc:
+            form.description.errors = [COMPOUND_MESSAGES[exc.reason](exc.fragment)]
+            status = 400
+    elif form.is_submitted():
+        status = 400
+    return render_template("staff/buildings_bulk.html", form=form, plan=plan, taken=taken), status
 
 
 @bp.route("/buildings/<int:building_id>", methods=["GET", "POST"])
-@require(Permission.EDIT_RESIDENTS)
+@require(Permission.EDIT_PLACES)
 def building_detail(building_id: int) -> ResponseReturnValue:
-    building = building_or_404(building_id, Permission.EDIT_RESIDENTS)
+    building = building_or_404(building_id, Permission.EDIT_PLACES)
     db = get_session()
     form = HouseholdForm()
     status = 200

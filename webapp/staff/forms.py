@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH
@@ -111,3 +111,49 @@ class HouseholdForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Spreadsheet (CSV or XLSX)"))
+
+
+class InviteForm(FlaskForm):
+    display_name = StringField(
+        _l("Their name, as colleagues see it"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=64, message=TOO_LONG)],
+    )
+    community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
+    role = SelectField(_l("Role"), coerce=str, validate_choice=False)
+    provider = StringField(
+        _l("Service provider (only for the service provider role)"),
+        validators=[Length(max=80, message=TOO_LONG)],
+    )
+
+
+class GrantForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
+    role = SelectField(_l("Role"), coerce=str, validate_choice=False)
+    provider = StringField(
+        _l("Service provider (only for the service provider role)"),
+        validators=[Length(max=80, message=TOO_LONG)],
+    )
+
+
+class CommunityForm(FlaskForm):
+    name = StringField(
+        _l("Community name"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=64, message=TOO_LONG)],
+    )
+    region_id = SelectField(_l("Street office or district"), coerce=str, validate_choice=False)
+    address = StringField(_l("Office address"), validators=[Length(max=200, message=TOO_LONG)])
+    phone = StringField(_l("Office phone"), validators=[Length(max=32, message=TOO_LONG)])
+    office_hours = StringField(_l("Office hours"), validators=[Length(max=200, message=TOO_LONG)])
+    timezone = StringField(
+        _l("Time zone"), validators=[Length(max=64, message=TOO_LONG)], default="Asia/Shanghai"
+    )
+    default_locale = SelectField(_l("Kiosk language"), choices=LOCALE_CHOICES, validate_choice=False)
+
+
+class CompoundForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
+    description = TextAreaField(
+        _l("Describe the buildings"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=2000, message=TOO_LONG)],
+        render_kw={"rows": 5, "spellcheck": "false"},
+    )

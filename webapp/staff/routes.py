@@ -21,6 +21,7 @@ from webapp.domain.kiosk.care import care_list
 from webapp.domain.kiosk.devices import is_online
 from webapp.domain.life.volunteering import pending_claims
 from webapp.domain.register.community import communities_by_id, kiosks_in, summarise
+from webapp.domain.register.setup import is_set_up
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.security import background
@@ -84,8 +85,14 @@ def todo_for_now() -> Todo:
 
 
 @bp.get("/")
-@require(Permission.CONSOLE)
 def dashboard() -> ResponseReturnValue:
+    if not is_set_up(get_session()):
+        return render_template("auth/not_set_up.html")  # a fresh instance: say how to create the community
+    return _dashboard()
+
+
+@require(Permission.CONSOLE)
+def _dashboard() -> ResponseReturnValue:
     db = get_session()
     staff = current_user.staff
     today = clock.now().date()

@@ -1,0 +1,88 @@
+"""Take the office set-up screenshots of issue 16 in docs/screenshots/: staff accounts (the list with last
+sign-ins and the invitation form), an invitation link with its QR, one colleague's roles and actions, the
+communities of a street office, and a bulk buildings preview; desktop, in the three languages.
+
+Usage: .venv/bin/python docs/screenshots_admin.py  (starts its own server on a fresh demo database)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs"))
+from screenshots import ARGS, OUT, PASSWORD, PIN  # noqa: E402
+
+from webapp import create_app, migrations  # noqa: E402
+from webapp.content.demo import seed_demo  # noqa: E402
+from webapp.domain.identity.vault import Vault  # noqa: E402
+from webapp.infra import clock  # noqa: E402
+from webapp.infra.db import make_engine  # noqa: E402
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{tmp / 'shots.db'}"
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        seed_demo(session, PASSWORD, clock.now().date(), Vault.from_master(bytes(32)), PIN)
+        session.commit()
+    engine.dispose()
+    app = create_app({"database_url": url, "instance_path": tmp / "instance", "encryption_key": bytes(32)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for locale in ("zh_Hans", "zh_Hant", "en"):
+            for who, shots in (
+                ("admin", ("accounts", "account", "invite-link")),
+                ("district", ("communities", "buildings-bulk", "district")),
+            ):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+                ctx.add_cookies([{"name": "linli_locale", "value": locale, "url": base}])
+                page = ctx.new_page()
+                page.goto(base + "/staff/sign-in")
+                page.fill("#username", who)
+                page.fill("#password", PASSWORD)
+                page.click("form:not(.display-controls) button[type=submit]")
+                page.wait_for_url(base + "/staff/")
+                for shot in shots:
+                    if shot == "accounts":
+                        page.goto(base + "/staff/accounts")
+                    elif shot == "account":
+                        page.goto(base + "/staff/accounts")
+                        page.click("td a >> nth=1")
+                    elif shot == "invite-link":
+                        page.goto(base + "/staff/accounts")
+                        page.fill("#display_name", "刘芳")
+                        page.select_option("#role", value="community_worker")
+                        page.click("form[action$='#invite'] button[type=submit]")
+                    elif shot == "communities":
+                        page.goto(base + "/staff/communities")
+                    elif shot == "district":
+                        page.goto(base + "/staff/district")
+                    else:
+                        page.goto(base + "/staff/buildings/bulk")
+                        page.fill(
+                            "#description",
+                            "幢 11–14, 每幢 3 个单元, 18 层, 每层 4 户\n13 幢: 2 个单元, 11 层",
+                        )
+                        page.click("button[value=preview]")
+                    page.screenshot(path=str(OUT / f"staff-{shot}-{locale}.png"), full_page=True)
+                ctx.close()
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""Colleagues' accounts, managed by the office: invitations, roles per community, disabling, password and
+second-factor resets.
+
+Two rules hold whatever the face: no one grants (or takes away, or acts on an account holding) a role above
+their own in that community, and no community is ever left without an active administrator. Every change is
+audited in each community it touches; disabling or resetting ends the person's sessions at once
+(`session_version`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from webapp.domain import DomainError, has_control_characters
+from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from webapp.domain.identity.reach import district_community_ids
+from webapp.domain.identity.staff import (
+    create_staff,
+    disable_totp,
+    find_staff,
+    normalise_username,
+    set_password,
+)
+from webapp.domain.privacy.audit import Actor, record
+from webapp.infra import clock
+from webapp.models import InvitationKind, Role, StaffInvitation, StaffRole, StaffUser
+
+INVITATION_LIFETIME = timedelta(hours=72)
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# No hash verifies against this: a reset account cannot sign in until its owner sets a new password.
+UNUSABLE_PASSWORD = "!reset"  # noqa: S105 (not a password: a marker no hash matches)
+
+# How much a role may do; a person may grant a role only up to their own rank in that community.
+ROLE_RANK: dict[Role, int] = {
+    Role.DISTRICT_ADMIN: 4,
+    Role.ADMIN: 3,
+    Role.COMMUNITY_WORKER: 2,
+    Role.PROPERTY_MANAGER: 1,
+    Role.SERVICE_PROVIDER: 1,
+    Role.VOLUNTEER: 1,
+}
+
+
+class AccountError(DomainError):
+    code = "account"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        # "username", "username_taken", "password_short", "password_long", "name", "provider",
+        # "above_own_role", "last_admin", "own_account", "already", "invite_unknown", "invite_used",
+        # "invite_expired"
+        self.reason = reason
+
+
+def check_username(username: str) -> str:
+    """The username as stored (lower case), or AccountError("username")."""
+    name = normalise_username(username)
+    if not USERNAME_RE.match(name):
+        raise AccountError("username")
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password_short")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("password_long")
+
+
+def rank_in(user: StaffUser, community_id: int) -> int:
+    """The highest rank *user* holds in a community (0: none, or the account is disabled)."""
+    if not user.is_active:
+        return 0
+    if user.region_roles and community_id in district_community_ids(user):
+        return ROLE_RANK[Role.DISTRICT_ADMIN]
+    return max((ROLE_RANK[r.role] for r in user.roles if r.community_id == community_id), default=0)
+
+
+def may_grant(granter: StaffUser, community_id: int, role: Role) -> bool:
+    """Only an administrator of the community (or its district) manages its staff, never above their own
+    rank, and a district role is never given per community."""
+    if role == Role.DISTRICT_ADMIN:
+        return False
+    return rank_in(granter, community_id) >= max(ROLE_RANK[role], ROLE_RANK[Role.ADMIN])
+
+
+def may_manage(manager: StaffUser, target: StaffUser) -> bool:
+    """Account-wide changes (disable, resets) need the manager to outrank or equal the target in every
+    community the target works in: an administrator of one community cannot lock out another's."""
+    communities = {r.community_id for r in target.roles}
+    return bool(communities) and all(
+        may_grant(manager, cid, max(_roles_in(target, cid), key=ROLE_RANK.__getitem__)) for cid in communities
+    )
+
+
+def _roles_in(user: StaffUser, community_id: int) -> list[Role]:
+    return [r.role for r in user.roles if r.community_id == community_id]
+
+
+def active_admins(session: Session, community_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(StaffRole.id))
+            .join(StaffUser)
+            .where(
+                StaffRole.community_id == community_id,
+                StaffRole.role == Role.ADMIN,
+                StaffUser.is_active.is_(True),
+            )
+        )
+        or 0
+    )
+
+
+def _keeps_an_admin(session: Session, user: StaffUser, community_ids: Iterable[int]) -> None:
+    """Refuse a change that would leave one of these communities without an active administrator."""
+    for cid in community_ids:
+        if Role.ADMIN in _roles_in(user, cid) and user.is_active and active_admins(session, cid) <= 1:
+            raise AccountError("last_admin")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewLink:
+    invitation: StaffInvitation
+    token: str  # shown once, as a link and a QR; only its hash is kept
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/staff/invite/{self.token}"
+
+
+def _new_link(session: Session, invitation: StaffInvitation) -> NewLink:
+    token = secrets.token_urlsafe(24)
+    invitation.token_hash = _token_hash(token)
+    invitation.expires_at = clock.now() + INVITATION_LIFETIME
+    session.add(invitation)
+    session.flush()
+    return NewLink(invitation, token)
+
+
+def invite(
+    session: Session,
+    actor: Actor,
+    inviter: StaffUser,
+    community_id: int,
+    role: Role,
+    display_name: str,
+    provider: str | None = None,
+) -> NewLink:
+    """A one-time link for a new colleague with *role* in a community (72 hours)."""
+    if not may_grant(inviter, community_id, role):
+        raise AccountError("above_own_role")
+    name = " ".join(display_name.split())
+    if not name or len(name) > 64 or has_control_characters(name):
+        raise AccountError("name")
+    provider = (provider or "").strip() or None
+    if provider and has_control_characters(provider):
+        raise AccountError("provider")
+    if role == Role.SERVICE_PROVIDER and not provider:
+        raise AccountError("provider")
+    link = _new_link(
+        session,
+        StaffInvitation(
+            kind=InvitationKind.INVITE,
+            community_id=community_id,
+            role=role,
+            provider=provider if role == Role.SERVICE_PROVIDER else None,
+            display_name=name,
+            created_by_id=inviter.id,
+        ),
+    )
+    record(
+        session, actor, "staff.invite", "staff_invitation", link.invitation.id, community_id, role=role.value
+    )
+    return link
+
+
+def open_link(session: Session, token: str) -> StaffInvitation:
+    """The invitation or reset behind a link, if it may still be used; else AccountError saying why."""
+    found = session.scalar(select(StaffInvitation).where(StaffInvitation.token_hash == _token_hash(token)))
+    if found is None:
+        raise AccountError("invite_unknown")
+    if found.used_at is not None:
+        raise AccountError("invite_used")
+    if found.expires_at <= clock.now():
+        raise AccountError("invite_expired")
+    if found.kind == InvitationKind.RESET and (found.staff_user is None or not found.staff_user.is_active):
+        raise AccountError("invite_unknown")
+    return found
+
+
+def _use(session: Session, invitation: StaffInvitation) -> None:
+    """Mark the link used, once: of two people submitting it at the same moment, only one gets through."""
+    used = session.execute(
+        update(StaffInvitation)
+        .where(StaffInvitation.id == invitation.id, StaffInvitation.used_at.is_(None))
+        .values(used_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise AccountError("invite_used")
+    session.refresh(invitation)
+
+
+def accept(session: Session, token: str, username: str, password: str, display_name: str = "") -> StaffUser:
+    """Use a link: a new colleague creates their account; a reset sets the account's new password."""
+    invitation = open_link(session, token)
+    check_password(password)
+    if invitation.kind == InvitationKind.RESET:
+        user = invitation.staff_user
+        assert user is not None  # noqa: S101 (open_link checked it)
+        _use(session, invitation)
+        set_password(session, user, password)
+        for cid in sorted({r.community_id for r in user.roles}):
+            record(session, _self(user), "staff.password_set", "staff_user", user.id, cid)
+        return user
+    name = check_username(username)
+    if find_staff(session, name) is not None:
+        raise AccountError("username_taken")
+    own_name = " ".join(display_name.split())
+    if len(own_name) > 64 or has_control_characters(own_name):
+        raise AccountError("name")
+    assert invitation.community_id is not None  # noqa: S101 (INVITE rows have both)
+    assert invitation.role is not None  # noqa: S101
+    _use(session, invitation)
+    user = create_staff(
+        session,
+        name,
+        own_name or invitation.display_name or name,
+        password,
+        [(invitation.community_id, invitation.role)],
+    )
+    user.roles[0].provider = invitation.provider
+    invitation.staff_user_id = user.id
+    session.flush()
+    record(
+        session,
+        _self(user),
+        "staff.invite_accepted",
+        "staff_user",
+        user.id,
+        invitation.community_id,
+        invitation_id=invitation.id,
+        role=invitation.role.value,
+    )
+    return user
+
+
+def _self(user: StaffUser) -> Actor:
+    return Actor(type="staff", id=user.id, name=user.display_name, channel="invite")
+
+
+def grant(
+    session: Session,
+    actor: Actor,
+    granter: StaffUser,
+    user: StaffUser,
+    community_id: int,
+    role: Role,
+    provider: str | None = None,
+) -> StaffRole:
+    if not may_grant(granter, community_id, role):
+        raise AccountError("above_own_role")
+    if role in _roles_in(user, community_id):
+        raise AccountError("already")
+    provider = (provider or "").strip() or None
+    if (role == Role.SERVICE_PROVIDER and not provider) or (provider and has_control_characters(provider)):
+        raise AccountError("provider")
+    added = StaffRole(
+        community_id=community_id, role=role, provider=provider if role == Role.SERVICE_PROVIDER else None
+    )
+    user.roles.append(added)
+    session.flush()
+    record(session, actor, "staff.role_grant", "staff_user", user.id, community_id, role=role.value)
+    return added
+
+
+def revoke(
+    session: Session, actor: Actor, granter: StaffUser, user: StaffUser, staff_role: StaffRole
+) -> None:
+    if staff_role.user is not user or not may_grant(granter, staff_role.community_id, staff_role.role):
+        raise AccountError("above_own_role")
+    if (
+        staff_role.role == Role.ADMIN
+        and user.is_active
+        and active_admins(session, staff_role.community_id) <= 1
+    ):
+        raise AccountError("last_admin")
+    community_id, role = staff_role.community_id, staff_role.role
+    user.roles.remove(staff_role)
+    user.session_version += 1  # what the sessions may do has changed: they sign in again
+    session.flush()
+    record(session, actor, "staff.role_revoke", "staff_user", user.id, community_id, role=role.value)
+
+
+def _check_may_change(manager: StaffUser, user: StaffUser) -> None:
+    if manager.id == user.id:
+        raise AccountError("own_account")
+    if not may_manage(manager, user):
+        raise AccountError("above_own_role")
+
+
+def _account_change(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, action: str) -> None:
+    _check_may_change(manager, user)
+    for cid in sorted({r.community_id for r in user.roles}):
+        record(session, actor, action, "staff_user", user.id, cid)
+
+
+def set_active(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, active: bool) -> None:
+    """Disable (every session ends at once) or re-enable an account."""
+    _check_may_change(manager, user)
+    if user.is_active == active:
+        raise AccountError("already")
+    if not active:
+        _keeps_an_admin(session, user, {r.community_id for r in user.roles})
+    _account_change(session, actor, manager, user, "staff.enable" if active else "staff.disable")
+    user.is_active = active
+    user.session_version += 1
+    session.flush()
+
+
+def force_password_reset(session: Session, actor: Actor, manager: StaffUser, user: StaffUser) -> NewLink:
+    """The old password stops working and every session ends; the owner sets a new one through the link."""
+    _account_change(session, actor, manager, user, "staff.password_reset")
+    user.password_hash = UNUSABLE_PASSWORD
+    user.session_version += 1
+    session.flush()
+    return _new_link(
+        session, StaffInvitation(kind=InvitationKind.RESET, staff_user_id=user.id, created_by_id=manager.id)
+    )
+
+
+def reset_totp(session: Session, actor: Actor, manager: StaffUser, user: StaffUser) -> None:
+    """For a lost phone: the second factor is removed; the owner can set it up again."""
+    _check_may_change(manager, user)
+    if not user.totp_enabled and user.totp_cipher is None:
+        raise AccountError("already")
+    _account_change(session, actor, manager, user, "staff.totp_reset")
+    disable_totp(session, user)
+    user.session_version += 1
+
+
+def staff_of(session: Session, community_ids: Iterable[int]) -> list[StaffUser]:
+    """Everyone holding a role in these communities, by name."""
+    ids = set(community_ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.id.in_(select(StaffRole.staff_user_id).where(StaffRole.community_id.in_(ids))))
+            .order_by(StaffUser.display_name, StaffUser.id)
+        )
+    )
+
+
+def pending_invitations(session: Session, community_ids: Iterable[int]) -> list[StaffInvitation]:
+    ids = set(community_ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(StaffInvitation)
+            .where(
+                StaffInvitation.community_id.in_(ids),
+                StaffInvitation.kind == InvitationKind.INVITE,
+                StaffInvitation.used_at.is_(None),
+                StaffInvitation.expires_at > clock.now(),
+            )
+            .order_by(StaffInvitation.created_at.desc())
+        )
+    )
