@@ -3,8 +3,6 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-# Links the demo prints (cards, kiosk pairing, sign-in) name the port it serves on, unless LINLI_BASE_URL says.
-export LINLI_BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: demo test lint translations screenshots bench clean lock audit
@@ -30,9 +28,11 @@ audit: $(VENV)/.installed
 	bash .ci/audit
 
 ## Start the demo: embedded SQLite, seeded community; kiosk /kiosk, phone /, staff /staff
+# The links the demo prints and its cards carry (card, kiosk pairing, sign-in) name the port it serves on, unless
+# LINLI_BASE_URL says otherwise.
 demo: $(VENV)/.installed
-	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	LINLI_BASE_URL=$${LINLI_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) demo
+	LINLI_BASE_URL=$${LINLI_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Run every check: ruff, mypy, then every test (DATABASE_URL=postgresql+psycopg://… to run them on PostgreSQL)
 test: $(VENV)/.installed
