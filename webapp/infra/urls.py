@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Flask
+from flask import Flask, abort
 from werkzeug.routing import IntegerConverter, Map, Rule
 
 from webapp.infra.numbers import MAX_ID
@@ -34,4 +34,10 @@ MOVED = {
 
 def redirect_moved(app: Flask) -> None:
     for old, new in MOVED.items():
-        app.url_map.add(Rule(old, redirect_to=new, methods=["GET", "HEAD", "POST"]))
+        app.url_map.add(Rule(old, endpoint="moved", redirect_to=new, methods=["GET", "HEAD", "POST"]))
+    # Never called (the map redirects before dispatch); it gives the rules an endpoint like every other rule.
+    app.view_functions["moved"] = _moved
+
+
+def _moved(**_values: str) -> NoReturn:
+    abort(404)
