@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -117,6 +118,18 @@ def allow_bridge(response: Response) -> Response:
             "connect-src 'self'", f"connect-src 'self' {settings['url']}"
         )
     return response
+
+
+@bp.record_once
+def _error_pages_under_kiosk(state: BlueprintSetupState) -> None:
+    """An address under /kiosk that matches no route (a 404, a 405) never reaches the blueprint, yet its error
+    page is a kiosk screen: it gets the kiosk's context too, so it can read itself aloud. Others get none."""
+
+    @state.app.context_processor
+    def kiosk_error_context() -> dict[str, object]:
+        if request.blueprint is None and request.path.startswith(f"{bp.url_prefix}/"):
+            return kiosk_context()
+        return {}
 
 
 @bp.context_processor
