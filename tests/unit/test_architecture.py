@@ -21,7 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("webapp", "kiosk", "hardware")
 
-FACES = ("kiosk", "webapp.resident", "webapp.staff", "webapp.display", "webapp.cli", "webapp.api")
+FACES = (
+    "kiosk",
+    "webapp.resident",
+    "webapp.staff",
+    "webapp.display",
+    "webapp.cli",
+    "webapp.api",
+    "webapp.jobs",
+)
 CORE = ("webapp.domain", "webapp.models")
 REQUEST_WORLD = ("flask", "flask_babel", "flask_login", "flask_wtf", "werkzeug", "wtforms", "jinja2")
 CORE_MAY_USE_INFRA = ("webapp.infra.clock", "webapp.infra.numbers")
@@ -36,6 +44,7 @@ AREAS: dict[str, set[str]] = {
     "kiosk": {"identity", "register", "privacy.audit"},
     "life": {"register", "privacy.audit"},
     "training": {"life", "privacy.audit"},
+    "messages": {"identity", "register", "privacy.audit"},
 }
 
 
