@@ -282,3 +282,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(kiosk_pair)
     app.cli.add_command(desk_jobs)
     app.cli.add_command(kiosk_bridge_key)
+    from webapp.cli import backup
+
+    app.cli.add_command(backup.backup)
+    app.cli.add_command(backup.restore)
