@@ -1,0 +1,18 @@
+"""gunicorn settings for one box (the systemd unit and the Procfile use this file).
+
+Two sync workers suit a 2-core box on SQLite (docs/performance.md has the figures behind the choice); a district's
+app servers set LINLI_WORKERS to about 2 x cores. The socket is loopback only: nginx is the way in.
+"""
+
+import os
+
+bind = os.environ.get("LINLI_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("LINLI_WORKERS", "2"))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+max_requests = 5000  # a worker starts afresh now and then: memory stays flat over months without a restart
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = "127.0.0.1"

@@ -1,0 +1,168 @@
+"""The deploy files are checked by the tools that will read them (issue 20): systemd's own verifier for the
+units, Debian's nginx for the site. A warning counts as a failure: systemd ignores a directive it cannot parse
+(a hardening line that silently does nothing) and says so only on standard error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+UNITS = ("linli-web.service", "linli-worker.service", "linli-backup.service", "linli-backup.timer")
+VENV = Path(sys.executable).parent.parent
+
+needs = {
+    "systemd-analyze": shutil.which("systemd-analyze"),
+    "nginx": shutil.which("nginx") or (Path("/usr/sbin/nginx").exists() and "/usr/sbin/nginx"),
+}
+
+
+def _tool(name: str) -> str:
+    found = needs[name]
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is missing: .ci/run installs it")
+        pytest.skip(f"{name} is not installed here")
+    return str(found)
+
+
+def _local(text: str, tmp: Path) -> str:
+    """The files name the installed paths (/opt/linli/…); here they point at this checkout and its venv."""
+    return (
+        text.replace("/opt/linli/venv", str(VENV))
+        .replace("/opt/linli/src", str(ROOT))
+        .replace("/etc/linli.env", str(tmp / "linli.env"))
+        .replace("/etc/nginx/linli_proxy_params", str(tmp / "linli_proxy_params"))
+        .replace("/etc/ssl/linli", str(tmp))
+    )
+
+
+def test_systemd_units_verify_without_a_warning(tmp_path: Path) -> None:
+    tool = _tool("systemd-analyze")
+    (tmp_path / "linli.env").write_text("LINLI_INSTANCE_PATH=/var/lib/linli\n")
+    for name in UNITS:
+        (tmp_path / name).write_text(_local((DEPLOY / "systemd" / name).read_text(), tmp_path))
+    done = subprocess.run(
+        [tool, "verify", *(f"./{name}" for name in UNITS)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "", done.stderr
+    web = (DEPLOY / "systemd" / "linli-web.service").read_text()
+    for hardening in (
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "User=linli",
+        "ReadWritePaths=/var/lib/linli",
+    ):
+        assert hardening in web
+
+
+def test_systemd_verify_catches_a_hardening_line_it_cannot_read(tmp_path: Path) -> None:
+    """The check above can fail: a misspelt value is reported."""
+    tool = _tool("systemd-analyze")
+    (tmp_path / "linli.env").write_text("")
+    unit = _local((DEPLOY / "systemd" / "linli-web.service").read_text(), tmp_path)
+    (tmp_path / "linli-web.service").write_text(
+        unit.replace("ProtectSystem=strict", "ProtectSystem=sometimes")
+    )
+    done = subprocess.run(
+        [tool, "verify", "./linli-web.service"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert "ProtectSystem" in done.stderr or "protect system" in done.stderr
+
+
+def _self_signed(tmp: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "linli.example.org")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp / "privkey.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+
+
+def _nginx_test(tmp: Path, site: str) -> subprocess.CompletedProcess[str]:
+    tool = _tool("nginx")
+    _self_signed(tmp)
+    (tmp / "linli_proxy_params").write_text((DEPLOY / "nginx" / "linli_proxy_params").read_text())
+    (tmp / "linli.conf").write_text(_local(site, tmp))
+    (tmp / "nginx.conf").write_text(
+        f"""pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{}}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/linli.conf;
+}}
+"""
+    )
+    return subprocess.run(
+        [tool, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
+    site = (DEPLOY / "nginx" / "linli.conf").read_text()
+    done = _nginx_test(tmp_path, site)
+    assert done.returncode == 0, done.stderr
+    assert "syntax is ok" in done.stderr
+    assert "[warn]" not in done.stderr, done.stderr
+    # What Linli expects from its proxy (README: LINLI_PROXY_HOPS=1) and what residents' phones need.
+    params = (DEPLOY / "nginx" / "linli_proxy_params").read_text()
+    assert "X-Forwarded-For $remote_addr" in params
+    assert "X-Forwarded-Proto $scheme" in params
+    assert "limit_req zone=linli_auth" in site
+    assert "non_idempotent" not in params  # a POST is never sent twice to two app servers
+
+
+def test_nginx_t_catches_a_broken_site(tmp_path: Path) -> None:
+    site = (
+        (DEPLOY / "nginx" / "linli.conf")
+        .read_text()
+        .replace("limit_req_status 429;", "limit_req_status 4299;")
+    )
+    done = _nginx_test(tmp_path, site)
+    assert done.returncode != 0
+
+
+def test_the_procfile_runs_the_same_processes_as_the_units() -> None:
+    procfile = (DEPLOY / "Procfile").read_text()
+    worker_unit = (DEPLOY / "systemd" / "linli-worker.service").read_text()
+    web_unit = (DEPLOY / "systemd" / "linli-web.service").read_text()
+    lines = dict(line.split(": ", 1) for line in procfile.splitlines() if line and not line.startswith("#"))
+    assert set(lines) == {"web", "worker"}
+    assert lines["worker"].strip() in worker_unit
+    assert "deploy/gunicorn.conf.py wsgi:app" in lines["web"]
+    assert "deploy/gunicorn.conf.py wsgi:app" in web_unit
