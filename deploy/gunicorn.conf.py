@@ -1,7 +1,7 @@
 """gunicorn settings for one box (the systemd unit and the Procfile use this file).
 
-Two sync workers suit a 2-core box on SQLite (docs/performance.md has the figures behind the choice); a district's
-app servers set LINLI_WORKERS to about 2 x cores. The socket is loopback only: nginx is the way in.
+Two sync workers suit a 2-core box on SQLite (docs/performance.md has the figures behind the choice); a
+district's app servers set LINLI_WORKERS to about 2 x cores. The socket is loopback only: nginx is the way in.
 """
 
 import os
@@ -16,3 +16,21 @@ max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1"
+
+
+def on_starting(server):
+    """Workers are processes: /metrics adds up their counters through files in one folder, fresh at each start
+    (prometheus_client's multiprocess mode)."""
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="linli-metrics-")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

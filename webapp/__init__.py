@@ -83,6 +83,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     training.init_app(app)
     _register_kiosk(app)
     redirect_moved(app)
+    from webapp import ops
+
+    ops.init_app(app)
 
     errors.init_app(app)
     cli.init_app(app)

@@ -56,6 +56,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Proxies in front of the app (nginx: 1): their X-Forwarded-For gives the client's address to throttles.
     proxy_hops: int = 0
+    # Who may read /metrics besides loopback: a bearer token for the monitoring box (empty: loopback only).
+    metrics_token: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +84,7 @@ class Settings:
             throttle_store=env.get("LINLI_THROTTLE_STORE", "database"),
             redis_url=env.get("LINLI_REDIS_URL", "redis://127.0.0.1:6379/0"),
             proxy_hops=int(env.get("LINLI_PROXY_HOPS", "0") or 0),
+            metrics_token=env.get("LINLI_METRICS_TOKEN", ""),
             base_url=env.get("LINLI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
             # Where kiosk pages find their hardware bridge (hardware/; 8765 unless set).
             extra={"bridge_port": int(env["LINLI_BRIDGE_PORT"])} if env.get("LINLI_BRIDGE_PORT") else {},

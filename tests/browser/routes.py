@@ -79,7 +79,9 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
 # Endpoint -> why it is not an HTML page to check.
 EXCLUDED: dict[str, str] = {
     "static": "static files, not pages (their weight is counted with each page)",
-    "resident.health": "JSON health check for load balancers, not a page",
+    "ops.healthz": "JSON health check for load balancers, not a page",
+    "ops.readyz": "JSON readiness check for load balancers, not a page",
+    "ops.metrics": "Prometheus text for monitoring, not a page",
     "resident.my_data_export": "a JSON download of the resident's own data, not a page",
     "staff.residents_import_template": "a CSV template download, not a page",
     "staff.tickets_csv": "a CSV download, not a page",

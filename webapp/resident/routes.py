@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from webapp.domain.register.community import default_community
@@ -20,9 +20,3 @@ def home() -> ResponseReturnValue:
     if community is None:
         abort(404)
     return render_template("resident/home.html", community=community)
-
-
-@bp.get("/healthz")
-def health() -> ResponseReturnValue:
-    """For load balancers and the benchmark: answers without touching templates."""
-    return jsonify(status="ok")

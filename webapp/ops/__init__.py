@@ -1,0 +1,109 @@
+"""Operations face (issue 20): what load balancers and monitoring ask, never a person.
+
+- `/healthz`: the process answers (no database, no template): a load balancer's liveness probe.
+- `/readyz`: ready to serve: the database answers, its schema is at this version's head, the job worker was
+  heard from recently, the instance folder's disk has room. 503 with the failing check named otherwise.
+- `/metrics`: Prometheus text. Not public: answered to loopback, or to a bearer token (`LINLI_METRICS_TOKEN`);
+  everyone else gets a 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import hmac
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+
+from webapp.infra.db import get_session
+
+bp = Blueprint("ops", __name__)
+
+MIN_FREE_BYTES = 500 * 1024 * 1024  # below this SQLite, logs and uploads start failing in odd places
+WORKER_QUIET = timedelta(minutes=5)
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    detail: str = ""
+
+
+def _database() -> Check:
+    try:
+        get_session().execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach it is the answer, not an error of ours
+        return Check(False, f"{type(exc).__name__}: {exc}"[:300])
+    return Check(True)
+
+
+def _schema() -> Check:
+    from webapp.infra.schema import pending
+
+    try:
+        problem = pending(get_session().connection())
+    except Exception as exc:
+        return Check(False, f"{type(exc).__name__}: {exc}"[:300])
+    return Check(problem is None, problem or "")
+
+
+def _disk() -> Check:
+    free = shutil.disk_usage(current_app.instance_path).free
+    return Check(free >= MIN_FREE_BYTES, f"{free // (1024 * 1024)} MiB free")
+
+
+# The worker's check joins this list when the job queue is configured (webapp.jobs).
+CHECKS: dict[str, Callable[[], Check]] = {"database": _database, "schema": _schema, "disk": _disk}
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """For load balancers and the benchmark: answers without touching templates or the database."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    results = {name: check() for name, check in CHECKS.items()}
+    ready = all(r.ok for r in results.values())
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": {name: {"ok": r.ok, "detail": r.detail} for name, r in results.items()},
+    }
+    response = jsonify(body)
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _may_see_metrics() -> bool:
+    token = current_app.config["LINLI"].metrics_token
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    return request.remote_addr in LOOPBACK and "X-Forwarded-For" not in request.headers
+
+
+@bp.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    if not _may_see_metrics():
+        abort(404)
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from webapp.ops.gauges import registry
+
+    return Response(
+        generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"}
+    )
+
+
+def init_app(app: Flask) -> None:
+    from webapp.infra import metrics
+
+    metrics.init_app(app)
+    app.register_blueprint(bp)
