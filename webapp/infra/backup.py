@@ -91,25 +91,19 @@ def _tool(name: str) -> str:
     return found
 
 
+def _postgres_tool(name: str, *args: str) -> None:
+    """pg_dump or pg_restore, without owners and grants (the target's role owns what it restores)."""
+    done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
+        [_tool(name), "--no-owner", "--no-privileges", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise BackupError(f"{name} failed: {done.stderr.strip() or done.returncode}")
+
+
 def _copy_database(engine: Engine, into: Path) -> str:
     if _kind(engine) == "postgresql":
         target = into / "database.pgdump"
-        done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
-            [
-                _tool("pg_dump"),
-                "--format=custom",
-                "--no-owner",
-                "--no-privileges",
-                "--file",
-                str(target),
-                _libpq_url(engine),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            raise BackupError(f"pg_dump failed: {done.stderr.strip() or done.returncode}")
+        _postgres_tool("pg_dump", "--format=custom", "--file", str(target), _libpq_url(engine))
         return target.name
     target = into / "database.sqlite"
     database = make_url(str(engine.url)).database
@@ -312,24 +306,15 @@ def restore(
 def _restore_database(dump: Path, engine: Engine) -> str:
     engine.dispose()
     if _kind(engine) == "postgresql":
-        done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
-            [
-                _tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--dbname",
-                _libpq_url(engine),
-                str(dump),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        _postgres_tool(
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "--dbname",
+            _libpq_url(engine),
+            str(dump),
         )
-        if done.returncode:
-            raise BackupError(f"pg_restore failed: {done.stderr.strip() or done.returncode}")
         return "database restored (PostgreSQL)"
     database = make_url(str(engine.url)).database
     if not database:
