@@ -32,7 +32,7 @@ class Setting:
     choices: tuple[str, ...] = ()
 
 
-_TEMPLATES = tuple(Setting(f"template_{kind}", required=(kind == "test")) for kind in TEMPLATE_KINDS)
+_TEMPLATES = tuple(Setting(f"template_{kind}", required=False) for kind in TEMPLATE_KINDS)
 
 KINDS: Mapping[str, tuple[Setting, ...]] = {
     "sms_file": (Setting("path"),),
