@@ -264,3 +264,21 @@ def test_another_community_admin_cannot_reach_these_channels(
     assert client.get(f"/staff/channels/{row.id}").status_code == 404
     page = client.get(f"/staff/channels?community={demo_community.id}").get_data(as_text=True)
     assert row.label not in page
+
+
+def test_the_answer_is_translated_for_the_reader(client, auth, session, demo_community):
+    """In Chinese, a known failure reads in Chinese (the gateway's own words follow as details)."""
+    client.set_cookie("linli_locale", "zh_Hans")
+    auth.sign_in("admin")
+    add(
+        client,
+        demo_community.id,
+        "dingtalk",
+        label="钉钉群",
+        webhook=f"http://127.0.0.1:{closed_port()}/robot/send?access_token=t",
+    )
+    row = session.scalar(select(ChannelSetting).where(ChannelSetting.label == "钉钉群"))
+    token = csrf_token(client, "/staff/channels")
+    text = client.post(f"/staff/channels/{row.id}/test", data={"csrf_token": token}).get_data(as_text=True)
+    assert "测试消息：未发送" in text
+    assert "无法连接平台，稍后会重试。" in text
