@@ -283,6 +283,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(desk_jobs)
     app.cli.add_command(kiosk_bridge_key)
     from webapp.cli import backup
+    from webapp.cli.channels import channels_group
 
     app.cli.add_command(backup.backup)
     app.cli.add_command(backup.restore)
+    app.cli.add_command(channels_group)
