@@ -10,7 +10,7 @@ from webapp.models.desk import (
     PushSubscription,
     Slot,
 )
-from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
+from webapp.models.identity import ApiKey, AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
 from webapp.models.life import (
     ClaimStatus,
@@ -63,6 +63,7 @@ from webapp.models.training import (
 )
 
 __all__ = [
+    "ApiKey",
     "Attendance",
     "AttendanceStatus",
     "Certificate",
