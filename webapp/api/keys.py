@@ -13,11 +13,11 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp.api.problems import fail
+from webapp.api.problems import fail, open311_error, problem
 from webapp.domain.identity import api_keys, throttle
 from webapp.domain.identity.api_keys import Scope
 from webapp.domain.privacy.audit import Actor
@@ -59,7 +59,12 @@ def _count_call(key: ApiKey) -> None:
     check = throttle.Check(rule, throttle.key(rule, str(key.id)), "api_key", key.id, key.community_id)
     retry = throttle.retry_at(throttles.store(), [check])
     if retry is not None:
-        fail(429, _("Too many tries"), _("This key made too many calls; please wait and try again."))
+        words = _("This key made too many calls; please wait and try again.")
+        answer = problem(429, _("Too many tries"), words)
+        if request.path.startswith("/open311"):
+            answer = open311_error(429, words)
+        answer.headers["Retry-After"] = str(throttle.seconds_until(retry))
+        abort(answer)
     throttle.failed(get_session(), throttles.store(), [check], f"api:{key.prefix}")
 
 

@@ -1,6 +1,7 @@
 """The staff console face: one blueprint, a module per area."""
 
 from webapp.staff import (  # noqa: F401
+    api_keys,
     account,
     audit_views,
     buildings,

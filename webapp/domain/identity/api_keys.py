@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError
+from webapp.domain.identity.reach import region_ids_under
 from webapp.domain.identity.vault import new_token, token_hash
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
@@ -132,7 +133,8 @@ def community_ids(session: Session, key: ApiKey) -> frozenset[int]:
     """The communities a key reaches: its own, or every community of its region (archived ones too: read)."""
     if key.community_id is not None:
         return frozenset({key.community_id})
-    return frozenset(session.scalars(select(Community.id).where(Community.region_id == key.region_id)))
+    regions = region_ids_under(session, {key.region_id} if key.region_id is not None else set())
+    return frozenset(session.scalars(select(Community.id).where(Community.region_id.in_(regions))))
 
 
 def actor_for(key: ApiKey, ids: frozenset[int]) -> Actor:
