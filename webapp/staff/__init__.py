@@ -1,8 +1,8 @@
 """The staff console face: one blueprint, a module per area."""
 
 from webapp.staff import (  # noqa: F401
-    api_keys,
     account,
+    api_keys,
     audit_views,
     buildings,
     cards,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from webapp.auth.policy import Permission, deny, require
 from webapp.auth.principals import the_staff
-from webapp.domain.identity import api_keys
+from webapp.domain.identity import api_keys as keys_core
 from webapp.domain.identity.api_keys import ApiKeyError, Scope
 from webapp.domain.identity.reach import region_ids_under
 from webapp.infra import clock
@@ -69,7 +69,7 @@ def _places() -> list[tuple[str, str]]:
 
 
 def _render(form: dict[str, Any], errors: dict[str, str], made: str | None = None, status: int = 200) -> Any:
-    keys = api_keys.keys_for(
+    keys = keys_core.keys_for(
         get_session(), allowed_ids(Permission.MANAGE_API_KEYS), frozenset(r.id for r in _regions())
     )
     return (
@@ -116,7 +116,7 @@ def api_key_make() -> ResponseReturnValue:
         return _render(form, errors, status=400)
     days = EXPIRY_DAYS[form["expiry"]]
     try:
-        made = api_keys.make_key(
+        made = keys_core.make_key(
             get_session(),
             current_actor(),
             form["name"],
@@ -144,6 +144,6 @@ def api_key_revoke(key_id: int) -> ResponseReturnValue:
     ):
         deny(subject_type="api_key", subject_id=key_id if key_id <= MAX_ID else None)
         abort(404)
-    api_keys.revoke(get_session(), current_actor(), key)
+    keys_core.revoke(get_session(), current_actor(), key)
     flash(_("The key is revoked: it no longer works."), "success")
     return redirect(url_for("staff.api_keys"))
