@@ -20,7 +20,7 @@ from sqlalchemy import select
 from webapp.api.problems import fail, open311_error, problem
 from webapp.domain.identity import api_keys, throttle
 from webapp.domain.identity.api_keys import Scope
-from webapp.domain.privacy.audit import Actor
+from webapp.domain.privacy.audit import Actor, record
 from webapp.infra.db import get_session
 from webapp.infra.unit_of_work import keep
 from webapp.models import ApiKey, Community
@@ -108,13 +108,30 @@ def guard(scope: Scope) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             authenticate(scope, kwargs.get("slug"))
-            return view(*args, **kwargs)
+            return audited(view(*args, **kwargs))
 
         wrapper.linli_writes = True  # type: ignore[attr-defined]  # counting calls writes, also on a GET
         wrapper.api_scope = scope  # type: ignore[attr-defined]  # the access test reads it
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def audited(answer: Any) -> Any:
+    """Every write is audited as done by the key (rolled back with the write when the answer is an error)."""
+    if request.method != "GET":
+        who: Caller = g.api_caller
+        place: Community | None = g.get("api_community")
+        record(
+            get_session(),
+            who.actor,
+            "api.write",
+            "api_key",
+            who.key.id,
+            place.id if place else None,
+            endpoint=request.endpoint,
+        )
+    return answer
 
 
 def caller() -> Caller:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from webapp.api.blueprint import open311
-from webapp.api.keys import authenticate, caller, community
+from webapp.api.keys import audited, authenticate, caller, community
 from webapp.api.problems import fail
 from webapp.api.v1_tickets import create_ticket
 from webapp.domain.desk.catalog import questions_for
@@ -58,7 +58,7 @@ def guard(scope: Scope) -> Callable[[F], F]:
             if slug is None:
                 slug = _only_jurisdiction()
             authenticate(scope, slug)
-            return view(*args, **kwargs)
+            return audited(view(*args, **kwargs))
 
         wrapper.linli_writes = True  # type: ignore[attr-defined]
         wrapper.api_scope = scope  # type: ignore[attr-defined]

@@ -97,7 +97,7 @@ def api_keys() -> ResponseReturnValue:
 @bp.post("/api-keys")
 @require(Permission.MANAGE_API_KEYS)
 def api_key_make() -> ResponseReturnValue:
-    form = {
+    form: dict[str, Any] = {
         "name": request.form.get("name", "").strip(),
         "where": request.form.get("where", ""),
         "scopes": request.form.getlist("scopes"),
