@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
+from webapp.domain.identity.api_keys import make_key
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import (
     AuditEntry,
     Building,
@@ -46,7 +48,10 @@ def object_ids(session, demo_community):
     ticket = session.scalar(select(Ticket).where(Ticket.community_id == demo_community.id))
     slot = session.scalar(select(Slot).join(ServiceType).where(ServiceType.community_id == demo_community.id))
     worker = session.scalar(select(StaffUser).where(StaffUser.username == "worker"))
+    api_key = make_key(session, SYSTEM, "dashboard", ["tickets:read"], community_id=demo_community.id).key
+    session.commit()
     return {
+        "key_id": api_key.id,
         "user_id": worker.id,
         "community_id": demo_community.id,
         "role_id": worker.roles[0].id,

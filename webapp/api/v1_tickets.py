@@ -124,7 +124,7 @@ def _etag(items: list[TicketOut], query: TicketQuery) -> str:
     digest = hashlib.sha256(query.model_dump_json().encode())
     for item in items:
         digest.update(f"{item.number}|{item.updated_at.isoformat()}".encode())
-    return f'W/"{digest.hexdigest()[:32]}"'
+    return digest.hexdigest()[:32]
 
 
 @v1.get("/communities/<slug>/tickets")
@@ -149,8 +149,9 @@ def ticket_list(slug: str, query: TicketQuery) -> Any:
     )
     who = caller()
     items = [ticket_out(t, who) for t in rows[: query.per_page]]
-    tag = _etag(items, query)
-    if tag in request.if_none_match or tag.removeprefix("W/") in request.if_none_match:
+    opaque = _etag(items, query)
+    tag = f'W/"{opaque}"'  # weak: the same tickets in the same state, not the same bytes
+    if request.if_none_match.contains_weak(opaque):
         return Response(status=304, headers={"ETag": tag})
     page = TicketPage(
         items=items, page=query.page, per_page=query.per_page, has_more=len(rows) > query.per_page
