@@ -164,11 +164,8 @@ def ticket_list(slug: str, query: TicketQuery) -> Any:
     if query.status is not None:
         stmt = stmt.where(Ticket.status == Status(query.status))
     rows = list(session.scalars(stmt.offset((query.page - 1) * query.per_page).limit(query.per_page + 1)))
-    codes = dict(
-        session.execute(
-            select(ServiceType.id, ServiceType.code).where(ServiceType.community_id == community().id)
-        )
-    )
+    services = select(ServiceType.id, ServiceType.code).where(ServiceType.community_id == community().id)
+    codes = {service_id: code for service_id, code in session.execute(services)}
     who = caller()
     items = [ticket_out(t, who, code=codes[t.service_type_id]) for t in rows[: query.per_page]]
     opaque = _etag(items, query)
