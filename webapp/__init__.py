@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
+    from webapp import api
     from webapp.auth import routes as auth_routes
     from webapp.cli import commands as cli
     from webapp.config import ROOT, Settings
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     life.init_app(app)
     training.init_app(app)
     _register_kiosk(app)
+    api.init_app(app)
     redirect_moved(app)
     from webapp import ops
 

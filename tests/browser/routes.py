@@ -103,6 +103,13 @@ EXCLUDED: dict[str, str] = {
     "resident.my_ticket_photo": "a JPEG, not a page",
     "resident.draft_photo": "a JPEG, not a page",
     "resident.lesson_audio": "a WAV recording of a lesson, not a page (test_training_pages checks it)",
+    "api_docs.openapi": "the API's OpenAPI document (JSON), checked by tests/api/test_schemathesis.py",
+}
+# Blueprint -> why none of its routes is a page: the API face answers JSON and XML to other systems, each
+# route behind a key (tests/api/test_access.py enumerates them from the URL map). Its docs page is a page.
+EXCLUDED_BLUEPRINTS: dict[str, str] = {
+    "api": "the JSON API for other systems (tests/api)",
+    "open311": "Open311 GeoReport v2, JSON and XML for other systems (tests/api)",
 }
 
 # Error pages, one per face, reached through URLs that match no route.
@@ -140,6 +147,8 @@ def html_get_routes(app: Flask, ids: dict[str, int] | None = None) -> tuple[list
 
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
             if rule.redirect_to is not None:  # an old address (webapp.infra.urls.MOVED): not a page
+                continue
+            if rule.endpoint.split(".")[0] in EXCLUDED_BLUEPRINTS:
                 continue
             if "GET" not in (rule.methods or ()) or rule.endpoint in EXCLUDED:
                 continue

@@ -60,7 +60,9 @@ def main() -> None:
     out = HERE / f"release-{revision}.json.gz"
     payload = {"revision": revision, "seeded_for": TODAY.isoformat(), "tables": tables}
     out.write_bytes(gzip.compress(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode(), mtime=0))
-    print(f"{out.name}: {sum(len(r) for r in tables.values())} rows in {len(tables)} tables, {out.stat().st_size} bytes")
+    print(
+        f"{out.name}: {sum(len(r) for r in tables.values())} rows in {len(tables)} tables, {out.stat().st_size} bytes"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
+from webapp.domain.identity.api_keys import make_key
+from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import (
     AuditEntry,
     Building,
@@ -51,8 +53,11 @@ def object_ids(session, demo_community):
     channel = session.scalar(
         select(ChannelSetting.id).where(ChannelSetting.community_id == demo_community.id)
     )
+    api_key = make_key(session, SYSTEM, "dashboard", ["tickets:read"], community_id=demo_community.id).key
+    session.commit()
     return {
         "channel_id": channel,
+        "key_id": api_key.id,
         "user_id": worker.id,
         "community_id": demo_community.id,
         "role_id": worker.roles[0].id,

@@ -42,6 +42,9 @@ class Permission(enum.StrEnum):
     MANAGE_COMMUNITIES = "manage_communities"
     EDIT_PLACES = "edit_places"  # buildings, units and households (no residents' names)
     VIEW_ROLLUP = "view_rollup"  # communities side by side, counts only (a district admin: their region's)
+    # Make, list and revoke the keys other systems use on the API (a community's, or a region's for a
+    # district administrator): a key reads tickets of a whole community, so only administrators.
+    MANAGE_API_KEYS = "manage_api_keys"
     EDIT_SETTINGS = (
         "edit_settings"  # the office's own details: address, phone, hours, time zone, kiosk language
     )
@@ -80,6 +83,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_PLACES: _OFFICE | _DISTRICT,
     Permission.EDIT_SETTINGS: frozenset({Role.ADMIN}) | _DISTRICT,
     Permission.VIEW_ROLLUP: frozenset({Role.ADMIN}) | _DISTRICT,
+    Permission.MANAGE_API_KEYS: frozenset({Role.ADMIN}) | _DISTRICT,
 }
 
 # What may still be done in an archived community: reading. Every other permission stops there.
@@ -146,6 +150,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
             ("staff.channels_list", Permission.EDIT_SETTINGS),
             ("staff.communities", Permission.MANAGE_COMMUNITIES),
             ("staff.accounts_list", Permission.MANAGE_STAFF),
+            ("staff.api_keys", Permission.MANAGE_API_KEYS),
             ("staff.audit", Permission.VIEW_AUDIT),
         ),
     ),

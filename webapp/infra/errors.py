@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -61,6 +62,22 @@ def json_error(code: int, title: object, message: object) -> ResponseReturnValue
     return jsonify(ok=False, error=str(title), message=f"{title}. {message}"), code
 
 
+FaceErrors = Callable[[int, str, str], ResponseReturnValue]
+
+
+def errors_under(app: Flask, prefix: str, answer: FaceErrors) -> None:
+    """Let a face that is not a page (the API) answer its own errors in its own shape, for every address
+    under *prefix*, including addresses that match no route (a 404 never reaches the face's blueprint)."""
+    app.extensions.setdefault("linli_face_errors", []).append((prefix, answer))
+
+
+def _face_errors(app: Flask) -> FaceErrors | None:
+    for prefix, answer in app.extensions.get("linli_face_errors", []):
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return answer
+    return None
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> ResponseReturnValue:
@@ -74,6 +91,9 @@ def init_app(app: Flask) -> None:
         if code < 400:
             return error
         title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
+        face = _face_errors(app)
+        if face is not None:
+            return face(code, str(title), str(message))
         if wants_json_error():
             return json_error(code, title, message)
         return render_error(code, title, message)
@@ -82,4 +102,7 @@ def init_app(app: Flask) -> None:
     def _unexpected(error: Exception) -> ResponseReturnValue:
         # The endpoint, not the path: a path may one day carry a card token.
         log.exception("unhandled error in %s %s", request.method, request.endpoint)
+        face = _face_errors(app)
+        if face is not None:
+            return face(500, str(MESSAGES[500][0]), str(MESSAGES[500][1]))
         return render_error(500, *MESSAGES[InternalServerError.code])

@@ -11,7 +11,7 @@ from webapp.models.desk import (
     PushSubscription,
     Slot,
 )
-from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
+from webapp.models.identity import ApiKey, AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
 from webapp.models.life import (
     ClaimStatus,
@@ -64,6 +64,7 @@ from webapp.models.training import (
 )
 
 __all__ = [
+    "ApiKey",
     "Attendance",
     "AttendanceStatus",
     "Certificate",

@@ -112,6 +112,8 @@ class Ticket(Base):
         Index("ix_service_request_status_due", "status", "due_at"),
         # Covers the figures (what was resolved in a period, how fast, how rated) without reading rows.
         Index("ix_service_request_resolved", "resolved_at", "service_type_id", "resolve_minutes", "rating"),
+        # The API's "what changed since" (GET /api/v1/tickets?updated_since=…): a range scan in change order.
+        Index("ix_service_request_community_updated", "community_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +140,8 @@ class Ticket(Base):
     status: Mapped[Status] = mapped_column(enum_column(Status, 16), default=Status.SUBMITTED, index=True)
     channel: Mapped[str] = mapped_column(String(32))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The time of its last event (set with every event: webapp/domain/desk/tickets.py `_event`).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_minutes: Mapped[int | None] = mapped_column(Integer)  # submitted -> resolved, for the figures

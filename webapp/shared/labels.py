@@ -256,6 +256,7 @@ NAV_LABELS = {
     "staff.security": _l("My security"),
     "staff.audit": _l("Audit trail"),
     "staff.accounts_list": _l("Staff accounts"),
+    "staff.api_keys": _l("API keys"),
     "staff.communities": _l("Communities"),
     # Translators: 一网统管, the street office's view of its communities side by side.
     "staff.district": _l("District overview"),

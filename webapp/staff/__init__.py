@@ -2,6 +2,7 @@
 
 from webapp.staff import (  # noqa: F401
     account,
+    api_keys,
     audit_views,
     buildings,
     cards,

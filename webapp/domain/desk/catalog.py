@@ -31,7 +31,7 @@ ASKED_TYPES: dict[str, frozenset[str]] = {
     "kiosk": frozenset({"choice", "yes_no", "number", "date", "slot"}),
     "phone": frozenset(QUESTION_TYPES),
     "staff": frozenset(QUESTION_TYPES - {"photo"}),
-    "api": frozenset(QUESTION_TYPES),
+    "api": frozenset(QUESTION_TYPES - {"photo"}),  # another system sends no upload
 }
 # The faces that can ask, in words, which common area a ticket is about (a kiosk cannot type).
 ASKS_PLACE = frozenset({"phone", "api"})
@@ -86,11 +86,16 @@ def answered_home(service: ServiceType, answers: dict[str, Any]) -> bool:
     return True
 
 
-def check_eligible(service: ServiceType, resident: Resident, channel: str, today: date) -> None:
+def check_eligible(service: ServiceType, resident: Resident | None, channel: str, today: date) -> None:
+    """Whether this resident (None: nobody's ticket, filed by another system) may ask for this service."""
     if not service.active:
         raise NotEligible("inactive")
     if channel not in (service.channels or []):
         raise NotEligible("channel")
+    if resident is None:
+        if service.eligibility != Eligibility.EVERYONE:
+            raise NotEligible("resident")
+        return
     if service.eligibility == Eligibility.AGED_60:
         age = resident.age_on(today)
         if age is None or age < 60:

@@ -112,6 +112,7 @@ def _event(
     public: bool = True,
     kind: str | None = None,
 ) -> None:
+    request.updated_at = clock.now()  # what an integration asking "what changed since" sees
     request.events.append(
         TicketEvent(
             at=clock.now(),
@@ -155,7 +156,7 @@ def where_errors(
 def submit(
     session: Session,
     actor: Actor,
-    resident: Resident,
+    resident: Resident | None,
     service: ServiceType,
     answers: dict[str, Any],
     channel: str,
@@ -170,6 +171,9 @@ def submit(
     ID and mobile numbers typed into the place or a free-text answer are masked before anything is stored;
     the first mobile number is kept encrypted as the ticket's contact (with *vault*), since whoever types
     a number into a description usually wants to be called on it.
+
+    *resident* is None for a ticket another system files through the API about a common area (a broken
+    lamp in a stairwell): nobody's ticket, so only a service open to everyone takes it.
     """
     now = clock.now()
     check_eligible(service, resident, channel.split(":")[0], now.date())
@@ -200,7 +204,7 @@ def submit(
         number="pending",
         community_id=service.community_id,
         service_type=service,
-        resident_id=resident.id,
+        resident_id=resident.id if resident is not None else None,
         household_id=household_id,
         building_id=building_id,
         place=hidden_place.text or None,
@@ -232,7 +236,9 @@ def submit(
                 bookings.book(session, request, int(value) if str(value).isdigit() else 0)
             except bookings.BookingError as exc:
                 raise AnswerErrors({question["id"]: exc.reason}) from exc
-        elif question.get("type") == "photo" and not photos.attach(session, resident.id, value, request.id):
+        elif question.get("type") == "photo" and (
+            resident is None or not photos.attach(session, resident.id, value, request.id)
+        ):
             raise AnswerErrors({question["id"]: "photo_missing"})
     session.flush()
     return Submitted(request, follow, numbers_hidden=any(h.changed for h in found))
@@ -272,6 +278,8 @@ def change_status(
     """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
     check_note(note)
     who = "resident" if actor.type == "resident" or actor.on_behalf_of is not None else actor.type
+    if who == "api_key":  # another system with a writing key acts for the office that made the key
+        who = "staff"
     if who == "resident" and not acts_as_resident(actor, request):
         raise TicketError("not_yours")
     allowed = TRANSITIONS.get((request.status, to))

@@ -1,0 +1,144 @@
+"""The JSON API through the same core as the console: tickets (paging, updated_since, ETag, read, create,
+status, public note), notices published, problem details for bad input, and no personal data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.api.conftest import bearer
+from webapp.infra import clock
+from webapp.models import Notice, Resident, Ticket
+
+BASE = "/api/v1/communities/guihua"
+
+
+def test_ticket_life_through_the_api(client, make_key, session):
+    key = bearer(make_key(scopes=["tickets:read", "tickets:write"]))
+    created = client.post(
+        f"{BASE}/tickets",
+        json={
+            "service_code": "repair-light",
+            "place": "5号楼电梯厅",
+            "answers": {"where": "lift", "urgent": False},
+        },
+        headers=key,
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json()
+    number = body["ticket"]["number"]
+    assert body["ticket"]["status"] == "submitted"
+    assert body["ticket"]["place"] is None  # this key has no tickets:flats scope
+    assert body["follow_token"]
+
+    moved = client.post(f"{BASE}/tickets/{number}/status", json={"status": "accepted"}, headers=key)
+    assert moved.get_json()["status"] == "accepted"
+    noted = client.post(f"{BASE}/tickets/{number}/notes", json={"note": "师傅下午两点到"}, headers=key)
+    assert noted.status_code == 201
+    read = client.get(f"{BASE}/tickets/{number}", headers=key).get_json()
+    assert [e["status"] for e in read["timeline"]][:2] == ["submitted", "accepted"]
+    assert read["timeline"][-1]["note"] == "师傅下午两点到"
+
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    assert [e.actor_type for e in ticket.events] == ["api_key", "api_key", "api_key"]
+
+    refused = client.post(f"{BASE}/tickets/{number}/status", json={"status": "rejected"}, headers=key)
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["errors"] == {"status": "reason_required"}
+
+
+def test_bad_input_is_a_problem_with_fields(client, make_key):
+    key = bearer(make_key())
+    answer = client.post(f"{BASE}/tickets", json={"service_code": "repair-light"}, headers=key)
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {"place": "missing"}
+    unknown = client.post(f"{BASE}/tickets", json={"service_code": "nope", "place": "x"}, headers=key)
+    assert unknown.get_json()["errors"] == {"service_code": "unknown"}
+    wrong = client.post(f"{BASE}/tickets", json={"service_code": "repair-light", "place": "x"}, headers=key)
+    assert wrong.get_json()["errors"]["where"] == "required"
+    method = client.delete(f"{BASE}/tickets", headers=key)
+    assert method.status_code == 405
+    assert method.mimetype == "application/problem+json"
+
+
+def test_updated_since_paging_and_etag(client, make_key, session, demo_community):
+    key = bearer(make_key(scopes=["tickets:read", "tickets:write"]))
+    everything = client.get(f"{BASE}/tickets?per_page=200", headers=key).get_json()["items"]
+    assert len(everything) == session.query(Ticket).filter_by(community_id=demo_community.id).count()
+    stamps = [t["updated_at"] for t in everything]
+    assert stamps == sorted(stamps)
+
+    first = client.get(f"{BASE}/tickets?per_page=2", headers=key)
+    assert first.get_json()["has_more"] is True
+    second = client.get(f"{BASE}/tickets?per_page=2&page=2", headers=key).get_json()["items"]
+    assert [t["number"] for t in second] == [t["number"] for t in everything[2:4]]
+    assert (
+        client.get(
+            f"{BASE}/tickets?per_page=2", headers={**key, "If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+
+    since = (clock.now() + timedelta(seconds=1)).isoformat()
+    assert (
+        client.get(f"{BASE}/tickets", query_string={"updated_since": since}, headers=key).get_json()["items"]
+        == []
+    )
+    clock.freeze(clock.now() + timedelta(seconds=5))
+    try:
+        number = everything[0]["number"]
+        client.post(f"{BASE}/tickets/{number}/notes", json={"note": "已联系物业"}, headers=key)
+        changed = client.get(f"{BASE}/tickets", query_string={"updated_since": since}, headers=key).get_json()
+    finally:
+        clock.freeze(None)
+    assert [t["number"] for t in changed["items"]] == [number]
+    assert (
+        client.get(
+            f"{BASE}/tickets?per_page=2", headers={**key, "If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 200
+    )
+
+
+def test_no_names_or_phones_and_flats_only_with_scope(client, make_key, session):
+    plain = client.get(f"{BASE}/tickets?per_page=200", headers=bearer(make_key(scopes=["tickets:read"])))
+    text = plain.get_data(as_text=True)
+    for resident in session.scalars(select(Resident)):
+        assert resident.name not in text
+    assert all(t["place"] is None and t["building"] is None for t in plain.get_json()["items"])
+    flats = client.get(
+        f"{BASE}/tickets?per_page=200", headers=bearer(make_key(scopes=["tickets:read", "tickets:flats"]))
+    )
+    assert any(t["building"] is not None or t["place"] is not None for t in flats.get_json()["items"])
+
+
+def test_publish_a_notice(client, make_key, session):
+    key = bearer(make_key(scopes=["notices:publish", "life:read"]))
+    published = client.post(
+        f"{BASE}/notices",
+        json={
+            "titles": {"zh_Hans": "明天停水"},
+            "bodies": {"zh_Hans": "明天上午九点到十二点停水。"},
+            "urgent": True,
+        },
+        headers=key,
+    )
+    assert published.status_code == 201, published.get_data(as_text=True)
+    notice = session.get(Notice, published.get_json()["id"])
+    assert notice.titles == {"zh_Hans": "明天停水"}
+    assert notice.created_by_id is None
+    listed = client.get(f"{BASE}/notices", headers=key).get_json()["items"]
+    assert notice.id in [n["id"] for n in listed]
+    empty = client.post(f"{BASE}/notices", json={"titles": {}, "bodies": {}}, headers=key)
+    assert empty.status_code == 422
+    assert set(empty.get_json()["errors"]) == {"title_zh_Hans", "body_zh_Hans"}
+
+
+def test_region_key_reaches_every_community_of_its_region(client, make_key, demo_community, session):
+    key = bearer(make_key(scopes=["catalog:read"], region_id=demo_community.region_id))
+    slugs = [c["slug"] for c in client.get("/api/v1/communities", headers=key).get_json()["items"]]
+    assert "guihua" in slugs
+    # Open311 needs the jurisdiction when a key reaches more than one community (here it may reach one).
+    assert client.get("/open311/v2/services.json?jurisdiction_id=guihua", headers=key).status_code == 200

@@ -1,0 +1,48 @@
+"""The API's description: the OpenAPI 3.1 document, and a page that reads it for people (served by Linli,
+no CDN, no script): every operation with its method, address, scope, summary and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
+
+from webapp.api.blueprint import docs
+from webapp.api.spec import document
+
+
+@docs.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(document())
+
+
+def operations() -> list[dict[str, Any]]:
+    """The document's operations in address order, with the scope each route's guard asks for."""
+    scopes = {}
+    for rule in current_app.url_map.iter_rules():
+        view = current_app.view_functions.get(rule.endpoint)
+        if view is not None and hasattr(view, "api_scope"):
+            scopes[rule.rule] = view.api_scope.value
+    found = []
+    doc = document()
+    for path, methods in sorted(doc.get("paths", {}).items()):
+        flask_path = path.replace("{", "<").replace("}", ">")
+        for method, op in methods.items():
+            found.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "scope": scopes.get(flask_path, ""),
+                    "answers": sorted(op.get("responses", {})),
+                    "body": bool(op.get("requestBody")),
+                }
+            )
+    return found
+
+
+@docs.get("/docs")
+def docs_page() -> ResponseReturnValue:
+    return render_template("api/docs.html", operations=operations(), doc=document())

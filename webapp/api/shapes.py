@@ -1,0 +1,215 @@
+"""The JSON API's shapes, declared once: they validate what comes in, check what goes out, and are the
+schemas of the OpenAPI document (`/api/openapi.json`). No shape carries a resident's name or phone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(BaseModel):
+    """An error, RFC 9457 problem details (served as application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: dict[str, str] | None = Field(default=None, description="field -> error code, for bad input")
+
+
+Names = dict[str, str]
+
+
+class CommunityOut(Shape):
+    slug: str
+    names: Names
+    timezone: str
+
+
+class Communities(Shape):
+    items: list[CommunityOut]
+
+
+class Option(Shape):
+    value: str
+    label: Names
+
+
+class Question(Shape):
+    id: str
+    type: str
+    required: bool
+    label: Names
+    options: list[Option] = []
+
+
+class ServiceTypeOut(Shape):
+    code: str
+    category: str
+    names: Names
+    help: Names
+    eligibility: str
+    questions: list[Question]
+
+
+class ServiceTypes(Shape):
+    items: list[ServiceTypeOut]
+
+
+class TimelineEntry(Shape):
+    at: datetime
+    status: str | None
+    kind: str | None
+    note: str | None
+
+
+class TicketOut(Shape):
+    number: str
+    service_code: str
+    status: str
+    open311_status: Literal["open", "closed"]
+    urgent: bool
+    overdue: bool
+    channel: str
+    submitted_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    building: str | None = Field(None, description="only for a key with the tickets:flats scope")
+    place: str | None = Field(None, description="only for a key with the tickets:flats scope")
+    timeline: list[TimelineEntry] | None = Field(None, description="public events (on a single ticket)")
+
+
+class TicketPage(Shape):
+    items: list[TicketOut]
+    page: int
+    per_page: int
+    has_more: bool
+
+
+class TicketQuery(Shape):
+    updated_since: AwareDatetime | None = Field(None, description="only tickets changed at or after this")
+    status: (
+        Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "cancelled"] | None
+    ) = None
+    page: int = Field(1, ge=1, le=10_000)
+    per_page: int = Field(50, ge=1, le=200)
+
+
+class TicketIn(Shape):
+    service_code: str = Field(min_length=1, max_length=32)
+    place: str = Field(min_length=1, max_length=120, description="the common area the ticket is about")
+    answers: dict[str, str | int | bool] = Field(default_factory=dict, description="question id -> answer")
+    description: str | None = Field(None, max_length=2000)
+
+
+class Created(Shape):
+    ticket: TicketOut
+    follow_token: str = Field(
+        description="shown once: opens the ticket's public page and Open311 tokens/{token}"
+    )
+
+
+class StatusIn(Shape):
+    status: Literal["accepted", "in_progress", "resolved", "closed", "rejected", "cancelled"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class NoteIn(Shape):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class SlotOut(Shape):
+    id: int
+    service_code: str
+    starts_at: datetime
+    minutes: int
+    place: str
+    capacity: int
+    booked: int
+
+
+class Slots(Shape):
+    items: list[SlotOut]
+
+
+class AppointmentOut(Shape):
+    ticket: str
+    service_code: str
+    starts_at: datetime
+    place: str
+    status: str
+
+
+class Appointments(Shape):
+    items: list[AppointmentOut]
+
+
+class NoticeOut(Shape):
+    id: int
+    titles: Names
+    summaries: Names
+    bodies: Names
+    urgent: bool
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+class Notices(Shape):
+    items: list[NoticeOut]
+
+
+class NoticeIn(Shape):
+    titles: Names = Field(description="locale -> title; zh_Hans required")
+    bodies: Names = Field(description="locale -> text; zh_Hans required")
+    summaries: Names = Field(default_factory=dict)
+    urgent: bool = False
+    starts_at: AwareDatetime | None = Field(None, description="default: now")
+    ends_at: AwareDatetime | None = None
+
+
+class EventOut(Shape):
+    kind: Literal["event", "class"]
+    id: int
+    titles: Names
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+
+
+class Events(Shape):
+    items: list[EventOut]
+
+
+class DirectoryEntry(Shape):
+    id: int
+    kind: str
+    names: Names
+    address: str
+    phone: str | None = Field(description="the business's own number, public")
+    hours: list[list[list[str]]]
+    serves_elderly: bool
+    serves_disabled: bool
+
+
+class Directory(Shape):
+    items: list[DirectoryEntry]
+
+
+class FiguresOut(Shape):
+    open: int
+    overdue: int
+    resolved: int
+    median_hours: float | None
+    rating: float | None
+    ratings: int
+    since: datetime
+    by_category: list[tuple[str, int, int]]
