@@ -30,6 +30,7 @@ from webapp.models.life import (
     TimeEntry,
     TimeTransaction,
 )
+from webapp.models.messages import GroupAlert, JobPeriod, MessagePreference, OutboxMessage, OutboxStatus
 from webapp.models.people import (
     InvitationKind,
     Resident,
@@ -130,4 +131,9 @@ __all__ = [
     "StaffRegionRole",
     "StaffRole",
     "StaffUser",
+    "GroupAlert",
+    "JobPeriod",
+    "MessagePreference",
+    "OutboxMessage",
+    "OutboxStatus",
 ]
