@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per domain; importing this package registers them all."""
 
+from webapp.models.channels import ChannelSetting
 from webapp.models.community import Building, Community, Household, Kiosk, Region, RegionLevel
 from webapp.models.desk import (
     Booking,
@@ -67,6 +68,7 @@ __all__ = [
     "Attendance",
     "AttendanceStatus",
     "Certificate",
+    "ChannelSetting",
     "Course",
     "PracticeToken",
     "SessionVolunteer",

@@ -1,0 +1,124 @@
+"""Which channels exist and how to build one from a community's settings.
+
+`KINDS` maps each kind to the settings its adapter reads (what the console's form asks for, which of them
+are secrets to seal, which are required). `build(kind, settings)` is the one way to get an adapter; an
+unknown kind raises ValueError (a programming error: the console offers only these kinds). Missing or wrong
+settings do not raise here: the adapter answers Sent(ok=False, code="config", detail=...) when it is used,
+so the console and `channels check` can say so in words.
+
+SMS templates: a gateway sends only texts it approved, so an SMS envelope names the kind of message in
+`Envelope.template` (one of TEMPLATE_KINDS) and the adapter looks up the approved template code in the
+setting `template_<kind>`; its `params` fill the template (in insertion order for Tencent, whose template
+parameters are positional; by name for Alibaba).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from webapp.infra.channels.base import Channel
+
+# The kinds of message that need an approved SMS template (the outbox names one in Envelope.template).
+TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "invitation")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    secret: bool = False
+    required: bool = True
+    default: str = ""
+    choices: tuple[str, ...] = ()
+
+
+_TEMPLATES = tuple(Setting(f"template_{kind}", required=(kind == "test")) for kind in TEMPLATE_KINDS)
+
+KINDS: Mapping[str, tuple[Setting, ...]] = {
+    "sms_file": (Setting("path"),),
+    "sms_aliyun": (
+        Setting("access_key_id"),
+        Setting("access_key_secret", secret=True),
+        Setting("sign_name"),
+        Setting("test_phone", required=False),
+        *_TEMPLATES,
+        Setting("endpoint", required=False, default="https://dysmsapi.aliyuncs.com/"),
+    ),
+    "sms_tencent": (
+        Setting("secret_id"),
+        Setting("secret_key", secret=True),
+        Setting("sdk_app_id"),
+        Setting("sign_name"),
+        Setting("region", required=False, default="ap-guangzhou"),
+        Setting("test_phone", required=False),
+        *_TEMPLATES,
+        Setting("endpoint", required=False, default="https://sms.tencentcloudapi.com/"),
+    ),
+    "dingtalk": (Setting("webhook"), Setting("secret", secret=True, required=False)),
+    "wecom": (Setting("webhook", secret=True),),
+    "email": (
+        Setting("host"),
+        Setting("port", required=False, default="465"),
+        Setting("security", required=False, default="ssl", choices=("ssl", "starttls", "none")),
+        Setting("user", required=False),
+        Setting("password", secret=True, required=False),
+        Setting("sender"),
+        Setting("test_address", required=False),
+    ),
+    "webpush": (
+        Setting("vapid_key_file"),
+        Setting("contact", required=False, default="mailto:office@example.org"),
+    ),
+}
+
+SECRET_NAMES = frozenset(s.name for settings in KINDS.values() for s in settings if s.secret)
+
+
+def settings_of(kind: str) -> tuple[Setting, ...]:
+    return KINDS[kind]
+
+
+def missing(kind: str, settings: Mapping[str, str]) -> list[str]:
+    """Names of required settings that are empty, in form order."""
+    return [s.name for s in KINDS[kind] if s.required and not settings.get(s.name, "").strip()]
+
+
+def with_defaults(kind: str, settings: Mapping[str, str]) -> dict[str, str]:
+    filled = {s.name: s.default for s in KINDS[kind] if s.default}
+    filled.update({k: v for k, v in settings.items() if v != ""})
+    return filled
+
+
+def build(kind: str, settings: dict[str, str]) -> Channel:
+    """An adapter for `kind` configured with `settings` (plain and secret values together, as
+    `webapp.domain.messages.channels.configured` gives them)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown channel kind {kind!r}")
+    values = with_defaults(kind, settings)
+    if kind == "sms_file":
+        from webapp.infra.channels.sms_file import FileSms
+
+        return FileSms(values)
+    if kind == "sms_aliyun":
+        from webapp.infra.channels.sms_aliyun import AliyunSms
+
+        return AliyunSms(values)
+    if kind == "sms_tencent":
+        from webapp.infra.channels.sms_tencent import TencentSms
+
+        return TencentSms(values)
+    if kind == "dingtalk":
+        from webapp.infra.channels.robots import DingTalkRobot
+
+        return DingTalkRobot(values)
+    if kind == "wecom":
+        from webapp.infra.channels.robots import WeComRobot
+
+        return WeComRobot(values)
+    if kind == "email":
+        from webapp.infra.channels.email import Email
+
+        return Email(values)
+    from webapp.infra.channels.webpush import WebPush
+
+    return WebPush(values)

@@ -1,0 +1,50 @@
+"""The development SMS gateway: each message appended as one JSON line to a file (setting `path`), so a demo
+or a test reads what would have been texted without an account at any gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from webapp.infra.channels.base import Envelope, Sent
+from webapp.infra.channels.common import not_configured
+
+
+class FileSms:
+    kind = "sms_file"
+
+    def __init__(self, settings: Mapping[str, str]) -> None:
+        self.settings = dict(settings)
+
+    def send(self, envelope: Envelope) -> Sent:
+        problem = not_configured(self.kind, self.settings)
+        if problem is not None:
+            return problem
+        line = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "to": envelope.address,
+            "text": envelope.text,
+            "template": envelope.template,
+            "params": envelope.params,
+            "key": envelope.key,
+        }
+        path = Path(self.settings["path"])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # One write of one line in append mode: lines from several workers never interleave.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode())
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            return Sent(
+                ok=False, retry=False, code="config", detail=f"Cannot write to {path}: {exc.strerror}."
+            )
+        return Sent(ok=True, detail=f"Written to {path}.", gateway_id=envelope.key)
+
+    def check(self) -> Sent:
+        return self.send(Envelope(address="test", text="Linli test message", key="check", template="test"))
