@@ -37,6 +37,9 @@ from webapp.models import (
 
 # Alerts may break quiet hours: a care worker must hear at once that a resident missed a check-in.
 ALERTS = frozenset({"care_alert", "escalated"})
+# The resident news worth a message off-screen (each has an approved SMS template); the rest (a place in a
+# class came free, an event was cancelled) waits for the kiosk banner and the phone app.
+SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_reminder", "event_reminder"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ def _ticket_kind(notification: Notification) -> str:
 
 def from_notification(session: Session, notification: Notification) -> list[OutboxMessage]:
     """The off-screen copies of a resident's notification, through the channels they chose."""
+    kind = _ticket_kind(notification)
+    if kind not in SENT_KINDS:
+        return []
     resident = session.get(Resident, notification.resident_id)
     if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
         return []
@@ -128,7 +134,7 @@ def from_notification(session: Session, notification: Notification) -> list[Outb
         resident.community_id,
         Recipient("resident", resident.id, _locale(resident, community)),
         choice.channels,
-        _ticket_kind(notification),
+        kind,
         params,
         quiet=choice.quiet,
         timezone=community.timezone if community else "Asia/Shanghai",

@@ -1,7 +1,7 @@
 """The notification outbox, residents' message preferences, staff groups' alerts, periodic jobs' claims (issue 17)
 
 Revision ID: 0015_outbox
-Revises: 0013_district_admin
+Revises: 0016_channels
 Create Date: 2026-12-05 07:02:45.424934
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0015_outbox"
-down_revision: str | Sequence[str] | None = "0013_district_admin"
+down_revision: str | Sequence[str] | None = "0016_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
