@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from webapp.infra.queue import queue_of
@@ -18,16 +18,20 @@ from webapp.jobs.tasks import Tasks
 @with_appcontext
 def worker_command(workers: int | None, no_periodic: bool) -> None:
     """Run the job queue's worker: deliver messages and run the periodic rounds until stopped."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_worker(current_app._get_current_object(), workers, periodic=not no_periodic)  # type: ignore[attr-defined]
+
+
+def run_worker(app: Flask, workers: int | None = None, periodic: bool = True) -> None:
+    """Consume the queue until SIGTERM/SIGINT (Huey finishes the tasks in hand, then stops)."""
     tasks = queue_of(app)
     assert isinstance(tasks, Tasks)  # noqa: S101 (registered by webapp.jobs.init_app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # A worker that died may have left messages claimed or due: look for them first.
     tasks.sweep()
     consumer = tasks.huey.create_consumer(
         workers=workers or app.config["LINLI"].queue_workers,
         worker_type="thread",
-        periodic=not no_periodic,
+        periodic=periodic,
         check_worker_health=True,
         scheduler_interval=1,
     )
