@@ -17,7 +17,9 @@ from webapp.models import AuditEntry, ChannelSetting
 
 
 def _dingtalk(
-    label: str = "Grid workers", secret: str = "SEC-very-secret", enabled: bool = True  # noqa: S107
+    label: str = "Grid workers",
+    secret: str = "SEC-very-secret",  # noqa: S107
+    enabled: bool = True,
 ) -> ChannelInput:
     return ChannelInput(
         kind="dingtalk",

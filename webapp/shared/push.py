@@ -67,17 +67,32 @@ def message(notification: Notification, locale: str) -> str:
         return json.dumps({"title": _("Linli"), "body": body, "url": url}, ensure_ascii=False)
 
 
+def channel_settings(app: Flask) -> dict[str, str]:
+    """The Web Push channel's settings for `webapp.infra.channels.registry.build("webpush", ...)`: the
+    instance's VAPID key (made on first use) and the contact the push services may write to."""
+    return {
+        "vapid_key_file": str(vapid_key_path(app.instance_path)),
+        "contact": app.config["LINLI"].extra.get("push_contact", "mailto:office@example.org"),
+    }
+
+
+def subscription_address(sub: PushSubscription) -> str:
+    """A subscription as the Web Push adapter's Envelope.address."""
+    return json.dumps({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}})
+
+
 def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
-    """Push each notification not yet pushed to every phone of its resident; gone endpoints are removed."""
-    from pywebpush import WebPushException, webpush
+    """Push each notification not yet pushed to every phone of its resident, through the Web Push channel
+    adapter; gone endpoints are removed. (The notification outbox of issue 17 is to take this over.)"""
+    from webapp.infra.channels.base import Envelope
+    from webapp.infra.channels.registry import build
 
     pending = session.scalars(
         select(Notification).where(Notification.pushed_at.is_(None)).order_by(Notification.id).limit(limit)
     ).all()
     if not pending:
         return 0
-    key = str(vapid_key_path(app.instance_path))
-    contact = app.config["LINLI"].extra.get("push_contact", "mailto:office@example.org")
+    channel = build("webpush", channel_settings(app))
     sent = 0
     for notification in pending:
         notification.pushed_at = clock.now()
@@ -85,24 +100,17 @@ def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
             select(PushSubscription).where(PushSubscription.resident_id == notification.resident_id)
         ).all()
         for sub in subs:
-            try:
-                webpush(
-                    subscription_info={
-                        "endpoint": sub.endpoint,
-                        "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
-                    },
-                    data=message(notification, sub.locale),
-                    vapid_private_key=key,
-                    vapid_claims={"sub": contact},
-                    timeout=10,
-                    ttl=24 * 3600,
+            result = channel.send(
+                Envelope(
+                    address=subscription_address(sub),
+                    text=message(notification, sub.locale),
+                    key=f"notification-{notification.id}:push-{sub.id}",
                 )
+            )
+            if result.ok:
                 sent += 1
-            except WebPushException as exc:
-                status = getattr(exc.response, "status_code", None)
-                if status in (404, 410):
-                    session.delete(sub)
-                log.info("web push failed with %s", status)
-            except Exception as exc:  # noqa: BLE001 (a push service being down must not stop the job)
-                log.info("web push failed: %s", type(exc).__name__)
+                continue
+            if result.code == "gone":
+                session.delete(sub)
+            log.info("web push failed: %s", result.code)
     return sent

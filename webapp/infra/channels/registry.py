@@ -32,7 +32,7 @@ class Setting:
     choices: tuple[str, ...] = ()
 
 
-_TEMPLATES = tuple(Setting(f"template_{kind}", required=(kind == "test")) for kind in TEMPLATE_KINDS)
+_TEMPLATES = tuple(Setting(f"template_{kind}", required=False) for kind in TEMPLATE_KINDS)
 
 KINDS: Mapping[str, tuple[Setting, ...]] = {
     "sms_file": (Setting("path"),),
@@ -42,6 +42,7 @@ KINDS: Mapping[str, tuple[Setting, ...]] = {
         Setting("sign_name"),
         Setting("test_phone", required=False),
         *_TEMPLATES,
+        Setting("region", required=False, default="cn-hangzhou"),
         Setting("endpoint", required=False, default="https://dysmsapi.aliyuncs.com/"),
     ),
     "sms_tencent": (
@@ -66,7 +67,7 @@ KINDS: Mapping[str, tuple[Setting, ...]] = {
         Setting("test_address", required=False),
     ),
     "webpush": (
-        Setting("vapid_key_file"),
+        Setting("vapid_key_file", required=False),
         Setting("contact", required=False, default="mailto:office@example.org"),
     ),
 }
