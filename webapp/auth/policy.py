@@ -146,6 +146,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
             ("staff.communities", Permission.MANAGE_COMMUNITIES),
             ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.audit", Permission.VIEW_AUDIT),
+            ("staff.deliveries", Permission.EDIT_SETTINGS),
         ),
     ),
 )

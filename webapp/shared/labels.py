@@ -255,6 +255,8 @@ NAV_LABELS = {
     "staff.badge": _l("My badge"),
     "staff.security": _l("My security"),
     "staff.audit": _l("Audit trail"),
+    # Translators: the console page listing messages sent by SMS and to staff groups, and their status.
+    "staff.deliveries": _l("Deliveries"),
     "staff.accounts_list": _l("Staff accounts"),
     "staff.communities": _l("Communities"),
     # Translators: 一网统管, the street office's view of its communities side by side.

@@ -7,6 +7,7 @@ from webapp.staff import (  # noqa: F401
     cards,
     catalog,
     communities,
+    deliveries,
     directory,
     events,
     figures,
