@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms import BooleanField
 
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.identity.numbers import mask_last4
@@ -17,8 +18,9 @@ from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
 from webapp.models import Community, OutboxMessage, Resident
 from webapp.shared.context import current_actor
+from webapp.shared.message_prefs import MessagePrefsForm, chosen_channels, fill, show_error
 from webapp.staff.blueprint import bp
-from webapp.staff.scope import allowed_ids
+from webapp.staff.scope import allowed_ids, resident_or_404
 
 STATUS_WORDS = {
     "pending": _l("Waiting"),
@@ -131,3 +133,42 @@ def delivery_alerts() -> ResponseReturnValue:
     preferences.set_group_alerts(get_session(), current_actor(), community.id, chosen)
     flash(_("Saved."), "info")
     return redirect(url_for("staff.deliveries", community=community.id, _anchor="alerts"), code=303)
+
+
+class OfficeMessagePrefsForm(MessagePrefsForm):
+    consent = BooleanField(_l("The resident asked for this or agreed to it"))
+
+
+@bp.route("/residents/<int:resident_id>/messages", methods=["GET", "POST"])
+@require(Permission.EDIT_RESIDENTS)
+def resident_messages(resident_id: int) -> ResponseReturnValue:
+    """Staff set a resident's channels and quiet hours at the office, with the resident's consent (audited:
+    the resident may not have a smartphone to do it themselves)."""
+    resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
+    db = get_session()
+    form = OfficeMessagePrefsForm()
+    status = 200
+    if form.validate_on_submit() and not form.consent.data:
+        form.consent.errors = [_("Please ask the resident first, and tick this box.")]
+        status = 400
+    elif form.validate_on_submit():
+        try:
+            preferences.choose(
+                db,
+                current_actor(),
+                resident,
+                chosen_channels(form),
+                form.quiet_start.data or "",
+                form.quiet_end.data or "",
+            )
+        except preferences.PreferenceError as exc:
+            show_error(form, exc)
+            status = 400
+        else:
+            flash(_("Saved."), "info")
+            return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+    elif form.is_submitted():
+        status = 400
+    else:
+        fill(form, db, resident)
+    return render_template("staff/resident_messages.html", form=form, resident=resident), status
