@@ -96,3 +96,15 @@ def test_the_outbox_is_written_and_rolled_back_with_the_change(session, make_res
 def test_a_sms_names_a_first_name_only():
     assert first_name("王秀英") == "秀英"
     assert first_name("Ada Lovelace") == "Ada"
+
+
+def test_a_period_is_claimed_once_and_old_claims_are_forgotten(app, session, frozen):
+    from webapp.jobs.periods import claim_period, forget_old_periods
+    from webapp.models import JobPeriod
+
+    assert claim_period(app, "test_round", clock.now(), minutes=5)
+    assert not claim_period(app, "test_round", clock.now() + timedelta(minutes=1), minutes=5)  # same period
+    assert claim_period(app, "test_round", clock.now() + timedelta(minutes=5), minutes=5)  # the next one
+    assert forget_old_periods(app, clock.now() + timedelta(days=3)) >= 2
+    session.expire_all()
+    assert session.scalars(select(JobPeriod).where(JobPeriod.name == "test_round")).all() == []

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from webapp.infra.unit_of_work import job
@@ -43,3 +44,10 @@ def claim_period(app: Flask, name: str, at: datetime, minutes: int = 1, label: s
     except IntegrityError:
         return False
     return True
+
+
+def forget_old_periods(app: Flask, now: datetime, keep: timedelta = timedelta(days=2)) -> int:
+    """Drop claims older than `keep`: they only ever need to outlive their own period."""
+    with job(app) as session:
+        result = session.execute(delete(JobPeriod).where(JobPeriod.started_at < now - keep))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

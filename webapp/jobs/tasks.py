@@ -23,7 +23,7 @@ from webapp.infra import clock
 from webapp.infra.channels.base import Channel, Envelope, Sent
 from webapp.infra.channels.registry import build
 from webapp.infra.unit_of_work import job
-from webapp.jobs.periods import claim_period
+from webapp.jobs.periods import claim_period, forget_old_periods
 from webapp.jobs.wording import TEMPLATE_OF, words
 from webapp.models import OutboxMessage, OutboxStatus
 
@@ -139,7 +139,8 @@ def register(huey: Huey, app: Flask) -> Tasks:
 
     @huey.periodic_task(crontab(minute="*"), name="sweep_every_minute")
     def sweep_every_minute() -> None:
-        sweep.call_local()
+        if claim_period(app, "sweep", clock.now(), minutes=1):  # one sweep a minute, however many workers
+            sweep.call_local()
 
     @huey.task(name="push_pending")
     def push_pending() -> int:
@@ -201,6 +202,7 @@ def register(huey: Huey, app: Flask) -> Tasks:
         its hour so that it already runs once across workers."""
         if not claim_period(app, "digest", clock.now(), minutes=60):
             return "already run"
+        forget_old_periods(app, clock.now())
         return "nothing to digest yet"
 
     return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest)
