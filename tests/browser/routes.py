@@ -21,6 +21,11 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.building_detail": [{"building_id": ids["building"]}],
         "staff.account_detail": [{"user_id": ids["staff_user"]}],
         "staff.community_detail": [{"community_id": ids["community"]}],
+        # Message channels: the demo seeds channel 1 (SMS written to a file); the form for each kind.
+        "staff.channel_edit": [{"channel_id": 1}],
+        "staff.channel_new": [
+            {"kind": kind} for kind in ("sms_aliyun", "sms_tencent", "dingtalk", "wecom", "email")
+        ],
         # A made-up token: the "link not known" page (test_office_setup fills in a real invitation).
         "auth.accept_invite": [{"token": "not-a-real-invitation-token"}],
         # A made-up token: the "card not accepted" and "QR used or expired" pages.

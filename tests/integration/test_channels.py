@@ -382,3 +382,32 @@ def test_web_push_adapter_sends_encrypted_and_says_when_a_phone_is_gone(tmp_path
         server.server_close()
     missing = build("webpush", {}).check()
     assert (missing.ok, missing.code) == (False, "config")
+
+
+def test_workers_share_a_robots_limit_through_redis(servers):
+    """Two workers (two limiters on one Redis) together send 20 a minute to one robot, not 20 each."""
+    import uuid
+
+    import redis
+
+    from webapp.infra.channels.robots import RedisRateLimiter
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/10")
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+    prefix = f"linli-test:{uuid.uuid4().hex}:"
+    one, two = RedisRateLimiter(client, prefix=prefix), RedisRateLimiter(client, prefix=prefix)
+    webhook = servers.wecom_webhook() + "&worker-test=1"
+    try:
+        taken = [(one if n % 2 else two).take(webhook) for n in range(21)]
+        assert taken[:20] == [0.0] * 20
+        assert 59 < taken[20] <= 60
+        assert one.take("another robot") == 0.0
+        robot = WeComRobot({"webhook": webhook}, limiter=two)
+        sent = robot.send(Envelope(address="", text="x", key="m22:wecom"))
+        assert (sent.ok, sent.retry, sent.code) == (False, True, "rate_limited")
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)

@@ -32,17 +32,21 @@ def _dingtalk(
 
 def test_secrets_are_sealed_at_rest_and_opened_for_the_adapter(session, demo_community):
     row = channels.add(session, VAULT, SYSTEM, demo_community.id, _dingtalk())
-    raw = session.execute(select(ChannelSetting.settings, ChannelSetting.secrets_cipher)).one()
+    raw = session.execute(
+        select(ChannelSetting.settings, ChannelSetting.secrets_cipher).where(ChannelSetting.id == row.id)
+    ).one()
     assert b"SEC-very-secret" not in raw.secrets_cipher
     assert "SEC-very-secret" not in json.dumps(raw.settings)
-    assert channels.configured(session, demo_community.id, VAULT) == [
+    assert channels.configured(session, demo_community.id, VAULT)[-1:] == [
         (
             "dingtalk",
             {"webhook": "https://oapi.dingtalk.com/robot/send?access_token=abc", "secret": "SEC-very-secret"},
         )
     ]
     assert channels.secrets_set(row, VAULT) == {"secret"}
-    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "channel.add")).one()
+    audit = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "channel.add", AuditEntry.subject_id == row.id)
+    ).one()
     assert "SEC-very-secret" not in json.dumps(audit.detail)
 
 
@@ -51,9 +55,9 @@ def test_an_empty_secret_keeps_the_stored_one_and_disabled_channels_are_not_conf
 ):
     row = channels.add(session, VAULT, SYSTEM, demo_community.id, _dingtalk())
     channels.update(session, VAULT, SYSTEM, row, _dingtalk(label="Grid", secret=""))
-    assert channels.configured(session, demo_community.id, VAULT)[0][1]["secret"] == "SEC-very-secret"
+    assert channels.configured(session, demo_community.id, VAULT)[-1][1]["secret"] == "SEC-very-secret"
     channels.set_enabled(session, SYSTEM, row, False)
-    assert channels.configured(session, demo_community.id, VAULT) == []
+    assert [kind for kind, _ in channels.configured(session, demo_community.id, VAULT)] == ["sms_file"]
 
 
 def test_labels_are_unique_per_community(session, demo_community):

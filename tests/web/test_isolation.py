@@ -46,7 +46,13 @@ def object_ids(session, demo_community):
     ticket = session.scalar(select(Ticket).where(Ticket.community_id == demo_community.id))
     slot = session.scalar(select(Slot).join(ServiceType).where(ServiceType.community_id == demo_community.id))
     worker = session.scalar(select(StaffUser).where(StaffUser.username == "worker"))
+    from webapp.models import ChannelSetting
+
+    channel = session.scalar(
+        select(ChannelSetting.id).where(ChannelSetting.community_id == demo_community.id)
+    )
     return {
+        "channel_id": channel,
         "user_id": worker.id,
         "community_id": demo_community.id,
         "role_id": worker.roles[0].id,

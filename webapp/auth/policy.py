@@ -143,6 +143,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         (
             ("staff.security", Permission.CONSOLE),
             ("staff.community_settings", Permission.EDIT_SETTINGS),
+            ("staff.channels_list", Permission.EDIT_SETTINGS),
             ("staff.communities", Permission.MANAGE_COMMUNITIES),
             ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.audit", Permission.VIEW_AUDIT),

@@ -282,3 +282,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(kiosk_pair)
     app.cli.add_command(desk_jobs)
     app.cli.add_command(kiosk_bridge_key)
+    from webapp.cli.channels import channels_group
+
+    app.cli.add_command(channels_group)

@@ -207,6 +207,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         from webapp.content.training import seed_training
 
         seed_training(session, community, sample, today)
+        _seed_channels(session, community, vault)
     return DemoResult(
         community=community,
         created=created,
@@ -216,6 +217,21 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         sample_pin=pin if created else None,
         kiosk_code=kiosk_code,
     )
+
+
+def _seed_channels(session: Session, community: Community, vault: Vault) -> None:
+    """One channel that works without any account: text messages written to a file in the instance folder
+    (a real gateway is configured on the console's channels page; docs/deployment.md)."""
+    from webapp.domain.messages.channels import ChannelInput, add
+
+    given = ChannelInput(
+        kind="sms_file",
+        label="短信（开发用：写入文件）",
+        enabled=True,
+        settings={"path": "sms-outbox.jsonl", "template_test": "TEST"},
+        secrets={},
+    )
+    add(session, vault, SYSTEM, community.id, given)
 
 
 def _seed_tickets(

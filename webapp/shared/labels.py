@@ -262,6 +262,8 @@ NAV_LABELS = {
     # Translators: 一网统管, the street office's view of its communities side by side.
     "staff.district": _l("District overview"),
     "staff.community_settings": _l("Community settings"),
+    # Translators: the ways messages leave Linli: SMS, DingTalk and WeCom robots, e-mail, Web Push.
+    "staff.channels_list": _l("Message channels"),
 }
 
 

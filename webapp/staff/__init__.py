@@ -6,6 +6,7 @@ from webapp.staff import (  # noqa: F401
     buildings,
     cards,
     catalog,
+    channels,
     communities,
     deliveries,
     directory,

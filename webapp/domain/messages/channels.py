@@ -178,3 +178,18 @@ def set_enabled(session: Session, actor: Actor, row: ChannelSetting, enabled: bo
         row.id,
         row.community_id,
     )
+
+
+def record_test(session: Session, actor: Actor, row: ChannelSetting, ok: bool, code: str) -> None:
+    """A test message was sent through a channel: who tried, and whether the gateway took it (no words of the
+    gateway's answer, which may quote a setting)."""
+    record(
+        session,
+        actor,
+        "channel.test",
+        "channel",
+        row.id,
+        row.community_id,
+        result="ok" if ok else "failed",
+        code=code,
+    )

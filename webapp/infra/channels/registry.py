@@ -123,3 +123,28 @@ def build(kind: str, settings: dict[str, str]) -> Channel:
     from webapp.infra.channels.webpush import WebPush
 
     return WebPush(values)
+
+
+URL_SETTINGS = frozenset({"webhook", "endpoint"})
+NUMBER_SETTINGS = frozenset({"port"})
+
+
+def problems(
+    kind: str, settings: Mapping[str, str], secrets_kept: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """What is wrong with settings as an office typed them, by setting name: "required", "url", "number" or
+    "choice". `secrets_kept` names secrets already stored, so an edit may leave them empty."""
+    found: dict[str, str] = {}
+    for setting in KINDS[kind]:
+        value = settings.get(setting.name, "").strip()
+        if not value:
+            if setting.required and setting.name not in secrets_kept:
+                found[setting.name] = "required"
+            continue
+        if setting.name in URL_SETTINGS and not value.lower().startswith(("https://", "http://")):
+            found[setting.name] = "url"
+        elif setting.name in NUMBER_SETTINGS and not (value.isdigit() and 0 < int(value) < 65536):
+            found[setting.name] = "number"
+        elif setting.choices and value not in setting.choices:
+            found[setting.name] = "choice"
+    return found

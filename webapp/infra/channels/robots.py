@@ -16,8 +16,10 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from webapp.infra.channels.base import Envelope, Sent
@@ -50,7 +52,46 @@ class RateLimiter:
             return 0.0
 
 
-LIMITER = RateLimiter()
+class RedisRateLimiter:
+    """The same limit shared by every worker of a district through Redis (a sliding window in a sorted set,
+    checked and counted in one Lua script, so two workers never both take the 20th place)."""
+
+    SCRIPT = """
+    local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    if redis.call('ZCARD', key) >= limit then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      return tostring(tonumber(oldest[2]) + window - now)
+    end
+    redis.call('ZADD', key, now, ARGV[4])
+    redis.call('PEXPIRE', key, math.ceil(window * 1000))
+    return '0'
+    """
+
+    def __init__(
+        self, client: Any, limit: int = PER_MINUTE, window: float = 60.0, prefix: str = "linli:robot:"
+    ):
+        self.client, self.limit, self.window, self.prefix = client, limit, window, prefix
+        self._script = client.register_script(self.SCRIPT)
+
+    def take(self, key: str) -> float:
+        name = self.prefix + hashlib.sha256(key.encode()).hexdigest()[:32]
+        try:
+            answer = self._script(keys=[name], args=[time.time(), self.window, self.limit, uuid.uuid4().hex])
+        except Exception:  # noqa: BLE001 (Redis down: fall back to this process's own count, never block)
+            return LOCAL.take(key)
+        return max(0.0, float(answer.decode() if isinstance(answer, bytes) else answer))
+
+
+LOCAL = RateLimiter()
+LIMITER: RateLimiter | RedisRateLimiter = LOCAL
+
+
+def use_limiter(limiter: RateLimiter | RedisRateLimiter) -> None:
+    """Share the robots' limit between workers: a district's worker calls this at start with a
+    RedisRateLimiter on its Redis; without it each process keeps its own count."""
+    global LIMITER  # noqa: PLW0603 (one limiter per process, chosen once at start)
+    LIMITER = limiter
 
 
 def _limited(wait: float) -> Sent:
@@ -121,7 +162,9 @@ class _Robot:
     kind = ""
     gateway = ""
 
-    def __init__(self, settings: Mapping[str, str], limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self, settings: Mapping[str, str], limiter: RateLimiter | RedisRateLimiter | None = None
+    ) -> None:
         self.settings = dict(settings)
         self.limiter = limiter or LIMITER
 

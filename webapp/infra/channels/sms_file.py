@@ -44,7 +44,7 @@ class FileSms:
             return Sent(
                 ok=False, retry=False, code="config", detail=f"Cannot write to {path}: {exc.strerror}."
             )
-        return Sent(ok=True, detail=f"Written to {path}.", gateway_id=envelope.key)
+        return Sent(ok=True, detail=f"Written to the file {path.name}.", gateway_id=envelope.key)
 
     def check(self) -> Sent:
         return self.send(Envelope(address="test", text="Linli test message", key="check", template="test"))
