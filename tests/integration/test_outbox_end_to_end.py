@@ -69,6 +69,10 @@ def robot():
 @pytest.fixture
 def sms_file(session, demo_community, tmp_path):
     path = tmp_path / "sms.jsonl"
+    for other in session.scalars(
+        select(ChannelSetting).where(ChannelSetting.community_id == demo_community.id)
+    ):
+        other.enabled = False  # the demo's own file channel: this test reads its own file
     session.add(
         ChannelSetting(
             community_id=demo_community.id, kind="sms_file", label="SMS (file)", settings={"path": str(path)}
