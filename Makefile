@@ -30,9 +30,13 @@ audit: $(VENV)/.installed
 ## Start the demo: embedded SQLite, seeded community; kiosk /kiosk, phone /, staff /staff
 # The links the demo prints and its cards carry (card, kiosk pairing, sign-in) name the port it serves on, unless
 # LINLI_BASE_URL says otherwise.
+# The job queue's worker (messages, reminders, escalation) runs beside the web server and stops with it.
 demo: $(VENV)/.installed
 	LINLI_BASE_URL=$${LINLI_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) demo
-	LINLI_BASE_URL=$${LINLI_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	export LINLI_BASE_URL=$${LINLI_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Run every check: ruff, mypy, then every test (DATABASE_URL=postgresql+psycopg://… to run them on PostgreSQL)
 test: $(VENV)/.installed

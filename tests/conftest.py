@@ -23,6 +23,7 @@ from webapp.config import normalise_database_url
 from webapp.content.demo import seed_demo
 from webapp.domain.identity.staff import create_staff
 from webapp.domain.identity.vault import Vault
+from webapp.domain.messages import outbox as _outbox  # noqa: F401 (its flush hook, as create_app installs it)
 from webapp.infra import clock
 from webapp.infra.db import database, make_engine
 from webapp.models import Community, Household, Resident, Role, StaffUser

@@ -19,11 +19,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
-    from webapp import api
+    from webapp import api, jobs
     from webapp.auth import routes as auth_routes
     from webapp.cli import commands as cli
     from webapp.config import ROOT, Settings
     from webapp.display.routes import bp as display_bp
+    from webapp.domain.messages import outbox
     from webapp.infra import errors, i18n, logs, security, unit_of_work
     from webapp.infra.db import Database, make_engine
     from webapp.infra.urls import DatabaseInt, redirect_moved
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     logs.init_logging()
     Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
+    outbox.install()  # messages are written in the transaction of the change that caused them
     unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)
     security.init_app(app)
@@ -91,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     return app
 
 

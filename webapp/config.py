@@ -58,6 +58,12 @@ class Settings:
     proxy_hops: int = 0
     # Who may read /metrics besides loopback: a bearer token for the monitoring box (empty: loopback only).
     metrics_token: str = ""
+    # The job queue (webapp/jobs): empty for SqliteHuey in the instance folder (one box), redis://… for a
+    # district (several workers); "immediate" runs each task in the caller (a test's synchronous mode).
+    queue_url: str = ""
+    queue_name: str = "linli"
+    queue_lease: int = 60  # seconds a worker holds a message it is sending before another may take it over
+    queue_workers: int = 2
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -86,6 +92,10 @@ class Settings:
             proxy_hops=int(env.get("LINLI_PROXY_HOPS", "0") or 0),
             metrics_token=env.get("LINLI_METRICS_TOKEN", ""),
             base_url=env.get("LINLI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            queue_url=env.get("LINLI_QUEUE_URL", ""),
+            queue_name=env.get("LINLI_QUEUE_NAME", "linli") or "linli",
+            queue_lease=int(env.get("LINLI_QUEUE_LEASE", "60") or 60),
+            queue_workers=int(env.get("LINLI_QUEUE_WORKERS", "2") or 2),
             # Where kiosk pages find their hardware bridge (hardware/; 8765 unless set).
             extra={"bridge_port": int(env["LINLI_BRIDGE_PORT"])} if env.get("LINLI_BRIDGE_PORT") else {},
         )

@@ -17,6 +17,7 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "gallery.components": [{"theme": "kiosk"}, {"theme": "phone"}],
         "staff.resident_detail": [{"resident_id": ids["resident"]}],
         "staff.resident_edit": [{"resident_id": ids["resident"]}],
+        "staff.resident_messages": [{"resident_id": ids["resident"]}],
         "staff.building_detail": [{"building_id": ids["building"]}],
         "staff.account_detail": [{"user_id": ids["staff_user"]}],
         "staff.community_detail": [{"community_id": ids["community"]}],

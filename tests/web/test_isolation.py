@@ -68,9 +68,21 @@ def object_ids(session, demo_community):
         "building_id": building.id,
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
+        "message_id": outbox_id(session, demo_community),
         **training_ids(session, demo_community),
         **life_ids(session, demo_community),
     }
+
+
+def outbox_id(session, demo_community):
+    """A message of the demo community's outbox (the deliveries page's "send again")."""
+    from webapp.domain.messages.outbox import Recipient, add
+
+    (row,) = add(
+        session, demo_community.id, Recipient("group", None, "zh_Hans"), ["dingtalk"], "escalated", {}
+    )
+    session.commit()
+    return row.id
 
 
 def life_ids(session, demo_community):

@@ -31,6 +31,7 @@ from webapp.models.life import (
     TimeEntry,
     TimeTransaction,
 )
+from webapp.models.messages import GroupAlert, JobPeriod, MessagePreference, OutboxMessage, OutboxStatus
 from webapp.models.people import (
     InvitationKind,
     Resident,
@@ -133,4 +134,9 @@ __all__ = [
     "StaffRegionRole",
     "StaffRole",
     "StaffUser",
+    "GroupAlert",
+    "JobPeriod",
+    "MessagePreference",
+    "OutboxMessage",
+    "OutboxStatus",
 ]

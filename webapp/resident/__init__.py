@@ -7,6 +7,7 @@ from webapp.resident import (  # noqa: F401
     events,
     follow,
     learn,
+    messages,
     notices,
     routes,
     tickets,

@@ -255,6 +255,8 @@ NAV_LABELS = {
     "staff.badge": _l("My badge"),
     "staff.security": _l("My security"),
     "staff.audit": _l("Audit trail"),
+    # Translators: the console page listing messages sent by SMS and to staff groups, and their status.
+    "staff.deliveries": _l("Deliveries"),
     "staff.accounts_list": _l("Staff accounts"),
     "staff.api_keys": _l("API keys"),
     "staff.communities": _l("Communities"),

@@ -1,8 +1,8 @@
 """Web Push to residents' phones: VAPID keys made on first use, messages worded in the phone's language.
 
 A push message says only that a ticket has news and its number, never names or notes: it travels through the
-browser vendor's push service. Sending is best effort and happens outside requests (`flask desk-jobs`, or a
-thread after a staff change); the in-app banner is the reliable channel.
+browser vendor's push service. Sending is best effort and happens in the worker (`webapp.jobs`, woken after
+the commit that wrote the notification); the in-app banner is the reliable channel.
 """
 
 from __future__ import annotations
@@ -114,23 +114,3 @@ def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
                 session.delete(sub)
             log.info("web push failed: %s", result.code)
     return sent
-
-
-def send_soon(app: Flask) -> None:
-    """Push what a staff change just announced, in a background thread so the console never waits on a
-    push service. Off in tests (they call send_pending directly); `flask desk-jobs` sends anything missed."""
-    import threading
-
-    from webapp.infra.unit_of_work import job
-
-    if app.testing or not app.config["LINLI"].extra.get("push", True):
-        return
-
-    def work() -> None:
-        try:
-            with app.app_context(), job(app) as session:
-                send_pending(app, session)
-        except Exception:  # noqa: BLE001 (best effort; the banner in the app is the reliable channel)
-            log.info("web push round failed", exc_info=True)
-
-    threading.Thread(target=work, name="linli-push", daemon=True).start()

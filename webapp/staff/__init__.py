@@ -9,6 +9,7 @@ from webapp.staff import (  # noqa: F401
     catalog,
     channels,
     communities,
+    deliveries,
     directory,
     events,
     figures,

@@ -10,11 +10,10 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -38,12 +37,10 @@ from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
 from webapp.infra.security import background
-from webapp.infra.unit_of_work import after_commit
 from webapp.models import Building, Category, Photo, Role, StaffRole, StaffUser, Status, Ticket
 from webapp.shared.context import current_actor
 from webapp.shared.labels import category_label, channel_label, status_label, unit_label
 from webapp.shared.messages import desk_error
-from webapp.shared.push import send_soon
 from webapp.staff.blueprint import bp
 
 BULK_TARGETS = (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)  # never a cancellation
@@ -146,7 +143,6 @@ def tickets_bulk() -> ResponseReturnValue:
         return redirect(back, code=303)
     db = get_session()
     done, refused = desk.bulk_change(db, current_actor(), my_scope(), ids, Status(target))
-    after_commit(partial(send_soon, current_app._get_current_object()))  # type: ignore[attr-defined]
     if done:
         flash(_("%(count)s tickets changed.", count=len(done)), "info")
     for ticket, reason in refused:
@@ -235,7 +231,6 @@ def ticket_status(ticket_id: int) -> ResponseReturnValue:
         change_status(db, current_actor(), ticket, Status(target), note)
     except TicketError as exc:
         return render_ticket(ticket_or_404(ticket_id), {"status": exc.reason}, 400)
-    after_commit(partial(send_soon, current_app._get_current_object()))  # type: ignore[attr-defined]
     flash(
         _("Ticket %(number)s: %(status)s.", number=ticket.number, status=status_label(ticket.status)), "info"
     )
@@ -257,7 +252,6 @@ def ticket_note(ticket_id: int) -> ResponseReturnValue:
         )
     except TicketError as exc:
         return render_ticket(ticket_or_404(ticket_id), {"note": exc.reason}, 400)
-    after_commit(partial(send_soon, current_app._get_current_object()))  # type: ignore[attr-defined]
     flash(_("Note added."), "info")
     return redirect(url_for("staff.ticket_detail", ticket_id=ticket.id), code=303)
 

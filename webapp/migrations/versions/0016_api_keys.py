@@ -1,7 +1,7 @@
 """API keys for other systems (issue 19), and a ticket's time of last change for "what changed since".
 
-Revision ID: 0017_api_keys
-Revises: 0016_channels
+Revision ID: 0016_api_keys
+Revises: 0015_channels
 Create Date: 2026-12-05 07:10:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_api_keys"
-down_revision: str | Sequence[str] | None = "0016_channels"
+revision: str = "0016_api_keys"
+down_revision: str | Sequence[str] | None = "0015_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """A community's channels (issue 17): SMS gateways, group robots, SMTP and Web Push, secrets sealed.
 
-Revision ID: 0016_channels
+Revision ID: 0015_channels
 Revises: 0013_district_admin
 Create Date: 2026-12-05 07:10:00
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_channels"
+revision: str = "0015_channels"
 down_revision: str | Sequence[str] | None = "0013_district_admin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

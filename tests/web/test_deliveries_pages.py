@@ -1,0 +1,86 @@
+"""The console's deliveries page (issue 17): what was sent to whom (masked), by which channel, status and
+failures in words, "send again", counts per channel per day, and the staff groups' per-queue alerts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import VAULT
+from tests.web.conftest import csrf_token
+from webapp.domain.messages.outbox import Recipient, add
+from webapp.models import GroupAlert, OutboxMessage, OutboxStatus
+
+
+def test_the_office_sees_deliveries_masked_with_failures_in_words_and_sends_again(
+    client, auth, session, demo_community, make_resident
+):
+    person = make_resident(
+        "Ada Lovelace", phone_cipher=VAULT.encrypt("phone", "13800138000"), phone_last4="8000"
+    )
+    (sms,) = add(
+        session,
+        demo_community.id,
+        Recipient("resident", person.id, "en"),
+        ["sms"],
+        "ticket_note",
+        {"name": "Ada", "number": "B-0427"},
+    )
+    sms.status, sms.attempts, sms.last_error = (
+        OutboxStatus.FAILED,
+        6,
+        "The gateway refused the key (wrong AccessKey).",
+    )
+    session.commit()
+    auth.sign_in("admin")
+    page = client.get("/staff/deliveries", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "B-0427" in html
+    assert "Ada" in html
+    assert "Lovelace" not in html  # a first name only
+    assert "13800138000" not in html
+    assert "8000" in html  # the last four digits, masked
+    assert "wrong AccessKey" in html
+    assert page.headers["Cache-Control"] == "no-store"
+    token = csrf_token(client, "/staff/deliveries")
+    answer = client.post(f"/staff/deliveries/{sms.id}/resend", data={"csrf_token": token})
+    assert answer.status_code == 303
+    session.expire_all()
+    copies = session.scalars(select(OutboxMessage).where(OutboxMessage.id > sms.id)).all()
+    assert [(c.status, c.kind, c.recipient_id, c.params["number"]) for c in copies] == [
+        (OutboxStatus.PENDING, "ticket_note", person.id, "B-0427")
+    ]
+    assert copies[0].key != sms.key  # a resend is meant to arrive: a new key
+    assert session.get(OutboxMessage, sms.id).status == OutboxStatus.FAILED  # the record stays
+
+
+def test_staff_choose_which_group_hears_which_queue(client, auth, session, demo_community):
+    auth.sign_in("admin")
+    token = csrf_token(client, "/staff/deliveries")
+    answer = client.post(
+        "/staff/deliveries/alerts",
+        data={
+            "csrf_token": token,
+            "community": demo_community.id,
+            "alert": ["office:dingtalk", "property:wecom"],
+        },
+    )
+    assert answer.status_code == 303
+    chosen = session.execute(
+        select(GroupAlert.queue, GroupAlert.channel).where(GroupAlert.community_id == demo_community.id)
+    ).all()
+    assert sorted(chosen) == [("office", "dingtalk"), ("property", "wecom")]
+    refused = client.post(
+        "/staff/deliveries/alerts",
+        data={"csrf_token": token, "community": demo_community.id, "alert": ["x:sms"]},
+    )
+    assert refused.status_code == 303
+    assert (
+        len(session.execute(select(GroupAlert).where(GroupAlert.community_id == demo_community.id)).all())
+        == 2
+    )
+
+
+def test_a_worker_without_the_settings_permission_may_not_open_deliveries(client, auth):
+    auth.sign_in("worker")
+    assert client.get("/staff/deliveries").status_code == 403

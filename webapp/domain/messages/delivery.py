@@ -1,0 +1,222 @@
+"""Delivering the outbox exactly once: claim a row atomically, send, mark; retry with growing delays.
+
+The claim is one UPDATE that succeeds for one worker only (pending and due, or claimed by a worker whose lease
+ran out), committed before anything is sent. What it closes and what it leaves:
+
+- a worker that dies after claiming and before sending leaves a row whose lease runs out; the next sweep
+  claims it again: never lost;
+- two workers (or a task enqueued twice) never both hold a row: never sent twice by us;
+- a worker that dies after the gateway accepted the message and before marking it delivered is the one window
+  no database can close (the send and the commit are not one transaction). The row is sent again after its
+  lease, with the same idempotency key (`key`, unique per message and channel), and a gateway that keeps keys
+  drops the repeat: the person gets it once. Gateways without keys may see it twice in that window only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from webapp.domain.identity.vault import Vault
+from webapp.domain.messages.preferences import QUIET, in_quiet_hours, next_allowed, preference_of
+from webapp.domain.privacy.audit import Actor, record
+from webapp.infra import clock
+from webapp.models import Community, OutboxMessage, OutboxStatus, Resident
+
+MAX_ATTEMPTS = 6
+FIRST_DELAY = timedelta(seconds=30)
+PHONE_KIND = "phone"  # the vault's kind for residents' numbers (register.residents)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, 32 min, about 2 h: a gateway that is down for an hour still gets the message."""
+    return FIRST_DELAY * (4 ** max(attempts - 1, 0))
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def claim(session: Session, message_id: int, token: str, lease: timedelta) -> OutboxMessage | None:
+    """Take the row for this worker until `lease` runs out, or None if another worker has it or it is done.
+    The caller commits before sending, so that the claim is visible to every other worker."""
+    now = clock.now()
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+                and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until <= now),
+            ),
+        )
+        .values(
+            status=OutboxStatus.SENDING,
+            claim=token,
+            lease_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = session.get(OutboxMessage, message_id, populate_existing=True)
+    return row
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A claimed message with its address resolved, or the reason it cannot go now."""
+
+    address: str = ""
+    wait_until: datetime | None = None  # quiet hours: try again then (not counted as an attempt)
+    skip: str = ""  # never sendable (the person moved away or was erased): in words
+
+
+def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
+    """Unseal the address at the last moment (it is never stored with the message) and keep quiet hours."""
+    if row.recipient_kind != "resident":
+        return Ready("")  # a group robot's webhook is its address; staff e-mail is the channel's concern
+    resident = session.get(Resident, row.recipient_id) if row.recipient_id is not None else None
+    if resident is None or resident.erased_at is not None:
+        return Ready(skip="The resident's record is gone.")
+    if row.channel == "sms" and not row.alert:
+        community = session.get(Community, row.community_id)
+        pref = preference_of(session, resident.id)
+        quiet = (pref.quiet_start, pref.quiet_end) if pref is not None else QUIET
+        zone = community.timezone if community is not None else "Asia/Shanghai"
+        now = clock.now()
+        if in_quiet_hours(now, quiet, zone):
+            return Ready(wait_until=next_allowed(now, quiet, zone))
+    if row.channel == "sms":
+        if resident.phone_cipher is None:
+            return Ready(skip="No mobile number is on file.")
+        return Ready(vault.decrypt(PHONE_KIND, resident.phone_cipher))
+    return Ready("")
+
+
+def _mine(row_id: int, token: str) -> Any:
+    return and_(OutboxMessage.id == row_id, OutboxMessage.claim == token)
+
+
+def delivered(session: Session, row_id: int, token: str, gateway_id: str = "") -> bool:
+    """Mark it sent; False if this worker's lease had run out and another worker took it over."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(_mine(row_id, token))
+        .values(
+            status=OutboxStatus.DELIVERED,
+            sent_at=clock.now(),
+            gateway_id=gateway_id[:100] or None,
+            last_error=None,
+            claim=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def not_delivered(session: Session, row: OutboxMessage, token: str, detail: str, retry: bool) -> str:
+    """Record a refusal in words: try again later with a longer delay, or fail for good (the console shows
+    it and offers a resend). Returns the new status."""
+    final = not retry or row.attempts >= MAX_ATTEMPTS
+    status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
+    session.execute(
+        update(OutboxMessage)
+        .where(_mine(row.id, token))
+        .values(
+            status=status,
+            last_error=(detail or "The gateway refused the message.")[:300],
+            next_attempt_at=clock.now() + backoff(row.attempts),
+            claim=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return status
+
+
+def postpone(session: Session, row: OutboxMessage, token: str, until: datetime) -> None:
+    """Quiet hours: give the row back without counting the attempt."""
+    session.execute(
+        update(OutboxMessage)
+        .where(_mine(row.id, token))
+        .values(
+            status=OutboxStatus.PENDING,
+            next_attempt_at=until,
+            attempts=OutboxMessage.attempts - 1,
+            claim=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def skipped(session: Session, row: OutboxMessage, token: str, detail: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(_mine(row.id, token))
+        .values(status=OutboxStatus.SKIPPED, last_error=detail[:300], claim=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def resend(session: Session, actor: Actor, row: OutboxMessage) -> OutboxMessage:
+    """Send a message again from the console: a new row with a new key (a repeat of a delivered message is
+    meant to arrive), the old row kept as it was for the record."""
+    message_id = uuid.uuid4().hex
+    copy = OutboxMessage(
+        community_id=row.community_id,
+        recipient_kind=row.recipient_kind,
+        recipient_id=row.recipient_id,
+        channel=row.channel,
+        kind=row.kind,
+        params=dict(row.params),
+        locale=row.locale,
+        key=f"{message_id}:{row.channel}",
+        alert=row.alert,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=clock.now(),
+        created_at=clock.now(),
+    )
+    session.add(copy)
+    session.flush()
+    record(session, actor, "messages.resend", "outbox_message", row.id, row.community_id, copy=copy.id)
+    return copy
+
+
+def recent(session: Session, community_id: int, limit: int = 100) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.community_id == community_id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def counts_per_day(
+    session: Session, community_id: int, timezone: str = "Asia/Shanghai", days: int = 7
+) -> list[tuple[str, str, str, int]]:
+    """(local day, channel, status, count) for the last `days` days, newest first: the console's summary."""
+    zone = ZoneInfo(timezone)
+    rows = session.execute(
+        select(OutboxMessage.created_at, OutboxMessage.channel, OutboxMessage.status).where(
+            OutboxMessage.community_id == community_id,
+            OutboxMessage.created_at >= clock.now() - timedelta(days=days),
+        )
+    ).all()
+    counts: dict[tuple[str, str, str], int] = {}
+    for created, channel, status in rows:
+        key = (created.astimezone(zone).date().isoformat(), channel, status)
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(((d, c, s, n) for (d, c, s), n in counts.items()), reverse=True)

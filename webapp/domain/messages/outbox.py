@@ -1,0 +1,217 @@
+"""The notification outbox: a row per message and channel, written in the transaction of the change that
+caused it.
+
+Why a flush hook rather than a call in every area: ticket news, booking and class reminders and event news are
+already written as `Notification` rows by their own areas, and escalations as a ticket event of kind
+"escalated". Turning those rows into outbox rows in `before_flush` puts the message in the very transaction of
+the change (rolled back with it, committed with it) without the desk, life and training areas knowing that
+messages exist: no area grows an arrow to this one, and no new kind of news can forget to send itself.
+
+A row names its recipient (a resident, a staff user, or the community's staff group) and never an address; the
+words are chosen when it is sent, in the recipient's language, from `kind` and `params` (a first name and a
+ticket number at most: an SMS is read by whoever holds the phone).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from webapp.domain.messages.preferences import channels_for, next_allowed
+from webapp.infra import clock
+from webapp.models import (
+    Community,
+    GroupAlert,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+    Resident,
+    Ticket,
+    TicketEvent,
+)
+
+# Alerts may break quiet hours: a care worker must hear at once that a resident missed a check-in.
+ALERTS = frozenset({"care_alert", "escalated"})
+# The resident news worth a message off-screen (each has an approved SMS template); the rest (a place in a
+# class came free, an event was cancelled) waits for the kiosk banner and the phone app.
+SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_reminder", "event_reminder"})
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # "resident", "staff", "group"
+    id: int | None
+    locale: str
+
+
+def first_name(name: str) -> str:
+    """The part of a name an SMS may carry: a Western given name, or a Chinese name without its surname
+    (王秀英 → 秀英), so that a stranger holding the phone learns no more than a greeting would tell."""
+    name = name.strip()
+    if " " in name:
+        return name.split()[0]
+    return name[1:] if len(name) >= 2 and not name.isascii() else name
+
+
+def add(
+    session: Session,
+    community_id: int,
+    recipient: Recipient,
+    channels: list[str],
+    kind: str,
+    params: dict[str, Any],
+    quiet: tuple[int, int] | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> list[OutboxMessage]:
+    """Write one message to one recipient, a row per channel sharing one message id; SMS rows that would
+    wake someone in quiet hours wait until they end (alerts never wait)."""
+    message_id = uuid.uuid4().hex
+    now = clock.now()
+    alert = kind in ALERTS
+    rows = []
+    for channel in channels:
+        due = now
+        if channel == "sms" and not alert and quiet is not None:
+            due = next_allowed(now, quiet, timezone)
+        row = OutboxMessage(
+            community_id=community_id,
+            recipient_kind=recipient.kind,
+            recipient_id=recipient.id,
+            channel=channel,
+            kind=kind,
+            params=params,
+            locale=recipient.locale,
+            key=f"{message_id}:{channel}",
+            alert=alert,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=due,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def _locale(resident: Resident, community: Community | None) -> str:
+    return resident.preferred_locale or (community.default_locale if community else None) or "zh_Hans"
+
+
+def _ticket_kind(notification: Notification) -> str:
+    if notification.kind == "status":
+        return "ticket_status"
+    if notification.kind == "note":
+        return "ticket_note"
+    return notification.kind  # "reminder", "class_reminder", "event_place", …
+
+
+def from_notification(session: Session, notification: Notification) -> list[OutboxMessage]:
+    """The off-screen copies of a resident's notification, through the channels they chose."""
+    kind = _ticket_kind(notification)
+    if kind not in SENT_KINDS:
+        return []
+    resident = session.get(Resident, notification.resident_id)
+    if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
+        return []
+    community = session.get(Community, resident.community_id)
+    choice = channels_for(session, resident)
+    if not choice.channels:
+        return []
+    params: dict[str, Any] = {"name": first_name(resident.name)}
+    if notification.request_id is not None:
+        ticket = session.get(Ticket, notification.request_id)
+        if ticket is not None:
+            params["number"] = ticket.number
+    if notification.kind == "status" and notification.detail:
+        params["status"] = notification.detail
+    return add(
+        session,
+        resident.community_id,
+        Recipient("resident", resident.id, _locale(resident, community)),
+        choice.channels,
+        kind,
+        params,
+        quiet=choice.quiet,
+        timezone=community.timezone if community else "Asia/Shanghai",
+    )
+
+
+def to_group(
+    session: Session, community_id: int, queue: str, kind: str, params: dict[str, Any]
+) -> list[OutboxMessage]:
+    """A message to the staff group channels that chose to hear about this queue (none chosen: none sent)."""
+    channels = list(
+        session.scalars(
+            select(GroupAlert.channel)
+            .where(GroupAlert.community_id == community_id, GroupAlert.queue == queue)
+            .order_by(GroupAlert.channel)
+        )
+    )
+    if not channels:
+        return []
+    community = session.get(Community, community_id)
+    locale = (community.default_locale if community else None) or "zh_Hans"
+    return add(session, community_id, Recipient("group", None, locale), channels, kind, params)
+
+
+def from_escalation(session: Session, ticket_event: TicketEvent) -> list[OutboxMessage]:
+    """An overdue ticket handed to the office: the office's group hears its number, never the resident."""
+    ticket = (
+        ticket_event.request
+        if ticket_event.request is not None
+        else session.get(Ticket, ticket_event.request_id)
+    )
+    if ticket is None:
+        return []
+    return to_group(session, ticket.community_id, "office", "escalated", {"number": ticket.number})
+
+
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    """Write the outbox rows of what this flush adds (see the module docstring for why here)."""
+    news = [obj for obj in session.new if isinstance(obj, Notification)]
+    escalations = [obj for obj in session.new if isinstance(obj, TicketEvent) and obj.kind == "escalated"]
+    if not news and not escalations:
+        return
+    with session.no_autoflush:
+        for notification in news:
+            from_notification(session, notification)
+        for ticket_event in escalations:
+            from_escalation(session, ticket_event)
+
+
+def install() -> None:
+    """Hook the outbox into every session (idempotent): the app and the worker call it at start."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+
+
+install()
+
+
+def due(session: Session, limit: int = 500, now: datetime | None = None) -> list[int]:
+    """Messages a worker may claim now: pending and due, or claimed by a worker whose lease ran out."""
+    now = now or clock.now()
+    pending = select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+    )
+    stale = select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until <= now
+    )
+    ids = list(session.scalars(pending.order_by(OutboxMessage.id).limit(limit)))
+    ids += list(session.scalars(stale.order_by(OutboxMessage.id).limit(limit)))
+    return ids
+
+
+def next_lease_end(session: Session) -> datetime | None:
+    """When the earliest claim still running runs out (a sweep after a dead worker waits until then)."""
+    return session.scalar(
+        select(OutboxMessage.lease_until)
+        .where(OutboxMessage.status == OutboxStatus.SENDING)
+        .order_by(OutboxMessage.lease_until)
+        .limit(1)
+    )

@@ -1,0 +1,208 @@
+"""The worker's tasks: deliver the outbox, and the periodic rounds (escalation, reminders, the daily missed
+check-in sweep, digests), each calling the core in a unit of work of its own.
+
+A delivery claims its row (committed), sends outside any transaction, then marks the row: see
+`webapp.domain.messages.delivery` for the window this closes. A periodic round claims its period in the
+database first, so that three workers (each with its own scheduler) run it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, crontab
+
+from webapp.domain.identity.vault import Vault
+from webapp.domain.messages import delivery
+from webapp.domain.messages.channels import configured
+from webapp.domain.messages.outbox import due, next_lease_end
+from webapp.infra import clock
+from webapp.infra.channels.base import Channel, Envelope, Sent
+from webapp.infra.channels.registry import build
+from webapp.infra.unit_of_work import job
+from webapp.jobs.periods import claim_period, forget_old_periods
+from webapp.jobs.wording import TEMPLATE_OF, words
+from webapp.models import OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger("linli.jobs")
+SWEEP_BATCH = 2000
+
+
+def channel_for(session: Any, vault: Vault, row: OutboxMessage) -> Channel | None:
+    """The community's enabled adapter for the row's channel ("sms" is whichever SMS gateway is set up)."""
+    for kind, settings in configured(session, row.community_id, vault):
+        if kind == row.channel or (row.channel == "sms" and kind.startswith("sms_")):
+            return build(kind, settings)
+    return None
+
+
+NOT_SET_UP = {
+    "sms": "No SMS gateway is set up for this community.",
+    "dingtalk": "No DingTalk robot is set up for this community.",
+    "wecom": "No WeCom robot is set up for this community.",
+    "email": "No e-mail server is set up for this community.",
+}
+
+
+def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
+    """Claim, send and mark one message; returns what became of it ("taken" when another worker has it)."""
+    vault = Vault.from_master(app.config["LINLI"].encryption_key)
+    token = delivery.new_token()
+    with app.app_context(), job(app) as session:
+        row = delivery.claim(session, message_id, token, lease)
+        if row is None:
+            return "taken"
+        ready = delivery.resolve(session, vault, row)
+        if ready.skip:
+            delivery.skipped(session, row, token, ready.skip)
+            return OutboxStatus.SKIPPED
+        if ready.wait_until is not None:
+            delivery.postpone(session, row, token, ready.wait_until)
+            return "postponed"
+        channel = channel_for(session, vault, row)
+        if channel is None:
+            delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
+            return OutboxStatus.FAILED
+        subject, text = words(row.kind, row.params, row.locale)
+        envelope = Envelope(
+            address=ready.address,
+            text=text,
+            key=row.key,
+            subject=subject,
+            template=TEMPLATE_OF.get(row.kind, ""),
+            params={k: str(v) for k, v in row.params.items()},
+        )
+    # Sent outside any transaction: a slow gateway holds no lock; the claim (committed) keeps others off.
+    try:
+        sent = channel.send(envelope)
+    except Exception as exc:  # noqa: BLE001 (an adapter's bug must not leave the row claimed for nothing)
+        log.exception("channel %s raised", row.channel)
+        sent = Sent(ok=False, retry=True, detail=f"The adapter failed: {type(exc).__name__}.")
+    with app.app_context(), job(app) as session:
+        if sent.ok:
+            delivery.delivered(session, message_id, token, sent.gateway_id)
+            return OutboxStatus.DELIVERED
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None  # noqa: S101 (claimed above; rows are never deleted)
+        return delivery.not_delivered(session, row, token, sent.detail, sent.retry)
+
+
+@dataclass
+class Tasks:
+    """The tasks bound to one Huey and one app; `wake()` is what the web app calls after a commit."""
+
+    huey: Huey
+    deliver: Any
+    sweep: Any
+    push_pending: Any
+    desk_round: Any
+    care_sweep: Any
+    digest: Any
+
+    def wake(self, outbox: bool = True, push: bool = False) -> None:
+        if outbox:
+            self.sweep()
+        if push:
+            self.push_pending()
+
+
+def register(huey: Huey, app: Flask) -> Tasks:
+    lease = timedelta(seconds=app.config["LINLI"].queue_lease)
+
+    @huey.task(name="deliver")
+    def deliver(message_id: int) -> str:
+        outcome = deliver_one(app, message_id, lease)
+        if outcome == OutboxStatus.PENDING or outcome == "postponed":
+            with job(app) as session:
+                row = session.get(OutboxMessage, message_id)
+                wait = (row.next_attempt_at - clock.now()).total_seconds() if row else 0
+            deliver.schedule(args=(message_id,), delay=max(1, int(wait)))
+        return outcome
+
+    @huey.task(name="sweep")
+    def sweep() -> int:
+        """Enqueue every due message, and come back when the earliest claim of a dead worker runs out."""
+        with job(app) as session:
+            ids = due(session, SWEEP_BATCH)
+            lease_end = next_lease_end(session)
+        for message_id in ids:
+            deliver(message_id)
+        if lease_end is not None:
+            sweep.schedule(delay=max(1, int((lease_end - clock.now()).total_seconds()) + 1))
+        return len(ids)
+
+    @huey.periodic_task(crontab(minute="*"), name="sweep_every_minute")
+    def sweep_every_minute() -> None:
+        if claim_period(app, "sweep", clock.now(), minutes=1):  # one sweep a minute, however many workers
+            sweep.call_local()
+
+    @huey.task(name="push_pending")
+    def push_pending() -> int:
+        """Web Push of new notifications (the phone app's own channel), once per notification."""
+        from webapp.shared.push import send_pending
+
+        with app.app_context(), job(app) as session:
+            return send_pending(app, session)
+
+    @huey.periodic_task(crontab(minute="*/5"), name="desk_round_every_five_minutes")
+    def desk_round_every_five_minutes() -> None:
+        desk_round.call_local()  # Huey keeps no result of a periodic task: the round itself is a plain one
+
+    @huey.task(name="desk_round")
+    def desk_round() -> str:
+        """Escalate overdue tickets and send booking and class reminders (their messages go out through
+        the outbox, written in the same transaction)."""
+        if not claim_period(app, "desk_round", clock.now(), minutes=5):
+            return "already run"
+        from webapp.domain.desk.bookings import send_reminders
+        from webapp.domain.desk.tickets import escalate_overdue
+        from webapp.domain.life.events import send_reminders as send_event_reminders
+        from webapp.domain.training.courses import send_reminders as send_class_reminders
+
+        with app.app_context(), job(app) as session:
+            escalated = escalate_overdue(session)
+            reminded = send_reminders(session) + send_class_reminders(session) + send_event_reminders(session)
+        sweep()
+        push_pending()
+        return f"escalated {len(escalated)}, reminded {reminded}"
+
+    @huey.periodic_task(crontab(minute="*/15"), name="care_sweep")
+    def care_sweep() -> int:
+        """Once a day, after each community's check time: tell the office group how many residents living
+        alone have not checked in (a count, never names: the care list in the console has those)."""
+        from webapp.domain.kiosk.care import care_list, check_time_passed
+        from webapp.domain.messages.outbox import to_group
+        from webapp.domain.register.community import local_now
+        from webapp.models import Community
+
+        sent = 0
+        with app.app_context(), job(app) as session:
+            for community in session.query(Community).filter(Community.archived_at.is_(None)):
+                if not check_time_passed(community):
+                    continue
+                day = local_now(community).date().isoformat()
+                if not claim_period(app, f"care_sweep:{community.id}", clock.now(), label=day):
+                    continue
+                missing = len(care_list(session, community))
+                if missing:
+                    sent += len(to_group(session, community.id, "office", "care_alert", {"count": missing}))
+        if sent:
+            sweep()
+        return sent
+
+    @huey.periodic_task(crontab(minute="0", hour="*"), name="digest")
+    def digest() -> str:
+        """Placeholder for the staff e-mail digest (issue 17 leaves its content to the channels work): claims
+        its hour so that it already runs once across workers."""
+        if not claim_period(app, "digest", clock.now(), minutes=60):
+            return "already run"
+        forget_old_periods(app, clock.now())
+        return "nothing to digest yet"
+
+    return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest)
