@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.infra.urls import DatabaseInt, redirect_moved
     from webapp.resident import bp as resident_bp
     from webapp.resident.pwa import bp as pwa_bp
-    from webapp.shared import life, training, ui
+    from webapp.shared import archived, life, training, ui
     from webapp.shared.gallery import bp as gallery_bp
     from webapp.staff import bp as staff_bp
 
@@ -85,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     redirect_moved(app)
 
     errors.init_app(app)
+    archived.init_app(app)
     cli.init_app(app)
     return app
 

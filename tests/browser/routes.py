@@ -20,6 +20,8 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.building_detail": [{"building_id": ids["building"]}],
         "staff.account_detail": [{"user_id": ids["staff_user"]}],
         "staff.community_detail": [{"community_id": ids["community"]}],
+        # 1: the property company (no staff yet); 4: the clinic, with its doctor among its staff.
+        "staff.provider_detail": [{"provider_id": 1}, {"provider_id": 4}],
         # A made-up token: the "link not known" page (test_office_setup fills in a real invitation).
         "auth.accept_invite": [{"token": "not-a-real-invitation-token"}],
         # A made-up token: the "card not accepted" and "QR used or expired" pages.

@@ -16,6 +16,7 @@ from webapp.models import (
     RegionLevel,
     Resident,
     Role,
+    ServiceProvider,
     ServiceType,
     Slot,
     StaffUser,
@@ -57,6 +58,9 @@ def object_ids(session, demo_community):
         "building_id": building.id,
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
+        "provider_id": session.scalar(
+            select(ServiceProvider.id).where(ServiceProvider.community_id == demo_community.id)
+        ),
         **training_ids(session, demo_community),
         **life_ids(session, demo_community),
     }

@@ -159,7 +159,8 @@ def new_routes(app):
 
 
 @pytest.mark.parametrize(
-    "role", [Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.VOLUNTEER, Role.SERVICE_PROVIDER]
+    "role",
+    [Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER, Role.VOLUNTEER, Role.SERVICE_PROVIDER],
 )
 def test_only_administrators_open_staff_accounts(app, client, auth, make_staff, session, role):
     make_staff("someone", role)

@@ -44,6 +44,8 @@ from webapp.models.services import (
     Category,
     Eligibility,
     Handler,
+    ProviderKind,
+    ServiceProvider,
     ServiceType,
     Status,
     Ticket,
@@ -63,6 +65,8 @@ from webapp.models.training import (
 )
 
 __all__ = [
+    "ProviderKind",
+    "ServiceProvider",
     "Attendance",
     "AttendanceStatus",
     "Certificate",

@@ -58,6 +58,7 @@ DESK_ERRORS = {
     "code_taken": _l("Another service in this community already has this code."),
     "bad_hours": _l("Give a number of hours between 1 and 2160."),
     "bad_questions": _l("The questions are not in the expected form. See the example below the box."),
+    "unknown_provider": _l("Please choose one of this community's service providers (add it first)."),
 }
 
 

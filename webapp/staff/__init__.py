@@ -15,6 +15,7 @@ from webapp.staff import (  # noqa: F401
     kiosks,
     notices,
     people,
+    providers,
     register,
     rollup,
     routes,

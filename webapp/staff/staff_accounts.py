@@ -34,7 +34,14 @@ def _choices(form: InviteForm | GrantForm) -> None:
     communities = communities_by_id(get_session(), set(allowed_ids(Permission.MANAGE_STAFF)))
     form.community_id.choices = [(str(c.id), c.name(locale)) for c in communities]
     # The everyday role first, administrator last: a default that grants the least.
-    order = (Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER, Role.VOLUNTEER, Role.ADMIN)
+    order = (
+        Role.COMMUNITY_WORKER,
+        Role.GRID_WORKER,
+        Role.PROPERTY_MANAGER,
+        Role.SERVICE_PROVIDER,
+        Role.VOLUNTEER,
+        Role.ADMIN,
+    )
     form.role.choices = [(r.value, role_label(r)) for r in order]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.config import LOCALES
-from webapp.domain import DomainError
+from webapp.domain import DomainError, ensure_open
 from webapp.domain.identity.vault import Vault, new_token, token_hash
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
@@ -65,6 +65,7 @@ def normalise_code(code: str) -> str:
 
 def start_pairing(session: Session, actor: Actor, kiosk: Kiosk) -> str:
     """Return a fresh one-time pairing code; the previous code (if any) stops working."""
+    ensure_open(kiosk.community)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     kiosk.pairing_code_hash = token_hash("pair:" + code)
     kiosk.pairing_expires_at = clock.now() + PAIRING_LIFETIME
@@ -79,6 +80,7 @@ def pair(session: Session, code: str) -> tuple[Kiosk, str]:
     kiosk = session.scalar(select(Kiosk).where(Kiosk.pairing_code_hash == digest))
     if kiosk is None or kiosk.pairing_expires_at is None or kiosk.pairing_expires_at < clock.now():
         raise PairingRefused("unknown or expired")
+    ensure_open(kiosk.community)
     device_token = new_token(24)
     kiosk.device_token_hash = token_hash(device_token)
     kiosk.pairing_code_hash = None
