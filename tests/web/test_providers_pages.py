@@ -169,7 +169,8 @@ def test_a_provider_is_added_with_a_sealed_phone_and_takes_the_routed_tickets(
     assert "*******1234" in page
     assert "05718881234" not in page
     session.expire_all()
-    assert suggestion.provider_id == team.id and suggestion.handler == Handler.PROVIDER
+    assert suggestion.provider_id == team.id
+    assert suggestion.handler == Handler.PROVIDER
     assert lift.provider_id == team.id
 
     # A member of the team (a service provider role naming the record) sees its new tickets, and only those.
@@ -191,7 +192,8 @@ def test_a_provider_is_added_with_a_sealed_phone_and_takes_the_routed_tickets(
         data={"csrf_token": token, "name": "快修队", "kind": "repair", "service_type": [str(suggestion.id)]},
     )
     session.expire_all()
-    assert lift.provider_id is None and lift.handler == Handler.OFFICE
+    assert lift.provider_id is None
+    assert lift.handler == Handler.OFFICE
     assert team.phone_last4 == "1234"  # an empty phone field keeps the number on file
     shown = client.post(f"/staff/providers/{team.id}/phone", data={"csrf_token": token})
     assert "05718888 1234".replace(" ", "") in client.get(shown.headers["Location"]).get_data(as_text=True)
