@@ -224,6 +224,7 @@ class Occasions:
 
     def check_in(self, session: Session, actor: Actor, occasion: Any, resident: Resident) -> Any:
         """Mark someone with a place as arrived, from an hour before the start until the end."""
+        ensure_open(resident.community)
         if not self.check_in_open(occasion):
             raise self.error("not_now")
         now = clock.now()
