@@ -19,6 +19,7 @@ from webapp.models import (
     ServiceProvider,
     ServiceType,
     Slot,
+    StaffRegionRole,
     StaffUser,
     Ticket,
 )
@@ -58,6 +59,7 @@ def object_ids(session, demo_community):
         "building_id": building.id,
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
+        "region_role_id": session.scalar(select(StaffRegionRole.id)),
         "provider_id": session.scalar(
             select(ServiceProvider.id).where(ServiceProvider.community_id == demo_community.id)
         ),
