@@ -19,6 +19,7 @@ from webapp.staff import (  # noqa: F401
     register,
     rollup,
     routes,
+    settings,
     staff_accounts,
     tickets,
     timebank,

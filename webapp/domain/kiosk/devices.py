@@ -13,8 +13,9 @@ from webapp.config import LOCALES
 from webapp.domain import DomainError, ensure_open
 from webapp.domain.identity.vault import Vault, new_token, token_hash
 from webapp.domain.privacy.audit import Actor, record
+from webapp.domain.register.settings import SCANNER_PLACES
 from webapp.infra import clock
-from webapp.models import Kiosk
+from webapp.models import Community, Kiosk
 
 PAIRING_LIFETIME = timedelta(minutes=30)
 ONLINE_WITHIN = timedelta(minutes=3)  # heartbeats come every minute
@@ -24,7 +25,6 @@ CODE_LENGTH = 8
 
 
 # Where a kiosk's card scanner is mounted, as the attract screen draws and says it.
-SCANNER_PLACES = ("below", "right", "left")
 
 
 class PairingRefused(DomainError):
@@ -43,6 +43,7 @@ def create_kiosk(
     default_locale: str | None = None,
     scanner_place: str = "below",
 ) -> Kiosk:
+    ensure_open(session.get(Community, community_id))
     kiosk = Kiosk(
         default_locale=default_locale if default_locale in LOCALES else None,
         scanner_place=scanner_place if scanner_place in SCANNER_PLACES else "below",

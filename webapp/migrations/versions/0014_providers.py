@@ -1,6 +1,7 @@
 """Service providers as records of their own (issue 16, item 5): a provider per community with its contact,
 the service types routed to it and its staff. Existing provider names (on service types, staff roles and
-invitations) become records; the name columns go.
+invitations) become records; the name columns go. And settings an office changes itself (item 7): holidays
+and the defaults a new kiosk starts with.
 
 Revision ID: 0014_providers
 Revises: 0013_district_admin
@@ -72,6 +73,10 @@ def upgrade() -> None:
             if table != "staff_invitation":
                 batch_op.create_index(batch_op.f(f"ix_{table}_{new}"), [new], unique=False)
     _names_to_records()
+    with op.batch_alter_table("community", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("holidays", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("kiosk_idle_seconds", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("kiosk_scanner_place", sa.String(length=16), nullable=True))
     for table, old, _new, _ondelete in LINKS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column(old)
@@ -120,6 +125,10 @@ def _names_to_records() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("community", schema=None) as batch_op:
+        batch_op.drop_column("kiosk_scanner_place")
+        batch_op.drop_column("kiosk_idle_seconds")
+        batch_op.drop_column("holidays")
     for table, old, new, _ondelete in LINKS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column(old, sa.String(length=80), nullable=True))
