@@ -92,6 +92,7 @@ EXCLUDED: dict[str, str] = {
     "pwa.push_key": "JSON (the Web Push public key), not a page",
     "staff.training_csv": "a CSV download, not a page",
     "staff.district_csv": "a CSV download, not a page",
+    "staff.district_xlsx": "an XLSX download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.work_now": "JSON every console page polls for its live counts, not a page",
     "staff.ticket_photo": "a JPEG, not a page",

@@ -11,7 +11,7 @@ from webapp.models.desk import (
     Slot,
 )
 from webapp.models.identity import AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
-from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
+from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskUptime, KioskVisit, StaffBadge
 from webapp.models.life import (
     ClaimStatus,
     Event,
@@ -65,6 +65,7 @@ from webapp.models.training import (
 )
 
 __all__ = [
+    "KioskUptime",
     "ProviderKind",
     "ServiceProvider",
     "Attendance",

@@ -73,6 +73,15 @@ def upgrade() -> None:
             if table != "staff_invitation":
                 batch_op.create_index(batch_op.f(f"ix_{table}_{new}"), [new], unique=False)
     _names_to_records()
+    op.create_table(
+        "kiosk_uptime",
+        sa.Column("kiosk_id", sa.Integer(), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["kiosk_id"], ["kiosk.id"], name=op.f("fk_kiosk_uptime_kiosk_id_kiosk"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("kiosk_id", "hour", name=op.f("pk_kiosk_uptime")),
+    )
     with op.batch_alter_table("community", schema=None) as batch_op:
         batch_op.add_column(sa.Column("holidays", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("kiosk_idle_seconds", sa.Integer(), nullable=True))
@@ -125,6 +134,7 @@ def _names_to_records() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("kiosk_uptime")
     with op.batch_alter_table("community", schema=None) as batch_op:
         batch_op.drop_column("kiosk_scanner_place")
         batch_op.drop_column("kiosk_idle_seconds")
