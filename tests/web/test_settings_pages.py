@@ -69,19 +69,36 @@ def test_deadlines_per_service_are_used_for_new_tickets(client, auth, session, d
     assert ticket.due_at - ticket.submitted_at == timedelta(hours=12)
 
 
-@pytest.mark.parametrize("role", [Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER])
-def test_only_administrators_change_settings(client, auth, make_staff, session, demo_community, role):
+def settings_routes(app):
+    """Every route of the settings page, from the URL map (a new one is checked without being listed)."""
+    return sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint in ("staff.community_settings",) or rule.endpoint.startswith("staff.settings")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    )
+
+
+@pytest.mark.parametrize(
+    "role",
+    [Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER, Role.VOLUNTEER],
+)
+def test_only_administrators_change_settings(app, client, auth, make_staff, session, demo_community, role):
     make_staff("someone", role)
     auth.sign_in("someone")
     token = csrf_token(client, "/staff/security")
-    for url in ("/staff/settings", "/staff/settings/office", "/staff/settings/deadlines"):
-        response = client.post(url, data={"csrf_token": token, "holidays": "2026-10-01"})
-        assert response.status_code == 403, url
+    routes = settings_routes(app)
+    assert len(routes) >= 4  # the page (GET, POST), office, deadlines
+    for url, method in routes:
+        data = {"csrf_token": token, "holidays": "2026-10-01"}
+        response = client.get(url) if method == "GET" else client.post(url, data=data)
+        assert response.status_code == 403, f"{method} {url}"
     session.refresh(demo_community)
     assert demo_community.holidays is None
 
 
 def test_another_communitys_settings_are_out_of_reach(client, auth, make_staff, session, demo_community):
+    """An administrator of another community (the same street) asking for this one's settings gets their own."""
     street = demo_community.region
     other = Community(slug="meihua", region=street, names={"zh_Hans": "梅花社区"})
     session.add(other)
