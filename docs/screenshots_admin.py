@@ -1,8 +1,10 @@
 """Take the office set-up screenshots of issue 16 in docs/screenshots/: staff accounts (the list with last
 sign-ins and the invitation form), an invitation link with its QR, one colleague's roles and actions, the
-communities of a street office, and a bulk buildings preview; desktop, in the three languages.
+communities of a street office, a bulk buildings preview, a community's service providers and the office's
+settings; desktop, in the three languages.
 
-Usage: .venv/bin/python docs/screenshots_admin.py  (starts its own server on a fresh demo database)
+Usage: .venv/bin/python docs/screenshots_admin.py [shot ...]  (starts its own server on a fresh demo
+database; name shots, e.g. `providers settings`, to take only those)
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for locale in ("zh_Hans", "zh_Hant", "en"):
             for who, shots in (
-                ("admin", ("accounts", "account", "invite-link")),
+                ("admin", ("accounts", "account", "invite-link", "providers", "settings")),
                 ("district", ("communities", "buildings-bulk", "district")),
             ):
                 ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -57,7 +59,13 @@ def main() -> None:
                 page.click("form:not(.display-controls) button[type=submit]")
                 page.wait_for_url(base + "/staff/")
                 for shot in shots:
-                    if shot == "accounts":
+                    if sys.argv[1:] and shot not in sys.argv[1:]:
+                        continue
+                    if shot == "providers":  # the clinic: its routed services, its doctor, the list
+                        page.goto(base + "/staff/providers/4")
+                    elif shot == "settings":
+                        page.goto(base + "/staff/settings")
+                    elif shot == "accounts":
                         page.goto(base + "/staff/accounts")
                     elif shot == "account":
                         page.goto(base + "/staff/accounts")

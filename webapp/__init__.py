@@ -30,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.infra.urls import DatabaseInt, redirect_moved
     from webapp.resident import bp as resident_bp
     from webapp.resident.pwa import bp as pwa_bp
-    from webapp.shared import life, training, ui
+    from webapp.shared import archived, life, training, ui
     from webapp.shared.gallery import bp as gallery_bp
     from webapp.staff import bp as staff_bp
 
@@ -92,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ops.init_app(app)
 
     errors.init_app(app)
+    archived.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)
     return app

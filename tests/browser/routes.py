@@ -26,6 +26,8 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.channel_new": [
             {"kind": kind} for kind in ("sms_aliyun", "sms_tencent", "dingtalk", "wecom", "email")
         ],
+        # 1: the property company (no staff yet); 4: the clinic, with its doctor among its staff.
+        "staff.provider_detail": [{"provider_id": 1}, {"provider_id": 4}],
         # A made-up token: the "link not known" page (test_office_setup fills in a real invitation).
         "auth.accept_invite": [{"token": "not-a-real-invitation-token"}],
         # A made-up token: the "card not accepted" and "QR used or expired" pages.
@@ -98,6 +100,7 @@ EXCLUDED: dict[str, str] = {
     "pwa.push_key": "JSON (the Web Push public key), not a page",
     "staff.training_csv": "a CSV download, not a page",
     "staff.district_csv": "a CSV download, not a page",
+    "staff.district_xlsx": "an XLSX download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.work_now": "JSON every console page polls for its live counts, not a page",
     "staff.ticket_photo": "a JPEG, not a page",

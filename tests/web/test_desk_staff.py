@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.web.test_kiosk_pages import identify
+from webapp.domain.desk.providers import ProviderDetails, add_provider
 from webapp.domain.desk.tickets import submit
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.infra import clock
-from webapp.models import Notification, ServiceType, Slot, Status, TicketEvent
+from webapp.models import Community, Notification, ProviderKind, ServiceType, Slot, Status, TicketEvent
 
 
 def service(session, code):
@@ -174,10 +175,17 @@ def test_catalog_editor_keeps_a_bad_question_list_and_saves_a_good_one(client, a
         questions='[{"id": "when", "type": "date", "required": true, '
         '"label": {"zh_Hans": "哪天", "zh_Hant": "哪天", "en": "Which day"}}]',
     )
+    unknown = post(client, "/staff/catalog/new", **good)  # a provider is a record, chosen, never typed anew
+    assert unknown.status_code == 400
+    assert "service providers (add it first)" in unknown.get_data(as_text=True)
+    community = session.scalar(select(Community))
+    add_provider(session, SYSTEM, None, community, ProviderDetails(name="阿芳理发", kind="other"))
+    session.commit()
     saved = post(client, "/staff/catalog/new", **good)
     assert saved.status_code == 303
     created = service(session, "haircut")
     assert created.provider_name == "阿芳理发"
+    assert created.provider.kind == ProviderKind.OTHER
     assert created.channels == ["kiosk"]
 
 

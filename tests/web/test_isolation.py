@@ -18,8 +18,10 @@ from webapp.models import (
     RegionLevel,
     Resident,
     Role,
+    ServiceProvider,
     ServiceType,
     Slot,
+    StaffRegionRole,
     StaffUser,
     Ticket,
 )
@@ -69,6 +71,10 @@ def object_ids(session, demo_community):
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
         "message_id": outbox_id(session, demo_community),
+        "region_role_id": session.scalar(select(StaffRegionRole.id)),
+        "provider_id": session.scalar(
+            select(ServiceProvider.id).where(ServiceProvider.community_id == demo_community.id)
+        ),
         **training_ids(session, demo_community),
         **life_ids(session, demo_community),
     }

@@ -159,7 +159,8 @@ def new_routes(app):
 
 
 @pytest.mark.parametrize(
-    "role", [Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.VOLUNTEER, Role.SERVICE_PROVIDER]
+    "role",
+    [Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER, Role.VOLUNTEER, Role.SERVICE_PROVIDER],
 )
 def test_only_administrators_open_staff_accounts(app, client, auth, make_staff, session, role):
     make_staff("someone", role)
@@ -169,7 +170,11 @@ def test_only_administrators_open_staff_accounts(app, client, auth, make_staff, 
     routes = new_routes(app)
     assert len(routes) >= 8
     for rule, method in routes:
-        url = rule.replace("<int:user_id>", str(admin.id)).replace("<int:role_id>", str(admin.roles[0].id))
+        url = (
+            rule.replace("<int:user_id>", str(admin.id))
+            .replace("<int:role_id>", str(admin.roles[0].id))
+            .replace("<int:region_role_id>", "1")
+        )
         response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
         assert response.status_code == 403, f"{method} {url}"
     session.refresh(admin)

@@ -48,6 +48,8 @@ class Permission(enum.StrEnum):
     EDIT_SETTINGS = (
         "edit_settings"  # the office's own details: address, phone, hours, time zone, kiosk language
     )
+    # The community's service providers and handling units: contact, routed service types, their staff.
+    MANAGE_PROVIDERS = "manage_providers"
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -57,7 +59,9 @@ _DISTRICT = frozenset({Role.DISTRICT_ADMIN})
 
 GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CONSOLE: frozenset(Role),
-    Permission.VIEW_COMMUNITY: frozenset({Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER})
+    Permission.VIEW_COMMUNITY: frozenset(
+        {Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER}
+    )
     | _DISTRICT,
     Permission.VIEW_KIOSKS: _OFFICE,
     Permission.VIEW_RESIDENTS: _OFFICE,
@@ -68,7 +72,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CONFIRM_DELETION: frozenset({Role.ADMIN}),
     Permission.VIEW_AUDIT: frozenset({Role.ADMIN}),
     Permission.HANDLE_TICKETS: frozenset(
-        {Role.ADMIN, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER}
+        {Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER}
     ),
     Permission.EDIT_CATALOG: _OFFICE,
     # The property company posts notices (a water cut); the list of who has not read one needs VIEW_RESIDENTS.
@@ -84,6 +88,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_SETTINGS: frozenset({Role.ADMIN}) | _DISTRICT,
     Permission.VIEW_ROLLUP: frozenset({Role.ADMIN}) | _DISTRICT,
     Permission.MANAGE_API_KEYS: frozenset({Role.ADMIN}) | _DISTRICT,
+    Permission.MANAGE_PROVIDERS: frozenset({Role.ADMIN}) | _DISTRICT,
 }
 
 # What may still be done in an archived community: reading. Every other permission stops there.
@@ -149,6 +154,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
             ("staff.community_settings", Permission.EDIT_SETTINGS),
             ("staff.channels_list", Permission.EDIT_SETTINGS),
             ("staff.communities", Permission.MANAGE_COMMUNITIES),
+            ("staff.providers", Permission.MANAGE_PROVIDERS),
             ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.api_keys", Permission.MANAGE_API_KEYS),
             ("staff.audit", Permission.VIEW_AUDIT),

@@ -33,14 +33,15 @@ from webapp.domain.identity import throttle
 from webapp.domain.identity.accounts import AccountError, accept, open_link
 from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
 from webapp.domain.identity.throttle import Check
+from webapp.domain.privacy.audit import record
 from webapp.domain.register.setup import is_set_up
 from webapp.infra import clock
-from webapp.infra.db import get_session
+from webapp.infra.db import get_session, writes
 from webapp.infra.extensions import login_manager
 from webapp.infra.unit_of_work import keep
 from webapp.models import InvitationKind, Resident, StaffUser
 from webapp.shared import throttles
-from webapp.shared.context import vault
+from webapp.shared.context import current_actor, vault
 from webapp.shared.labels import role_label
 from webapp.shared.messages import account_error
 from webapp.shared.ui import safe_next
@@ -293,13 +294,24 @@ LINK_STATUS = {"invite_unknown": 404, "invite_used": 410, "invite_expired": 410}
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@writes  # a wrong link is counted and audited
 def accept_invite(token: str) -> ResponseReturnValue:
     """A colleague's one-time link (an invitation or a password reset): they set their own password here,
-    then sign in (and may turn on two-step sign-in under My security)."""
+    then sign in (and may turn on two-step sign-in under My security).
+
+    Links carry 144 random bits, so guessing cannot work; still an address that keeps trying unknown links is
+    slowed (the link throttle, as for cards) and every refused link is audited."""
+    checks = throttles.link_checks("invite")
+    if (wait := throttles.refuse_if_throttled(checks)) is not None:
+        return wait
     db = get_session()
     try:
-        invitation = open_link(db, token)
+        invitation = open_link(db, token[:200])
     except AccountError as exc:
+        if exc.reason == "invite_unknown":
+            throttles.note_failure(checks)
+        record(db, current_actor(), "staff.invite_refused", result="denied", reason=exc.reason)
+        keep()  # the refusal and the count stand although the answer is an error
         return render_template(
             "auth/invite.html", error=account_error(exc.reason), form=None
         ), LINK_STATUS.get(exc.reason, 404)
@@ -315,7 +327,7 @@ def accept_invite(token: str) -> ResponseReturnValue:
         try:
             user = accept(
                 db,
-                token,
+                token[:200],
                 "" if reset else form.username.data or "",
                 form.password.data or "",
                 "" if reset else form.display_name.data or "",

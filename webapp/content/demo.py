@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.content.services import seed_catalog
 from webapp.domain import DomainError
+from webapp.domain.desk.providers import provider_named
 from webapp.domain.identity.cards import IssuedCard, issue_card
 from webapp.domain.identity.numbers import check_char
 from webapp.domain.identity.pins import set_pin
@@ -78,6 +79,7 @@ DEMO_STAFF = [
     ("property", "赵刚", Role.PROPERTY_MANAGER),
     ("provider", "孙医生", Role.SERVICE_PROVIDER),
     ("volunteer", "李明", Role.VOLUNTEER),
+    ("grid", "何敏", Role.GRID_WORKER),  # 网格员
     ("district", "翠苑街道管理员", Role.DISTRICT_ADMIN),  # over the street's communities, not one
 ]
 
@@ -175,7 +177,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         session.flush()
         sample = _seed_places_and_people(session, community, today, vault, pin)
         card = issue_card(session, SYSTEM, sample)
-        services = seed_catalog(session, community.id, today)
+        services = seed_catalog(session, community.id, today, vault)
         kiosk = Kiosk(
             community=community,
             name="1幢大堂自助机",
@@ -196,7 +198,8 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
         elif find_staff(session, username) is None:
             user = create_staff(session, username, display_name, password, [(community.id, role)])
             if role == Role.SERVICE_PROVIDER:
-                user.roles[0].provider = "翠苑社区卫生服务站"
+                clinic = provider_named(session, community.id, "翠苑社区卫生服务站")
+                user.roles[0].provider_id = clinic.id if clinic is not None else None
         staff.append((username, display_name, role))
     session.flush()
     if created:

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from webapp.models import Category, Eligibility, Handler, ServiceType, Slot
+from webapp.domain.desk.providers import ProviderDetails, add_provider
+from webapp.domain.identity.vault import Vault
+from webapp.domain.privacy.audit import SYSTEM
+from webapp.models import Category, Community, Eligibility, Handler, ProviderKind, ServiceType, Slot
 
 
 def t(hans: str, hant: str, en: str) -> dict[str, str]:
@@ -320,14 +323,49 @@ CATALOG: list[dict[str, Any]] = [
 HEALTH_STATION = "翠苑社区卫生服务站（社区服务中心一楼）"
 
 
-def seed_catalog(session: Session, community_id: int, today: date | None = None) -> list[ServiceType]:
-    """The catalog, and for the health check two weeks of morning and afternoon times (5 places each)."""
+# The demo's handling units, as an office records them (kind, contact, phone); service types name them.
+PROVIDERS: list[tuple[str, ProviderKind, str, str]] = [
+    ("翠苑物业服务中心", ProviderKind.PROPERTY, "周经理", "0571-88861234"),
+    ("桂花老年食堂", ProviderKind.CANTEEN, "王师傅", "0571-88862345"),
+    ("安康居家养老服务中心", ProviderKind.CARE, "陈主任", "0571-88863456"),
+    ("翠苑社区卫生服务站", ProviderKind.CLINIC, "孙医生", "0571-88864567"),
+]
+
+
+def seed_catalog(
+    session: Session, community_id: int, today: date | None = None, vault: Vault | None = None
+) -> list[ServiceType]:
+    """The catalog, its providers (through the same core functions as the console), and for the health check
+    two weeks of morning and afternoon times (5 places each)."""
     services = []
+    routed: dict[str, list[ServiceType]] = {}
     for position, spec in enumerate(CATALOG):
         spec = dict(spec)
-        services.append(ServiceType(community_id=community_id, position=position, **spec))
+        provider_name = spec.pop("provider_name", None)
+        if spec["handler"] == Handler.PROPERTY:
+            provider_name = PROVIDERS[0][0]
+        service = ServiceType(community_id=community_id, position=position, **spec)
+        services.append(service)
+        if provider_name:
+            routed.setdefault(provider_name, []).append(service)
     session.add_all(services)
     session.flush()
+    community = session.get(Community, community_id)
+    assert community is not None  # noqa: S101 (the caller's community)
+    for name, kind, contact, phone in PROVIDERS:
+        add_provider(
+            session,
+            SYSTEM,
+            vault,
+            community,
+            ProviderDetails(
+                name=name,
+                kind=kind.value,
+                contact_name=contact,
+                phone=phone if vault is not None else "",
+                service_type_ids=[s.id for s in routed.get(name, [])],
+            ),
+        )
     if today is not None:
         zone = ZoneInfo("Asia/Shanghai")
         check = next(s for s in services if s.code == "health-check")

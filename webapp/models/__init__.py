@@ -12,7 +12,7 @@ from webapp.models.desk import (
     Slot,
 )
 from webapp.models.identity import ApiKey, AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
-from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskVisit, StaffBadge
+from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskUptime, KioskVisit, StaffBadge
 from webapp.models.life import (
     ClaimStatus,
     Event,
@@ -46,6 +46,8 @@ from webapp.models.services import (
     Category,
     Eligibility,
     Handler,
+    ProviderKind,
+    ServiceProvider,
     ServiceType,
     Status,
     Ticket,
@@ -66,6 +68,9 @@ from webapp.models.training import (
 
 __all__ = [
     "ApiKey",
+    "KioskUptime",
+    "ProviderKind",
+    "ServiceProvider",
     "Attendance",
     "AttendanceStatus",
     "Certificate",

@@ -58,6 +58,11 @@ class Community(Base):
     )  # as the office words them: 周一至周五 9:00–17:00
     # The language new kiosks start in (None: the instance's default).
     default_locale: Mapped[str | None] = mapped_column(String(8))
+    # Days the office is closed (ISO dates, sorted), as the office sets them on its settings page.
+    holidays: Mapped[list[str] | None] = mapped_column(JSON)
+    # What a new kiosk starts with (None: the built-in 60 seconds, scanner below the screen).
+    kiosk_idle_seconds: Mapped[int | None] = mapped_column(Integer)
+    kiosk_scanner_place: Mapped[str | None] = mapped_column(String(16))
     # Archived: every record stays readable; staff can no longer change anything in it.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

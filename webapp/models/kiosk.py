@@ -84,3 +84,13 @@ class CareAction(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     staff: Mapped[StaffUser | None] = relationship()
+
+
+class KioskUptime(Base):
+    """One row per kiosk per hour in which it was heard from (a heartbeat): the roll-up's uptime is the share
+    of the last 7 days' hours with a row. Rows older than 30 days are removed as new ones come."""
+
+    __tablename__ = "kiosk_uptime"
+
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosk.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)

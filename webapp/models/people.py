@@ -15,6 +15,7 @@ from webapp.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:  # typing only: relationship() resolves names when mappers configure; no import circle
     from webapp.models.privacy import Consent
+    from webapp.models.services import ServiceProvider
 
 
 class Role(enum.StrEnum):
@@ -23,6 +24,8 @@ class Role(enum.StrEnum):
     PROPERTY_MANAGER = "property_manager"
     SERVICE_PROVIDER = "service_provider"
     VOLUNTEER = "volunteer"
+    # 网格员: works the tickets of the community like a community worker, manages no one.
+    GRID_WORKER = "grid_worker"
     # Held per region (StaffRegionRole), never per community: the street office over its communities.
     DISTRICT_ADMIN = "district_admin"
 
@@ -115,11 +118,14 @@ class StaffRole(Base):
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
-    # For a service provider: the provider (as named on service types) whose requests this person answers.
-    provider: Mapped[str | None] = mapped_column(String(80))
+    # For a service provider: the provider record whose requests this person answers.
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_provider.id", ondelete="CASCADE"), index=True
+    )
 
     user: Mapped[StaffUser] = relationship(back_populates="roles")
     community: Mapped[Community] = relationship()
+    provider: Mapped[ServiceProvider | None] = relationship(lazy="joined")
 
 
 class InvitationKind(enum.StrEnum):
@@ -142,7 +148,7 @@ class StaffInvitation(Base):
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[Role | None] = mapped_column(enum_column(Role))
-    provider: Mapped[str | None] = mapped_column(String(80))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("service_provider.id", ondelete="CASCADE"))
     display_name: Mapped[str | None] = mapped_column(String(64))
     # RESET: the account whose password is set; INVITE: the account created when the link was used.
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
@@ -153,6 +159,7 @@ class StaffInvitation(Base):
 
     community: Mapped[Community | None] = relationship()
     staff_user: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_user_id])
+    provider: Mapped[ServiceProvider | None] = relationship()
 
 
 class StaffRegionRole(Base):

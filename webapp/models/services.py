@@ -46,6 +46,39 @@ class Handler(enum.StrEnum):
     PROVIDER = "provider"  # a named service provider
 
 
+class ProviderKind(enum.StrEnum):
+    """What sort of handling unit a provider is: its kind words its page; a property company's service types
+    are the property company's (the property manager role sees them)."""
+
+    PROPERTY = "property"  # 物业公司
+    CLINIC = "clinic"  # 卫生服务站
+    CANTEEN = "canteen"  # 老年食堂
+    REPAIR = "repair"  # 维修队
+    CARE = "care"  # 居家养老服务
+    OTHER = "other"
+
+
+class ServiceProvider(Base):
+    """A handling unit of one community (property company, clinic, canteen, repair team): its contact, the
+    service types routed to it (ServiceType.provider_id) and its staff (StaffRole.provider_id).
+
+    The contact phone is sealed like every other number (AES-GCM, last four shown)."""
+
+    __tablename__ = "service_provider"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[ProviderKind] = mapped_column(enum_column(ProviderKind, 16), default=ProviderKind.OTHER)
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    phone_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_last4: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    community: Mapped[Community] = relationship()
+
+
 class Eligibility(enum.StrEnum):
     EVERYONE = "everyone"
     AGED_60 = "aged_60"
@@ -78,7 +111,11 @@ class ServiceType(Base):
     bring: Mapped[Names | None] = mapped_column(JSON)
     icon: Mapped[str] = mapped_column(String(24), default="list")
     handler: Mapped[Handler] = mapped_column(enum_column(Handler, 16))
-    provider_name: Mapped[str | None] = mapped_column(String(80))
+    # Who answers: the provider record this service type is routed to (None: the office, or the property
+    # company by handler alone).
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_provider.id", ondelete="SET NULL"), index=True
+    )
     deadline_hours: Mapped[int] = mapped_column(Integer, default=72)
     # The deadline when a resident says it is dangerous or urgent (a danger answer); staff set it per service.
     urgent_deadline_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
@@ -91,6 +128,12 @@ class ServiceType(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     community: Mapped[Community] = relationship()
+    provider: Mapped[ServiceProvider | None] = relationship()
+
+    @property
+    def provider_name(self) -> str | None:
+        """The routed provider's name, for display (routing itself goes by provider_id)."""
+        return self.provider.name if self.provider is not None else None
 
     def name(self, locale: str) -> str:
         return pick_name(self.names, locale)

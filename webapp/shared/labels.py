@@ -10,6 +10,7 @@ from webapp.models import (
     Handler,
     NoticeGroup,
     PlaceKind,
+    ProviderKind,
     Role,
     Status,
 )
@@ -21,6 +22,8 @@ ROLE_LABELS = {
     # Translators: a company or clinic that answers service requests, e.g. a home-care provider.
     Role.SERVICE_PROVIDER: _l("Service provider"),
     Role.VOLUNTEER: _l("Volunteer"),
+    # Translators: 网格员, a community grid worker who visits an assigned grid of households.
+    Role.GRID_WORKER: _l("Grid worker"),
     # Translators: the street office's (街道) administrator over all its communities.
     Role.DISTRICT_ADMIN: _l("District administrator"),
 }
@@ -82,9 +85,9 @@ HANDLER_LABELS = {
 
 
 def unit_label(unit: str) -> str:
-    """A handling unit as the queue filter names it: "office", "property" or "provider:<name>"."""
+    """A handling unit as the queue filter names it: "office", "property" or "provider:<id>:<name>"."""
     if unit.startswith("provider:"):
-        return unit.split(":", 1)[1]
+        return unit.split(":", 2)[-1]
     return str(HANDLER_LABELS[Handler(unit)])
 
 
@@ -265,7 +268,22 @@ NAV_LABELS = {
     "staff.community_settings": _l("Community settings"),
     # Translators: the ways messages leave Linli: SMS, DingTalk and WeCom robots, e-mail, Web Push.
     "staff.channels_list": _l("Message channels"),
+    # Translators: 服务单位, the property company, clinic, canteen or repair team answering requests.
+    "staff.providers": _l("Service providers"),
 }
+
+PROVIDER_KIND_LABELS = {
+    ProviderKind.PROPERTY: _l("Property company"),
+    ProviderKind.CLINIC: _l("Clinic or health station"),
+    ProviderKind.CANTEEN: _l("Canteen"),
+    ProviderKind.REPAIR: _l("Repair team"),
+    ProviderKind.CARE: _l("Home-care provider"),
+    ProviderKind.OTHER: _l("Other service provider"),
+}
+
+
+def provider_kind_label(kind: str) -> str:
+    return str(PROVIDER_KIND_LABELS[ProviderKind(kind)])
 
 
 def nav_area_label(area: str) -> str:

@@ -58,6 +58,7 @@ DESK_ERRORS = {
     "code_taken": _l("Another service in this community already has this code."),
     "bad_hours": _l("Give a number of hours between 1 and 2160."),
     "bad_questions": _l("The questions are not in the expected form. See the example below the box."),
+    "unknown_provider": _l("Please choose one of this community's service providers (add it first)."),
 }
 
 
@@ -150,7 +151,8 @@ ACCOUNT_ERRORS = {
     "password_short": _l("Please use at least 10 characters for the password."),
     "password_long": _l("That password is too long."),
     "name": _l("Please give a name of at most 64 characters."),
-    "provider": _l("Please name the service provider this person works for."),
+    "provider": _l("Please name one of this community's service providers (as on the providers page)."),
+    "region": _l("You may give the district role only for your own street or district, or one below it."),
     "above_own_role": _l("You may not give or change a role above your own, or outside your communities."),
     "last_admin": _l("A community always keeps one active administrator. Add another administrator first."),
     "own_account": _l("You cannot change your own account here."),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.desk.catalog import CHANNELS, LOCALES, URGENT_DEADLINE_HOURS, check_service, save_service
+from webapp.domain.desk.providers import providers_in
 from webapp.domain.privacy.audit import record
 from webapp.infra import clock
 from webapp.infra.db import get_session
@@ -138,7 +139,8 @@ def service_edit(service_id: int | None = None) -> ResponseReturnValue:
     taken = set(db.scalars(select(ServiceType.code).where(ServiceType.community_id == community_id))) - (
         {service.code} if service else set()
     )
-    errors = check_service(values, taken)
+    providers = {p.name for p in providers_in(db, {community_id})}
+    errors = check_service(values, taken, providers)
     if errors:
         return render_form(service, values, errors, (request.form.get("questions") or "")[:20000])
     saved = save_service(db, service, community_id, values)

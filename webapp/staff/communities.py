@@ -3,7 +3,7 @@ nothing new). Each community's own office runs it; this page only sets it up."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -113,7 +113,7 @@ def communities() -> ResponseReturnValue:
     return render_template("staff/communities.html", form=form, communities=listed), status
 
 
-def _fill(form: CommunityForm, community: Community) -> None:
+def fill_form(form: CommunityForm, community: Community) -> None:
     form.name.data = community.name(_locale())
     form.address.data = community.address or ""
     form.phone.data = community.phone or ""
@@ -152,7 +152,7 @@ def community_detail(community_id: int) -> ResponseReturnValue:
     elif form.is_submitted():
         status = 400
     else:
-        _fill(form, community)
+        fill_form(form, community)
     return render_template("staff/community.html", form=form, community=community), status
 
 
@@ -175,12 +175,10 @@ def community_archive(community_id: int) -> ResponseReturnValue:
 @require(Permission.EDIT_SETTINGS)
 def community_settings() -> ResponseReturnValue:
     """The office changes its own details (no file editing): what residents and the kiosk are told."""
-    ids = allowed_ids(Permission.EDIT_SETTINGS)
-    asked = small_int(request.args.get("community") or "", 2**31 - 1)
-    community_id = asked if asked in ids else min(ids)
+    from webapp.staff.settings import chosen_community, render_settings
+
+    community = chosen_community()
     db = get_session()
-    community = db.get(Community, community_id)
-    assert community is not None  # noqa: S101 (an id from the person's roles)
     form = CommunityForm()
     del form.region_id
     status = 200
@@ -192,14 +190,9 @@ def community_settings() -> ResponseReturnValue:
             status = 400
         else:
             flash(_("Saved."), "info")
-            answer = redirect(url_for("staff.community_settings", community=community.id), code=303)
-            return answer
+            return redirect(url_for("staff.community_settings", community=community.id), code=303)
     elif form.is_submitted():
         status = 400
     else:
-        _fill(form, community)
-    communities = list(db.scalars(select(Community).where(Community.id.in_(ids)).order_by(Community.id)))
-    page = render_template(
-        "staff/community_settings.html", form=form, community=community, communities=communities
-    )
-    return page, status
+        fill_form(form, community)
+    return render_settings(community, form, status)

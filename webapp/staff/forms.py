@@ -121,7 +121,7 @@ class InviteForm(FlaskForm):
     community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
     role = SelectField(_l("Role"), coerce=str, validate_choice=False)
     provider = StringField(
-        _l("Service provider (only for the service provider role)"),
+        _l("Service provider (only for the service provider role): its name as on the providers page"),
         validators=[Length(max=80, message=TOO_LONG)],
     )
 
@@ -130,7 +130,7 @@ class GrantForm(FlaskForm):
     community_id = SelectField(_l("Community"), coerce=str, validate_choice=False)
     role = SelectField(_l("Role"), coerce=str, validate_choice=False)
     provider = StringField(
-        _l("Service provider (only for the service provider role)"),
+        _l("Service provider (only for the service provider role): its name as on the providers page"),
         validators=[Length(max=80, message=TOO_LONG)],
     )
 
@@ -157,3 +157,13 @@ class CompoundForm(FlaskForm):
         validators=[DataRequired(_l("Please fill this in.")), Length(max=2000, message=TOO_LONG)],
         render_kw={"rows": 5, "spellcheck": "false"},
     )
+
+
+class ProviderForm(FlaskForm):
+    name = StringField(
+        _l("Name of the provider"),
+        validators=[DataRequired(_l("Please fill this in.")), Length(max=80, message=TOO_LONG)],
+    )
+    kind = SelectField(_l("Kind"), coerce=str, validate_choice=False)
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=64, message=TOO_LONG)])
+    phone = StringField(_l("Contact phone"), validators=[Length(max=32, message=TOO_LONG)])

@@ -18,7 +18,7 @@ from webapp.domain.kiosk.devices import create_kiosk, is_online, start_pairing, 
 from webapp.domain.register.community import communities_by_id, kiosks_in, local_now
 from webapp.infra import clock
 from webapp.infra.db import get_session
-from webapp.models import CareOutcome, Kiosk
+from webapp.models import CareOutcome, Community, Kiosk
 from webapp.shared.context import base_url, current_actor
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids, resident_or_404
@@ -100,6 +100,12 @@ def kiosks() -> ResponseReturnValue:
         return redirect(url_for("staff.kiosks", _anchor=f"k{kiosk.id}"), code=303)
     if form.is_submitted():
         status = 400
+    else:  # a new kiosk starts with the office's defaults (its settings page)
+        community = db.get(Community, min(ids))
+        if community is not None:
+            form.idle_timeout.data = community.kiosk_idle_seconds or 60
+            form.scanner_place.data = community.kiosk_scanner_place or "below"
+            form.default_locale.data = community.default_locale or ""
     now = clock.now()
     rows = [(k, is_online(k, now)) for k in kiosks_in(db, set(ids))]
     return render_template("staff/kiosks.html", rows=rows, form=form, pairing=None), status

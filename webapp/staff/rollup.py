@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from webapp.auth.policy import Permission, require
 from webapp.domain.desk import queue as desk
 from webapp.domain.kiosk.care import care_list
-from webapp.domain.kiosk.devices import is_online
+from webapp.domain.kiosk.devices import is_online, uptime_percent
 from webapp.domain.register.community import communities_by_id, kiosks_in
 from webapp.domain.training.figures import figures as training_figures
 from webapp.infra import clock
@@ -38,6 +38,7 @@ class Row:
     care_waiting: int
     kiosks_online: int
     kiosks: int
+    uptime_percent: float | None  # share of the last 7 days its kiosks were heard from (None: no kiosk)
     classes_held: int
     residents_trained: int
 
@@ -62,6 +63,7 @@ def _rows() -> list[Row]:
                 care_waiting=sum(1 for r in care_list(db, community) if r.action is None),
                 kiosks_online=sum(1 for k in kiosks if is_online(k, now)),
                 kiosks=len(kiosks),
+                uptime_percent=uptime_percent(db, [k.id for k in kiosks], now),
                 classes_held=sum(m.held for m in months),
                 residents_trained=sum(m.gained_total for m in months),
             )
@@ -77,43 +79,72 @@ def district() -> ResponseReturnValue:
     return render_template("staff/district.html", rows=rows, chart=chart, days=TRAINING_DAYS)
 
 
+def _headings() -> list[str]:
+    return [
+        _("Community"),
+        _("Open"),
+        _("Overdue"),
+        _("Median time to resolve (hours)"),
+        _("Satisfaction (of 5)"),
+        _("Care list: not yet seen today"),
+        _("Kiosks online"),
+        _("Kiosks"),
+        _("Kiosk uptime, last 7 days (%)"),
+        _("Classes held"),
+        _("Residents trained"),
+    ]
+
+
+def _cells(r: Row) -> list[str | int | float | None]:
+    return [
+        r.name,
+        r.open,
+        r.overdue,
+        r.median_hours,
+        r.rating,
+        r.care_waiting,
+        r.kiosks_online,
+        r.kiosks,
+        r.uptime_percent,
+        r.classes_held,
+        r.residents_trained,
+    ]
+
+
 @bp.get("/district.csv")
 @require(Permission.VIEW_ROLLUP)
 def district_csv() -> ResponseReturnValue:
     """For reporting upward: the same table, in the reader's language, one row per community."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            _("Community"),
-            _("Open"),
-            _("Overdue"),
-            _("Median time to resolve (hours)"),
-            _("Satisfaction (of 5)"),
-            _("Care list: not yet seen today"),
-            _("Kiosks online"),
-            _("Kiosks"),
-            _("Classes held"),
-            _("Residents trained"),
-        ]
-    )
+    writer.writerow(_headings())
     for r in _rows():
-        writer.writerow(
-            [
-                r.name,
-                r.open,
-                r.overdue,
-                "" if r.median_hours is None else r.median_hours,
-                "" if r.rating is None else r.rating,
-                r.care_waiting,
-                r.kiosks_online,
-                r.kiosks,
-                r.classes_held,
-                r.residents_trained,
-            ]
-        )
+        writer.writerow(["" if v is None else v for v in _cells(r)])
     return Response(
         "\ufeff" + out.getvalue(),  # the BOM makes spreadsheet programs read the Chinese correctly
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=district.csv", "Cache-Control": "no-store"},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/district.xlsx")
+@require(Permission.VIEW_ROLLUP)
+def district_xlsx() -> ResponseReturnValue:
+    """The same table as an Excel workbook (what a street office forwards upward), numbers as numbers."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("District overview")[:31])
+    sheet.append(_headings())
+    for r in _rows():
+        sheet.append(_cells(r))
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": "attachment; filename=district.xlsx", "Cache-Control": "no-store"},
     )

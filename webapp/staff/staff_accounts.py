@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.identity import accounts
 from webapp.domain.identity.accounts import AccountError, NewLink
+from webapp.domain.identity.roles import grant_region, grantable_regions, revoke_region
 from webapp.domain.register.community import communities_by_id
 from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
@@ -34,7 +35,14 @@ def _choices(form: InviteForm | GrantForm) -> None:
     communities = communities_by_id(get_session(), set(allowed_ids(Permission.MANAGE_STAFF)))
     form.community_id.choices = [(str(c.id), c.name(locale)) for c in communities]
     # The everyday role first, administrator last: a default that grants the least.
-    order = (Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER, Role.SERVICE_PROVIDER, Role.VOLUNTEER, Role.ADMIN)
+    order = (
+        Role.COMMUNITY_WORKER,
+        Role.GRID_WORKER,
+        Role.PROPERTY_MANAGER,
+        Role.SERVICE_PROVIDER,
+        Role.VOLUNTEER,
+        Role.ADMIN,
+    )
     form.role.choices = [(r.value, role_label(r)) for r in order]
 
 
@@ -54,9 +62,14 @@ def _parse(form: InviteForm | GrantForm) -> tuple[int, Role] | None:
 
 def _colleague_or_404(user_id: int) -> StaffUser:
     """A colleague with a role in one of my communities; anyone else is a 404, audited."""
-    user = get_session().get(StaffUser, user_id)
+    db = get_session()
+    user = db.get(StaffUser, user_id)
     mine = allowed_ids(Permission.MANAGE_STAFF)
-    if user is None or not any(r.community_id in mine for r in user.roles):
+    regions = {r.id for r in grantable_regions(db, current_user.staff)}
+    if user is None or not (
+        any(r.community_id in mine for r in user.roles)
+        or any(r.region_id in regions for r in user.region_roles)
+    ):
         deny(subject_type="staff_user", subject_id=user_id, permission=Permission.MANAGE_STAFF.value)
         abort(404)
     return user
@@ -111,12 +124,15 @@ def _detail(user: StaffUser, form: GrantForm | None = None, error: str | None = 
     if form is None:
         form = GrantForm(formdata=None)
         _choices(form)
+    regions = grantable_regions(get_session(), current_user.staff)
     return render_template(
         "staff/account_detail.html",
         user=user,
         form=form,
         error=error,
         mine=allowed_ids(Permission.MANAGE_STAFF),
+        regions=regions,
+        my_regions={r.id for r in regions},
     )
 
 
@@ -219,4 +235,29 @@ def account_totp_reset(user_id: int) -> ResponseReturnValue:
         user,
         lambda db: accounts.reset_totp(db, current_actor(), current_user.staff, user),
         _("Two-step sign-in is removed from this account. Its sessions have ended."),
+    )
+
+
+@bp.post("/accounts/<int:user_id>/regions")
+@require(Permission.MANAGE_STAFF)
+def account_grant_region(user_id: int) -> ResponseReturnValue:
+    """Make a colleague district administrator of a region: only a district administrator of that region (or
+    one above it) may, never for a region above their own (the core checks)."""
+    user = _colleague_or_404(user_id)
+    region_id = small_int(request.form.get("region_id") or "", 2**31 - 1) or 0
+    return _account_action(
+        user,
+        lambda db: grant_region(db, current_actor(), current_user.staff, user, region_id),
+    )
+
+
+@bp.post("/accounts/<int:user_id>/regions/<int:region_role_id>/remove")
+@require(Permission.MANAGE_STAFF)
+def account_revoke_region(user_id: int, region_role_id: int) -> ResponseReturnValue:
+    user = _colleague_or_404(user_id)
+    held = next((r for r in user.region_roles if r.id == region_role_id), None)
+    if held is None:
+        abort(404)
+    return _account_action(
+        user, lambda db: revoke_region(db, current_actor(), current_user.staff, user, held)
     )

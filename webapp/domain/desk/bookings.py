@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from webapp.domain import DomainError
+from webapp.domain import DomainError, ensure_open
 from webapp.infra import clock
 from webapp.models import (
     Booking,
@@ -95,6 +95,7 @@ def active_booking(session: Session, request: Ticket) -> Booking | None:
 
 def book(session: Session, request: Ticket, slot_id: int) -> Booking:
     """Take a seat in *slot_id* for this request (its resident), or raise BookingError."""
+    ensure_open(request.service_type.community)
     slot = _take_seat(session, request.service_type_id, slot_id)
     booking = Booking(slot=slot, request=request, resident_id=request.resident_id, created_at=clock.now())
     session.add(booking)
@@ -125,6 +126,7 @@ def release(session: Session, booking: Booking) -> None:
 def check_in(session: Session, booking: Booking, now: datetime | None = None) -> None:
     """Mark the resident as arrived, on the day and near the time of their slot only."""
     now = now or clock.now()
+    ensure_open(booking.request.service_type.community)
     if booking.status == BookingStatus.CANCELLED:
         raise BookingError("no_booking")
     starts = booking.slot.starts_at

@@ -192,8 +192,13 @@ CHANNELS = ("kiosk", "phone", "staff", "api")
 CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def check_service(values: dict[str, Any], taken_codes: set[str]) -> dict[str, str]:
-    """Problems with a service type as staff edit it (field -> error code), before anything is saved."""
+def check_service(
+    values: dict[str, Any], taken_codes: set[str], provider_names: set[str] | None = None
+) -> dict[str, str]:
+    """Problems with a service type as staff edit it (field -> error code), before anything is saved.
+
+    *provider_names*: the community's provider records; a provider is chosen among them (routing follows the
+    record), never typed free-hand."""
     from webapp.models import Category, Handler
 
     errors: dict[str, str] = {}
@@ -214,6 +219,12 @@ def check_service(values: dict[str, Any], taken_codes: set[str]) -> dict[str, st
         errors["handler"] = "bad_choice"
     elif values["handler"] == Handler.PROVIDER and not str(values.get("provider_name") or "").strip():
         errors["provider_name"] = "required"
+    elif (
+        provider_names is not None
+        and str(values.get("provider_name") or "").strip()
+        and " ".join(str(values["provider_name"]).split()) not in provider_names
+    ):
+        errors["provider_name"] = "unknown_provider"
     if values.get("eligibility") not in {e.value for e in Eligibility}:
         errors["eligibility"] = "bad_choice"
     hours = values.get("deadline_hours")
@@ -234,7 +245,7 @@ def save_service(
     session: Session, service: ServiceType | None, community_id: int, values: dict[str, Any]
 ) -> ServiceType:
     """Create or update a service type after check_service found nothing wrong; returns it."""
-    from webapp.models import Category, Handler
+    from webapp.models import Category, Handler, ServiceProvider
 
     if service is None:
         service = ServiceType(community_id=community_id)
@@ -246,7 +257,16 @@ def save_service(
     service.bring = bring if any(bring.values()) else None
     service.category = Category(values["category"])
     service.handler = Handler(values["handler"])
-    service.provider_name = (values.get("provider_name") or "").strip()[:80] or None
+    named = " ".join(str(values.get("provider_name") or "").split())
+    service.provider = (
+        session.scalar(
+            select(ServiceProvider).where(
+                ServiceProvider.community_id == community_id, ServiceProvider.name == named
+            )
+        )
+        if named and service.handler != Handler.OFFICE
+        else None
+    )
     service.eligibility = Eligibility(values["eligibility"])
     service.deadline_hours = values["deadline_hours"]
     service.urgent_deadline_hours = values["urgent_deadline_hours"]

@@ -1,8 +1,9 @@
 """The staff side of the services desk: who sees which tickets, the queue and its filters, the figures.
 
 Visibility follows who answers: the community office (admins, community workers) sees every ticket of its
-community; the property company sees tickets handled by the property company; a service provider sees only
-tickets of service types routed to it by name. Volunteers see none. Every query is scoped here, once.
+community (grid workers too); the property company sees tickets handled by the property company; a service
+provider's staff see only tickets of service types routed to their provider record (`providers.route`).
+Volunteers see none. Every query is scoped here, once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from webapp.domain.desk.tickets import OPEN, TicketError, change_status
 from webapp.domain.privacy.audit import Actor
 from webapp.infra import clock
-from webapp.models import Handler, Role, ServiceType, StaffUser, Status, Ticket
+from webapp.infra.numbers import small_int
+from webapp.models import Handler, Role, ServiceProvider, ServiceType, StaffUser, Status, Ticket
 
 PAGE = 50
 FIGURES_DAYS = 90
@@ -31,7 +33,7 @@ class TicketScope:
 
     everything: frozenset[int] = frozenset()  # communities where they see every ticket
     property_in: frozenset[int] = frozenset()  # communities where they see the property company's tickets
-    providers: frozenset[tuple[int, str]] = frozenset()  # (community, provider name)
+    providers: frozenset[tuple[int, int]] = frozenset()  # (community, provider record id)
 
     @property
     def empty(self) -> bool:
@@ -47,12 +49,12 @@ def scope_of(user: StaffUser) -> TicketScope:
         return TicketScope()
     everything, prop, providers = set(), set(), set()
     for role in user.roles:
-        if role.role in (Role.ADMIN, Role.COMMUNITY_WORKER):
+        if role.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER):
             everything.add(role.community_id)
         elif role.role == Role.PROPERTY_MANAGER:
             prop.add(role.community_id)
-        elif role.role == Role.SERVICE_PROVIDER and role.provider:
-            providers.add((role.community_id, role.provider))
+        elif role.role == Role.SERVICE_PROVIDER and role.provider_id is not None:
+            providers.add((role.community_id, role.provider_id))
     return TicketScope(frozenset(everything), frozenset(prop), frozenset(providers))
 
 
@@ -62,7 +64,7 @@ class Grant:
 
     community_ids: frozenset[int]
     handler: Handler | None = None  # None: every handler
-    provider: str | None = None  # with Handler.PROVIDER: only the types routed to this provider by name
+    provider: int | None = None  # with Handler.PROVIDER: only the types routed to this provider record
 
 
 def grants_of(scope: TicketScope) -> list[Grant]:
@@ -79,7 +81,7 @@ def _grant_clause(grant: Grant) -> ColumnElement[bool]:
     if grant.handler is not None:
         parts.append(ServiceType.handler == grant.handler)
     if grant.provider is not None:
-        parts.append(ServiceType.provider_name == grant.provider)
+        parts.append(ServiceType.provider_id == grant.provider)
     return and_(*parts)
 
 
@@ -87,7 +89,7 @@ def _grant_holds(grant: Grant, service: ServiceType) -> bool:
     return (
         service.community_id in grant.community_ids
         and grant.handler in (None, service.handler)
-        and grant.provider in (None, service.provider_name)
+        and grant.provider in (None, service.provider_id)
     )
 
 
@@ -124,7 +126,7 @@ class QueueFilter:
     status: str = "open"  # "open", "all", or a Status value
     category: str | None = None
     building_id: int | None = None
-    unit: str | None = None  # "property", "office", or "provider:<name>"
+    unit: str | None = None  # "property", "office", or "provider:<id>:<name>" (handler_unit)
     overdue: bool = False
     mine: bool = False
     number: str | None = None
@@ -149,7 +151,7 @@ def _filtered(session: Session, scope: TicketScope, f: QueueFilter, me: int | No
         narrow["handler"] = Handler.PROPERTY
     elif f.unit and f.unit.startswith("provider:"):
         narrow["handler"] = Handler.PROVIDER
-        narrow["provider_name"] = f.unit.split(":", 1)[1]
+        narrow["provider_id"] = small_int(f.unit.split(":")[1], 2**31 - 1) or 0
     types = visible_types(session, scope, **narrow)
     query = select(Ticket).where(Ticket.service_type_id.in_(types) if types else false())
     if f.unit == "office":
@@ -358,22 +360,23 @@ def handler_unit(request: Ticket) -> str:
         return "office"
     if request.service_type.handler == Handler.PROPERTY:
         return "property"
-    return f"provider:{request.service_type.provider_name or ''}"
+    provider = request.service_type.provider
+    return f"provider:{provider.id}:{provider.name}" if provider is not None else "office"
 
 
 def units_of(session: Session, scope: TicketScope) -> list[str]:
-    """The handling units this person can filter by: office, property, and each visible provider."""
-    names = session.scalars(
-        select(ServiceType.provider_name)
+    """The handling units this person can filter by: office, property, and each visible provider record
+    that has service types routed to it."""
+    rows = session.execute(
+        select(ServiceProvider.id, ServiceProvider.name, ServiceProvider.community_id)
+        .join(ServiceType, ServiceType.provider_id == ServiceProvider.id)
         .where(
             ServiceType.handler == Handler.PROVIDER,
             ServiceType.community_id.in_(scope.community_ids),
-            ServiceType.provider_name.is_not(None),
         )
         .distinct()
-    )
-    providers = sorted(n for n in names if n)
-    if not scope.everything:
-        providers = [n for n in providers if any(n == p for _, p in scope.providers)]
+    ).all()
+    mine = {p for _, p in scope.providers}
+    found = sorted((name, pid) for pid, name, cid in rows if cid in scope.everything or pid in mine)
     units = ["office", "property"] if scope.everything else (["property"] if scope.property_in else [])
-    return units + [f"provider:{n}" for n in providers]
+    return units + [f"provider:{pid}:{name}" for name, pid in found]

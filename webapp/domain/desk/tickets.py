@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from webapp.domain import DomainError
+from webapp.domain import DomainError, ensure_open
 from webapp.domain.desk import bookings, photos
 from webapp.domain.desk.catalog import (
     ASKS_PLACE,
@@ -176,6 +176,7 @@ def submit(
     lamp in a stairwell): nobody's ticket, so only a service open to everyone takes it.
     """
     now = clock.now()
+    ensure_open(service.community)  # archived: every ticket stays readable, no new one opens
     check_eligible(service, resident, channel.split(":")[0], now.date())
     where = where_errors(session, service, channel, household_id, place, building_id)
     try:

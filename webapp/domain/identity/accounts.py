@@ -16,12 +16,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from webapp.domain import DomainError, has_control_characters
+from webapp.domain import ensure_open, has_control_characters
 from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from webapp.domain.identity.reach import district_community_ids
+from webapp.domain.identity.roles import (
+    AccountError,
+    active_admins,
+    may_grant,
+    may_manage,
+    provider_for,
+    roles_in,
+)
 from webapp.domain.identity.staff import (
     create_staff,
     disable_totp,
@@ -31,33 +38,12 @@ from webapp.domain.identity.staff import (
 )
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import InvitationKind, Role, StaffInvitation, StaffRole, StaffUser
+from webapp.models import Community, InvitationKind, Role, StaffInvitation, StaffRole, StaffUser
 
 INVITATION_LIFETIME = timedelta(hours=72)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 # No hash verifies against this: a reset account cannot sign in until its owner sets a new password.
 UNUSABLE_PASSWORD = "!reset"  # noqa: S105 (not a password: a marker no hash matches)
-
-# How much a role may do; a person may grant a role only up to their own rank in that community.
-ROLE_RANK: dict[Role, int] = {
-    Role.DISTRICT_ADMIN: 4,
-    Role.ADMIN: 3,
-    Role.COMMUNITY_WORKER: 2,
-    Role.PROPERTY_MANAGER: 1,
-    Role.SERVICE_PROVIDER: 1,
-    Role.VOLUNTEER: 1,
-}
-
-
-class AccountError(DomainError):
-    code = "account"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        # "username", "username_taken", "password_short", "password_long", "name", "provider",
-        # "above_own_role", "last_admin", "own_account", "already", "invite_unknown", "invite_used",
-        # "invite_expired"
-        self.reason = reason
 
 
 def check_username(username: str) -> str:
@@ -75,55 +61,10 @@ def check_password(password: str) -> None:
         raise AccountError("password_long")
 
 
-def rank_in(user: StaffUser, community_id: int) -> int:
-    """The highest rank *user* holds in a community (0: none, or the account is disabled)."""
-    if not user.is_active:
-        return 0
-    if user.region_roles and community_id in district_community_ids(user):
-        return ROLE_RANK[Role.DISTRICT_ADMIN]
-    return max((ROLE_RANK[r.role] for r in user.roles if r.community_id == community_id), default=0)
-
-
-def may_grant(granter: StaffUser, community_id: int, role: Role) -> bool:
-    """Only an administrator of the community (or its district) manages its staff, never above their own
-    rank, and a district role is never given per community."""
-    if role == Role.DISTRICT_ADMIN:
-        return False
-    return rank_in(granter, community_id) >= max(ROLE_RANK[role], ROLE_RANK[Role.ADMIN])
-
-
-def may_manage(manager: StaffUser, target: StaffUser) -> bool:
-    """Account-wide changes (disable, resets) need the manager to outrank or equal the target in every
-    community the target works in: an administrator of one community cannot lock out another's."""
-    communities = {r.community_id for r in target.roles}
-    return bool(communities) and all(
-        may_grant(manager, cid, max(_roles_in(target, cid), key=ROLE_RANK.__getitem__)) for cid in communities
-    )
-
-
-def _roles_in(user: StaffUser, community_id: int) -> list[Role]:
-    return [r.role for r in user.roles if r.community_id == community_id]
-
-
-def active_admins(session: Session, community_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count(StaffRole.id))
-            .join(StaffUser)
-            .where(
-                StaffRole.community_id == community_id,
-                StaffRole.role == Role.ADMIN,
-                StaffUser.is_active.is_(True),
-            )
-        )
-        or 0
-    )
-
-
 def _keeps_an_admin(session: Session, user: StaffUser, community_ids: Iterable[int]) -> None:
     """Refuse a change that would leave one of these communities without an active administrator."""
     for cid in community_ids:
-        if Role.ADMIN in _roles_in(user, cid) and user.is_active and active_admins(session, cid) <= 1:
+        if Role.ADMIN in roles_in(user, cid) and user.is_active and active_admins(session, cid) <= 1:
             raise AccountError("last_admin")
 
 
@@ -164,18 +105,15 @@ def invite(
     name = " ".join(display_name.split())
     if not name or len(name) > 64 or has_control_characters(name):
         raise AccountError("name")
-    provider = (provider or "").strip() or None
-    if provider and has_control_characters(provider):
-        raise AccountError("provider")
-    if role == Role.SERVICE_PROVIDER and not provider:
-        raise AccountError("provider")
+    ensure_open(session.get(Community, community_id))
+    record_of = provider_for(session, community_id, role, provider)
     link = _new_link(
         session,
         StaffInvitation(
             kind=InvitationKind.INVITE,
             community_id=community_id,
             role=role,
-            provider=provider if role == Role.SERVICE_PROVIDER else None,
+            provider_id=record_of.id if record_of is not None else None,
             display_name=name,
             created_by_id=inviter.id,
         ),
@@ -241,7 +179,7 @@ def accept(session: Session, token: str, username: str, password: str, display_n
         password,
         [(invitation.community_id, invitation.role)],
     )
-    user.roles[0].provider = invitation.provider
+    user.roles[0].provider_id = invitation.provider_id
     invitation.staff_user_id = user.id
     session.flush()
     record(
@@ -272,13 +210,11 @@ def grant(
 ) -> StaffRole:
     if not may_grant(granter, community_id, role):
         raise AccountError("above_own_role")
-    if role in _roles_in(user, community_id):
+    if role in roles_in(user, community_id):
         raise AccountError("already")
-    provider = (provider or "").strip() or None
-    if (role == Role.SERVICE_PROVIDER and not provider) or (provider and has_control_characters(provider)):
-        raise AccountError("provider")
+    record_of = provider_for(session, community_id, role, provider)
     added = StaffRole(
-        community_id=community_id, role=role, provider=provider if role == Role.SERVICE_PROVIDER else None
+        community_id=community_id, role=role, provider_id=record_of.id if record_of is not None else None
     )
     user.roles.append(added)
     session.flush()

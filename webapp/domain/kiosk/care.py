@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.domain import ensure_open
 from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.register.community import local_day_bounds, local_now
 from webapp.infra import clock
@@ -31,6 +32,7 @@ from webapp.models import (
 
 def check_in(session: Session, actor: Actor, resident: Resident, channel: str) -> CheckIn:
     """Record today's check-in once; a second tap the same day returns the first."""
+    ensure_open(resident.community)
     today = local_now(resident.community).date()
     existing = session.scalar(select(CheckIn).where(CheckIn.resident_id == resident.id, CheckIn.day == today))
     if existing is not None:

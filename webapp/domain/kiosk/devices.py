@@ -6,15 +6,17 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.config import LOCALES
-from webapp.domain import DomainError
+from webapp.domain import DomainError, ensure_open
 from webapp.domain.identity.vault import Vault, new_token, token_hash
 from webapp.domain.privacy.audit import Actor, record
+from webapp.domain.register.settings import SCANNER_PLACES
 from webapp.infra import clock
-from webapp.models import Kiosk
+from webapp.models import Community, Kiosk, KioskUptime
 
 PAIRING_LIFETIME = timedelta(minutes=30)
 ONLINE_WITHIN = timedelta(minutes=3)  # heartbeats come every minute
@@ -24,7 +26,6 @@ CODE_LENGTH = 8
 
 
 # Where a kiosk's card scanner is mounted, as the attract screen draws and says it.
-SCANNER_PLACES = ("below", "right", "left")
 
 
 class PairingRefused(DomainError):
@@ -43,6 +44,7 @@ def create_kiosk(
     default_locale: str | None = None,
     scanner_place: str = "below",
 ) -> Kiosk:
+    ensure_open(session.get(Community, community_id))
     kiosk = Kiosk(
         default_locale=default_locale if default_locale in LOCALES else None,
         scanner_place=scanner_place if scanner_place in SCANNER_PLACES else "below",
@@ -65,6 +67,7 @@ def normalise_code(code: str) -> str:
 
 def start_pairing(session: Session, actor: Actor, kiosk: Kiosk) -> str:
     """Return a fresh one-time pairing code; the previous code (if any) stops working."""
+    ensure_open(kiosk.community)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     kiosk.pairing_code_hash = token_hash("pair:" + code)
     kiosk.pairing_expires_at = clock.now() + PAIRING_LIFETIME
@@ -79,6 +82,7 @@ def pair(session: Session, code: str) -> tuple[Kiosk, str]:
     kiosk = session.scalar(select(Kiosk).where(Kiosk.pairing_code_hash == digest))
     if kiosk is None or kiosk.pairing_expires_at is None or kiosk.pairing_expires_at < clock.now():
         raise PairingRefused("unknown or expired")
+    ensure_open(kiosk.community)
     device_token = new_token(24)
     kiosk.device_token_hash = token_hash(device_token)
     kiosk.pairing_code_hash = None
@@ -109,11 +113,49 @@ def unpair(session: Session, actor: Actor, kiosk: Kiosk) -> None:
 
 
 def heartbeat(session: Session, kiosk: Kiosk, version: str | None, status: dict[str, Any] | None) -> None:
+    _heard(session, kiosk, clock.now())
     kiosk.last_seen_at = clock.now()
     kiosk.client_version = (version or "")[:32] or None
     if status is not None:
         kiosk.device_status = {str(k)[:32]: str(v)[:64] for k, v in list(status.items())[:10]}
     session.flush()
+
+
+UPTIME_DAYS = 7
+UPTIME_KEPT = timedelta(days=30)
+
+
+def _heard(session: Session, kiosk: Kiosk, now: datetime) -> None:
+    """Note the hour this kiosk was heard in (once per hour: one look-up per heartbeat, one row per hour)."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    if session.get(KioskUptime, (kiosk.id, hour)) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(KioskUptime(kiosk_id=kiosk.id, hour=hour))
+    except IntegrityError:  # two heartbeats of the same kiosk at once: the other one wrote the hour
+        return
+    session.execute(
+        delete(KioskUptime).where(KioskUptime.kiosk_id == kiosk.id, KioskUptime.hour < hour - UPTIME_KEPT)
+    )
+
+
+def uptime_percent(session: Session, kiosk_ids: list[int], now: datetime | None = None) -> float | None:
+    """The share of the last 7 days' hours (since pairing, if later) in which these kiosks were heard from,
+    in percent; None without a kiosk."""
+    if not kiosk_ids:
+        return None
+    now = now or clock.now()
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    since = this_hour - timedelta(days=UPTIME_DAYS) + timedelta(hours=1)
+    possible = 0
+    for kiosk in session.scalars(select(Kiosk).where(Kiosk.id.in_(kiosk_ids))):
+        start = max(since, (kiosk.paired_at or kiosk.created_at).replace(minute=0, second=0, microsecond=0))
+        possible += max(1, int((this_hour - start) / timedelta(hours=1)) + 1)
+    heard = session.scalar(
+        select(func.count()).where(KioskUptime.kiosk_id.in_(kiosk_ids), KioskUptime.hour >= since)
+    )
+    return round(100 * min(int(heard or 0), possible) / possible, 1)
 
 
 def is_online(kiosk: Kiosk, now: datetime | None = None) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from webapp.domain import DomainError
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import LocalService, PlaceKind, ServiceType
+from webapp.models import LocalService, PlaceKind, ServiceProvider, ServiceType
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 WEEKDAYS = 7
@@ -152,15 +152,16 @@ def entries(
 
 
 def linked_services(session: Session, entry: LocalService) -> list[ServiceType]:
-    """Services-desk services this provider answers (matched by provider name, as staff roles are)."""
+    """Services-desk services this place answers: those routed to the provider record of the same name."""
     if not entry.provider_name:
         return []
     return list(
         session.scalars(
             select(ServiceType)
+            .join(ServiceProvider, ServiceType.provider_id == ServiceProvider.id)
             .where(
                 ServiceType.community_id == entry.community_id,
-                ServiceType.provider_name == entry.provider_name,
+                ServiceProvider.name == entry.provider_name,
                 ServiceType.active.is_(True),
             )
             .order_by(ServiceType.position, ServiceType.id)
@@ -172,9 +173,7 @@ def provider_names(session: Session, community_ids: frozenset[int]) -> list[str]
     return sorted(
         n
         for n in session.scalars(
-            select(ServiceType.provider_name)
-            .where(ServiceType.community_id.in_(community_ids), ServiceType.active.is_(True))
-            .distinct()
+            select(ServiceProvider.name).where(ServiceProvider.community_id.in_(community_ids)).distinct()
         )
         if n
     )

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.domain import DomainError
+from webapp.domain import DomainError, ensure_open
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
 from webapp.models import Notification, Resident
@@ -187,6 +187,7 @@ class Occasions:
         """Take a place, or join the waiting list when it is full; signing up twice changes nothing."""
         if resident.community_id != occasion.community_id:
             raise self.error("other_community")
+        ensure_open(resident.community)  # archived: what was is readable, nothing new starts
         if not self.is_open(occasion):
             raise self.error("past")
         self.lock(session, occasion)
@@ -223,6 +224,7 @@ class Occasions:
 
     def check_in(self, session: Session, actor: Actor, occasion: Any, resident: Resident) -> Any:
         """Mark someone with a place as arrived, from an hour before the start until the end."""
+        ensure_open(resident.community)
         if not self.check_in_open(occasion):
             raise self.error("not_now")
         now = clock.now()

@@ -1,7 +1,7 @@
 """A community's channels (issue 17): SMS gateways, group robots, SMTP and Web Push, secrets sealed.
 
 Revision ID: 0015_channels
-Revises: 0013_district_admin
+Revises: 0014_providers
 Create Date: 2026-12-05 07:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_channels"
-down_revision: str | Sequence[str] | None = "0013_district_admin"
+down_revision: str | Sequence[str] | None = "0014_providers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,83 @@
+"""Settings an office changes itself, without editing a file: the days it is closed and what a new kiosk
+starts with (language is the community's `default_locale`, set with its details).
+
+Holidays are plain dates: residents are told the office is closed on them, and nothing is inferred from a
+calendar the office did not write.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from webapp.domain import DomainError, ensure_open
+from webapp.domain.privacy.audit import Actor, record
+from webapp.models import Community
+
+SCANNER_PLACES = ("below", "right", "left")
+IDLE_SECONDS = (30, 600)
+MOST_HOLIDAYS = 366
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class SettingsError(DomainError):
+    code = "settings"
+
+    def __init__(self, reason: str, field: str, value: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason  # "date", "too_many", "idle", "scanner"
+        self.field = field
+        self.value = value  # the piece of input at fault, to name it in the message
+
+
+def parse_holidays(text: str) -> list[str]:
+    """Dates like 2026-10-01, one per line (or separated by commas or spaces): sorted, each once."""
+    found: set[str] = set()
+    for piece in re.split(r"[\s,，、;；]+", text.strip()):
+        if not piece:
+            continue
+        if not _DATE.match(piece):
+            raise SettingsError("date", "holidays", piece[:20])
+        try:
+            found.add(date.fromisoformat(piece).isoformat())
+        except ValueError:
+            raise SettingsError("date", "holidays", piece[:20]) from None
+    if len(found) > MOST_HOLIDAYS:
+        raise SettingsError("too_many", "holidays")
+    return sorted(found)
+
+
+def parse_idle(text: str) -> int | None:
+    value = text.strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or not IDLE_SECONDS[0] <= int(value) <= IDLE_SECONDS[1]:
+        raise SettingsError("idle", "kiosk_idle", value[:20])
+    return int(value)
+
+
+def save_office_settings(
+    session: Session, actor: Actor, community: Community, holidays: str, idle: str, scanner: str
+) -> None:
+    """Check everything first, then change: a bad date leaves every setting as it was."""
+    ensure_open(community)
+    days = parse_holidays(holidays)
+    seconds = parse_idle(idle)
+    if scanner and scanner not in SCANNER_PLACES:
+        raise SettingsError("scanner", "kiosk_scanner")
+    community.holidays = days or None
+    community.kiosk_idle_seconds = seconds
+    community.kiosk_scanner_place = scanner or None
+    session.flush()
+    record(session, actor, "community.settings", "community", community.id, community.id)
+
+
+def is_holiday(community: Community, day: date) -> bool:
+    return day.isoformat() in (community.holidays or [])
+
+
+def upcoming_holidays(community: Community, today: date, limit: int = 5) -> list[date]:
+    """The next days the office is closed, for residents and the kiosk to be told."""
+    return [date.fromisoformat(d) for d in community.holidays or [] if d >= today.isoformat()][:limit]
