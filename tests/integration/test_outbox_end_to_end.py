@@ -201,6 +201,53 @@ def test_an_escalation_reaches_the_office_dingtalk_group(
     assert "逾期" in text, text  # the community's language (Simplified Chinese)
 
 
+def test_a_danger_report_alerts_the_property_group_at_once_even_at_night(
+    app, session, demo_community, make_resident, robot, frozen
+):
+    """Issue 23: 是否有危险 answered 是 reaches the unit that answers the service, off-screen, at once."""
+    clock.freeze(datetime(2026, 11, 29, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai: quiet hours for residents
+    from webapp.domain.messages.channels import SECRET_KIND
+
+    setting = ChannelSetting(
+        community_id=demo_community.id, kind="dingtalk", label="Property group", settings={"webhook": robot}
+    )
+    setting.secrets_cipher = VAULT.encrypt(SECRET_KIND, json.dumps({"secret": SECRET}))
+    session.add(setting)
+    session.add(GroupAlert(community_id=demo_community.id, queue="property", channel="dingtalk"))
+    person = make_resident("王秀英", age=82)
+    lift = service(session, demo_community, "repair-lift")
+    before = last_id(session)
+    calm = submit(
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        lift,
+        {"urgent": "no"},
+        "kiosk",
+        household_id=person.household_id,
+    ).request
+    assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "urgent")) == 0
+    ticket = submit(
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        lift,
+        {"urgent": "yes"},
+        "kiosk",
+        household_id=person.household_id,
+    ).request
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "urgent"))
+    assert (row.recipient_kind, row.channel, row.alert) == ("group", "dingtalk", True)
+    assert row.next_attempt_at <= clock.now()  # not held for the morning
+    assert "delivered" in deliver_all(app, session, before)
+    (message,) = Robot.received
+    text = json.dumps(message, ensure_ascii=False)
+    assert ticket.number in text
+    assert calm.number not in text
+    assert "王" not in text
+    assert "危险" in text, text  # the community's language
+
+
 def test_quiet_hours_hold_an_sms_until_eight_but_not_an_alert(
     app, session, demo_community, make_resident, sms_file
 ):

@@ -20,6 +20,7 @@ TEMPLATE_OF = {
     "class_reminder": "reminder",
     "event_reminder": "reminder",
     "escalated": "escalation",
+    "urgent": "escalation",
     "care_alert": "care",
     "test": "test",
 }
@@ -46,6 +47,8 @@ def words(kind: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
             text = _("%(name)s, a reminder: your community activity is within a day.", name=name)
         elif kind == "escalated":
             text = _("Request %(number)s is overdue and now with the community office.", number=number)
+        elif kind == "urgent":
+            text = _("Urgent: request %(number)s reports danger. Please act now.", number=number)
         elif kind == "care_alert":
             text = _(
                 "%(count)s residents living alone have not checked in today. See the care list.",

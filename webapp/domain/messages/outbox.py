@@ -31,12 +31,13 @@ from webapp.models import (
     OutboxMessage,
     OutboxStatus,
     Resident,
+    ServiceType,
     Ticket,
     TicketEvent,
 )
 
 # Alerts may break quiet hours: a care worker must hear at once that a resident missed a check-in.
-ALERTS = frozenset({"care_alert", "escalated"})
+ALERTS = frozenset({"care_alert", "escalated", "urgent"})
 # The resident news worth a message off-screen (each has an approved SMS template); the rest (a place in a
 # class came free, an event was cancelled) waits for the kiosk banner and the phone app.
 SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_reminder", "event_reminder"})
@@ -171,17 +172,37 @@ def from_escalation(session: Session, ticket_event: TicketEvent) -> list[OutboxM
     return to_group(session, ticket.community_id, "office", "escalated", {"number": ticket.number})
 
 
+def from_urgent(session: Session, ticket_event: TicketEvent) -> list[OutboxMessage]:
+    """A resident reported danger (gas, water pouring, someone stuck in the lift): the group of the unit that
+    answers this service type hears the ticket's number at once, whatever the hour (issue 23)."""
+    ticket = (
+        ticket_event.request
+        if ticket_event.request is not None
+        else session.get(Ticket, ticket_event.request_id)
+    )
+    if ticket is None:
+        return []
+    service = ticket.service_type or session.get(ServiceType, ticket.service_type_id)
+    queue = service.handler.value if service is not None else "office"
+    return to_group(session, ticket.community_id, queue, "urgent", {"number": ticket.number})
+
+
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     """Write the outbox rows of what this flush adds (see the module docstring for why here)."""
     news = [obj for obj in session.new if isinstance(obj, Notification)]
-    escalations = [obj for obj in session.new if isinstance(obj, TicketEvent) and obj.kind == "escalated"]
-    if not news and not escalations:
+    events = [
+        obj for obj in session.new if isinstance(obj, TicketEvent) and obj.kind in ("escalated", "urgent")
+    ]
+    if not news and not events:
         return
     with session.no_autoflush:
         for notification in news:
             from_notification(session, notification)
-        for ticket_event in escalations:
-            from_escalation(session, ticket_event)
+        for ticket_event in events:
+            if ticket_event.kind == "escalated":
+                from_escalation(session, ticket_event)
+            else:
+                from_urgent(session, ticket_event)
 
 
 def install() -> None:
