@@ -131,3 +131,37 @@ def test_policy_decides_menu_cancel_and_leaders(session, demo_community):
     assert not may_cancel_ticket(user("property"), demo_community.id)
     assert not may_cancel_ticket(user("provider"), demo_community.id)
     assert {r for r in Role if may_lead_classes(r)} == {Role.ADMIN, Role.COMMUNITY_WORKER, Role.VOLUNTEER}
+
+
+def test_the_demo_asks_gas_water_and_lift_about_danger_in_their_own_words(
+    session, demo_community, make_resident
+):
+    """The demo community's catalogue (what an office starts from) names the dangers residents meet."""
+    asked = {}
+    for code in ("repair-gas", "repair-water", "repair-lift"):
+        service = session.scalar(
+            select(ServiceType).where(ServiceType.community_id == demo_community.id, ServiceType.code == code)
+        )
+        assert service is not None, code
+        (question,) = [q for q in service.questions if q.get("danger")]
+        asked[code] = question["label"]["zh_Hans"]
+        assert is_danger(service, {"urgent": True})
+        assert not is_danger(service, {"urgent": False})
+    assert asked == {
+        "repair-gas": "现在还闻得到燃气味吗？",
+        "repair-water": "水在大量往外冒、关不住吗？",
+        "repair-lift": "有人被困在电梯里吗？",
+    }
+    gas = session.scalar(select(ServiceType).where(ServiceType.code == "repair-gas"))
+    person = make_resident("闻到燃气", age=77)
+    ticket = submit(
+        session,
+        Actor(type="resident", id=person.id),
+        person,
+        gas,
+        {"urgent": "yes", "where": "home"},
+        "kiosk",
+        household_id=person.household_id,
+    ).request
+    assert ticket.urgent
+    assert ticket.due_at - ticket.submitted_at <= timedelta(hours=gas.urgent_deadline_hours)

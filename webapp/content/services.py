@@ -61,13 +61,25 @@ WHEN = choice(
         ("any", t("都可以", "都可以", "Any time")),
     ],
 )
-URGENT = {
-    "id": "urgent",
-    "type": "yes_no",
-    "required": True,
-    "danger": True,  # "yes": first in every queue, the service's urgent deadline
-    "label": t("是否有危险或很紧急？", "是否有危險或很緊急？", "Is it dangerous or very urgent?"),
-}
+
+
+def danger(label: dict[str, str]) -> dict[str, Any]:
+    """The danger question: "yes" puts the ticket first in every queue, gives it the service's urgent
+    deadline and alerts the answering unit's group at once. Each service asks it in its own words (someone
+    stuck in the lift, water pouring, a smell of gas); the id stays "urgent" so answers read alike."""
+    return {"id": "urgent", "type": "yes_no", "required": True, "danger": True, "label": label}
+
+
+URGENT = danger(t("是否有危险或很紧急？", "是否有危險或很緊急？", "Is it dangerous or very urgent?"))
+LIFT_TRAPPED = danger(t("有人被困在电梯里吗？", "有人被困在電梯裡嗎？", "Is anyone stuck in the lift?"))
+WATER_POURING = danger(
+    t(
+        "水在大量往外冒、关不住吗？",
+        "水在大量往外冒、關不住嗎？",
+        "Is water pouring out and you cannot stop it?",
+    )
+)
+GAS_SMELL = danger(t("现在还闻得到燃气味吗？", "現在還聞得到燃氣味嗎？", "Can you still smell gas now?"))
 
 CATALOG: list[dict[str, Any]] = [
     dict(
@@ -92,7 +104,7 @@ CATALOG: list[dict[str, Any]] = [
         deadline_hours=24,
         names=t("漏水或堵塞", "漏水或堵塞", "A leak or a blocked drain"),
         help=t("水管、马桶、下水道", "水管、馬桶、下水道", "Pipes, toilets, drains"),
-        questions=[WHERE, URGENT, DETAILS, PHOTO],
+        questions=[WHERE, WATER_POURING, DETAILS, PHOTO],
     ),
     dict(
         code="repair-lift",
@@ -102,7 +114,21 @@ CATALOG: list[dict[str, Any]] = [
         deadline_hours=12,
         names=t("电梯故障", "電梯故障", "The lift is not working"),
         help=t("电梯停运、异响、按钮失灵", "電梯停運、異響、按鈕失靈", "Stopped, strange noise, buttons"),
-        questions=[URGENT, DETAILS],
+        questions=[LIFT_TRAPPED, DETAILS],
+    ),
+    dict(
+        code="repair-gas",
+        category=Category.REPAIR,
+        icon="repair",
+        handler=Handler.PROPERTY,
+        deadline_hours=4,
+        names=t("燃气异味", "燃氣異味", "A smell of gas"),
+        help=t(
+            "味道很浓：开窗、离开，不要开关电器",
+            "味道很濃：開窗、離開，不要開關電器",
+            "If strong: open windows, leave, switch nothing on or off",
+        ),
+        questions=[GAS_SMELL, WHERE, DETAILS],
     ),
     dict(
         code="repair-door",

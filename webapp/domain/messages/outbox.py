@@ -183,7 +183,7 @@ def from_urgent(session: Session, ticket_event: TicketEvent) -> list[OutboxMessa
     if ticket is None:
         return []
     service = ticket.service_type or session.get(ServiceType, ticket.service_type_id)
-    queue = service.handler.value if service is not None else "office"
+    queue = str(service.handler) if service is not None else "office"
     return to_group(session, ticket.community_id, queue, "urgent", {"number": ticket.number})
 
 
