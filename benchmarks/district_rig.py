@@ -532,6 +532,18 @@ class District:
         engine.dispose()
         return {str(place)[len(MARK) :]: int(n) for place, n in rows}
 
+    def keys_stored(self, keys: list[str]) -> dict[str, int]:
+        """The answer status stored with each of these idempotency keys (absent: never committed)."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT key, status_code FROM idempotency_key WHERE key = ANY(:keys)"), {"keys": keys}
+            ).all()
+        engine.dispose()
+        return {str(key): int(status) for key, status in rows}
+
     def upstream_log(self) -> list[tuple[float, int, str]]:
         """(time, status, upstream addresses) per request nginx proxied, from its access log."""
         rows = []

@@ -161,7 +161,10 @@ def test_an_app_server_killed_under_load_loses_and_doubles_nothing(district: Any
     lost = [
         (key, stored.get(key, 0), round(acked[key] - killed_at, 1)) for key in acked if stored.get(key) != 1
     ]
-    assert lost == [], f"acknowledged submissions missing from the database: {lost}"
+    keys = district.keys_stored([key for key, _n, _at in lost]) if lost else {}
+    assert lost == [], (
+        f"acknowledged submissions not stored once (key, tickets, s after kill): {lost}; {keys}"
+    )
     assert {n for n in stored.values()} == {1}, "a submission was stored twice"
 
     window = (killed_at - 1, ready_at + 2)
