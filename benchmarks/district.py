@@ -167,7 +167,7 @@ class Phone(Device):
     @task(1)
     def ask(self) -> None:
         """Send a request as the outbox does: JSON, an Idempotency-Key, the same key again after a failure."""
-        key = uuid.uuid4().hex
+        key = rig.new_key()
         SENT.add(key)
         form = {
             "csrf_token": self.token,

@@ -40,6 +40,15 @@ PG = os.environ.get("LINLI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5
 REDIS = os.environ.get("LINLI_DISTRICT_REDIS", "redis://127.0.0.1:6379/8")
 
 
+def new_key() -> str:
+    """A fresh idempotency key of letters only. It is also the ticket's place, and the core masks what
+    in a place looks like a mobile or ID number (a run of digits in a hex key can): the marker would hide."""
+    return uuid.uuid4().hex.translate(LETTERS)
+
+
+LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -532,17 +541,27 @@ class District:
         engine.dispose()
         return {str(place)[len(MARK) :]: int(n) for place, n in rows}
 
-    def keys_stored(self, keys: list[str]) -> dict[str, int]:
-        """The answer status stored with each of these idempotency keys (absent: never committed)."""
+    def keys_stored(self, keys: list[str]) -> dict[str, Any]:
+        """What the database holds for these idempotency keys: the stored answer, and the ticket it names
+        (its place and status), to tell a lost ticket from a ticket stored without its marker."""
         from sqlalchemy import create_engine, text
 
         engine = create_engine(self.database_url)
+        found: dict[str, Any] = {}
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT key, status_code FROM idempotency_key WHERE key = ANY(:keys)"), {"keys": keys}
+                text("SELECT key, status_code, response FROM idempotency_key WHERE key = ANY(:keys)"),
+                {"keys": keys},
             ).all()
+            for key, status, response in rows:
+                number = json.loads(response).get("number")
+                ticket = conn.execute(
+                    text("SELECT id, place, status, submitted_at FROM service_request WHERE number = :n"),
+                    {"n": number},
+                ).first()
+                found[str(key)] = (status, number, tuple(ticket) if ticket else None)
         engine.dispose()
-        return {str(key): int(status) for key, status in rows}
+        return found
 
     def upstream_log(self) -> list[tuple[float, int, str]]:
         """(time, status, upstream addresses) per request nginx proxied, from its access log."""
