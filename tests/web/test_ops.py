@@ -36,14 +36,63 @@ def test_healthz_answers_without_the_database(app: Flask) -> None:
     assert response.get_json() == {"status": "ok"}
 
 
-def test_readyz_is_ready_on_a_database_at_head(app: Flask) -> None:
+def _worker_heard(session, minutes_ago: float) -> None:
+    from datetime import timedelta
+
+    from webapp.infra import clock
+    from webapp.models import JobPeriod
+
+    at = clock.now() - timedelta(minutes=minutes_ago)
+    session.add(
+        JobPeriod(
+            name="sweep_every_minute", period=at.strftime("%Y-%m-%dT%H:%M"), worker="test:1", started_at=at
+        )
+    )
+    session.commit()
+
+
+def test_readyz_is_ready_on_a_database_at_head(app: Flask, session) -> None:
+    _worker_heard(session, 0.5)
     response = app.test_client().get("/readyz")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) >= {"database", "schema", "disk"}
+    assert set(body["checks"]) >= {"database", "schema", "disk", "worker"}
     assert all(check["ok"] for check in body["checks"].values())
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_says_when_no_worker_was_heard_from(app: Flask, session) -> None:
+    client = app.test_client()
+    never = client.get("/readyz")
+    assert never.status_code == 503
+    assert "flask --app wsgi worker" in never.get_json()["checks"]["worker"]["detail"]
+    _worker_heard(session, 12)
+    quiet = client.get("/readyz").get_json()["checks"]["worker"]
+    assert quiet["ok"] is False
+    assert "12 minutes" in quiet["detail"]
+
+
+def test_metrics_show_the_message_queue_by_channel(app: Flask, session, demo_community) -> None:
+    from webapp.models import OutboxMessage
+
+    before = _sample(
+        app.test_client().get("/metrics").get_data(as_text=True), "linli_messages_waiting", channel="sms"
+    )
+    session.add(
+        OutboxMessage(
+            community_id=demo_community.id,
+            recipient_kind="group",
+            channel="sms",
+            kind="test",
+            params={},
+            locale="zh_Hans",
+            key="metrics-test-1",
+        )
+    )
+    session.commit()
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert _sample(text, "linli_messages_waiting", channel="sms") == before + 1
 
 
 def test_readyz_names_a_schema_behind_head_and_a_full_disk(databases, tmp_path: Path, monkeypatch) -> None:

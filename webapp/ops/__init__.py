@@ -57,8 +57,43 @@ def _disk() -> Check:
     return Check(free >= MIN_FREE_BYTES, f"{free // (1024 * 1024)} MiB free")
 
 
-# The worker's check joins this list when the job queue is configured (webapp.jobs).
-CHECKS: dict[str, Callable[[], Check]] = {"database": _database, "schema": _schema, "disk": _disk}
+def _worker() -> Check:
+    """The job worker claims a period of its one-minute sweep every minute (webapp/jobs/periods.py): the
+    newest claim says when a worker was last alive. A queue that runs tasks in the caller has no worker."""
+    if current_app.config["LINLI"].queue_url == "immediate":
+        return Check(True, "tasks run in the web process")
+    from sqlalchemy import func, select
+
+    from webapp.infra import clock
+    from webapp.models import JobPeriod
+
+    last = get_session().scalar(select(func.max(JobPeriod.started_at)))
+    if last is None:
+        return Check(False, "no worker heard from yet: start `flask --app wsgi worker`")
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=clock.now().tzinfo)
+    quiet = clock.now() - last
+    if quiet > WORKER_QUIET:
+        return Check(False, f"no worker heard from for {int(quiet.total_seconds() // 60)} minutes")
+    return Check(True, f"heard from {int(quiet.total_seconds())} s ago")
+
+
+CHECKS: dict[str, Callable[[], Check]] = {
+    "database": _database,
+    "schema": _schema,
+    "disk": _disk,
+    "worker": _worker,
+}
+
+
+def _safely(check: Callable[[], Check]) -> Check:
+    """A check that cannot run (a table missing on a database behind head) fails in words, not with a 500;
+    the session is rolled back so the next check starts clean (PostgreSQL aborts the transaction)."""
+    try:
+        return check()
+    except Exception as exc:
+        get_session().rollback()
+        return Check(False, f"{type(exc).__name__}: {exc}"[:300])
 
 
 @bp.get("/healthz")
@@ -69,7 +104,7 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    results = {name: check() for name, check in CHECKS.items()}
+    results = {name: _safely(check) for name, check in CHECKS.items()}
     ready = all(r.ok for r in results.values())
     body = {
         "status": "ready" if ready else "not ready",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
@@ -29,6 +30,7 @@ class DatabaseFigures(Collector):
             "linli_kiosks_online", "Kiosks heard from in the last 3 minutes", value=online or 0
         )
         yield GaugeMetricFamily("linli_kiosks", "Kiosks known", value=paired or 0)
+        yield from _messages(session_factory=database().sessionmaker)
         checked_out = getattr(engine.pool, "checkedout", None)
         if checked_out is not None:
             yield GaugeMetricFamily(
@@ -36,6 +38,41 @@ class DatabaseFigures(Collector):
             )
         for family in EXTRA:
             yield from family()
+
+
+def _messages(session_factory: Any) -> Iterator[GaugeMetricFamily]:
+    """The outbox as the job queue's depth: messages waiting (pending or being sent), failed for good, and
+    delivered per channel today (UTC)."""
+    from webapp.models import OutboxMessage, OutboxStatus
+
+    with session_factory() as session:
+        by_status = session.execute(
+            select(OutboxMessage.channel, OutboxMessage.status, func.count(OutboxMessage.id)).group_by(
+                OutboxMessage.channel, OutboxMessage.status
+            )
+        ).all()
+    waiting = GaugeMetricFamily(
+        "linli_messages_waiting", "Messages not yet delivered, by channel", labels=["channel"]
+    )
+    failed = GaugeMetricFamily(
+        "linli_messages_failed", "Messages that failed for good, by channel", labels=["channel"]
+    )
+    delivered = GaugeMetricFamily(
+        "linli_messages_delivered", "Messages delivered, by channel", labels=["channel"]
+    )
+    skipped = GaugeMetricFamily(
+        "linli_messages_skipped", "Messages for a channel not set up", labels=["channel"]
+    )
+    family = {
+        OutboxStatus.PENDING: waiting,
+        OutboxStatus.SENDING: waiting,
+        OutboxStatus.DELIVERED: delivered,
+        OutboxStatus.FAILED: failed,
+        OutboxStatus.SKIPPED: skipped,
+    }
+    for channel, status, count in by_status:
+        family.get(status, waiting).add_metric([str(channel)], count)
+    yield from (waiting, failed, delivered, skipped)
 
 
 # Figures other parts add (the job queue's depth and failures, deliveries per channel, open help calls).
