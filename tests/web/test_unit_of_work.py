@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, csrf_token
+from tests.conftest import TEST_KEY, csrf_token
 from tests.web.conftest import PHONE_PIN
-from webapp import create_app, migrations
-from webapp.content.demo import seed_demo
+from webapp import create_app
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
@@ -86,12 +84,8 @@ def live(databases, tmp_path_factory):
     """A real SQLite file with real commits: the write lock is SQLite's, so another connection can hold it."""
     if databases.is_postgres:
         pytest.skip("BEGIN IMMEDIATE is SQLite's")
-    url = databases.new("uow")
+    url = databases.seeded("uow")
     engine = make_engine(url)
-    migrations.upgrade(engine)
-    with Session(engine) as s:
-        seed_demo(s, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        s.commit()
     app = create_app(
         {
             "database_url": url,

@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, csrf_token
-from webapp import create_app, migrations
-from webapp.content.demo import seed_demo
+from tests.conftest import DEMO_PASSWORD, TEST_KEY, csrf_token
+from webapp import create_app
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.kiosk.devices import pair, start_pairing
@@ -42,12 +41,8 @@ ROUNDS = 25
 def live(databases, tmp_path_factory):
     if databases.is_postgres:
         pytest.skip("the deferred-transaction upgrade failure is SQLite's")
-    url = databases.new("writers")
+    url = databases.seeded("writers")
     engine = make_engine(url)
-    migrations.upgrade(engine)
-    with Session(engine) as s:
-        seed_demo(s, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        s.commit()
     app = create_app(
         {
             "database_url": url,
