@@ -209,6 +209,30 @@ def session(_connection: Connection) -> Iterator[Session]:
     s.close()
 
 
+@pytest.fixture(scope="session")
+def blank_engine(databases: DatabaseFactory) -> Iterator[Engine]:
+    """A migrated database with no rows at all, for tests that build the two rows they need (tests/factories.py)."""
+    eng = make_engine(databases.new("blank"))
+    migrations.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def blank_session(blank_engine: Engine) -> Iterator[Session]:
+    """A session on the blank database in a transaction rolled back after the test (its commits are savepoints).
+    It boots no app and seeds no demo: a core test that asks only for this never pays for either."""
+    connection = blank_engine.connect()
+    outer = connection.begin()
+    s = _sessionmaker(connection)()
+    try:
+        yield s
+    finally:
+        s.close()
+        outer.rollback()
+        connection.close()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
