@@ -8,7 +8,7 @@ is happy to share the run's seeded database asks for `session` and may still bui
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,15 +18,20 @@ from webapp.content.services import seed_catalog
 from webapp.domain.desk.tickets import submit
 from webapp.domain.identity.staff import create_staff
 from webapp.domain.identity.vault import Vault
+from webapp.domain.life.notices import save_notice
 from webapp.domain.privacy.audit import SYSTEM, Actor
 from webapp.domain.register.places import add_building, add_household
 from webapp.domain.register.residents import ResidentInput, create_resident
 from webapp.domain.register.setup import create_community, ensure_region, same_names
+from webapp.domain.training import courses
+from webapp.infra import clock
 from webapp.models import (
     Building,
     Community,
     ConsentKind,
+    Course,
     Household,
+    Notice,
     Resident,
     Role,
     ServiceType,
@@ -121,3 +126,27 @@ def ticket(
 ) -> Ticket:
     """A ticket opened through the core's submit (eligibility, answers and deadline checked as for a person)."""
     return submit(session, SYSTEM, who, what, answers or {}, channel, **where).request
+
+
+def course(session: Session, where: Community, skills: tuple[str, ...] = ("scan_qr", "spot_scam")) -> Course:
+    """A phone class teaching *skills* (two by default: finishing both earns the certificate)."""
+    return courses.save_course(
+        session, SYSTEM, where.id, None, {"zh_Hans": "手机课", "en": "Phone class"}, list(skills)
+    )
+
+
+def notice(
+    session: Session, where: Community, title: str, urgent: bool = True, groups: tuple[str, ...] = ()
+) -> Notice:
+    """A notice for everyone (or *groups*) from an hour ago until tomorrow, with a summary in English."""
+    values = {
+        "titles": {"zh_Hans": title, "en": title},
+        "bodies": {"zh_Hans": "正文", "en": f"{title} in full"},
+        "summaries": {"en": f"{title} in short"},
+        "urgent": urgent,
+        "starts_at": clock.now() - timedelta(hours=1),
+        "ends_at": clock.now() + timedelta(days=1),
+        "building_ids": [],
+        "groups": list(groups),
+    }
+    return save_notice(session, SYSTEM, where.id, None, values)
