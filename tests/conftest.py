@@ -77,14 +77,16 @@ class DatabaseFactory:
     def is_postgres(self) -> bool:
         return self.base is not None and self.base.get_backend_name() == "postgresql"
 
-    def new(self, label: str = "run") -> str:
+    def new(self, label: str = "run", template: str | None = None) -> str:
+        """An empty database, or on PostgreSQL a copy of *template* (a database no one is connected to)."""
         if not self.is_postgres:
             return f"sqlite:///{self.tmp / f'{label}-{uuid.uuid4().hex[:8]}.db'}"
         assert self.base is not None
         name = f"linli_{label}_{uuid.uuid4().hex[:10]}"
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
         admin = create_engine(_server_url(self.base), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         admin.dispose()
         url = self.base.set(database=name)
         self.made.append(url)
@@ -105,19 +107,10 @@ class DatabaseFactory:
                 self.demo = DemoFacts(demo.sample_card.token, demo.sample_resident.id)
             engine.dispose()  # PostgreSQL copies a template only while no one is connected to it
             self.template = template
+        url = self.new(label, template=self.template)
         if not self.is_postgres:
-            url = self.new(label)
             copy_database(Path(make_url(self.template).database or ""), Path(make_url(url).database or ""))
-            return url
-        assert self.base is not None
-        name = f"linli_{label}_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(_server_url(self.base), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(self.template).database}"'))
-        admin.dispose()
-        url = self.base.set(database=name)
-        self.made.append(url)
-        return url.render_as_string(hide_password=False)
+        return url
 
     def drop_all(self) -> None:
         if not self.made:

@@ -28,6 +28,16 @@ def rendered(app):
         template_rendered.disconnect(note, app)
 
 
+def scan_card(kiosk_client, session, person) -> None:
+    """Issue the person a card and scan it at the kiosk: a visit begins."""
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    token = csrf_token(kiosk_client, "/kiosk/")
+    assert kiosk_client.post(
+        "/kiosk/identify", data={"csrf_token": token, "scan": issued.url("https://x")}
+    ).json["ok"]
+
+
 def test_other_faces_templates_get_no_kiosk_settings(app, client):
     with rendered(app) as seen:
         assert client.get("/").status_code == 200
@@ -49,12 +59,7 @@ def test_kiosk_templates_still_get_them(app, kiosk_client):
 
 def test_kiosk_home_is_given_todays_class_not_a_query_to_run(app, kiosk_client, session, make_resident):
     person = make_resident("李奶奶", age=90)
-    issued = issue_card(session, SYSTEM, person)
-    session.commit()
-    token = csrf_token(kiosk_client, "/kiosk/")
-    assert kiosk_client.post(
-        "/kiosk/identify", data={"csrf_token": token, "scan": issued.url("https://x")}
-    ).json["ok"]
+    scan_card(kiosk_client, session, person)
     with rendered(app) as seen:
         assert kiosk_client.get("/kiosk/home").status_code == 200
     name, context = seen[0]
@@ -81,12 +86,7 @@ def test_kiosk_pages_are_given_urgent_notices_and_the_balance(app, kiosk_client,
         assert kiosk_client.get("/kiosk/").status_code == 200
     assert isinstance(assert_values_not_queries(seen, "kiosk/attract.html")["urgent"], list)
     person = make_resident("赵爷爷", age=88)
-    issued = issue_card(session, SYSTEM, person)
-    session.commit()
-    token = csrf_token(kiosk_client, "/kiosk/")
-    assert kiosk_client.post(
-        "/kiosk/identify", data={"csrf_token": token, "scan": issued.url("https://x")}
-    ).json["ok"]
+    scan_card(kiosk_client, session, person)
     for path, template in [
         ("/kiosk/home", "kiosk/home.html"),
         ("/kiosk/notices", "kiosk/notices.html"),
