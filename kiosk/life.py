@@ -28,28 +28,22 @@ from webapp.domain.life.notices import (
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.numbers import MAX_ID
-from webapp.models import LocalService, Notice, PlaceKind
+from webapp.models import Kiosk, KioskVisit, LocalService, Notice, PlaceKind
 from webapp.shared.messages import life_error
 
 
-@bp.context_processor
-def life_context() -> dict[str, object]:
-    """Lazy helpers for kiosk templates (the attract screen's urgent notices, the balance after a scan)."""
+def urgent_public(kiosk: Kiosk) -> list[Notice]:
+    """The attract screen's urgent notices for everyone, computed by the view (a template never queries)."""
+    return [n for n in current_notices(get_session(), kiosk.community_id, public_only=True) if n.urgent]
 
-    def urgent_notices() -> list[Notice]:
-        kiosk = g.get("kiosk")
-        if kiosk is None:
-            return []
-        return [n for n in current_notices(get_session(), kiosk.community_id, public_only=True) if n.urgent]
 
-    def timebank_hours() -> str | None:
-        visit = g.get("visit")
-        if visit is None or visit.resident_id is None:
-            return None
-        account = timebank.account_of(get_session(), visit.resident_id)
-        return timebank.hours_text(timebank.balance(get_session(), account.id)) if account else None
-
-    return {"urgent_notices": urgent_notices, "timebank_hours": timebank_hours}
+def timebank_hours(visit: KioskVisit | None) -> str | None:
+    """The scanned resident's time-bank balance for the chip of kiosk/_life_summary.html (None: no chip)."""
+    if visit is None or visit.resident_id is None:
+        return None
+    db = get_session()
+    account = timebank.account_of(db, visit.resident_id)
+    return timebank.hours_text(timebank.balance(db, account.id)) if account else None
 
 
 def visible_notices() -> tuple[list[Notice], set[int]]:
@@ -78,7 +72,9 @@ def notice_or_404(notice_id: int) -> Notice:
 @bp.get("/notices", endpoint="notices")
 def notices_page() -> ResponseReturnValue:
     shown, read = visible_notices()
-    return render_template("kiosk/notices.html", notices=shown, read=read, error=None)
+    return render_template(
+        "kiosk/notices.html", notices=shown, read=read, error=None, timebank_hours=timebank_hours(g.visit)
+    )
 
 
 @bp.get("/notices/<int:notice_id>", endpoint="notice")
@@ -98,7 +94,11 @@ def notice_read(notice_id: int) -> ResponseReturnValue:
     except NoticeError as exc:
         shown, read = visible_notices()
         return render_template(
-            "kiosk/notices.html", notices=shown, read=read, error=life_error(exc.reason)
+            "kiosk/notices.html",
+            notices=shown,
+            read=read,
+            error=life_error(exc.reason),
+            timebank_hours=timebank_hours(g.visit),
         ), 400
     return redirect(url_for("kiosk.notices", _anchor=f"n{notice.id}"), code=303)
 

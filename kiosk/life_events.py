@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kiosk.blueprint import bp, visit_required
+from kiosk.life import timebank_hours
 from webapp.domain.kiosk.visits import visit_actor
 from webapp.domain.life import events
 from webapp.infra.db import get_session
@@ -35,6 +36,7 @@ def render_events(error: str | None = None, status: int = 200) -> ResponseReturn
         mine={k: v for k, v in mine.items() if v.status != SignupStatus.CANCELLED},
         can_check_in={e.id for e in shown if events.check_in_open(e)},
         error=error,
+        timebank_hours=timebank_hours(visit),
     ), status
 
 

@@ -184,7 +184,11 @@ def attract() -> ResponseReturnValue:
     """What a passer-by sees: where they are, what time it is, how to start."""
     if g.visit is not None and g.visit.resident_id is not None:
         return redirect(url_for("kiosk.home"))
-    return render_template("kiosk/attract.html", today=on_today(get_session(), g.kiosk.community))
+    from kiosk.life import urgent_public
+
+    return render_template(
+        "kiosk/attract.html", today=on_today(get_session(), g.kiosk.community), urgent=urgent_public(g.kiosk)
+    )
 
 
 @bp.get("/start")
@@ -274,6 +278,7 @@ def identify_id_number() -> ResponseReturnValue:
 @visit_required
 def home() -> ResponseReturnValue:
     from kiosk.learn import todays_class
+    from kiosk.life import timebank_hours
     from webapp.domain.desk.notifications import home_items
 
     db = get_session()
@@ -285,6 +290,7 @@ def home() -> ResponseReturnValue:
         news=items.news,
         open_requests=items.open_requests,
         fresh=items.fresh,
+        timebank_hours=timebank_hours(g.visit),
     )
 
 

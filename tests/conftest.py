@@ -1,12 +1,18 @@
 """Fixtures: one real database per test run (SQLite, or PostgreSQL when DATABASE_URL says so), migrated
-by Alembic and seeded with the demo once; each test runs in a transaction that is rolled back."""
+by Alembic and seeded with the demo once; each test runs in a transaction that is rolled back.
+
+A module that needs a demo database of its own (real commits, other connections) gets a copy of the one seeded
+database (`databases.seeded(label)`): migrating and seeding again costs seconds of argon2 and inserts, a copy
+milliseconds. A test that needs a row or two builds them with tests/factories.py instead."""
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,31 +45,73 @@ def _server_url(url: URL) -> URL:
     return url.set(database="postgres")
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file through SQLite's backup API (a WAL file beside the source is included)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+@dataclass(frozen=True)
+class DemoFacts:
+    """What a test of a seeded copy needs to know about the demo (every copy holds the same rows)."""
+
+    card_token: str
+    resident_id: int
+
+
 class DatabaseFactory:
-    """Makes fresh, empty databases of the run's kind and removes them at the end."""
+    """Makes fresh databases of the run's kind (empty, or a copy of the seeded demo) and removes them at the end."""
 
     def __init__(self, tmp: Path) -> None:
         configured = os.environ.get("DATABASE_URL")
         self.base = make_url(normalise_database_url(configured)) if configured else None
         self.tmp = tmp
         self.made: list[URL] = []
+        self.template: str | None = None
+        self.demo: DemoFacts | None = None
 
     @property
     def is_postgres(self) -> bool:
         return self.base is not None and self.base.get_backend_name() == "postgresql"
 
-    def new(self, label: str = "run") -> str:
+    def new(self, label: str = "run", template: str | None = None) -> str:
+        """An empty database, or on PostgreSQL a copy of *template* (a database no one is connected to)."""
         if not self.is_postgres:
             return f"sqlite:///{self.tmp / f'{label}-{uuid.uuid4().hex[:8]}.db'}"
         assert self.base is not None
         name = f"linli_{label}_{uuid.uuid4().hex[:10]}"
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
         admin = create_engine(_server_url(self.base), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         admin.dispose()
         url = self.base.set(database=name)
         self.made.append(url)
         return url.render_as_string(hide_password=False)
+
+    def seeded(self, label: str = "run") -> str:
+        """A new database holding the migrated demo of TODAY: the first call migrates and seeds a template, every
+        call copies it (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL)."""
+        if self.template is None:
+            template = self.new("template")
+            engine = make_engine(template)
+            migrations.upgrade(engine)
+            with Session(engine) as session:
+                demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+                session.commit()
+                assert demo.sample_card is not None
+                assert demo.sample_resident is not None
+                self.demo = DemoFacts(demo.sample_card.token, demo.sample_resident.id)
+            engine.dispose()  # PostgreSQL copies a template only while no one is connected to it
+            self.template = template
+        url = self.new(label, template=self.template)
+        if not self.is_postgres:
+            copy_database(Path(make_url(self.template).database or ""), Path(make_url(url).database or ""))
+        return url
 
     def drop_all(self) -> None:
         if not self.made:
@@ -85,16 +133,13 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFact
 
 @pytest.fixture(scope="session")
 def database_url(databases: DatabaseFactory) -> str:
-    return databases.new("test")
+    """The run's database: migrated and seeded with the demo of TODAY."""
+    return databases.seeded("test")
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
-    migrations.upgrade(eng)
-    with Session(eng) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        session.commit()
     yield eng
     eng.dispose()
 
@@ -156,6 +201,30 @@ def session(_connection: Connection) -> Iterator[Session]:
     s = _sessionmaker(_connection)()
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def blank_engine(databases: DatabaseFactory) -> Iterator[Engine]:
+    """A migrated database with no rows at all, for tests that build the two rows they need (tests/factories.py)."""
+    eng = make_engine(databases.new("blank"))
+    migrations.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def blank_session(blank_engine: Engine) -> Iterator[Session]:
+    """A session on the blank database in a transaction rolled back after the test (its commits are savepoints).
+    It boots no app and seeds no demo: a core test that asks only for this never pays for either."""
+    connection = blank_engine.connect()
+    outer = connection.begin()
+    s = _sessionmaker(connection)()
+    try:
+        yield s
+    finally:
+        s.close()
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

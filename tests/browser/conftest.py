@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, copy_database
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.domain.kiosk.devices import pair
@@ -104,16 +103,6 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
         session.commit()
     engine.dispose()
     return SeededDatabase(path, token, name, kiosk_token, ids)
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API (a WAL file beside the source is included)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 @pytest.fixture(scope="module")

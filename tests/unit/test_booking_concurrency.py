@@ -11,9 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TODAY, VAULT
-from webapp import migrations
-from webapp.content.demo import seed_demo
 from webapp.domain.desk.catalog import AnswerErrors
 from webapp.domain.desk.tickets import submit
 from webapp.domain.privacy.audit import Actor
@@ -26,24 +23,16 @@ PLACES = 10
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    from tests.conftest import DatabaseFactory
-
-    factory = DatabaseFactory(tmp_path_factory.mktemp("concurrency"))
-    url = factory.new("bookings")
+def fresh(databases):
+    url = databases.seeded("bookings")
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         engine.dispose()
         from sqlalchemy import create_engine
 
         engine = create_engine(url, pool_size=PEOPLE, max_overflow=5)
-    migrations.upgrade(engine)
-    with Session(engine) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        session.commit()
     yield engine
     engine.dispose()
-    factory.drop_all()
 
 
 def test_fifty_people_ten_places_exactly_ten_bookings(fresh):

@@ -78,3 +78,22 @@ def test_create_admin_command(databases, tmp_path):
         boss = session.scalar(select(StaffUser).where(StaffUser.username == "boss"))
         assert [r.role for r in boss.roles] == [Role.ADMIN]
     database(app).engine.dispose()
+
+
+def test_demo_residents_share_the_demo_pin(session, demo_community):
+    """Anyone at the demo can sign in as any demo resident with the PIN `make demo` prints."""
+    from tests.conftest import DEMO_PIN
+    from webapp.domain.identity.pins import PinOutcome, card_key_for, device_key, verify_pin
+    from webapp.domain.privacy.audit import SYSTEM
+
+    someone = session.query(Resident).filter_by(community_id=demo_community.id).first()
+    result = verify_pin(
+        session,
+        SYSTEM,
+        someone,
+        DEMO_PIN,
+        card_key_for(someone, "demo"),
+        device_key("kiosk", "kiosk-1"),
+        end_transaction=session.commit,
+    )
+    assert result.outcome == PinOutcome.OK

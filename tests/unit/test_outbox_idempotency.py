@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
-from webapp import create_app, migrations
-from webapp.content.demo import seed_demo
+from tests.conftest import DEMO_PIN, TEST_KEY
+from webapp import create_app
 from webapp.infra.db import database, make_engine
 from webapp.models import Ticket
 from webapp.resident import pwa
@@ -27,22 +26,17 @@ BODY = {"a_urgent": "yes", "a_details": "", "where": "home"}
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    from tests.conftest import DatabaseFactory
-
-    factory = DatabaseFactory(tmp_path_factory.mktemp("outbox"))
-    url = factory.new("outbox")
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    with Session(engine) as session:
-        demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        session.commit()
-        token = demo.sample_card.token
-        resident_id = demo.sample_resident.id
-    engine.dispose()
+def world(databases, tmp_path_factory):
+    """A copy of the demo with real commits (what two requests write must be there for a third connection)."""
+    url = databases.seeded("outbox")
+    assert databases.demo is not None
     folder = tmp_path_factory.mktemp("outbox-instance")
-    yield {"url": url, "card": token, "resident": resident_id, "instance": folder}
-    factory.drop_all()
+    return {
+        "url": url,
+        "card": databases.demo.card_token,
+        "resident": databases.demo.resident_id,
+        "instance": folder,
+    }
 
 
 def signed_in(client, card):

@@ -13,9 +13,6 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TODAY, VAULT
-from webapp import migrations
-from webapp.content.demo import seed_demo
 from webapp.domain.life import timebank
 from webapp.domain.privacy.audit import Actor
 from webapp.infra import clock
@@ -28,22 +25,14 @@ EACH = 2  # one hour a tap: only five taps can succeed
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    from tests.conftest import DatabaseFactory
-
-    factory = DatabaseFactory(tmp_path_factory.mktemp("timebank"))
-    url = factory.new("timebank")
+def fresh(databases):
+    url = databases.seeded("timebank")
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         engine.dispose()
         engine = create_engine(url, pool_size=TAPS, max_overflow=5)
-    migrations.upgrade(engine)
-    with Session(engine) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        session.commit()
     yield engine
     engine.dispose()
-    factory.drop_all()
 
 
 def test_concurrent_spends_cannot_overdraw(fresh):

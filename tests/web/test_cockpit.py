@@ -275,22 +275,6 @@ def test_a_work_order_prints_on_a4_and_receipt_and_is_audited(client, auth, sess
     )
 
 
-@pytest.fixture
-def course(session, demo_community):
-    from webapp.domain.training import courses
-
-    made = courses.save_course(
-        session,
-        SYSTEM,
-        demo_community.id,
-        None,
-        {"zh_Hans": "手机课", "en": "Phone class"},
-        ["scan_qr", "spot_scam"],
-    )
-    session.commit()
-    return made
-
-
 def a_class(session, course, people):
     from webapp.domain.training import courses
     from webapp.infra import clock

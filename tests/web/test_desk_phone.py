@@ -10,33 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, refused_as_forged
-from webapp.domain.identity.cards import issue_card
-from webapp.domain.identity.pins import set_pin
-from webapp.domain.privacy.audit import SYSTEM
 from webapp.models import AuditEntry, Notification, Photo, Role, Status, Ticket
-
-PIN = "482915"
-
-
-@pytest.fixture
-def person(make_resident, session):
-    resident = make_resident("陈阿婆", age=86)
-    set_pin(session, SYSTEM, resident, PIN)
-    session.commit()
-    return resident
-
-
-@pytest.fixture
-def phone(app, session, person):
-    """A phone signed in as the resident (card link + PIN), in English."""
-    client = app.test_client()
-    client.set_cookie("linli_locale", "en")
-    issued = issue_card(session, SYSTEM, person)
-    session.commit()
-    client.get(f"/c/{issued.token}")
-    client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": PIN})
-    assert "陈阿婆" in client.get("/me").get_data(as_text=True)
-    return client
 
 
 def post(client, url, **data):

@@ -1,7 +1,6 @@
 """News on the kiosk home: only what was shown is marked seen (the rest is shown on the next visit), and a
 certificate just given is announced to the leader who marked the last skill and to the resident."""
 
-import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
@@ -15,20 +14,6 @@ from webapp.domain.training import courses
 from webapp.models import Notification, Status
 
 OFFICE = Actor(type="staff", name="赵刚")
-
-
-@pytest.fixture
-def phone_class(session, demo_community):
-    made = courses.save_course(
-        session,
-        SYSTEM,
-        demo_community.id,
-        None,
-        {"zh_Hans": "手机课", "en": "Phone class"},
-        ["scan_qr", "spot_scam"],
-    )
-    session.commit()
-    return made
 
 
 def kiosk_visit(app, kiosk_token, card):
@@ -75,20 +60,20 @@ def test_a_certificate_just_given_is_announced_to_the_leader_and_to_the_resident
     app,
     kiosk_token,
     session,
-    phone_class,
+    course,
     make_resident,
 ):
     """With the clock running (not frozen): the "ready" words used to need issued_at == now."""
     client.set_cookie("linli_locale", "en")
     person = make_resident("秦学员", age=74)
     card = issue_card(session, SYSTEM, person)
-    ts = new_class(session, phone_class, capacity=5)
+    ts = new_class(session, course, capacity=5)
     courses.signup(session, SYSTEM, ts, person, "test")
     session.commit()
     auth.sign_in("volunteer")
     url = f"/staff/training/classes/{ts.id}"
     token = csrf_token(client, url)
-    first, last = phone_class.skill_codes
+    first, last = course.skill_codes
     mark = {"csrf_token": token, "resident": person.id, "level": "on_my_own"}
     client.post(f"{url}/mark", data={**mark, "skill": first})
     page = client.post(f"{url}/mark", data={**mark, "skill": last}, follow_redirects=True)

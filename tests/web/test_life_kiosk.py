@@ -9,26 +9,9 @@ from sqlalchemy import select
 from tests.conftest import csrf_token
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.life import timebank
-from webapp.domain.life.notices import save_notice
 from webapp.domain.privacy.audit import SYSTEM
 from webapp.infra import clock
 from webapp.models import Event, EventKind, EventSignup, LocalService, NoticeRead, SignupStatus
-
-
-def make_notice(session, community, title, urgent=True, groups=()):
-    values = {
-        "titles": {"zh_Hans": title, "en": title},
-        "bodies": {"zh_Hans": "正文", "en": f"{title} in full"},
-        "summaries": {"en": f"{title} in short"},
-        "urgent": urgent,
-        "starts_at": clock.now() - timedelta(hours=1),
-        "ends_at": clock.now() + timedelta(days=1),
-        "building_ids": [],
-        "groups": list(groups),
-    }
-    made = save_notice(session, SYSTEM, community.id, None, values)
-    session.commit()
-    return made
 
 
 @pytest.fixture
@@ -59,10 +42,12 @@ def post(client, url):
     return client.post(url, data={"csrf_token": csrf_token(client, "/kiosk/notices")})
 
 
-def test_attract_screen_shows_urgent_notices_for_everyone(english_kiosk, session, demo_community, frozen):
-    make_notice(session, demo_community, "Gas check Theta")
-    make_notice(session, demo_community, "Quiet news Iota", urgent=False)
-    make_notice(session, demo_community, "Group alert Lambda", groups=["lives_alone"])
+def test_attract_screen_shows_urgent_notices_for_everyone(
+    english_kiosk, session, demo_community, frozen, make_notice
+):
+    make_notice("Gas check Theta")
+    make_notice("Quiet news Iota", urgent=False)
+    make_notice("Group alert Lambda", groups=["lives_alone"])
     page = english_kiosk.get("/kiosk/").get_data(as_text=True)
     assert "Gas check Theta" in page
     assert "Gas check Theta in short" in page  # the plain summary, what read-aloud says
@@ -71,9 +56,9 @@ def test_attract_screen_shows_urgent_notices_for_everyone(english_kiosk, session
 
 
 def test_after_a_scan_the_residents_notices_and_one_tap_to_confirm(
-    frozen, english_kiosk, scanned, session, demo_community
+    frozen, english_kiosk, scanned, session, demo_community, make_notice
 ):
-    own = make_notice(session, demo_community, "For the elderly Mu", groups=["aged_80"])
+    own = make_notice("For the elderly Mu", groups=["aged_80"])
     page = english_kiosk.get("/kiosk/notices").get_data(as_text=True)
     assert "For the elderly Mu" in page
     assert "I have read this" in page
@@ -85,8 +70,10 @@ def test_after_a_scan_the_residents_notices_and_one_tap_to_confirm(
     assert "You have read this." in english_kiosk.get("/kiosk/notices").get_data(as_text=True)
 
 
-def test_without_a_scan_only_public_notices_and_no_confirming(english_kiosk, session, demo_community, frozen):
-    private = make_notice(session, demo_community, "Private Pi", groups=["aged_80"])
+def test_without_a_scan_only_public_notices_and_no_confirming(
+    english_kiosk, session, demo_community, frozen, make_notice
+):
+    private = make_notice("Private Pi", groups=["aged_80"])
     assert "Private Pi" not in english_kiosk.get("/kiosk/notices").get_data(as_text=True)
     assert english_kiosk.get(f"/kiosk/notices/{private.id}").status_code == 404
     refused = post(english_kiosk, f"/kiosk/notices/{private.id}/read")
@@ -151,10 +138,12 @@ def test_directory_has_a_large_qr_to_call(english_kiosk, session, demo_community
         assert english_kiosk.get(path).status_code == 404
 
 
-def test_lobby_display_shows_public_content_and_serves_its_worker(client, session, demo_community, frozen):
-    make_notice(session, demo_community, "Display urgent Tau")
-    make_notice(session, demo_community, "Display normal Upsilon", urgent=False)
-    make_notice(session, demo_community, "Display private Phi", groups=["aged_80"], urgent=False)
+def test_lobby_display_shows_public_content_and_serves_its_worker(
+    client, session, demo_community, frozen, make_notice
+):
+    make_notice("Display urgent Tau")
+    make_notice("Display normal Upsilon", urgent=False)
+    make_notice("Display private Phi", groups=["aged_80"], urgent=False)
     from webapp.models import Course, TrainingSession
 
     course = Course(community_id=demo_community.id, titles={"zh_Hans": "手机入门", "en": "Class Chi basics"})

@@ -8,35 +8,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, refused_as_forged
-from webapp.domain.identity.cards import issue_card
-from webapp.domain.identity.pins import set_pin
 from webapp.domain.life import timebank
-from webapp.domain.life.notices import save_notice
 from webapp.domain.privacy.audit import SYSTEM
 from webapp.infra import clock
 from webapp.models import Event, EventKind, EventSignup, LocalService, NoticeRead, PlaceKind, SignupStatus
-
-PIN = "482915"
-
-
-@pytest.fixture
-def person(make_resident, session):
-    resident = make_resident("陈阿婆", age=86)
-    set_pin(session, SYSTEM, resident, PIN)
-    session.commit()
-    return resident
-
-
-@pytest.fixture
-def phone(app, session, person):
-    """A phone signed in as the resident (card link + PIN), in English."""
-    client = app.test_client()
-    client.set_cookie("linli_locale", "en")
-    issued = issue_card(session, SYSTEM, person)
-    session.commit()
-    client.get(f"/c/{issued.token}")
-    client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": PIN})
-    return client
 
 
 def yesterday() -> str:
@@ -47,24 +22,10 @@ def post(client, url, **data):
     return client.post(url, data={"csrf_token": csrf_token(client, "/me"), **data})
 
 
-def make_notice(session, community, title, urgent=True, groups=()):
-    values = {
-        "titles": {"zh_Hans": title, "en": title},
-        "bodies": {"zh_Hans": "正文", "en": f"{title} in full"},
-        "summaries": {"en": f"{title} in short"},
-        "urgent": urgent,
-        "starts_at": clock.now() - timedelta(hours=1),
-        "ends_at": clock.now() + timedelta(days=1),
-        "building_ids": [],
-        "groups": list(groups),
-    }
-    made = save_notice(session, SYSTEM, community.id, None, values)
-    session.commit()
-    return made
-
-
-def test_urgent_notice_on_top_of_my_linli_until_confirmed(phone, session, person, demo_community, frozen):
-    water = make_notice(session, demo_community, "Water cut Zeta")
+def test_urgent_notice_on_top_of_my_linli_until_confirmed(
+    phone, session, person, demo_community, frozen, make_notice
+):
+    water = make_notice("Water cut Zeta")
     page = phone.get("/me").get_data(as_text=True)
     assert page.index("Water cut Zeta") < page.index("What you can do")
     assert "Water cut Zeta in short" in phone.get("/me/notices").get_data(as_text=True)
@@ -78,16 +39,20 @@ def test_urgent_notice_on_top_of_my_linli_until_confirmed(phone, session, person
     assert phone.get("/me/notices").headers["Cache-Control"] == "no-store"
 
 
-def test_a_notice_for_another_group_is_not_shown_or_confirmable(phone, session, demo_community, frozen):
-    disabled_only = make_notice(session, demo_community, "Ramp repairs Kappa", groups=["disability"])
+def test_a_notice_for_another_group_is_not_shown_or_confirmable(
+    phone, session, demo_community, frozen, make_notice
+):
+    disabled_only = make_notice("Ramp repairs Kappa", groups=["disability"])
     assert "Ramp repairs Kappa" not in phone.get("/me").get_data(as_text=True)
     assert phone.get(f"/me/notices/{disabled_only.id}").status_code == 404
     assert post(phone, f"/me/notices/{disabled_only.id}/read").status_code == 404
 
 
-def test_anonymous_start_page_shows_urgent_notices_for_everyone_only(client, session, demo_community, frozen):
-    make_notice(session, demo_community, "Lift stop Omega")
-    make_notice(session, demo_community, "Group news Sigma", groups=["aged_80"])
+def test_anonymous_start_page_shows_urgent_notices_for_everyone_only(
+    client, session, demo_community, frozen, make_notice
+):
+    make_notice("Lift stop Omega")
+    make_notice("Group news Sigma", groups=["aged_80"])
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Lift stop Omega" in page
     assert "Group news Sigma" not in page
@@ -205,9 +170,11 @@ def test_event_news_is_worded_on_my_linli(frozen, phone, session, person, activi
     assert " has news." not in page  # not the ticket wording with an empty number
 
 
-def test_public_notices_are_the_same_for_everyone(client, phone, session, demo_community, frozen):
-    make_notice(session, demo_community, "Everyone Epsilon", urgent=False)
-    make_notice(session, demo_community, "Only some Eta", groups=["aged_80"])
+def test_public_notices_are_the_same_for_everyone(
+    client, phone, session, demo_community, frozen, make_notice
+):
+    make_notice("Everyone Epsilon", urgent=False)
+    make_notice("Only some Eta", groups=["aged_80"])
     anonymous = client.get("/notices", headers={"Accept-Language": "en"}).get_data(as_text=True)
     signed_in = phone.get("/notices").get_data(as_text=True)
     for page in (anonymous, signed_in):

@@ -33,20 +33,6 @@ def counts(session):
     return [session.scalar(select(func.count(m.id))) for m in (Ticket, Booking, Notification)]
 
 
-@pytest.fixture
-def course(session, demo_community):
-    made = courses.save_course(
-        session,
-        SYSTEM,
-        demo_community.id,
-        None,
-        {"zh_Hans": "手机课", "en": "Phone class"},
-        ["scan_qr", "spot_scam"],
-    )
-    session.commit()
-    return made
-
-
 def new_class(session, course, capacity=1, hours=2):
     values = {
         "place": "Room 1",

@@ -3,19 +3,14 @@ reading request never takes SQLite's write lock."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, csrf_token
+from tests.conftest import csrf_token
 from tests.web.conftest import PHONE_PIN
-from webapp import create_app, migrations
-from webapp.content.demo import seed_demo
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
 from webapp.domain.register import places
-from webapp.infra.db import make_engine
 from webapp.models import AuditEntry, AuthAttempt, Building, CheckIn, Resident, Role
 
 
@@ -81,31 +76,8 @@ def test_a_refused_console_page_is_audited_although_the_answer_is_403(client, au
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "access.denied")) is not None
 
 
-@pytest.fixture(scope="module")
-def live(databases, tmp_path_factory):
-    """A real SQLite file with real commits: the write lock is SQLite's, so another connection can hold it."""
-    if databases.is_postgres:
-        pytest.skip("BEGIN IMMEDIATE is SQLite's")
-    url = databases.new("uow")
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    with Session(engine) as s:
-        seed_demo(s, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        s.commit()
-    app = create_app(
-        {
-            "database_url": url,
-            "testing": True,
-            "instance_path": tmp_path_factory.mktemp("uow"),
-            "encryption_key": TEST_KEY,
-        }
-    )
-    yield app, engine
-    engine.dispose()
-
-
-def test_a_get_reads_while_another_connection_holds_the_write_lock(live):
-    app, engine = live
+def test_a_get_reads_while_another_connection_holds_the_write_lock(live_sqlite):
+    app, engine = live_sqlite
     with engine.connect() as writer:
         held = (
             writer.begin()

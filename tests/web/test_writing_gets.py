@@ -9,18 +9,14 @@ import threading
 import time
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, csrf_token
-from webapp import create_app, migrations
-from webapp.content.demo import seed_demo
+from tests.conftest import DEMO_PASSWORD, csrf_token
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.kiosk.devices import pair, start_pairing
 from webapp.domain.privacy.audit import SYSTEM
-from webapp.infra.db import make_engine
 from webapp.models import (
     Certificate,
     Community,
@@ -36,28 +32,6 @@ from webapp.models import (
 )
 
 ROUNDS = 25
-
-
-@pytest.fixture(scope="module")
-def live(databases, tmp_path_factory):
-    if databases.is_postgres:
-        pytest.skip("the deferred-transaction upgrade failure is SQLite's")
-    url = databases.new("writers")
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    with Session(engine) as s:
-        seed_demo(s, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
-        s.commit()
-    app = create_app(
-        {
-            "database_url": url,
-            "testing": True,
-            "instance_path": tmp_path_factory.mktemp("writers"),
-            "encryption_key": TEST_KEY,
-        }
-    )
-    yield app, engine
-    engine.dispose()
 
 
 def ids(engine) -> dict[str, str]:
@@ -150,8 +124,8 @@ def writing_get_routes(app) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def test_every_writing_get_route_survives_concurrent_writers(live):
-    app, engine = live
+def test_every_writing_get_route_survives_concurrent_writers(live_sqlite):
+    app, engine = live_sqlite
     values = ids(engine)
     phone, resident_id = phone_resident(app, engine)
     api = api_client(app, engine)
@@ -232,12 +206,12 @@ class Spy:
         return self.real.verify(pin_hash, pin)
 
 
-def test_checking_a_pin_does_not_hold_the_write_lock(live, monkeypatch):
+def test_checking_a_pin_does_not_hold_the_write_lock(live_sqlite, monkeypatch):
     """300 phones signing in at once queued behind each other's argon2 work until SQLite's 5 s busy timeout
     said "database is locked" (benchmarks/lobby_load.py): the hash is checked holding no lock."""
     from webapp.domain.identity import pins
 
-    app, engine = live
+    app, engine = live_sqlite
     spy = Spy(pins._pin_hasher, engine)
     with Session(engine) as s:
         resident = Resident(

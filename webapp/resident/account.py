@@ -215,11 +215,18 @@ def me() -> ResponseReturnValue:
     from webapp.domain.desk.bookings import active_booking
     from webapp.domain.desk.notifications import unseen
     from webapp.domain.desk.tickets import open_requests_of
+    from webapp.domain.life.notices import unread_urgent
 
     resident = the_resident()
     db = get_session()
     mine = [(t, active_booking(db, t)) for t in open_requests_of(db, resident.id)]
-    return render_template("resident/me.html", resident=resident, news=unseen(db, resident.id), mine=mine)
+    return render_template(
+        "resident/me.html",
+        resident=resident,
+        news=unseen(db, resident.id),
+        mine=mine,
+        urgent=unread_urgent(db, resident),
+    )
 
 
 @bp.route("/me/verify", methods=["GET", "POST"])

@@ -1,8 +1,8 @@
 """Notices on the phone: the ones meant for me, urgent first, and "I have read this" in one tap; and a public
 list of the notices for everyone.
 
-Urgent notices stay at the top of My Linli until confirmed (see the context processor below, used by
-resident/me.html); anonymous visitors see the community's urgent notices for everyone on the start page.
+Urgent notices stay at the top of My Linli until confirmed (its view passes `urgent`, shown by
+resident/_urgent.html); anonymous visitors see the community's urgent notices for everyone on the start page.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from webapp.domain.life.notices import (
     mark_read,
     notices_for,
     read_ids,
-    unread_urgent,
 )
 from webapp.domain.register.community import default_community
 from webapp.infra.db import get_session
@@ -34,21 +33,12 @@ from webapp.shared.messages import life_error
 CHANNEL = "phone"
 
 
-@bp.context_processor
-def notices_context() -> dict[str, object]:
-    """Lazy helpers for the start pages: nothing is queried unless a template asks."""
-
-    def urgent_for_me() -> list[Notice]:
-        resident = signed_in_resident()
-        return unread_urgent(get_session(), resident) if resident else []
-
-    def urgent_for_everyone() -> list[Notice]:
-        community = default_community(get_session())
-        if community is None:
-            return []
-        return [n for n in current_notices(get_session(), community.id, public_only=True) if n.urgent]
-
-    return {"urgent_for_me": urgent_for_me, "urgent_for_everyone": urgent_for_everyone}
+def urgent_for_everyone() -> list[Notice]:
+    """The start page's urgent notices for everyone, computed by its view (a template never queries)."""
+    community = default_community(get_session())
+    if community is None:
+        return []
+    return [n for n in current_notices(get_session(), community.id, public_only=True) if n.urgent]
 
 
 @bp.get("/notices")

@@ -19,4 +19,6 @@ def home() -> ResponseReturnValue:
     community = default_community(get_session())
     if community is None:
         abort(404)
-    return render_template("resident/home.html", community=community)
+    from webapp.resident.notices import urgent_for_everyone
+
+    return render_template("resident/home.html", community=community, urgent=urgent_for_everyone())
