@@ -248,7 +248,7 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
         columns = (
             "id, number, community_id, service_type_id, resident_id, household_id, building_id, answers,"
             " urgent, status, channel, submitted_at, due_at, resolved_at, resolve_minutes, closed_at, rating,"
-            " public_token_hash"
+            " public_token_hash, updated_at"
         )
         community_ids = list(by_community)
         with cur.copy(f"COPY service_request ({columns}) FROM STDIN") as copy:
@@ -283,6 +283,7 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
                         resolved if status == Status.CLOSED else None,
                         rng.choice((None, 3, 4, 5, 5)) if resolved else None,
                         f"{rng.getrandbits(256):064x}",
+                        resolved or submitted,  # the time of its last change (the API's updated_since)
                     )
                 )
                 ticket_id += 1

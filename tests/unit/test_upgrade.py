@@ -103,9 +103,7 @@ def test_a_populated_database_of_the_previous_release_upgrades_to_head_and_serve
     )
     try:
         client = app.test_client()
-        checks = client.get("/readyz").get_json()["checks"]
-        assert checks["database"]["ok"]
-        assert checks["schema"]["ok"], checks["schema"]
+        assert client.get("/readyz").status_code == 200
         assert Auth(client).sign_in("admin", DEMO_PASSWORD).status_code == 303
         queue = client.get("/staff/tickets?status=all")
         assert queue.status_code == 200

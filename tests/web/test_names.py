@@ -36,8 +36,8 @@ def test_a_form_posted_to_an_old_address_is_posted_again_to_the_new_one(client):
 def test_every_route_endpoint_and_template_uses_one_name(app):
     old_words = ("request", "time_bank", "time-bank")  # "request" alone is fine: an HTTP request
     for rule in app.url_map.iter_rules():
-        if rule.rule in MOVED:
-            continue
+        if rule.rule in MOVED or rule.endpoint.startswith("open311."):
+            continue  # Open311 GeoReport v2 names its paths "requests": the standard's words, not ours
         assert not any(w in rule.rule for w in ("/requests", "time-bank", "time_bank")), rule.rule
         endpoint = rule.endpoint.rsplit(".", 1)[-1]
         assert not any(w in endpoint for w in old_words[1:]), rule.endpoint

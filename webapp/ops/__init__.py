@@ -1,8 +1,9 @@
 """Operations face (issue 20): what load balancers and monitoring ask, never a person.
 
 - `/healthz`: the process answers (no database, no template): a load balancer's liveness probe.
-- `/readyz`: ready to serve: the database answers, its schema is at this version's head, the job worker was
-  heard from recently, the instance folder's disk has room. 503 with the failing check named otherwise.
+- `/readyz`: ready to serve: the database answers, its schema is at this version's head, the instance
+  folder's disk has room (503 naming the failing check otherwise); and the job worker was heard from recently
+  ("degraded", still 200, when it was not: the app serves, messages wait).
 - `/metrics`: Prometheus text. Not public: answered to loopback, or to a bearer token (`LINLI_METRICS_TOKEN`);
   everyone else gets a 404, as if it did not exist.
 """
@@ -78,6 +79,7 @@ def _worker() -> Check:
     return Check(True, f"heard from {int(quiet.total_seconds())} s ago")
 
 
+DEGRADING = frozenset({"worker"})  # reported, but the app server still serves without it
 CHECKS: dict[str, Callable[[], Check]] = {
     "database": _database,
     "schema": _schema,
@@ -104,10 +106,14 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
+    """503 only for what this app server needs to answer (database, schema, disk): a load balancer must not
+    take every app server out because the job worker stopped. A silent worker makes the status "degraded"
+    (200) for the monitoring box to alert on, while residents are still served and messages wait."""
     results = {name: _safely(check) for name, check in CHECKS.items()}
-    ready = all(r.ok for r in results.values())
+    ready = all(r.ok for name, r in results.items() if name not in DEGRADING)
+    degraded = ready and not all(r.ok for r in results.values())
     body = {
-        "status": "ready" if ready else "not ready",
+        "status": "degraded" if degraded else "ready" if ready else "not ready",
         "checks": {name: {"ok": r.ok, "detail": r.detail} for name, r in results.items()},
     }
     response = jsonify(body)
