@@ -163,32 +163,39 @@ def test_a_booking_reminder_reaches_the_resident_in_english(
     assert any(s["text"] == "Ada, a reminder: your appointment is within a day." for s in texts), texts
 
 
-def test_an_escalation_reaches_the_office_dingtalk_group(
-    app, session, demo_community, make_resident, robot, frozen
-):
-    session.add(
-        ChannelSetting(
-            community_id=demo_community.id, kind="dingtalk", label="Office group", settings={"webhook": robot}
-        )
-    )
+def dingtalk_group(session, community, webhook: str, queue: str) -> None:
+    """The office's (or a unit's) DingTalk group robot, with its signing secret sealed, hearing `queue`."""
     from webapp.domain.messages.channels import SECRET_KIND
 
-    session.scalar(
-        select(ChannelSetting).where(ChannelSetting.label == "Office group")
-    ).secrets_cipher = VAULT.encrypt(SECRET_KIND, json.dumps({"secret": SECRET}))
-    session.add(GroupAlert(community_id=demo_community.id, queue="office", channel="dingtalk"))
-    person = make_resident("王秀英", age=82)
-    lift = service(session, demo_community, "repair-lift")
-    before = last_id(session)
-    ticket = submit(
+    setting = ChannelSetting(
+        community_id=community.id, kind="dingtalk", label=f"{queue} group", settings={"webhook": webhook}
+    )
+    setting.secrets_cipher = VAULT.encrypt(SECRET_KIND, json.dumps({"secret": SECRET}))
+    session.add(setting)
+    session.add(GroupAlert(community_id=community.id, queue=queue, channel="dingtalk"))
+
+
+def report(session, person, lift, urgent: str):
+    """The resident reports the lift at the kiosk, answering the danger question `urgent`."""
+    return submit(
         session,
         Actor(type="resident", id=person.id),
         person,
         lift,
-        {"urgent": "no"},
+        {"urgent": urgent},
         "kiosk",
         household_id=person.household_id,
     ).request
+
+
+def test_an_escalation_reaches_the_office_dingtalk_group(
+    app, session, demo_community, make_resident, robot, frozen
+):
+    dingtalk_group(session, demo_community, robot, "office")
+    person = make_resident("王秀英", age=82)
+    lift = service(session, demo_community, "repair-lift")
+    before = last_id(session)
+    ticket = report(session, person, lift, "no")
     ticket.due_at = clock.now() - timedelta(hours=1)
     escalate_overdue(session)
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "escalated"))
@@ -206,36 +213,13 @@ def test_a_danger_report_alerts_the_property_group_at_once_even_at_night(
 ):
     """Issue 23: 是否有危险 answered 是 reaches the unit that answers the service, off-screen, at once."""
     clock.freeze(datetime(2026, 11, 29, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai: quiet hours for residents
-    from webapp.domain.messages.channels import SECRET_KIND
-
-    setting = ChannelSetting(
-        community_id=demo_community.id, kind="dingtalk", label="Property group", settings={"webhook": robot}
-    )
-    setting.secrets_cipher = VAULT.encrypt(SECRET_KIND, json.dumps({"secret": SECRET}))
-    session.add(setting)
-    session.add(GroupAlert(community_id=demo_community.id, queue="property", channel="dingtalk"))
+    dingtalk_group(session, demo_community, robot, "property")
     person = make_resident("王秀英", age=82)
     lift = service(session, demo_community, "repair-lift")
     before = last_id(session)
-    calm = submit(
-        session,
-        Actor(type="resident", id=person.id),
-        person,
-        lift,
-        {"urgent": "no"},
-        "kiosk",
-        household_id=person.household_id,
-    ).request
+    calm = report(session, person, lift, "no")
     assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "urgent")) == 0
-    ticket = submit(
-        session,
-        Actor(type="resident", id=person.id),
-        person,
-        lift,
-        {"urgent": "yes"},
-        "kiosk",
-        household_id=person.household_id,
-    ).request
+    ticket = report(session, person, lift, "yes")
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "urgent"))
     assert (row.recipient_kind, row.channel, row.alert) == ("group", "dingtalk", True)
     assert row.next_attempt_at <= clock.now()  # not held for the morning

@@ -4,7 +4,6 @@ units, Debian's nginx for the site. A warning counts as a failure: systemd ignor
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -12,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.certificates import self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -78,36 +79,9 @@ def test_systemd_verify_catches_a_hardening_line_it_cannot_read(tmp_path: Path) 
     assert "ProtectSystem" in done.stderr or "protect system" in done.stderr
 
 
-def _self_signed(tmp: Path) -> None:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "linli.example.org")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    (tmp / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp / "privkey.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-
-
 def _nginx_test(tmp: Path, site: str) -> subprocess.CompletedProcess[str]:
     tool = _tool("nginx")
-    _self_signed(tmp)
+    self_signed(tmp, "linli.example.org", "fullchain.pem", "privkey.pem")
     (tmp / "linli_proxy_params").write_text((DEPLOY / "nginx" / "linli_proxy_params").read_text())
     (tmp / "linli.conf").write_text(_local(site, tmp))
     (tmp / "nginx.conf").write_text(
