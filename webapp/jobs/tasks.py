@@ -26,6 +26,7 @@ from webapp.infra.unit_of_work import job
 from webapp.jobs.periods import claim_period, forget_old_periods
 from webapp.jobs.wording import TEMPLATE_OF, words
 from webapp.models import OutboxMessage, OutboxStatus
+from webapp.shared.channels import instance_settings
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -34,11 +35,13 @@ log = logging.getLogger("linli.jobs")
 SWEEP_BATCH = 2000
 
 
-def channel_for(session: Any, vault: Vault, row: OutboxMessage) -> Channel | None:
-    """The community's enabled adapter for the row's channel ("sms" is whichever SMS gateway is set up)."""
+def channel_for(app: Flask, session: Any, vault: Vault, row: OutboxMessage) -> Channel | None:
+    """The community's enabled adapter for the row's channel ("sms" is whichever SMS gateway is set up), with
+    the instance's own settings filled in as the console's test button has them (the development SMS file
+    in the instance folder, Web Push's key): a message goes where the test message went."""
     for kind, settings in configured(session, row.community_id, vault):
         if kind == row.channel or (row.channel == "sms" and kind.startswith("sms_")):
-            return build(kind, settings)
+            return build(kind, instance_settings(app, kind, settings))
     return None
 
 
@@ -65,7 +68,7 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         if ready.wait_until is not None:
             delivery.postpone(session, row, token, ready.wait_until)
             return "postponed"
-        channel = channel_for(session, vault, row)
+        channel = channel_for(app, session, vault, row)
         if channel is None:
             delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
             return OutboxStatus.FAILED
