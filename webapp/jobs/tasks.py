@@ -185,16 +185,22 @@ def register(huey: Huey, app: Flask) -> Tasks:
         from webapp.models import Community
 
         sent = 0
+        # Which communities are due is read first and the read ends: claiming a period takes the write lock
+        # in a session of its own, which on SQLite would wait forever behind an open outer transaction.
         with app.app_context(), job(app) as session:
-            for community in session.query(Community).filter(Community.archived_at.is_(None)):
-                if not check_time_passed(community):
-                    continue
-                day = local_now(community).date().isoformat()
-                if not claim_period(app, f"care_sweep:{community.id}", clock.now(), label=day):
-                    continue
-                missing = len(care_list(session, community))
+            due = [
+                (community.id, local_now(community).date().isoformat())
+                for community in session.query(Community).filter(Community.archived_at.is_(None))
+                if check_time_passed(community)
+            ]
+        for community_id, day in due:
+            if not claim_period(app, f"care_sweep:{community_id}", clock.now(), label=day):
+                continue
+            with app.app_context(), job(app) as session:
+                community = session.get(Community, community_id)
+                missing = len(care_list(session, community)) if community is not None else 0
                 if missing:
-                    sent += len(to_group(session, community.id, "office", "care_alert", {"count": missing}))
+                    sent += len(to_group(session, community_id, "office", "care_alert", {"count": missing}))
         if sent:
             sweep()
         return sent
