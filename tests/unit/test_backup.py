@@ -125,6 +125,7 @@ def test_a_backup_taken_under_write_load_restores_every_row_and_every_sealed_num
     assert restored.returncode == 0, restored.stderr
     assert "Restored the backup" in restored.stdout
     assert (fresh / "encryption_key").read_text().strip() == TEST_KEY.hex()
+    assert (fresh / "encryption_key").stat().st_mode & 0o077 == 0  # the restored key is the service's alone
 
     copy = make_engine(target_url)
     try:

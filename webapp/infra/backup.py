@@ -80,8 +80,9 @@ def _kind(engine: Engine) -> str:
 
 
 def _libpq_url(engine: Engine) -> str:
-    """pg_dump and pg_restore speak libpq, which knows no "+psycopg" driver suffix."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """pg_dump and pg_restore speak libpq, which knows no "+psycopg" driver suffix. Without the password: an
+    argument is visible to every local user in the process list; it goes in PGPASSWORD instead."""
+    return engine.url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
 
 
 def _tool(name: str) -> str:
@@ -91,10 +92,17 @@ def _tool(name: str) -> str:
     return found
 
 
-def _postgres_tool(name: str, *args: str) -> None:
+def _postgres_tool(engine: Engine, name: str, *args: str) -> None:
     """pg_dump or pg_restore, without owners and grants (the target's role owns what it restores)."""
+    env = dict(os.environ)
+    if engine.url.password:
+        env["PGPASSWORD"] = str(engine.url.password)
     done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
-        [_tool(name), "--no-owner", "--no-privileges", *args], capture_output=True, text=True, check=False
+        [_tool(name), "--no-owner", "--no-privileges", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if done.returncode:
         raise BackupError(f"{name} failed: {done.stderr.strip() or done.returncode}")
@@ -103,7 +111,7 @@ def _postgres_tool(name: str, *args: str) -> None:
 def _copy_database(engine: Engine, into: Path) -> str:
     if _kind(engine) == "postgresql":
         target = into / "database.pgdump"
-        _postgres_tool("pg_dump", "--format=custom", "--file", str(target), _libpq_url(engine))
+        _postgres_tool(engine, "pg_dump", "--format=custom", "--file", str(target), _libpq_url(engine))
         return target.name
     target = into / "database.sqlite"
     database = make_url(str(engine.url)).database
@@ -307,6 +315,7 @@ def _restore_database(dump: Path, engine: Engine) -> str:
     engine.dispose()
     if _kind(engine) == "postgresql":
         _postgres_tool(
+            engine,
             "pg_restore",
             "--clean",
             "--if-exists",
@@ -323,6 +332,7 @@ def _restore_database(dump: Path, engine: Engine) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".restoring")
     shutil.copyfile(dump, staged)
+    staged.chmod(0o600)  # residents' records: readable by the service alone, whatever the shell's umask
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)  # the old database's journal must not be replayed over the new one
     os.replace(staged, target)
@@ -341,8 +351,11 @@ def _restore_keys(keys: dict[str, bytes], instance_path: Path) -> list[str]:
             path.rename(
                 path.with_name(f"{name}.replaced-{stamp}")
             )  # kept, never deleted: it may still be needed
-        path.write_bytes(value)
-        path.chmod(0o600)
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+        )  # never readable by others, not briefly
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(value)
         done.append(f"key {name} restored")
     return done
 
