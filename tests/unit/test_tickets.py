@@ -213,6 +213,11 @@ def test_public_view_and_open311_hold_no_personal_data(session, light, resident)
     assert shaped["status"] == "open"
     assert shaped["status_notes"] == "明天上午来修"
     assert shaped["address"] is None
+    # A resident's own public note (reopening: "我是3幢501的王秀英") never leaves through Open311.
+    change_status(
+        session, Actor(type="resident", id=ticket.resident_id), ticket, Status.CANCELLED, note="我是3幢501"
+    )
+    assert "3幢501" not in repr(open311_request(ticket))
     assert "王秀英" not in repr(shaped)
     service = open311_service(light, "en")
     assert service["service_code"] == "repair-light"

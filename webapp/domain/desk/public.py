@@ -83,8 +83,16 @@ def open311_service(service: ServiceType, locale: str) -> dict[str, Any]:
     }
 
 
+# Whose notes may leave through Open311: the office's and integrations' (a resident's own words, typed when
+# reopening or cancelling, can name them or their flat, and stay theirs).
+OFFICIAL_NOTES = ("staff", "api_key")
+
+
 def open311_request(request: Ticket) -> dict[str, Any]:
-    last_public = next((e.note for e in reversed(request.events) if e.public and e.note), None)
+    last_public = next(
+        (e.note for e in reversed(request.events) if e.public and e.note and e.actor_type in OFFICIAL_NOTES),
+        None,
+    )
     return {
         "service_request_id": request.number,
         "status": OPEN311_STATUS[request.status],
