@@ -83,6 +83,7 @@ def _page(
     status: int,
     chosen: set[int] | None = None,
     type_error: str | None = None,
+    revealed: str | None = None,
 ) -> ResponseReturnValue:
     db = get_session()
     ids = allowed_ids(Permission.MANAGE_PROVIDERS)
@@ -102,6 +103,7 @@ def _page(
         types=types,
         chosen=chosen,
         type_error=type_error,
+        revealed=revealed,
         mask=lambda p: mask_last4(p.phone_last4, 11) if p.phone_last4 else "—",
         kind_label=provider_kind_label,
     )
@@ -165,10 +167,14 @@ def provider_detail(provider_id: int) -> ResponseReturnValue:
     form = _form()
     if request.method == "POST":
         return _save(form, provider.community_id, provider)
+    return _page(_filled(form, provider), provider.community_id, provider, 200)
+
+
+def _filled(form: ProviderForm, provider: ServiceProvider) -> ProviderForm:
     form.name.data = provider.name
     form.kind.data = provider.kind.value
     form.contact_name.data = provider.contact_name or ""
-    return _page(form, provider.community_id, provider, 200)
+    return form
 
 
 @bp.post("/providers/<int:provider_id>/phone")
@@ -185,5 +191,5 @@ def provider_phone(provider_id: int) -> ResponseReturnValue:
         provider.id,
         provider.community_id,
     )
-    flash(_("Phone: %(number)s", number=number or "—"), "info")
-    return redirect(url_for("staff.provider_detail", provider_id=provider.id), code=303)
+    # Shown in this answer only (never flashed: the session cookie is signed, not encrypted).
+    return _page(_filled(_form(), provider), provider.community_id, provider, 200, revealed=number or "—")
