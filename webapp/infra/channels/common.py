@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.infra.channels.base import Envelope, Sent
+from webapp.infra.channels.base import Channel, Envelope, Sent
 
 TIMEOUT = 8.0  # seconds; a job retries later rather than hang on a slow gateway
 
@@ -100,3 +101,16 @@ def server_error(answer: Answer, gateway: str) -> Sent | None:
             detail=f"{gateway} answered HTTP {answer.status}: {str(answer.body)[:200]}",
         )
     return None
+
+
+def sms_check(channel: Channel) -> Sent:
+    """An SMS gateway has no "is this key right?" call that sends nothing: the check is one approved test
+    template sent to the number the office named (`test_phone`)."""
+    phone = getattr(channel, "settings", {}).get("test_phone", "").strip()
+    if not phone:
+        return Sent(
+            ok=False,
+            code="no_test_address",
+            detail="Set test_phone to the number that receives test messages.",
+        )
+    return channel.send(Envelope(address=phone, text="", key=f"check-{uuid.uuid4().hex}", template="test"))

@@ -13,13 +13,12 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from webapp.infra.channels.base import Envelope, Sent
-from webapp.infra.channels.common import Answer, not_configured, post, server_error, template_code
+from webapp.infra.channels.common import Answer, not_configured, post, server_error, sms_check, template_code
 
 API_VERSION = "2021-01-11"
 SERVICE = "sms"
@@ -150,14 +149,7 @@ class TencentSms:
         return read_answer(answer)
 
     def check(self) -> Sent:
-        phone = self.settings.get("test_phone", "").strip()
-        if not phone:
-            return Sent(
-                ok=False,
-                code="no_test_address",
-                detail="Set test_phone to the number that receives test messages.",
-            )
-        return self.send(Envelope(address=phone, text="", key=f"check-{uuid.uuid4().hex}", template="test"))
+        return sms_check(self)
 
 
 def read_answer(answer: Answer) -> Sent:
