@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.api.conftest import bearer
 from webapp.infra import clock
@@ -142,3 +142,29 @@ def test_region_key_reaches_every_community_of_its_region(client, make_key, demo
     assert "guihua" in slugs
     # Open311 needs the jurisdiction when a key reaches more than one community (here it may reach one).
     assert client.get("/open311/v2/services.json?jurisdiction_id=guihua", headers=key).status_code == 200
+
+
+def test_an_archived_community_refuses_every_write_through_the_api(client, make_key, session, demo_community):
+    """Archiving stops new activity for every caller: a key made before the archive may still read, but
+    moves no ticket, adds no note and publishes no notice (409 in the problem shape, nothing written)."""
+    key = bearer(make_key(scopes=["tickets:read", "tickets:write", "notices:publish", "life:read"]))
+    ticket = session.scalar(select(Ticket).where(Ticket.community_id == demo_community.id).limit(1))
+    before = (ticket.status, len(ticket.events), session.scalar(select(func.count(Notice.id))))
+    demo_community.archived_at = clock.now()
+    session.commit()
+    number = ticket.number
+    answers = [
+        client.post(f"{BASE}/tickets/{number}/status", json={"status": "accepted"}, headers=key),
+        client.post(f"{BASE}/tickets/{number}/notes", json={"note": "师傅下午两点到"}, headers=key),
+        client.post(
+            f"{BASE}/notices",
+            json={"titles": {"zh_Hans": "停水"}, "bodies": {"zh_Hans": "停水"}},
+            headers=key,
+        ),
+    ]
+    assert [a.status_code for a in answers] == [409, 409, 409]
+    assert {a.mimetype for a in answers} == {"application/problem+json"}
+    assert client.get(f"{BASE}/tickets/{number}", headers=key).status_code == 200  # still readable
+    session.expire_all()
+    ticket = session.get(Ticket, ticket.id)
+    assert (ticket.status, len(ticket.events), session.scalar(select(func.count(Notice.id)))) == before

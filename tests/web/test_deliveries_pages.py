@@ -84,3 +84,32 @@ def test_staff_choose_which_group_hears_which_queue(client, auth, session, demo_
 def test_a_worker_without_the_settings_permission_may_not_open_deliveries(client, auth):
     auth.sign_in("worker")
     assert client.get("/staff/deliveries").status_code == 403
+
+
+def test_a_district_admin_sees_deliveries_without_residents_names_and_nothing_is_audited_as_viewed(
+    client, auth, session, demo_community, make_resident
+):
+    """The register is the office's: a district administrator manages channels across communities but
+    never reads who a message went to (first names and masked numbers are register data)."""
+    from webapp.models import AuditEntry
+
+    person = make_resident("Ada Lovelace", phone_last4="8000")
+    add(
+        session,
+        demo_community.id,
+        Recipient("resident", person.id, "en"),
+        ["sms"],
+        "ticket_note",
+        {"name": "Ada", "number": "B-0428"},
+    )
+    session.commit()
+    auth.sign_in("district")
+    page = client.get(f"/staff/deliveries?community={demo_community.id}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "B-0428" in html  # the kind and number of what was sent
+    assert "A resident" in html
+    assert "Ada" not in html
+    assert "8000" not in html
+    viewed = session.scalars(select(AuditEntry).where(AuditEntry.action == "messages.deliveries_viewed")).all()
+    assert viewed == []

@@ -180,6 +180,13 @@ def may_cancel_ticket(user: StaffUser, community_id: int) -> bool:
     return community_id in community_ids(user, Permission.VIEW_RESIDENTS)
 
 
+def may_see_recipients(user: StaffUser, community_id: int) -> bool:
+    """Whether the deliveries page names the residents a message went to (first name, masked number). Those
+    are register data, so the rule is the register's: a district administrator, who manages channels across
+    communities but never reads residents' records, sees the channel and the kind only."""
+    return can(user, Permission.VIEW_RESIDENTS, community_id)
+
+
 def may_lead_classes(role: Role) -> bool:
     """Who may be named leader of a training class: the roles that run sessions (volunteers, the office)."""
     return role in GRANTS[Permission.RUN_SESSIONS]

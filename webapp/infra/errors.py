@@ -78,6 +78,19 @@ def _face_errors(app: Flask) -> FaceErrors | None:
     return None
 
 
+def answer_error(code: int, title: object, message: object) -> ResponseReturnValue:
+    """An error in the shape its caller reads: the face's own (the API's problem details, Open311's list),
+    else JSON for a script, else a page in the face's layout."""
+    from flask import current_app
+
+    face = _face_errors(current_app)
+    if face is not None:
+        return face(code, str(title), str(message))
+    if wants_json_error():
+        return json_error(code, title, message)
+    return render_error(code, title, message)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> ResponseReturnValue:
@@ -91,12 +104,7 @@ def init_app(app: Flask) -> None:
         if code < 400:
             return error
         title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
-        face = _face_errors(app)
-        if face is not None:
-            return face(code, str(title), str(message))
-        if wants_json_error():
-            return json_error(code, title, message)
-        return render_error(code, title, message)
+        return answer_error(code, title, message)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

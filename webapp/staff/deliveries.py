@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField
 
-from webapp.auth.policy import Permission, deny, require
-from webapp.domain.identity.numbers import mask_last4
+from webapp.auth.policy import Permission, deny, may_see_recipients, require
+from webapp.auth.principals import the_staff
 from webapp.domain.messages import delivery, preferences
 from webapp.domain.privacy.audit import record
 from webapp.infra.db import get_session, writes
@@ -61,28 +61,30 @@ def _community() -> Community:
     return community
 
 
-def _to_whom(row: OutboxMessage, residents: dict[int, Resident]) -> str:
-    """Who, masked: a first name and the last four digits of the number, or the group."""
+def _to_whom(row: OutboxMessage, residents: dict[int, Resident], with_names: bool) -> str:
+    label = delivery.recipient_label(row, residents.get(row.recipient_id or 0), with_names)
     if row.recipient_kind == "group":
         return str(CHANNEL_WORDS.get(row.channel, row.channel))
-    resident = residents.get(row.recipient_id or 0)
-    name = str(row.params.get("name", ""))
-    if resident is not None and resident.phone_last4 and row.channel == "sms":
-        return f"{name} · {mask_last4(resident.phone_last4, 11)}"
-    return name
+    if label == "*":
+        return _("A resident") if row.recipient_kind == "resident" else _("A staff member")
+    return label
 
 
 @bp.get("/deliveries")
 @writes
 @require(Permission.EDIT_SETTINGS)
 def deliveries() -> ResponseReturnValue:
-    """Messages with residents' first names and masked numbers: a view of personal data, audited."""
+    """Messages with residents' first names and masked numbers for the office (a view of personal data,
+    audited); without names for those who may not read the register (`policy.may_see_recipients`)."""
     db = get_session()
     community = _community()
     rows = delivery.recent(db, community.id)
+    with_names = may_see_recipients(the_staff(), community.id)
     ids = {r.recipient_id for r in rows if r.recipient_kind == "resident" and r.recipient_id}
-    residents = {r.id: r for r in db.scalars(select(Resident).where(Resident.id.in_(ids)))} if ids else {}
-    record(db, current_actor(), "messages.deliveries_viewed", "community", community.id, community.id)
+    residents = {}
+    if ids and with_names:
+        residents = {r.id: r for r in db.scalars(select(Resident).where(Resident.id.in_(ids)))}
+        record(db, current_actor(), "messages.deliveries_viewed", "community", community.id, community.id)
     communities = list(
         db.scalars(
             select(Community)
@@ -94,7 +96,7 @@ def deliveries() -> ResponseReturnValue:
         "staff/deliveries.html",
         community=community,
         communities=communities,
-        rows=[(row, _to_whom(row, residents)) for row in rows],
+        rows=[(row, _to_whom(row, residents, with_names)) for row in rows],
         counts=delivery.counts_per_day(db, community.id, community.timezone),
         alerts=preferences.group_alerts(db, community.id),
         queues=preferences.QUEUES,

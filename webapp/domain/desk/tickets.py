@@ -276,7 +276,10 @@ def check_note(note: str | None) -> None:
 def change_status(
     session: Session, actor: Actor, request: Ticket, to: Status, note: str | None = None
 ) -> None:
-    """Move a ticket along its life cycle, if this actor may; a rejection needs a reason."""
+    """Move a ticket along its life cycle, if this actor may; a rejection needs a reason. In an archived
+    community nothing moves any more (its records stay readable): the console's staff lose the writing
+    permissions there, and this refusal holds for every other caller too (an API key, a resident)."""
+    ensure_open(request.service_type.community)
     check_note(note)
     who = "resident" if actor.type == "resident" or actor.on_behalf_of is not None else actor.type
     if who == "api_key":  # another system with a writing key acts for the office that made the key
@@ -313,6 +316,7 @@ def change_status(
 
 def add_note(session: Session, actor: Actor, request: Ticket, note: str, public: bool) -> None:
     """A note on the ticket; a public one is shown to (and announced to) the resident, an internal one not."""
+    ensure_open(request.service_type.community)
     if not note.strip():
         raise TicketError("note_required")
     check_note(note)

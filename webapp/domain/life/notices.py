@@ -17,11 +17,11 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webapp.domain import DomainError
+from webapp.domain import DomainError, ensure_open
 from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.register.community import birth_date_cutoff, local_now
 from webapp.infra import clock
-from webapp.models import Building, Household, Notice, NoticeGroup, NoticeRead, Resident
+from webapp.models import Building, Community, Household, Notice, NoticeGroup, NoticeRead, Resident
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 TITLE_MAX = 120
@@ -233,7 +233,9 @@ def check_notice(values: dict[str, Any], building_ids: set[int]) -> dict[str, st
 def save_notice(
     session: Session, actor: Actor, community_id: int, notice: Notice | None, values: dict[str, Any]
 ) -> Notice:
-    """Create or change a notice (values already checked); read receipts stay with it."""
+    """Create or change a notice (values already checked); read receipts stay with it. Not in an archived
+    community: its notices stay readable, none is published or changed (whoever asks: console or API key)."""
+    ensure_open(session.get(Community, community_id))
     if notice is None:
         notice = Notice(community_id=community_id, created_by_id=actor.id if actor.type == "staff" else None)
         session.add(notice)

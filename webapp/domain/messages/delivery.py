@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from webapp.domain.identity.numbers import mask_last4
 from webapp.domain.identity.vault import Vault
 from webapp.domain.messages.preferences import QUIET, in_quiet_hours, next_allowed, preference_of
 from webapp.domain.privacy.audit import Actor, record
@@ -202,6 +203,21 @@ def recent(session: Session, community_id: int, limit: int = 100) -> list[Outbox
             .limit(limit)
         )
     )
+
+
+def recipient_label(row: OutboxMessage, resident: Resident | None, with_names: bool) -> str:
+    """Who a message went to, as far as the viewer may know. With names (the office, which reads the
+    register): the first name the message carried and, for an SMS, the number's last four digits. Without
+    (a district administrator, who sees counts and never residents' records): only "resident" or the group,
+    because a first name and a flat-less number are still personal data that crossed a community."""
+    if row.recipient_kind == "group":
+        return ""
+    if not with_names:
+        return "*"
+    name = str(row.params.get("name", ""))
+    if resident is not None and resident.phone_last4 and row.channel == "sms":
+        return f"{name} · {mask_last4(resident.phone_last4, 11)}"
+    return name
 
 
 def counts_per_day(
