@@ -111,3 +111,37 @@ def test_a_populated_database_of_the_previous_release_upgrades_to_head_and_serve
         assert number in queue.get_data(as_text=True)
     finally:
         database(app).engine.dispose()
+
+
+def test_plain_test_contacts_leave_the_channel_settings(databases: DatabaseFactory) -> None:
+    """0022: a test phone number and e-mail address stored in plain JSON before they were sealed are removed
+    (a migration cannot open the vault to seal them); every other setting stays."""
+    engine = make_engine(databases.new("contacts"))
+    try:
+        migrations.upgrade(engine, "0017_outbox")
+        with engine.begin() as connection:
+            community = connection.execute(text("SELECT count(*) FROM community")).scalar()
+            assert community == 0
+            connection.execute(text("INSERT INTO region (level, code, names) VALUES ('street', 'r', '{}')"))
+            region = connection.execute(text("SELECT id FROM region")).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO community (region_id, slug, names, timezone, default_locale, created_at) "
+                    "VALUES (:r, 'c', '{}', 'Asia/Shanghai', 'zh_Hans', CURRENT_TIMESTAMP)"
+                ),
+                {"r": region},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO channel_setting (community_id, kind, label, enabled, settings, created_at, updated_at) "
+                    "VALUES ((SELECT id FROM community), 'sms_aliyun', 'a', true, :s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"s": json.dumps({"sign_name": "邻里", "test_phone": "13800138000"})},
+            )
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT settings FROM channel_setting")).scalar()
+        values = stored if isinstance(stored, dict) else json.loads(stored)
+        assert values == {"sign_name": "邻里"}
+    finally:
+        engine.dispose()

@@ -125,6 +125,12 @@ def test_bad_settings_are_refused_in_words_and_the_form_keeps_its_values(office,
     )
     assert response.status_code == 400
     assert "Please give a web address starting with https://." in response.get_data(as_text=True)
+    # Plain HTTP across a network would carry WeCom's key in the clear: refused (loopback only may be HTTP).
+    response = add(
+        office, demo_community.id, "wecom", label="企业微信", webhook="http://qyapi.weixin.qq.com/send?key=1"
+    )
+    assert response.status_code == 400
+    assert "Please give a web address starting with https://." in response.get_data(as_text=True)
     response = add(
         office, demo_community.id, "email", label="邮件", host="smtp.example.org", port="smtp", sender="a@b.c"
     )
@@ -174,6 +180,8 @@ def test_an_unreachable_gateway_and_a_missing_template_are_reported_in_words(off
         test_phone="13800138000",
     )
     row = session.scalar(select(ChannelSetting).where(ChannelSetting.label == "阿里云"))
+    assert "test_phone" not in row.settings  # a phone number: sealed with the secrets, never plain JSON
+    assert b"13800138000" not in row.secrets_cipher
     text = office.post(f"/staff/channels/{row.id}/test", data={"csrf_token": token}).get_data(as_text=True)
     assert "No approved template code is set for this kind of message." in text
     assert "template_test" in text

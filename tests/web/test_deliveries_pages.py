@@ -111,5 +111,7 @@ def test_a_district_admin_sees_deliveries_without_residents_names_and_nothing_is
     assert "A resident" in html
     assert "Ada" not in html
     assert "8000" not in html
-    viewed = session.scalars(select(AuditEntry).where(AuditEntry.action == "messages.deliveries_viewed")).all()
+    viewed = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "messages.deliveries_viewed")
+    ).all()
     assert viewed == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from webapp.infra.channels.base import Channel
 
@@ -40,7 +41,7 @@ KINDS: Mapping[str, tuple[Setting, ...]] = {
         Setting("access_key_id"),
         Setting("access_key_secret", secret=True),
         Setting("sign_name"),
-        Setting("test_phone", required=False),
+        Setting("test_phone", secret=True, required=False),
         *_TEMPLATES,
         Setting("region", required=False, default="cn-hangzhou"),
         Setting("endpoint", required=False, default="https://dysmsapi.aliyuncs.com/"),
@@ -51,7 +52,7 @@ KINDS: Mapping[str, tuple[Setting, ...]] = {
         Setting("sdk_app_id"),
         Setting("sign_name"),
         Setting("region", required=False, default="ap-guangzhou"),
-        Setting("test_phone", required=False),
+        Setting("test_phone", secret=True, required=False),
         *_TEMPLATES,
         Setting("endpoint", required=False, default="https://sms.tencentcloudapi.com/"),
     ),
@@ -64,7 +65,7 @@ KINDS: Mapping[str, tuple[Setting, ...]] = {
         Setting("user", required=False),
         Setting("password", secret=True, required=False),
         Setting("sender"),
-        Setting("test_address", required=False),
+        Setting("test_address", secret=True, required=False),
     ),
     "webpush": (
         Setting("vapid_key_file", required=False),
@@ -126,6 +127,19 @@ def build(kind: str, settings: dict[str, str]) -> Channel:
 
 
 URL_SETTINGS = frozenset({"webhook", "endpoint"})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_safe_url(value: str) -> bool:
+    """HTTPS, or plain HTTP to this very machine (a gateway bridge on the box, the tests' local servers).
+    A robot's key travels in its webhook's URL (WeCom) and a gateway's signature in the body: over plain
+    HTTP across a network, anyone on the path could read one and replay the other."""
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() == "https" and parts.hostname:
+        return True
+    return parts.scheme.lower() == "http" and (parts.hostname or "") in LOOPBACK
+
+
 NUMBER_SETTINGS = frozenset({"port"})
 
 
@@ -141,7 +155,7 @@ def problems(
             if setting.required and setting.name not in secrets_kept:
                 found[setting.name] = "required"
             continue
-        if setting.name in URL_SETTINGS and not value.lower().startswith(("https://", "http://")):
+        if setting.name in URL_SETTINGS and not is_safe_url(value):
             found[setting.name] = "url"
         elif setting.name in NUMBER_SETTINGS and not (value.isdigit() and 0 < int(value) < 65536):
             found[setting.name] = "number"
