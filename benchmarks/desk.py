@@ -1,11 +1,14 @@
-"""The services desk at district scale: 100,000 tickets, then render times of the busiest pages.
+"""The services desk as history grows: render times of the busiest pages at 100,000 and 1,000,000 tickets.
 
-Seeds a fresh database (SQLite file, and PostgreSQL when --pg is given or DATABASE_URL points at it) with the
-demo community plus 100,000 tickets spread over a year, then renders through the real app (Flask test client,
-no network) and prints p50/p95 per page: the staff queue unfiltered and filtered, the figures dashboard and a
-resident's "My requests".
+Seeds a fresh database per size (SQLite file, and PostgreSQL unless --pg "") with the demo community plus a
+busy desk's history: 100,000 tickets a year (one community, about 270 a day), so 1,000,000 tickets are ten
+years. The last two weeks are busy, the rest of the last year mostly finished, and anything older than a year
+is finished (a desk that keeps up closes what it opens). Then renders through the real app (Flask test client,
+no network) and prints p50/p95 per page and size side by side: the staff queue unfiltered and filtered, a list
+of every status 40 pages back, the figures dashboard and a resident's "My requests". Flat in history means the
+two sizes' columns match (issue 21).
 
-    .venv/bin/python benchmarks/desk.py [--tickets 100000] [--runs 40] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
+    .venv/bin/python benchmarks/desk.py [--tickets 100000,1000000] [--runs 40] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ RECENT = [
 ]
 
 
+PER_YEAR = 100_000
+
+
 def seed(url: str, tickets: int) -> tuple[str, int]:
     """Create the demo and *tickets* tickets; returns (sample card token, sample resident id)."""
     engine = make_engine(url)
@@ -74,6 +80,8 @@ def seed(url: str, tickets: int) -> tuple[str, int]:
         )
         start = session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM service_request")) or 0
     now = datetime.now(UTC)
+    span = max(365 * 24 * 60, int(tickets / PER_YEAR * 365 * 24 * 60))  # minutes of history
+    finished = [s for s, w in OLD if s != Status.IN_PROGRESS for _ in range(w)]
     old = [s for s, w in OLD for _ in range(w)]
     recent = [s for s, w in RECENT for _ in range(w)]
     batch: list[dict[str, object]] = []
@@ -84,8 +92,11 @@ def seed(url: str, tickets: int) -> tuple[str, int]:
             person, household = (sample, None) if n % 2500 == 0 else rng.choice(people)
             if person == sample:
                 household = next(h for p, h in people if p == sample)
-            submitted = now - timedelta(minutes=rng.randint(10, 365 * 24 * 60))
-            status = rng.choice(recent if now - submitted < timedelta(days=14) else old)
+            submitted = now - timedelta(minutes=rng.randint(10, span))
+            age = now - submitted
+            status = rng.choice(
+                recent if age < timedelta(days=14) else old if age < timedelta(days=365) else finished
+            )
             resolved = (
                 submitted + timedelta(hours=rng.uniform(1, 2 * service.deadline_hours))
                 if status in (Status.RESOLVED, Status.CLOSED)
@@ -157,10 +168,15 @@ def measure(url: str, tickets: int, runs: int) -> list[tuple[str, float, float]]
     page = resident.get("/c").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     resident.post("/c", data={"csrf_token": csrf, "pin": PIN})
+    # Forty pages back in a list of every status: the cursor a person reaches by "Next page" forty times.
+    with database(app).engine.connect() as conn:
+        deep = conn.execute(
+            text("SELECT id FROM service_request ORDER BY id DESC LIMIT 1 OFFSET 2000")
+        ).scalar()
     rows = []
     for label, client, path in (
         ("staff queue, unfiltered", staff, "/staff/tickets"),
-        ("staff queue, status=all page 40", staff, "/staff/tickets?status=all&page=40"),
+        ("staff queue, status=all 40 pages back", staff, f"/staff/tickets?status=all&before={deep}"),
         ("staff queue, overdue repairs", staff, "/staff/tickets?overdue=1&category=repair"),
         ("staff queue, one building", staff, "/staff/tickets?building=1&status=all"),
         ("dashboard (figures)", staff, "/staff/desk"),
@@ -174,42 +190,48 @@ def measure(url: str, tickets: int, runs: int) -> list[tuple[str, float, float]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--tickets", default="100000,1000000", help="sizes, comma-separated")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument(
         "--pg", default=os.environ.get("LINLI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     )
     args = parser.parse_args()
+    sizes = [int(n) for n in str(args.tickets).split(",") if n.strip()]
     results: dict[str, list[tuple[str, float, float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite:", flush=True)
-        results["SQLite"] = measure(f"sqlite:///{tmp}/bench.db", args.tickets, args.runs)
-    if args.pg:
-        base = make_url(args.pg)
-        name = f"linli_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 (no server: report SQLite only)
-            print(f"PostgreSQL not available ({type(exc).__name__}); SQLite only")
-        else:
-            try:
-                print("PostgreSQL:", flush=True)
-                results["PostgreSQL"] = measure(
-                    base.set(database=name).render_as_string(hide_password=False), args.tickets, args.runs
-                )
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    print(f"\n{args.tickets} tickets, {args.runs} renders each (in-process, no network), milliseconds:\n")
-    print(f"| page | {' | '.join(f'{db} p50 / p95' for db in results)} |")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"SQLite, {size} tickets:", flush=True)
+            results[f"SQLite {size:,}"] = measure(f"sqlite:///{tmp}/bench.db", size, args.runs)
+        if args.pg:
+            pg = on_postgres(args.pg, size, args.runs)
+            if pg is not None:
+                results[f"PostgreSQL {size:,}"] = pg
+    print(f"\n{args.runs} renders each (in-process, no network), milliseconds, p50 / p95:\n")
+    print(f"| page | {' | '.join(results)} |")
     print(f"| --- | {' | '.join('---:' for _ in results)} |")
     labels = [label for label, _, _ in next(iter(results.values()))]
     for i, label in enumerate(labels):
         cells = [f"{rows[i][1]:.1f} / {rows[i][2]:.1f}" for rows in results.values()]
         print(f"| {label} | {' | '.join(cells)} |")
+
+
+def on_postgres(url: str, size: int, runs: int) -> list[tuple[str, float, float]] | None:
+    base = make_url(url)
+    name = f"linli_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 (no server: report SQLite only)
+        print(f"PostgreSQL not available ({type(exc).__name__}); SQLite only")
+        return None
+    try:
+        print(f"PostgreSQL, {size} tickets:", flush=True)
+        return measure(base.set(database=name).render_as_string(hide_password=False), size, runs)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -297,3 +297,21 @@ def test_queue_links_keep_only_the_filters(client, auth, session, make_resident)
         )
         assert response.status_code == 303, query
         assert response.headers["Location"] == "/staff/tickets?status=open", query
+
+
+def test_every_status_list_pages_by_links_that_keep_the_filters(client, auth, monkeypatch):
+    """A list of every status follows "Next page" / "Previous page" links carrying an id cursor (never a
+    page number that would read the whole history up to it) and the filters the person chose."""
+    from webapp.domain.desk import queue as desk_queue
+
+    monkeypatch.setattr(desk_queue, "PAGE", 2)
+    client.set_cookie("linli_locale", "en")
+    auth.sign_in("worker")
+    first = client.get("/staff/tickets?status=all&category=repair").get_data(as_text=True)
+    assert "newest first" in first
+    older = re.search(r'href="([^"]*before=\d+[^"]*)">Next page', first).group(1).replace("&amp;", "&")
+    assert "category=repair" in older and "status=all" in older
+    second = client.get(older).get_data(as_text=True)
+    assert set(numbers_on(second)).isdisjoint(numbers_on(first))
+    newer = re.search(r'href="([^"]*after=\d+[^"]*)">Previous page', second).group(1).replace("&amp;", "&")
+    assert numbers_on(client.get(newer).get_data(as_text=True)) == numbers_on(first)

@@ -84,6 +84,8 @@ def filters_from(args: dict[str, str]) -> desk.QueueFilter:
         mine=args.get("mine") == "1",
         number=(args.get("number") or "").strip()[:16] or None,
         page=small_int(args.get("page")) or 1,
+        before=small_int(args.get("before")),
+        after=small_int(args.get("after")),
     )
 
 
