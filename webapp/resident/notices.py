@@ -24,7 +24,7 @@ from webapp.domain.life.notices import (
 from webapp.domain.register.community import default_community
 from webapp.infra.db import get_session
 from webapp.infra.numbers import MAX_ID
-from webapp.models import Notice, Resident
+from webapp.models import Community, Notice, Resident
 from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
 from webapp.shared.context import current_actor
@@ -33,11 +33,9 @@ from webapp.shared.messages import life_error
 CHANNEL = "phone"
 
 
-def urgent_for_everyone() -> list[Notice]:
-    """The start page's urgent notices for everyone, computed by its view (a template never queries)."""
-    community = default_community(get_session())
-    if community is None:
-        return []
+def urgent_for_everyone(community: Community) -> list[Notice]:
+    """The start page's urgent notices for everyone, computed by its view (a template never queries), for
+    the community the view has already loaded."""
     return [n for n in current_notices(get_session(), community.id, public_only=True) if n.urgent]
 
 

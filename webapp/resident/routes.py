@@ -21,4 +21,4 @@ def home() -> ResponseReturnValue:
         abort(404)
     from webapp.resident.notices import urgent_for_everyone
 
-    return render_template("resident/home.html", community=community, urgent=urgent_for_everyone())
+    return render_template("resident/home.html", community=community, urgent=urgent_for_everyone(community))
