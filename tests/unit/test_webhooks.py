@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import subprocess
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -205,3 +207,39 @@ def test_emit_is_the_help_calls_way_in(blank_session):
     row = session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id))
     assert row.event_type == "help_call.raised"
     assert len(session.scalars(select(WebhookDelivery)).all()) == 1
+
+
+DOCS = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+
+
+def test_the_docs_python_receiver_accepts_linlis_signature_and_refuses_a_wrong_secret():
+    block = DOCS[DOCS.index("def verify(") : DOCS.index("class Receiver(")]
+    scope: dict = {}
+    exec("import hashlib, hmac, time\n" + block, scope)  # noqa: S102 (our own documentation)
+    body = b'{"id": "e1", "type": "ticket.created"}'
+    now = int(time.time())
+    headers = signing.headers("whsec_right", "wh_k", "e1", "ticket.created", now, body)
+    assert scope["verify"]("whsec_right", headers["Linli-Timestamp"], body, headers["Linli-Signature"])
+    assert not scope["verify"]("whsec_wrong", headers["Linli-Timestamp"], body, headers["Linli-Signature"])
+    stale = signing.headers("whsec_right", "wh_k", "e1", "ticket.created", now - 600, body)
+    assert not scope["verify"]("whsec_right", stale["Linli-Timestamp"], body, stale["Linli-Signature"])
+
+
+def test_the_docs_shell_recipe_accepts_linlis_signature_and_refuses_a_wrong_secret(tmp_path):
+    start = DOCS.index("SECRET=whsec_")
+    recipe = DOCS[start : DOCS.index("```", start)].splitlines()[3:]  # after SECRET, TIMESTAMP, SIGNATURE
+    body = '{"id": "e1", "data": {"place": "3号楼"}}'.encode()
+    (tmp_path / "body.json").write_bytes(body)
+    headers = signing.headers("whsec_right", "wh_k", "e1", "ticket.created", 1764900847, body)
+
+    def run(secret: str) -> str:
+        script = "\n".join(
+            [f"SECRET={secret}", "TIMESTAMP=1764900847", f"SIGNATURE={headers['Linli-Signature']}", *recipe]
+        )
+        done = subprocess.run(  # noqa: S603
+            ["/bin/bash", "-c", script], cwd=tmp_path, capture_output=True, check=True, text=True
+        )
+        return done.stdout.strip()
+
+    assert run("whsec_right") == "signed by Linli"
+    assert run("whsec_wrong") == "refuse it"
