@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.domain.identity.vault import Vault
 from webapp.domain.privacy.audit import Actor, record
@@ -219,6 +219,7 @@ def recent(
     return list(
         session.scalars(
             select(WebhookDelivery)
+            .options(selectinload(WebhookDelivery.webhook), selectinload(WebhookDelivery.event))
             .where(WebhookDelivery.community_id.in_(community_ids))
             .order_by(WebhookDelivery.id.desc())
             .limit(limit)
