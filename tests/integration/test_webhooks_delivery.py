@@ -182,3 +182,32 @@ def test_a_wrong_secret_is_refused_retried_then_failed_and_replayed_from_the_log
     ((headers, body),) = Receiver.received
     assert body["id"] == headers[signing.EVENT_ID] == event_id  # the same event id as the failed delivery
     assert re.fullmatch(r"v1=[0-9a-f]{64}", headers[signing.SIGNATURE])
+
+
+def test_a_change_in_the_console_reaches_the_receiver(app, client, auth, session, demo_community, receiver):
+    """A face that knows nothing of webhooks (the console's status form) writes the event with its change."""
+    made = register(
+        session,
+        SYSTEM,
+        VAULT,
+        demo_community.id,
+        "看板",
+        receiver,
+        ["ticket.changed"],
+        scopes=["tickets:read"],
+        loopback_http=True,
+    )
+    Receiver.secrets = {made.webhook.key_id: made.secret}
+    ticket = _ticket(session, demo_community)
+    session.commit()
+    auth.sign_in("admin")
+    token = csrf_token(client, "/staff/")
+    answer = client.post(f"/staff/tickets/{ticket.id}/status", data={"csrf_token": token, "to": "accepted"})
+    assert answer.status_code == 303
+    assert _deliver_all(app, session) == ["delivered"]
+    ((_headers, body),) = Receiver.received
+    assert (body["type"], body["data"]["number"], body["data"]["status"]) == (
+        "ticket.changed",
+        ticket.number,
+        "accepted",
+    )
