@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.config import ROOT, Settings
     from webapp.display.routes import bp as display_bp
     from webapp.domain.messages import outbox
+    from webapp.domain.webhooks import events as webhook_events
     from webapp.infra import errors, i18n, logs, security, unit_of_work
     from webapp.infra.db import Database, make_engine
     from webapp.infra.urls import DatabaseInt, redirect_moved
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_logging()
     Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
     outbox.install()  # messages are written in the transaction of the change that caused them
+    webhook_events.install()  # so are webhook events
     unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)
     security.init_app(app)

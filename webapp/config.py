@@ -64,6 +64,9 @@ class Settings:
     queue_name: str = "linli"
     queue_lease: int = 60  # seconds a worker holds a message it is sending before another may take it over
     queue_workers: int = 2
+    # Webhooks to plain http on a loopback address (a receiver on the same box: development and tests);
+    # everywhere else a webhook must be HTTPS. Tests (testing=True) allow it too.
+    webhook_loopback_http: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -96,9 +99,14 @@ class Settings:
             queue_name=env.get("LINLI_QUEUE_NAME", "linli") or "linli",
             queue_lease=int(env.get("LINLI_QUEUE_LEASE", "60") or 60),
             queue_workers=int(env.get("LINLI_QUEUE_WORKERS", "2") or 2),
+            webhook_loopback_http=_truthy(env.get("LINLI_WEBHOOK_LOOPBACK_HTTP")),
             # Where kiosk pages find their hardware bridge (hardware/; 8765 unless set).
             extra={"bridge_port": int(env["LINLI_BRIDGE_PORT"])} if env.get("LINLI_BRIDGE_PORT") else {},
         )
+
+    @property
+    def webhooks_may_use_loopback_http(self) -> bool:
+        return self.webhook_loopback_http or self.testing
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         known = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
+from webapp.domain.desk import paging
 from webapp.domain.desk import queue as desk
 from webapp.domain.desk.tickets import change_status
 from webapp.domain.privacy.audit import Actor
@@ -21,8 +22,8 @@ def session(blank_session):
 @pytest.fixture
 def desk_of_23(session, monkeypatch):
     """23 tickets (7 of them finished), a worker's scope, pages of 5 and a count capped at 12."""
-    monkeypatch.setattr(desk, "PAGE", 5)
-    monkeypatch.setattr(desk, "COUNT_CAP", 12)
+    monkeypatch.setattr(paging, "PAGE", 5)
+    monkeypatch.setattr(paging, "COUNT_CAP", 12)
     place = factories.community(session)
     person = factories.resident(session, place, "排队人", 70)
     light = factories.service(session, place, "repair-light")

@@ -302,9 +302,9 @@ def test_queue_links_keep_only_the_filters(client, auth, session, make_resident)
 def test_every_status_list_pages_by_links_that_keep_the_filters(client, auth, monkeypatch):
     """A list of every status follows "Next page" / "Previous page" links carrying an id cursor (never a
     page number that would read the whole history up to it) and the filters the person chose."""
-    from webapp.domain.desk import queue as desk_queue
+    from webapp.domain.desk import paging
 
-    monkeypatch.setattr(desk_queue, "PAGE", 2)
+    monkeypatch.setattr(paging, "PAGE", 2)
     client.set_cookie("linli_locale", "en")
     auth.sign_in("worker")
     first = client.get("/staff/tickets?status=all&category=repair").get_data(as_text=True)

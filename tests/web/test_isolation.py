@@ -77,7 +77,30 @@ def object_ids(session, demo_community):
         ),
         **training_ids(session, demo_community),
         **life_ids(session, demo_community),
+        **webhook_ids(session, demo_community),
     }
+
+
+def webhook_ids(session, demo_community):
+    """A webhook of the demo community and one delivery of an event to it (the log's "replay")."""
+    from tests.conftest import VAULT
+    from webapp.domain.webhooks.events import emit
+    from webapp.domain.webhooks.hooks import register
+    from webapp.models import WebhookDelivery
+
+    hook = register(
+        session,
+        SYSTEM,
+        VAULT,
+        demo_community.id,
+        "dashboard",
+        "https://dashboard.example.org/linli",
+        ["help_call.raised"],
+        scopes=["tickets:read"],
+    ).webhook
+    emit(session, demo_community.id, "help_call.raised", {"kiosk": "lobby"})
+    session.commit()
+    return {"webhook_id": hook.id, "delivery_id": session.scalar(select(WebhookDelivery.id))}
 
 
 def outbox_id(session, demo_community):

@@ -157,6 +157,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
             ("staff.providers", Permission.MANAGE_PROVIDERS),
             ("staff.accounts_list", Permission.MANAGE_STAFF),
             ("staff.api_keys", Permission.MANAGE_API_KEYS),
+            ("staff.webhooks", Permission.MANAGE_API_KEYS),
             ("staff.audit", Permission.VIEW_AUDIT),
             ("staff.deliveries", Permission.EDIT_SETTINGS),
         ),

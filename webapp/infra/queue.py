@@ -17,7 +17,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from webapp.models import Notification, OutboxMessage
+from webapp.models import Notification, OutboxMessage, WebhookDelivery
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -32,7 +32,7 @@ QUEUE_FILE = "queue.db"
 class Wakeable(Protocol):
     huey: Huey
 
-    def wake(self, outbox: bool = True, push: bool = False) -> None: ...
+    def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None: ...
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -58,19 +58,22 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             session.info["linli_wake_outbox"] = True
         elif isinstance(obj, Notification):
             session.info["linli_wake_push"] = True
+        elif isinstance(obj, WebhookDelivery):
+            session.info["linli_wake_webhooks"] = True
 
 
 def _after_commit(session: Session) -> None:
     outbox = session.info.pop("linli_wake_outbox", False)
     push = session.info.pop("linli_wake_push", False)
-    if not outbox and not push:
+    webhooks = session.info.pop("linli_wake_webhooks", False)
+    if not outbox and not push and not webhooks:
         return
     from flask import current_app, has_app_context
 
     if not has_app_context() or EXTENSION not in current_app.extensions:
         return
     try:
-        queue_of(current_app._get_current_object()).wake(outbox=outbox, push=push)  # type: ignore[attr-defined]
+        queue_of(current_app._get_current_object()).wake(outbox=outbox, push=push, webhooks=webhooks)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 (the change that caused the message must never fail for its sending)
         log.warning("could not wake the worker", exc_info=True)
 
@@ -78,6 +81,7 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop("linli_wake_outbox", None)
     session.info.pop("linli_wake_push", None)
+    session.info.pop("linli_wake_webhooks", None)
 
 
 def install_wake_on_commit() -> None:

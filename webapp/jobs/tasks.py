@@ -23,6 +23,7 @@ from webapp.infra import clock
 from webapp.infra.channels.base import Channel, Envelope, Sent
 from webapp.infra.channels.registry import build
 from webapp.infra.unit_of_work import job
+from webapp.jobs import webhooks
 from webapp.jobs.periods import claim_period, forget_old_periods
 from webapp.jobs.wording import TEMPLATE_OF, words
 from webapp.models import OutboxMessage, OutboxStatus
@@ -107,16 +108,21 @@ class Tasks:
     desk_round: Any
     care_sweep: Any
     digest: Any
+    deliver_webhook: Any = None
+    webhook_sweep: Any = None
 
-    def wake(self, outbox: bool = True, push: bool = False) -> None:
+    def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None:
         if outbox:
             self.sweep()
         if push:
             self.push_pending()
+        if webhooks and self.webhook_sweep is not None:
+            self.webhook_sweep()
 
 
 def register(huey: Huey, app: Flask) -> Tasks:
     lease = timedelta(seconds=app.config["LINLI"].queue_lease)
+    deliver_webhook, webhook_sweep = webhooks.register(huey, app)
 
     @huey.task(name="deliver")
     def deliver(message_id: int) -> str:
@@ -144,6 +150,7 @@ def register(huey: Huey, app: Flask) -> Tasks:
     def sweep_every_minute() -> None:
         if claim_period(app, "sweep", clock.now(), minutes=1):  # one sweep a minute, however many workers
             sweep.call_local()
+            webhook_sweep.call_local()
 
     @huey.task(name="push_pending")
     def push_pending() -> int:
@@ -214,4 +221,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
         forget_old_periods(app, clock.now())
         return "nothing to digest yet"
 
-    return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest)
+    return Tasks(
+        huey, deliver, sweep, push_pending, desk_round, care_sweep, digest, deliver_webhook, webhook_sweep
+    )

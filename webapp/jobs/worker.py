@@ -28,6 +28,7 @@ def run_worker(app: Flask, workers: int | None = None, periodic: bool = True) ->
     assert isinstance(tasks, Tasks)  # noqa: S101 (registered by webapp.jobs.init_app)
     # A worker that died may have left messages claimed or due: look for them first.
     tasks.sweep()
+    tasks.webhook_sweep()
     consumer = tasks.huey.create_consumer(
         workers=workers or app.config["LINLI"].queue_workers,
         worker_type="thread",

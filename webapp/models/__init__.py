@@ -65,6 +65,7 @@ from webapp.models.training import (
     SkillProgress,
     TrainingSession,
 )
+from webapp.models.webhooks import Webhook, WebhookDelivery, WebhookEvent, WebhookStatus
 
 __all__ = [
     "ApiKey",
@@ -144,4 +145,8 @@ __all__ = [
     "MessagePreference",
     "OutboxMessage",
     "OutboxStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookStatus",
 ]

@@ -262,6 +262,8 @@ NAV_LABELS = {
     "staff.deliveries": _l("Deliveries"),
     "staff.accounts_list": _l("Staff accounts"),
     "staff.api_keys": _l("API keys"),
+    # Translators: addresses of other systems that Linli tells about new and changed tickets (回调地址).
+    "staff.webhooks": _l("Webhooks"),
     "staff.communities": _l("Communities"),
     # Translators: 一网统管, the street office's view of its communities side by side.
     "staff.district": _l("District overview"),

@@ -17,14 +17,14 @@ from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.domain.desk import paging
 from webapp.domain.desk.tickets import OPEN, TicketError, change_status
 from webapp.domain.privacy.audit import Actor
 from webapp.infra import clock
 from webapp.infra.numbers import small_int
 from webapp.models import Handler, Role, ServiceProvider, ServiceType, StaffUser, Status, Ticket
 
-PAGE = 50
-COUNT_CAP = 1000  # a queue heading counts this far, then says "more than"
+PAGE = paging.PAGE
 FIGURES_DAYS = 90
 
 
@@ -140,18 +140,15 @@ class QueueFilter:
 class QueuePage:
     """One page of the queue and how to reach its neighbours.
 
-    `total` is counted up to COUNT_CAP + 1 only (`capped` says the list is longer): a heading that says "more
-    than 1,000" costs the same in a community's tenth year as in its first, a full count of history does not.
-    `newer` and `older` are the query arguments of the neighbouring pages (None: there is none): a page
-    number for the open queue, which is short, and an id cursor for lists of every status, which grow with
-    history and would otherwise be read from the start up to an OFFSET on every deep page."""
+    `total` is counted up to `paging.COUNT_CAP` (`capped`: the list is longer), and `newer` and `older`
+    are the query arguments of the neighbouring pages (None: there is none); see `paging` for why."""
 
     tickets: list[Ticket]
     total: int
     capped: bool = False
     page: int | None = None
-    newer: dict[str, int] | None = None
-    older: dict[str, int] | None = None
+    newer: paging.Cursor | None = None
+    older: paging.Cursor | None = None
     filters: QueueFilter = field(default_factory=QueueFilter)
 
 
@@ -194,15 +191,14 @@ def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None =
     the open tickets: the cost stays flat as years of closed tickets pile up (docs/performance.md).
     """
     base = _filtered(session, scope, f, me)
-    counted = session.scalar(
-        select(func.count()).select_from(base.with_only_columns(Ticket.id).limit(COUNT_CAP + 1).subquery())
-    )
-    total = min(counted or 0, COUNT_CAP)
+    total, capped = paging.bounded_count(session, base)
     open_only = f.status == "open" or f.status in {s.value for s in OPEN} or f.overdue
+    ids: list[int]
+    page: int | None
     if open_only:
-        ids, page, newer, older = _by_deadline(session, base, f.page, total)
+        ids, page, newer, older = paging.by_deadline(session, base, f.page, total)
     else:
-        ids, page, newer, older = _newest_first(session, base, f.before, f.after)
+        ids, page, newer, older = paging.newest_first(session, base, f.before, f.after)
     rows = {
         r.id: r
         for r in session.scalars(
@@ -216,51 +212,7 @@ def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None =
         ).unique()
     }
     tickets = [rows[i] for i in ids if i in rows]
-    return QueuePage(tickets, total, (counted or 0) > COUNT_CAP, page, newer, older, f)
-
-
-Cursor = dict[str, int]
-
-
-def _by_deadline(
-    session: Session, base: Select[Any], asked: int, total: int
-) -> tuple[list[int], int, Cursor | None, Cursor | None]:
-    """Open tickets, urgent first, then by deadline, paged by number (open work is short at a desk that keeps
-    up; a page past the end shows the last one)."""
-    first = case((Ticket.urgent.is_(True), 0), else_=1)
-    ordered = base.with_only_columns(Ticket.id).order_by(first, Ticket.due_at, Ticket.id)
-    last = max(1, -(-total // PAGE))
-    page = max(1, asked) if total >= COUNT_CAP else min(max(1, asked), last)
-    ids = list(session.scalars(ordered.limit(PAGE + 1).offset((page - 1) * PAGE)))
-    if not ids and page > 1:  # past the end of a list longer than the count's cap
-        page = 1
-        ids = list(session.scalars(ordered.limit(PAGE + 1)))
-    newer = {"page": page - 1} if page > 1 else None
-    older = {"page": page + 1} if len(ids) > PAGE else None
-    return ids[:PAGE], page, newer, older
-
-
-def _newest_first(
-    session: Session, base: Select[Any], before: int | None, after: int | None
-) -> tuple[list[int], None, Cursor | None, Cursor | None]:
-    """Every status, newest first, paged by id (keyset): each page is an index walk from its cursor."""
-    query = base.with_only_columns(Ticket.id)
-    if after is not None and before is None:
-        ids = list(session.scalars(query.where(Ticket.id > after).order_by(Ticket.id).limit(PAGE + 1)))
-        more_newer = len(ids) > PAGE
-        ids = list(reversed(ids[:PAGE]))
-        if not ids:  # nothing newer than the cursor any more: the newest page
-            return _newest_first(session, base, None, None)
-        return ids, None, ({"after": ids[0]} if more_newer else None), {"before": ids[-1]}
-    if before is not None:
-        query = query.where(Ticket.id < before)
-    ids = list(session.scalars(query.order_by(Ticket.id.desc()).limit(PAGE + 1)))
-    if not ids and before is not None:  # an old link past the oldest ticket: the newest page
-        return _newest_first(session, base, None, None)
-    older = {"before": ids[PAGE - 1]} if len(ids) > PAGE else None
-    ids = ids[:PAGE]
-    newer = {"after": ids[0]} if before is not None and ids else None
-    return ids, None, newer, older
+    return QueuePage(tickets, total, capped, page, newer, older, f)
 
 
 def export_rows(session: Session, scope: TicketScope, f: QueueFilter, me: int | None = None) -> Any:
