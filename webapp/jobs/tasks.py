@@ -19,6 +19,7 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.messages import delivery
 from webapp.domain.messages.channels import configured
 from webapp.domain.messages.outbox import due, next_lease_end
+from webapp.domain.messages.wording import override_of
 from webapp.infra import clock
 from webapp.infra.channels.base import Channel, Envelope, Sent
 from webapp.infra.channels.registry import build
@@ -72,7 +73,8 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         if channel is None:
             delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
             return OutboxStatus.FAILED
-        subject, text = words(row.kind, row.params, row.locale)
+        override = override_of(session, row.community_id, row.kind, row.locale)
+        subject, text = words(row.kind, row.params, row.locale, override)
         envelope = Envelope(
             address=ready.address,
             text=text,

@@ -23,6 +23,7 @@ from webapp.models.life import (
     Notice,
     NoticeGroup,
     NoticeRead,
+    NoticeTemplate,
     PlaceKind,
     SignupStatus,
     TimeAccount,
@@ -31,7 +32,14 @@ from webapp.models.life import (
     TimeEntry,
     TimeTransaction,
 )
-from webapp.models.messages import GroupAlert, JobPeriod, MessagePreference, OutboxMessage, OutboxStatus
+from webapp.models.messages import (
+    GroupAlert,
+    JobPeriod,
+    MessagePreference,
+    MessageWording,
+    OutboxMessage,
+    OutboxStatus,
+)
 from webapp.models.people import (
     InvitationKind,
     Resident,
@@ -144,4 +152,6 @@ __all__ = [
     "MessagePreference",
     "OutboxMessage",
     "OutboxStatus",
+    "MessageWording",
+    "NoticeTemplate",
 ]

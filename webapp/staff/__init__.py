@@ -28,6 +28,7 @@ from webapp.staff import (  # noqa: F401
     timebank,
     training,
     training_figures,
+    wording,
 )
 from webapp.staff.blueprint import bp
 
