@@ -75,6 +75,7 @@ def desk_error_list(errors: dict[str, str], prefix: str = "") -> list[tuple[str,
 LIFE_ERRORS = {
     "required": _l("Please fill this in."),
     "too_long": _l("This is too long."),
+    "name_taken": _l("There is already a template with this name. Please choose another."),
     "bad_choice": _l("Please choose one of the answers shown."),
     "bad_date": _l("Please give a date and a time."),
     "ends_before_start": _l("The end must be after the start."),

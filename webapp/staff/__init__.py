@@ -16,6 +16,7 @@ from webapp.staff import (  # noqa: F401
     importing,
     intake,
     kiosks,
+    notice_templates,
     notices,
     people,
     providers,
