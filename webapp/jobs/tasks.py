@@ -109,6 +109,7 @@ class Tasks:
     desk_round: Any
     care_sweep: Any
     digest: Any
+    backup_round: Any
 
     def wake(self, outbox: bool = True, push: bool = False) -> None:
         if outbox:
@@ -216,4 +217,24 @@ def register(huey: Huey, app: Flask) -> Tasks:
         forget_old_periods(app, clock.now())
         return "nothing to digest yet"
 
-    return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest)
+    @huey.periodic_task(crontab(minute="20", hour="*"), name="backup_every_hour")
+    def backup_every_hour() -> None:
+        backup_round.call_local()
+
+    @huey.task(name="backup_round")
+    def backup_round() -> str:
+        """The day's backup, made by the one worker that claims the day (webapp/jobs/backups.py)."""
+        from webapp.jobs.backups import day_due, run_backup
+
+        now = clock.now()
+        day = day_due(app.config["LINLI"], now)
+        if day is None:
+            return "not due"
+        if not claim_period(app, "backup", now, label=day):
+            return "already run"
+        run = run_backup(app)
+        if not run.ok:
+            sweep()  # the alert goes out now
+        return f"backup {run.archive} ({run.size} bytes)" if run.ok else f"backup failed: {run.detail}"
+
+    return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest, backup_round)

@@ -17,5 +17,6 @@ TEMPLATE_OF = {
     "escalated": "escalation",
     "urgent": "escalation",
     "care_alert": "care",
+    "backup_failed": "escalation",
     "test": "test",
 }

@@ -33,6 +33,7 @@ from webapp.models.life import (
     TimeTransaction,
 )
 from webapp.models.messages import (
+    BackupRun,
     GroupAlert,
     JobPeriod,
     MessagePreference,
@@ -153,5 +154,6 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "MessageWording",
+    "BackupRun",
     "NoticeTemplate",
 ]

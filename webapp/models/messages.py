@@ -113,3 +113,18 @@ class MessageWording(Base):
     text: Mapped[str] = mapped_column(String(500))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BackupRun(Base):
+    """One scheduled backup (issue 20): when, whether it worked, how big, and why not, in words. Kept in the
+    database because every app server's /readyz reports the last one, not only the box that made it."""
+
+    __tablename__ = "backup_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    size: Mapped[int] = mapped_column(Integer, default=0)  # bytes of the archive
+    archive: Mapped[str] = mapped_column(String(200), default="")  # its file name, in LINLI_BACKUP_DIR
+    detail: Mapped[str] = mapped_column(String(500), default="")

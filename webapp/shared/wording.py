@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Callable[[], str]] = {
     "escalated": lambda: _("Request %(number)s is overdue and now with the community office."),
     "urgent": lambda: _("Urgent: request %(number)s reports danger. Please act now."),
     "care_alert": lambda: _("%(count)s residents living alone have not checked in today. See the care list."),
+    "backup_failed": lambda: _("Linli's daily backup failed. Please check the server (see /readyz)."),
 }
 
 
@@ -43,6 +44,7 @@ def kind_label(kind: str) -> str:
         "escalated": lambda: _("A request is overdue (to staff)"),
         "urgent": lambda: _("A request reports danger (to staff)"),
         "care_alert": lambda: _("Residents who have not checked in (to staff)"),
+        "backup_failed": lambda: _("The daily backup failed (to staff)"),
     }.get(kind, lambda: kind)()
 
 

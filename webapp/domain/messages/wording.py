@@ -36,6 +36,7 @@ PLACEHOLDERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "escalated": (frozenset({"number"}), frozenset({"number"})),
     "urgent": (frozenset({"number"}), frozenset({"number"})),
     "care_alert": (frozenset({"count"}), frozenset({"count"})),
+    "backup_failed": (frozenset(), frozenset()),
 }
 KINDS = tuple(PLACEHOLDERS)
 # What a preview fills in: typical lengths, so that the SMS warning means something.

@@ -1,4 +1,4 @@
-"""Wording an office edits, notice templates, staff e-mail and the digest choice (issues 16 item 7 and 17)
+"""Wording an office edits, notice templates, staff e-mail and digest choice, backup runs (issues 16, 17, 20)
 
 Revision ID: 0021_office
 Revises: 0017_outbox (to be relinked after 0020_webhooks at merge)
@@ -69,6 +69,18 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_notice_template_community_id"), "notice_template", ["community_id"], unique=False
     )
+    op.create_table(
+        "backup_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ok", sa.Boolean(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("archive", sa.String(length=200), nullable=False),
+        sa.Column("detail", sa.String(length=500), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_backup_run")),
+    )
+    op.create_index(op.f("ix_backup_run_started_at"), "backup_run", ["started_at"], unique=False)
     with op.batch_alter_table("staff_user") as batch:
         batch.add_column(sa.Column("email_cipher", sa.LargeBinary(), nullable=True))
         batch.add_column(sa.Column("wants_digest", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -78,6 +90,8 @@ def downgrade() -> None:
     with op.batch_alter_table("staff_user") as batch:
         batch.drop_column("wants_digest")
         batch.drop_column("email_cipher")
+    op.drop_index(op.f("ix_backup_run_started_at"), table_name="backup_run")
+    op.drop_table("backup_run")
     op.drop_index(op.f("ix_notice_template_community_id"), table_name="notice_template")
     op.drop_table("notice_template")
     op.drop_index(op.f("ix_message_wording_community_id"), table_name="message_wording")
