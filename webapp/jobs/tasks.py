@@ -19,6 +19,7 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.messages import delivery
 from webapp.domain.messages.channels import configured
 from webapp.domain.messages.outbox import due, next_lease_end
+from webapp.domain.messages.staff_mail import open_params
 from webapp.domain.messages.wording import override_of
 from webapp.infra import clock
 from webapp.infra.channels.base import Channel, Envelope, Sent
@@ -74,14 +75,15 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
             delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
             return OutboxStatus.FAILED
         override = override_of(session, row.community_id, row.kind, row.locale)
-        subject, text = words(row.kind, row.params, row.locale, override)
+        params = open_params(vault, row.params)
+        subject, text = words(row.kind, params, row.locale, override)
         envelope = Envelope(
             address=ready.address,
             text=text,
             key=row.key,
             subject=subject,
             template=TEMPLATE_OF.get(row.kind, ""),
-            params={k: str(v) for k, v in row.params.items()},
+            params={k: str(v) for k, v in params.items()},
         )
     # Sent outside any transaction: a slow gateway holds no lock; the claim (committed) keeps others off.
     try:
@@ -210,12 +212,25 @@ def register(huey: Huey, app: Flask) -> Tasks:
 
     @huey.periodic_task(crontab(minute="0", hour="*"), name="digest")
     def digest() -> str:
-        """Placeholder for the staff e-mail digest (issue 17 leaves its content to the channels work): claims
-        its hour so that it already runs once across workers."""
+        """The hourly e-mail digest of each person's queues (counts only), to those who chose it and only
+        when their counts changed; claimed once per hour across workers."""
         if not claim_period(app, "digest", clock.now(), minutes=60):
             return "already run"
         forget_old_periods(app, clock.now())
-        return "nothing to digest yet"
+        from webapp.domain.desk.queue import scope_of, work_counts
+        from webapp.domain.messages.staff_mail import digest_readers, digest_to
+
+        sent = 0
+        with app.app_context(), job(app) as session:
+            for user in digest_readers(session):
+                counts = work_counts(session, scope_of(user))
+                queued = digest_to(
+                    session, user, {"new": counts.new, "overdue": counts.overdue, "urgent": counts.urgent}
+                )
+                sent += len(queued)
+        if sent:
+            sweep()
+        return f"{sent} digests"
 
     @huey.periodic_task(crontab(minute="20", hour="*"), name="backup_every_hour")
     def backup_every_hour() -> None:

@@ -161,6 +161,8 @@ class StaffInvitation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The invitee's own e-mail address, sealed (the link goes there too; the account keeps it once created).
+    email_cipher: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     community: Mapped[Community | None] = relationship()
     staff_user: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_user_id])

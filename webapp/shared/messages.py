@@ -158,6 +158,8 @@ ACCOUNT_ERRORS = {
     "last_admin": _l("A community always keeps one active administrator. Add another administrator first."),
     "own_account": _l("You cannot change your own account here."),
     "already": _l("Nothing to change: it is already so."),
+    "email": _l("Please give an e-mail address like name@example.com, or leave it empty."),
+    "email_needed": _l("Please give your e-mail address to receive the digest."),
     "invite_unknown": _l("This link is not known. Please ask your administrator for a new one."),
     "invite_used": _l("This link has already been used. Please ask your administrator for a new one."),
     "invite_expired": _l(

@@ -30,6 +30,19 @@ DEFAULTS: dict[str, Callable[[], str]] = {
     "urgent": lambda: _("Urgent: request %(number)s reports danger. Please act now."),
     "care_alert": lambda: _("%(count)s residents living alone have not checked in today. See the care list."),
     "backup_failed": lambda: _("Linli's daily backup failed. Please check the server (see /readyz)."),
+    "invitation": lambda: _(
+        "%(name)s, you are invited to the Linli console of your community office. Open this link within 72 "
+        "hours to choose your username and password (it works once):\n\n%(link)s"
+    ),
+    "digest": lambda: _(
+        "Your Linli queues now: %(new)s new, %(overdue)s overdue, %(urgent)s urgent. Sign in to the console "
+        "to see them."
+    ),
+}
+# The e-mail subject of the kinds that are mailed; the rest say "Linli".
+SUBJECTS: dict[str, Callable[[], str]] = {
+    "invitation": lambda: _("Your invitation to Linli"),
+    "digest": lambda: _("Linli: your queues this hour"),
 }
 
 
@@ -57,6 +70,7 @@ def words(kind: str, params: dict[str, Any], locale: str, override: str | None =
     """(subject, text) of a message of this kind in `locale`: the office's own text when it wrote one."""
     with force_locale(locale):
         values: dict[str, Any] = {
+            **{k: str(v) for k, v in params.items()},
             "name": str(params.get("name", "")),
             "number": str(params.get("number", "")),
             "count": params.get("count", 0),
@@ -64,4 +78,5 @@ def words(kind: str, params: dict[str, Any], locale: str, override: str | None =
         state = str(params.get("status", ""))
         values["state"] = status_label(Status(state)) if state in Status._value2member_map_ else ""
         template = override or (DEFAULTS[kind]() if kind in DEFAULTS else _("You have news from Linli."))
-        return _("Linli"), fill(template, values)
+        subject = SUBJECTS[kind]() if kind in SUBJECTS else _("Linli")
+        return subject, fill(template, values)

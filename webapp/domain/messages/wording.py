@@ -43,6 +43,7 @@ KINDS = tuple(PLACEHOLDERS)
 SAMPLE = {"name": "秀英", "number": "BX-20261205-0042", "state": "处理中", "count": "3"}
 
 _PLACEHOLDER = re.compile(r"%\((\w*)\)s")
+_FILLED = re.compile(r"%\((\w*)\)s|%%")  # one pass: a value that holds "%%" stays as it is
 
 
 class WordingError(DomainError):
@@ -65,7 +66,7 @@ class Checked:
 
 def fill(text: str, params: Mapping[str, object]) -> str:
     """The text with its placeholders filled in (a missing value is left empty, never a KeyError)."""
-    return _PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), "")), text).replace("%%", "%")
+    return _FILLED.sub(lambda m: "%" if m.group(1) is None else str(params.get(m.group(1), "")), text)
 
 
 def check(kind: str, text: str) -> Checked:

@@ -84,9 +84,13 @@ def upgrade() -> None:
     with op.batch_alter_table("staff_user") as batch:
         batch.add_column(sa.Column("email_cipher", sa.LargeBinary(), nullable=True))
         batch.add_column(sa.Column("wants_digest", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("staff_invitation") as batch:
+        batch.add_column(sa.Column("email_cipher", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_invitation") as batch:
+        batch.drop_column("email_cipher")
     with op.batch_alter_table("staff_user") as batch:
         batch.drop_column("wants_digest")
         batch.drop_column("email_cipher")
