@@ -140,6 +140,7 @@ def test_the_digest_goes_hourly_only_on_change_and_only_to_who_chose_it(
     keen = make_staff("keen", Role.COMMUNITY_WORKER)
     quiet = make_staff("quiet", Role.COMMUNITY_WORKER)
     keen_id, quiet_id = keen.id, quiet.id
+    keen.preferred_locale = "en"  # the digest is in the reader's language
     quiet.email_cipher = seal_email(VAULT, "quiet@example.net")  # an address, but no digest chosen
     session.commit()
     # keen chooses the digest on their own account page.

@@ -50,6 +50,10 @@ KIND_WORDS = {
     "event_reminder": _l("Activity reminder"),
     "escalated": _l("Escalation"),
     "care_alert": _l("Missed check-ins"),
+    "urgent": _l("Danger reported"),
+    "invitation": _l("Staff invitation"),
+    "digest": _l("Staff digest"),
+    "backup_failed": _l("Backup failed"),
 }
 
 
@@ -65,6 +69,10 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident]) -> str:
     """Who, masked: a first name and the last four digits of the number, or the group."""
     if row.recipient_kind == "group":
         return str(CHANNEL_WORDS.get(row.channel, row.channel))
+    if row.recipient_kind == "invitation":
+        return _("Invited colleague")
+    if row.recipient_kind == "staff":
+        return _("Staff member #%(id)s", id=row.recipient_id)
     resident = residents.get(row.recipient_id or 0)
     name = str(row.params.get("name", ""))
     if resident is not None and resident.phone_last4 and row.channel == "sms":
