@@ -5,6 +5,8 @@ fills the placeholders in and warns of a second SMS; "back to the default" resto
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import VAULT, csrf_token
@@ -121,3 +123,18 @@ def test_a_worker_may_not_change_the_wording(client, auth, demo_community, make_
     make_staff("worker1", Role.COMMUNITY_WORKER)
     auth.sign_in("worker1")
     assert client.get(page(client, demo_community.id)).status_code == 403
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["ticket_status", "escalated", "care_alert", "nope", ""]),
+    text=st.text(max_size=600),
+    locale=st.sampled_from(["zh_Hans", "en", "xx", ""]),
+    action=st.sampled_from(["save", "preview", ""]),
+)
+def test_the_wording_form_never_fails_on_any_input(client, auth, demo_community, kind, text, locale, action):
+    auth.sign_in("admin")
+    url = f"/staff/settings/wording?community={demo_community.id}&locale={locale}"
+    token = csrf_token(client, url)
+    answer = client.post(url, data={"csrf_token": token, "kind": kind, "text": text, "action": action})
+    assert answer.status_code in (200, 303, 400), (kind, text, locale, action)
