@@ -185,3 +185,25 @@ def test_the_digest_goes_hourly_only_on_change_and_only_to_who_chose_it(
     rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
     assert {r.recipient_id for r in rows} == {keen_id}
     assert quiet_id not in {r.recipient_id for r in rows}
+
+
+def test_without_a_mail_server_the_invitation_says_it_was_not_mailed(client, auth, session, demo_community):
+    for channel in session.scalars(select(ChannelSetting).where(ChannelSetting.kind == "email")):
+        channel.enabled = False
+    session.commit()
+    client.set_cookie("linli_locale", "en")
+    auth.sign_in("admin")
+    before = last_id(session)
+    answer = client.post(
+        "/staff/accounts",
+        data={
+            "csrf_token": csrf_token(client, "/staff/accounts"),
+            "display_name": "Wu Fang",
+            "community_id": str(demo_community.id),
+            "role": Role.COMMUNITY_WORKER.value,
+            "email": "wu.fang@example.net",
+        },
+    )
+    assert answer.status_code == 200
+    assert "It was not mailed" in answer.get_data(as_text=True)
+    assert session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)).all() == []

@@ -76,9 +76,16 @@ def _colleague_or_404(user_id: int) -> StaffUser:
     return user
 
 
-def _link_page(link: NewLink, user: StaffUser | None = None, mailed: bool = False) -> ResponseReturnValue:
+def _link_page(
+    link: NewLink, user: StaffUser | None = None, mailed: bool = False, unmailed: bool = False
+) -> ResponseReturnValue:
     return render_template(
-        "staff/account_link.html", link=link, url=link.url(base_url()), user=user, mailed=mailed
+        "staff/account_link.html",
+        link=link,
+        url=link.url(base_url()),
+        user=user,
+        mailed=mailed,
+        unmailed=unmailed,
     )
 
 
@@ -113,7 +120,7 @@ def accounts_list() -> ResponseReturnValue:
                 field.errors = [account_error(exc.reason)]
             else:
                 mailed = invitation_mail(db, vault(), link, link.url(base_url()))
-                return _link_page(link, mailed=bool(mailed))
+                return _link_page(link, mailed=bool(mailed), unmailed=bool(form.email.data) and not mailed)
         status = 400
     elif form.is_submitted():
         status = 400

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.identity.accounts import NewLink
 from webapp.domain.identity.vault import Vault
+from webapp.domain.messages.channels import of_community
 from webapp.domain.messages.outbox import Recipient, add, first_name
 from webapp.models import Community, OutboxMessage, StaffUser
 
@@ -43,6 +44,8 @@ def invitation_mail(session: Session, vault: Vault, link: NewLink, url: str) -> 
     invitation = link.invitation
     if invitation.email_cipher is None or invitation.community_id is None:
         return []
+    if not any(c.kind == "email" and c.enabled for c in of_community(session, invitation.community_id)):
+        return []  # no mail server: the link page says so, rather than a failed delivery later
     community = session.get(Community, invitation.community_id)
     locale = (community.default_locale if community else None) or "zh_Hans"
     params = {"name": first_name(invitation.display_name or ""), "link_sealed": seal_param(vault, url)}
