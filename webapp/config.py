@@ -67,6 +67,14 @@ class Settings:
     # Webhooks to plain http on a loopback address (a receiver on the same box: development and tests);
     # everywhere else a webhook must be HTTPS. Tests (testing=True) allow it too.
     webhook_loopback_http: bool = False
+    # The daily backup the worker makes (webapp/jobs/backups.py): into this folder (empty: none scheduled),
+    # sealed for the age public keys in the recipients file, else with the passphrase in the passphrase file;
+    # the newest `backup_keep` archives are kept; made at the first hourly round from `backup_hour` (UTC).
+    backup_dir: str = ""
+    backup_recipients_file: str = ""
+    backup_passphrase_file: str = ""
+    backup_keep: int = 7
+    backup_hour: int = 19  # 03:00 in China
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -100,6 +108,11 @@ class Settings:
             queue_lease=int(env.get("LINLI_QUEUE_LEASE", "60") or 60),
             queue_workers=int(env.get("LINLI_QUEUE_WORKERS", "2") or 2),
             webhook_loopback_http=_truthy(env.get("LINLI_WEBHOOK_LOOPBACK_HTTP")),
+            backup_dir=env.get("LINLI_BACKUP_DIR", ""),
+            backup_recipients_file=env.get("LINLI_BACKUP_RECIPIENTS_FILE", ""),
+            backup_passphrase_file=env.get("LINLI_BACKUP_PASSPHRASE_FILE", ""),
+            backup_keep=max(1, int(env.get("LINLI_BACKUP_KEEP", "7") or 7)),
+            backup_hour=int(env.get("LINLI_BACKUP_HOUR", "19") or 19) % 24,
             # Where kiosk pages find their hardware bridge (hardware/; 8765 unless set).
             extra={"bridge_port": int(env["LINLI_BRIDGE_PORT"])} if env.get("LINLI_BRIDGE_PORT") else {},
         )

@@ -62,7 +62,9 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.directory_edit": [{}, {"entry_id": 1}],
         "staff.event_detail": [{"event_id": 1}],
         "staff.event_edit": [{}, {"event_id": 1}],
-        "staff.notice_edit": [{}, {"notice_id": 1}],
+        "staff.notice_edit": [{}, {"notice_id": 1}, {"template": 1}],
+        # The demo seeds the usual notice templates (water, power, lift): 1 is the water cut.
+        "staff.notice_template_edit": [{}, {"template_id": 1}],
         "staff.notice_not_read": [{"notice_id": 1}],
         "staff.timebank_account": [{"account_id": 1}],
         "staff.ticket_for_resident": [

@@ -118,7 +118,7 @@ def test_plain_test_contacts_leave_the_channel_settings(databases: DatabaseFacto
     (a migration cannot open the vault to seal them); every other setting stays."""
     engine = make_engine(databases.new("contacts"))
     try:
-        migrations.upgrade(engine, "0020_webhooks")
+        migrations.upgrade(engine, "0021_office")
         with engine.begin() as connection:
             community = connection.execute(text("SELECT count(*) FROM community")).scalar()
             assert community == 0

@@ -115,11 +115,20 @@ def outbox_id(session, demo_community):
 
 
 def life_ids(session, demo_community):
-    from webapp.models import Event, HourClaim, LocalService, Notice, TimeAccount, TimeAccountKind
+    from webapp.models import (
+        Event,
+        HourClaim,
+        LocalService,
+        Notice,
+        NoticeTemplate,
+        TimeAccount,
+        TimeAccountKind,
+    )
 
     cid = demo_community.id
     return {
         "notice_id": session.scalar(select(Notice.id).where(Notice.community_id == cid)),
+        "template_id": session.scalar(select(NoticeTemplate.id).where(NoticeTemplate.community_id == cid)),
         "entry_id": session.scalar(select(LocalService.id).where(LocalService.community_id == cid)),
         "event_id": session.scalar(select(Event.id).where(Event.community_id == cid)),
         "account_id": session.scalar(

@@ -328,7 +328,7 @@ def test_every_life_object_route_refuses_other_communities_and_is_audited(
 
     from sqlalchemy import func
 
-    from webapp.models import HourClaim, TimeAccount, TimeAccountKind
+    from webapp.models import HourClaim, NoticeTemplate, TimeAccount, TimeAccountKind
 
     other = Community(slug="plum", region=session.scalar(select(Region)), names={"zh_Hans": "梅花"})
     session.add(other)
@@ -347,6 +347,9 @@ def test_every_life_object_route_refuses_other_communities_and_is_audited(
             )
         ),
         "claim_id": session.scalar(select(HourClaim.id).where(HourClaim.community_id == demo_community.id)),
+        "template_id": session.scalar(
+            select(NoticeTemplate.id).where(NoticeTemplate.community_id == demo_community.id)
+        ),
     }
     rules = [
         (rule, method)

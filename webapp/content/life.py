@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.content.notice_templates import STARTERS
 from webapp.domain import DomainError
 from webapp.domain.life import events, notices, timebank, volunteering
+from webapp.domain.life.notice_templates import add_starters
 from webapp.domain.privacy.audit import Actor
 from webapp.domain.register.community import local_now
 from webapp.models import Community, Event, EventKind, LocalService, Notice, PlaceKind, Resident
@@ -221,6 +223,7 @@ def seed_life(session: Session, community: Community, sample: Resident | None, t
             "groups": groups,
         }
         notices.save_notice(session, OFFICE, community.id, None, values)
+    add_starters(session, OFFICE, community.id, STARTERS)  # the office's usual notices, to start from
     for position, spec in enumerate(PLACES):
         session.add(LocalService(community_id=community.id, position=position, **spec))
     for kind, titles, offset, hour, minute, minutes, capacity in EVENTS:

@@ -19,6 +19,8 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.messages import delivery
 from webapp.domain.messages.channels import configured
 from webapp.domain.messages.outbox import due, next_lease_end
+from webapp.domain.messages.staff_mail import open_params
+from webapp.domain.messages.wording import override_of
 from webapp.infra import clock
 from webapp.infra.channels.base import Channel, Envelope, Sent
 from webapp.infra.channels.registry import build
@@ -73,14 +75,16 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         if channel is None:
             delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
             return OutboxStatus.FAILED
-        subject, text = words(row.kind, row.params, row.locale)
+        override = override_of(session, row.community_id, row.kind, row.locale)
+        params = open_params(vault, row.params)
+        subject, text = words(row.kind, params, row.locale, override)
         envelope = Envelope(
             address=ready.address,
             text=text,
             key=row.key,
             subject=subject,
             template=TEMPLATE_OF.get(row.kind, ""),
-            params={k: str(v) for k, v in row.params.items()},
+            params={k: str(v) for k, v in params.items()},
         )
     # Sent outside any transaction: a slow gateway holds no lock; the claim (committed) keeps others off.
     try:
@@ -108,6 +112,7 @@ class Tasks:
     desk_round: Any
     care_sweep: Any
     digest: Any
+    backup_round: Any
     deliver_webhook: Any = None
     webhook_sweep: Any = None
 
@@ -214,13 +219,55 @@ def register(huey: Huey, app: Flask) -> Tasks:
 
     @huey.periodic_task(crontab(minute="0", hour="*"), name="digest")
     def digest() -> str:
-        """Placeholder for the staff e-mail digest (issue 17 leaves its content to the channels work): claims
-        its hour so that it already runs once across workers."""
+        """The hourly e-mail digest of each person's queues (counts only), to those who chose it and only
+        when their counts changed; claimed once per hour across workers."""
         if not claim_period(app, "digest", clock.now(), minutes=60):
             return "already run"
         forget_old_periods(app, clock.now())
-        return "nothing to digest yet"
+        from webapp.domain.desk.queue import scope_of, work_counts
+        from webapp.domain.messages.staff_mail import digest_readers, digest_to
+
+        sent = 0
+        with app.app_context(), job(app) as session:
+            for user in digest_readers(session):
+                counts = work_counts(session, scope_of(user))
+                queued = digest_to(
+                    session, user, {"new": counts.new, "overdue": counts.overdue, "urgent": counts.urgent}
+                )
+                sent += len(queued)
+        if sent:
+            sweep()
+        return f"{sent} digests"
+
+    @huey.periodic_task(crontab(minute="20", hour="*"), name="backup_every_hour")
+    def backup_every_hour() -> None:
+        backup_round.call_local()
+
+    @huey.task(name="backup_round")
+    def backup_round() -> str:
+        """The day's backup, made by the one worker that claims the day (webapp/jobs/backups.py)."""
+        from webapp.jobs.backups import day_due, run_backup
+
+        now = clock.now()
+        day = day_due(app.config["LINLI"], now)
+        if day is None:
+            return "not due"
+        if not claim_period(app, "backup", now, label=day):
+            return "already run"
+        run = run_backup(app)
+        if not run.ok:
+            sweep()  # the alert goes out now
+        return f"backup {run.archive} ({run.size} bytes)" if run.ok else f"backup failed: {run.detail}"
 
     return Tasks(
-        huey, deliver, sweep, push_pending, desk_round, care_sweep, digest, deliver_webhook, webhook_sweep
+        huey,
+        deliver,
+        sweep,
+        push_pending,
+        desk_round,
+        care_sweep,
+        digest,
+        backup_round,
+        deliver_webhook,
+        webhook_sweep,
     )

@@ -1,16 +1,11 @@
-"""The words of each kind of message, in the reader's language: short, factual (SMS gateways refuse
-marketing wording) and with nothing personal beyond a first name and a ticket number, because an SMS or a
-group message is read by whoever holds the phone or sits in the group."""
+"""The worker's wording: which approved SMS template each kind uses; the words themselves (the product's or
+the office's own) come from `webapp.shared.wording`."""
 
 from __future__ import annotations
 
-from typing import Any
+from webapp.shared.wording import words
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
-
-from webapp.models import Status
-from webapp.shared.labels import status_label
+__all__ = ["TEMPLATE_OF", "words"]
 
 # The approved SMS template of each kind (the channel's `template_<kind>` setting names its code).
 TEMPLATE_OF = {
@@ -22,38 +17,6 @@ TEMPLATE_OF = {
     "escalated": "escalation",
     "urgent": "escalation",
     "care_alert": "care",
+    "backup_failed": "escalation",
     "test": "test",
 }
-
-
-def words(kind: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
-    """(subject, text) of a message of this kind in `locale`."""
-    with force_locale(locale):
-        name = str(params.get("name", ""))
-        number = str(params.get("number", ""))
-        if kind == "ticket_status":
-            state = str(params.get("status", ""))
-            label = status_label(Status(state)) if state in Status._value2member_map_ else ""
-            text = _("%(name)s, your request %(number)s: %(state)s.", name=name, number=number, state=label)
-        elif kind == "ticket_note":
-            text = _(
-                "%(name)s, there is a new message about your request %(number)s.", name=name, number=number
-            )
-        elif kind == "reminder":
-            text = _("%(name)s, a reminder: your appointment is within a day.", name=name)
-        elif kind == "class_reminder":
-            text = _("%(name)s, a reminder: your class is within a day.", name=name)
-        elif kind == "event_reminder":
-            text = _("%(name)s, a reminder: your community activity is within a day.", name=name)
-        elif kind == "escalated":
-            text = _("Request %(number)s is overdue and now with the community office.", number=number)
-        elif kind == "urgent":
-            text = _("Urgent: request %(number)s reports danger. Please act now.", number=number)
-        elif kind == "care_alert":
-            text = _(
-                "%(count)s residents living alone have not checked in today. See the care list.",
-                count=params.get("count", 0),
-            )
-        else:
-            text = _("You have news from Linli.")
-        return _("Linli"), text

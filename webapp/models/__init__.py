@@ -23,6 +23,7 @@ from webapp.models.life import (
     Notice,
     NoticeGroup,
     NoticeRead,
+    NoticeTemplate,
     PlaceKind,
     SignupStatus,
     TimeAccount,
@@ -31,7 +32,15 @@ from webapp.models.life import (
     TimeEntry,
     TimeTransaction,
 )
-from webapp.models.messages import GroupAlert, JobPeriod, MessagePreference, OutboxMessage, OutboxStatus
+from webapp.models.messages import (
+    BackupRun,
+    GroupAlert,
+    JobPeriod,
+    MessagePreference,
+    MessageWording,
+    OutboxMessage,
+    OutboxStatus,
+)
 from webapp.models.people import (
     InvitationKind,
     Resident,
@@ -149,4 +158,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookStatus",
+    "MessageWording",
+    "BackupRun",
+    "NoticeTemplate",
 ]

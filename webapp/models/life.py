@@ -300,3 +300,20 @@ def _append_only(*_args: object) -> None:
 for _model in (TimeTransaction, TimeEntry):
     event.listen(_model, "before_update", _append_only)
     event.listen(_model, "before_delete", _append_only)
+
+
+class NoticeTemplate(Base):
+    """A notice an office writes again and again (停水, 停电, 电梯维保): its title, summary and body in three
+    languages, picked when publishing a notice and then adjusted (dates, buildings) like any notice."""
+
+    __tablename__ = "notice_template"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    titles: Mapped[Names] = mapped_column(JSON)
+    bodies: Mapped[Names] = mapped_column(JSON)
+    summaries: Mapped[Names] = mapped_column(JSON, default=dict)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

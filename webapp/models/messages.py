@@ -97,3 +97,34 @@ class JobPeriod(Base):
     period: Mapped[str] = mapped_column(String(20))  # e.g. "2026-12-05T07:10" for a minute job
     worker: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageWording(Base):
+    """An office's own words for one kind of message in one language (issue 16 item 7): used instead of the
+    product's default when the worker words the message. Placeholders are checked when it is saved."""
+
+    __tablename__ = "message_wording"
+    __table_args__ = (UniqueConstraint("community_id", "kind", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(500))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BackupRun(Base):
+    """One scheduled backup (issue 20): when, whether it worked, how big, and why not, in words. Kept in the
+    database because every app server's /readyz reports the last one, not only the box that made it."""
+
+    __tablename__ = "backup_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    size: Mapped[int] = mapped_column(Integer, default=0)  # bytes of the archive
+    archive: Mapped[str] = mapped_column(String(200), default="")  # its file name, in LINLI_BACKUP_DIR
+    detail: Mapped[str] = mapped_column(String(500), default="")

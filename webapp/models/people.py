@@ -95,6 +95,11 @@ class StaffUser(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person's own e-mail address (invitations, the digest), sealed with the vault like a resident's
+    # phone: it may be a private address, and a database dump must not hand out a list of them.
+    email_cipher: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Chose the hourly e-mail digest of their queues (their own account preferences).
+    wants_digest: Mapped[bool] = mapped_column(Boolean, default=False)
     # A volunteer who is also a resident: hours they lead classes become time-bank claims for this resident.
     resident_id: Mapped[int | None] = mapped_column(
         ForeignKey("resident.id", ondelete="SET NULL"), unique=True, default=None
@@ -156,6 +161,8 @@ class StaffInvitation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The invitee's own e-mail address, sealed (the link goes there too; the account keeps it once created).
+    email_cipher: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     community: Mapped[Community | None] = relationship()
     staff_user: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_user_id])

@@ -81,12 +81,39 @@ def _worker() -> Check:
     return Check(True, f"heard from {int(quiet.total_seconds())} s ago")
 
 
-DEGRADING = frozenset({"worker"})  # reported, but the app server still serves without it
+BACKUP_OLD = timedelta(hours=26)
+
+
+def _backup() -> Check:
+    """The last scheduled backup (webapp/jobs/backups.py): when, how big, or why it failed."""
+    settings = current_app.config["LINLI"]
+    if not settings.backup_dir:
+        return Check(True, "no scheduled backup (set LINLI_BACKUP_DIR)")
+    from sqlalchemy import select
+
+    from webapp.infra import clock
+    from webapp.models import BackupRun
+
+    last = get_session().scalar(
+        select(BackupRun).order_by(BackupRun.started_at.desc(), BackupRun.id.desc()).limit(1)
+    )
+    if last is None:
+        return Check(False, "no backup made yet")
+    when = last.finished_at.isoformat(timespec="seconds")
+    if not last.ok:
+        return Check(False, f"the backup at {when} failed: {last.detail}")
+    if clock.now() - last.finished_at > BACKUP_OLD:
+        return Check(False, f"the last backup is from {when}")
+    return Check(True, f"last backup {when}, {last.size} bytes")
+
+
+DEGRADING = frozenset({"worker", "backup"})  # reported, but the app server still serves without them
 CHECKS: dict[str, Callable[[], Check]] = {
     "database": _database,
     "schema": _schema,
     "disk": _disk,
     "worker": _worker,
+    "backup": _backup,
 }
 
 

@@ -75,6 +75,7 @@ def desk_error_list(errors: dict[str, str], prefix: str = "") -> list[tuple[str,
 LIFE_ERRORS = {
     "required": _l("Please fill this in."),
     "too_long": _l("This is too long."),
+    "name_taken": _l("There is already a template with this name. Please choose another."),
     "bad_choice": _l("Please choose one of the answers shown."),
     "bad_date": _l("Please give a date and a time."),
     "ends_before_start": _l("The end must be after the start."),
@@ -157,6 +158,8 @@ ACCOUNT_ERRORS = {
     "last_admin": _l("A community always keeps one active administrator. Add another administrator first."),
     "own_account": _l("You cannot change your own account here."),
     "already": _l("Nothing to change: it is already so."),
+    "email": _l("Please give an e-mail address like name@example.com, or leave it empty."),
+    "email_needed": _l("Please give your e-mail address to receive the digest."),
     "invite_unknown": _l("This link is not known. Please ask your administrator for a new one."),
     "invite_used": _l("This link has already been used. Please ask your administrator for a new one."),
     "invite_expired": _l(

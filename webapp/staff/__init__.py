@@ -16,6 +16,7 @@ from webapp.staff import (  # noqa: F401
     importing,
     intake,
     kiosks,
+    notice_templates,
     notices,
     people,
     providers,
@@ -29,6 +30,7 @@ from webapp.staff import (  # noqa: F401
     training,
     training_figures,
     webhooks,
+    wording,
 )
 from webapp.staff.blueprint import bp
 

@@ -50,6 +50,10 @@ KIND_WORDS = {
     "event_reminder": _l("Activity reminder"),
     "escalated": _l("Escalation"),
     "care_alert": _l("Missed check-ins"),
+    "urgent": _l("Danger reported"),
+    "invitation": _l("Staff invitation"),
+    "digest": _l("Staff digest"),
+    "backup_failed": _l("Backup failed"),
 }
 
 
@@ -65,8 +69,12 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident], with_names: boo
     label = delivery.recipient_label(row, residents.get(row.recipient_id or 0), with_names)
     if row.recipient_kind == "group":
         return str(CHANNEL_WORDS.get(row.channel, row.channel))
+    if row.recipient_kind == "invitation":
+        return _("Invited colleague")
     if label == "*":
         return _("A resident") if row.recipient_kind == "resident" else _("A staff member")
+    if row.recipient_kind == "staff":
+        return _("Staff member #%(id)s", id=row.recipient_id)
     return label
 
 

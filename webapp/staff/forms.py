@@ -124,6 +124,19 @@ class InviteForm(FlaskForm):
         _l("Service provider (only for the service provider role): its name as on the providers page"),
         validators=[Length(max=80, message=TOO_LONG)],
     )
+    email = StringField(
+        _l("Their own e-mail address (optional): the link is mailed there too"),
+        validators=[Length(max=254, message=TOO_LONG)],
+    )
+
+
+class ContactForm(FlaskForm):
+    """A staff member's own e-mail address and whether they want the hourly digest of their queues."""
+
+    email = StringField(_l("Your e-mail address"), validators=[Length(max=254, message=TOO_LONG)])
+    wants_digest = BooleanField(
+        _l("Send me an e-mail every hour when my queues change (counts only: new, overdue, urgent)")
+    )
 
 
 class GrantForm(FlaskForm):

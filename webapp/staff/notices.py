@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.auth.policy import Permission, deny, require
+from webapp.domain.life.notice_templates import templates_of
 from webapp.domain.life.notices import (
     LOCALES,
     buildings_of,
@@ -30,9 +31,10 @@ from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.i18n import current_locale
 from webapp.infra.numbers import MAX_ID
-from webapp.models import Building, Community, Notice, NoticeGroup
+from webapp.models import Building, Community, Notice, NoticeGroup, NoticeTemplate
 from webapp.shared.context import current_actor
 from webapp.staff.blueprint import bp
+from webapp.staff.notice_templates import template_or_404, template_values
 from webapp.staff.scope import allowed_ids
 
 
@@ -119,10 +121,19 @@ def values_of(notice: Notice) -> dict[str, Any]:
     }
 
 
+def _picked_template() -> NoticeTemplate | None:
+    """The template asked for with ?template= (one of the person's communities'), if any."""
+    asked = request.args.get("template", "")
+    if not (asked.isascii() and asked.isdigit() and len(asked) < 10):
+        return None
+    return template_or_404(int(asked))
+
+
 def render_form(notice: Notice | None, community: Community, values: dict[str, Any], errors: dict[str, str]):
     return render_template(
         "staff/notice_form.html",
         notice=notice,
+        templates=templates_of(get_session(), [community.id]) if notice is None else [],
         v=values,
         errors=errors,
         locales=LOCALES,
@@ -145,6 +156,9 @@ def notice_edit(notice_id: int | None = None) -> ResponseReturnValue:
         else:
             start = input_value(clock.now(), community.timezone)
             values = {"titles": {}, "summaries": {}, "bodies": {}, "starts_text": start, "groups": []}
+            template = _picked_template()
+            if template is not None:
+                values.update(template_values(template))
         return render_form(notice, community, values, {})
     values = values_from(request.form, community.timezone)
     errors = check_notice(values, {b.id for b in buildings_of(db, community.id)})

@@ -15,11 +15,12 @@ from webapp.auth.policy import Permission, deny, require
 from webapp.domain.identity import accounts
 from webapp.domain.identity.accounts import AccountError, NewLink
 from webapp.domain.identity.roles import grant_region, grantable_regions, revoke_region
+from webapp.domain.messages.staff_mail import invitation_mail
 from webapp.domain.register.community import communities_by_id
 from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
 from webapp.models import Role, StaffUser
-from webapp.shared.context import base_url, current_actor
+from webapp.shared.context import base_url, current_actor, vault
 from webapp.shared.labels import role_label
 from webapp.shared.messages import account_error
 from webapp.staff.blueprint import bp
@@ -75,8 +76,17 @@ def _colleague_or_404(user_id: int) -> StaffUser:
     return user
 
 
-def _link_page(link: NewLink, user: StaffUser | None = None) -> ResponseReturnValue:
-    return render_template("staff/account_link.html", link=link, url=link.url(base_url()), user=user)
+def _link_page(
+    link: NewLink, user: StaffUser | None = None, mailed: bool = False, unmailed: bool = False
+) -> ResponseReturnValue:
+    return render_template(
+        "staff/account_link.html",
+        link=link,
+        url=link.url(base_url()),
+        user=user,
+        mailed=mailed,
+        unmailed=unmailed,
+    )
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
@@ -98,14 +108,19 @@ def accounts_list() -> ResponseReturnValue:
                     chosen[1],
                     form.display_name.data or "",
                     form.provider.data,
+                    email=form.email.data or "",
+                    vault=vault(),
                 )
             except AccountError as exc:
-                field = {"provider": form.provider, "name": getattr(form, "display_name", form.role)}.get(
-                    exc.reason, form.role
-                )
+                field = {
+                    "provider": form.provider,
+                    "name": getattr(form, "display_name", form.role),
+                    "email": form.email,
+                }.get(exc.reason, form.role)
                 field.errors = [account_error(exc.reason)]
             else:
-                return _link_page(link)
+                mailed = invitation_mail(db, vault(), link, link.url(base_url()))
+                return _link_page(link, mailed=bool(mailed), unmailed=bool(form.email.data) and not mailed)
         status = 400
     elif form.is_submitted():
         status = 400

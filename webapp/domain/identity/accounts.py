@@ -36,11 +36,15 @@ from webapp.domain.identity.staff import (
     normalise_username,
     set_password,
 )
+from webapp.domain.identity.vault import Vault
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
 from webapp.models import Community, InvitationKind, Role, StaffInvitation, StaffRole, StaffUser
 
 INVITATION_LIFETIME = timedelta(hours=72)
+EMAIL_KIND = "staff_email"  # the vault's kind for staff members' own e-mail addresses
+# Deliberately loose: one @, a dot in the domain, no spaces; the mail server is the real judge.
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 # No hash verifies against this: a reset account cannot sign in until its owner sets a new password.
 UNUSABLE_PASSWORD = "!reset"  # noqa: S105 (not a password: a marker no hash matches)
@@ -59,6 +63,49 @@ def check_password(password: str) -> None:
         raise AccountError("password_short")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("password_long")
+
+
+def check_email(text: str) -> str:
+    """An e-mail address as kept ("" for none), or AccountError("email")."""
+    email = text.strip()
+    if not email:
+        return ""
+    if len(email) > 254 or not EMAIL_RE.match(email) or has_control_characters(email):
+        raise AccountError("email")
+    return email
+
+
+def seal_email(vault: Vault, email: str) -> bytes | None:
+    """Why sealed: it is the person's own address (often private), used only to send them mail; a copy of
+    the database must not be a list of staff addresses. Nobody looks it up by value, so no index is kept."""
+    return vault.encrypt(EMAIL_KIND, email) if email else None
+
+
+def email_of(vault: Vault, user: StaffUser | StaffInvitation) -> str:
+    return vault.decrypt(EMAIL_KIND, user.email_cipher) if user.email_cipher else ""
+
+
+def set_own_email(session: Session, vault: Vault, user: StaffUser, email: str, wants_digest: bool) -> None:
+    """A staff member's own contact preferences: their address and whether they want the hourly digest
+    (which needs an address). Audited in each of their communities; the address itself is not logged."""
+    address = check_email(email)
+    if wants_digest and not address:
+        raise AccountError("email_needed")
+    user.email_cipher = seal_email(vault, address)
+    user.wants_digest = wants_digest
+    session.flush()
+    communities: list[int | None] = [*sorted({r.community_id for r in user.roles})] or [None]
+    for cid in communities:
+        record(
+            session,
+            _self(user),
+            "staff.contact_set",
+            "staff_user",
+            user.id,
+            cid,
+            email=bool(address),
+            digest=wants_digest,
+        )
 
 
 def _keeps_an_admin(session: Session, user: StaffUser, community_ids: Iterable[int]) -> None:
@@ -98,13 +145,19 @@ def invite(
     role: Role,
     display_name: str,
     provider: str | None = None,
+    email: str = "",
+    vault: Vault | None = None,
 ) -> NewLink:
-    """A one-time link for a new colleague with *role* in a community (72 hours)."""
+    """A one-time link for a new colleague with *role* in a community (72 hours); with their own e-mail
+    address the link is also mailed to them (`messages.staff_mail`), and their account keeps the address."""
     if not may_grant(inviter, community_id, role):
         raise AccountError("above_own_role")
     name = " ".join(display_name.split())
     if not name or len(name) > 64 or has_control_characters(name):
         raise AccountError("name")
+    address = check_email(email)
+    if address and vault is None:
+        raise ValueError("sealing an e-mail address needs the vault")
     ensure_open(session.get(Community, community_id))
     record_of = provider_for(session, community_id, role, provider)
     link = _new_link(
@@ -116,10 +169,18 @@ def invite(
             provider_id=record_of.id if record_of is not None else None,
             display_name=name,
             created_by_id=inviter.id,
+            email_cipher=seal_email(vault, address) if vault is not None else None,
         ),
     )
     record(
-        session, actor, "staff.invite", "staff_invitation", link.invitation.id, community_id, role=role.value
+        session,
+        actor,
+        "staff.invite",
+        "staff_invitation",
+        link.invitation.id,
+        community_id,
+        role=role.value,
+        email=bool(address),
     )
     return link
 
@@ -180,6 +241,7 @@ def accept(session: Session, token: str, username: str, password: str, display_n
         [(invitation.community_id, invitation.role)],
     )
     user.roles[0].provider_id = invitation.provider_id
+    user.email_cipher = invitation.email_cipher
     invitation.staff_user_id = user.id
     session.flush()
     record(

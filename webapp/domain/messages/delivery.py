@@ -23,12 +23,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from webapp.domain.identity.accounts import email_of
 from webapp.domain.identity.numbers import mask_last4
 from webapp.domain.identity.vault import Vault
 from webapp.domain.messages.preferences import QUIET, in_quiet_hours, next_allowed, preference_of
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import Community, OutboxMessage, OutboxStatus, Resident
+from webapp.models import Community, OutboxMessage, OutboxStatus, Resident, StaffInvitation, StaffUser
 
 MAX_ATTEMPTS = 6
 FIRST_DELAY = timedelta(seconds=30)
@@ -82,8 +83,20 @@ class Ready:
 
 def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
     """Unseal the address at the last moment (it is never stored with the message) and keep quiet hours."""
+    if row.recipient_kind == "staff":
+        user = session.get(StaffUser, row.recipient_id) if row.recipient_id is not None else None
+        if user is None or not user.is_active or user.email_cipher is None:
+            return Ready(skip="The staff member has no e-mail address now, or the account is disabled.")
+        return Ready(email_of(vault, user))
+    if row.recipient_kind == "invitation":
+        invitation = session.get(StaffInvitation, row.recipient_id) if row.recipient_id is not None else None
+        if invitation is None or invitation.email_cipher is None:
+            return Ready(skip="The invitation is gone.")
+        if invitation.used_at is not None or invitation.expires_at <= clock.now():
+            return Ready(skip="The invitation was used or has expired.")
+        return Ready(email_of(vault, invitation))
     if row.recipient_kind != "resident":
-        return Ready("")  # a group robot's webhook is its address; staff e-mail is the channel's concern
+        return Ready("")  # a group robot's webhook is its address
     resident = session.get(Resident, row.recipient_id) if row.recipient_id is not None else None
     if resident is None or resident.erased_at is not None:
         return Ready(skip="The resident's record is gone.")

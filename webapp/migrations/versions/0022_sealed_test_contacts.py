@@ -6,7 +6,7 @@ plain values instead. The only loss is where test messages go; the console asks 
 ("Enter where test messages should go").
 
 Revision ID: 0022_sealed_test_contacts
-Revises: 0020_webhooks
+Revises: 0021_office
 Create Date: 2026-12-05 10:45:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_sealed_test_contacts"
-down_revision: str | Sequence[str] | None = "0020_webhooks"
+down_revision: str | Sequence[str] | None = "0021_office"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
