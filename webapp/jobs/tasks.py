@@ -72,14 +72,15 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         if channel is None:
             delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
             return OutboxStatus.FAILED
-        subject, text = words(row.kind, row.params, row.locale)
+        params = {**row.params, **ready.secret_params}  # a sealed code is opened for this sending only
+        subject, text = words(row.kind, params, row.locale)
         envelope = Envelope(
             address=ready.address,
             text=text,
             key=row.key,
             subject=subject,
             template=TEMPLATE_OF.get(row.kind, ""),
-            params={k: str(v) for k, v in row.params.items()},
+            params={k: str(v) for k, v in params.items()},
         )
     # Sent outside any transaction: a slow gateway holds no lock; the claim (committed) keeps others off.
     try:

@@ -23,6 +23,7 @@ TEMPLATE_OF = {
     "urgent": "escalation",
     "care_alert": "care",
     "test": "test",
+    "family_code": "code",
 }
 
 
@@ -53,6 +54,12 @@ def words(kind: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
             text = _(
                 "%(count)s residents living alone have not checked in today. See the care list.",
                 count=params.get("count", 0),
+            )
+        elif kind == "family_code":
+            text = _(
+                "Your Linli family sign-in code is %(code)s. It works for 10 minutes. "
+                "Never tell it to anyone.",
+                code=params.get("code", ""),
             )
         else:
             text = _("You have news from Linli.")

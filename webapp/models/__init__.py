@@ -11,6 +11,7 @@ from webapp.models.desk import (
     PushSubscription,
     Slot,
 )
+from webapp.models.family import FamilyCode, FamilyLink, FamilyMember, FamilyRelation, FamilyScope
 from webapp.models.identity import ApiKey, AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskUptime, KioskVisit, StaffBadge
 from webapp.models.life import (
@@ -67,6 +68,11 @@ from webapp.models.training import (
 )
 
 __all__ = [
+    "FamilyCode",
+    "FamilyLink",
+    "FamilyMember",
+    "FamilyRelation",
+    "FamilyScope",
     "ApiKey",
     "KioskUptime",
     "ProviderKind",

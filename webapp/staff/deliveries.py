@@ -50,6 +50,7 @@ KIND_WORDS = {
     "event_reminder": _l("Activity reminder"),
     "escalated": _l("Escalation"),
     "care_alert": _l("Missed check-ins"),
+    "family_code": _l("Family sign-in code"),
 }
 
 
@@ -65,6 +66,8 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident]) -> str:
     """Who, masked: a first name and the last four digits of the number, or the group."""
     if row.recipient_kind == "group":
         return str(CHANNEL_WORDS.get(row.channel, row.channel))
+    if row.recipient_kind == "family":
+        return str(_l("A family member"))  # their number is theirs alone: not shown to the office
     resident = residents.get(row.recipient_id or 0)
     name = str(row.params.get("name", ""))
     if resident is not None and resident.phone_last4 and row.channel == "sms":
