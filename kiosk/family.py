@@ -21,19 +21,19 @@ from webapp.infra.db import get_session
 from webapp.models import FamilyRelation
 from webapp.shared import confirm
 from webapp.shared.context import base_url
-from webapp.shared.family import RELATION_WORDS, SCOPE_WORDS, refusal, relation_words
+from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, refusal, relation_words
 from webapp.shared.pins import PinForm
 
 
 class LinkForm(FlaskForm):
     relation = RadioField(
         _l("Who is it?"),
-        choices=[(r.value, words) for r, words in RELATION_WORDS.items()],
+        choices=RELATION_CHOICES,
         validators=[DataRequired(_l("Please choose who it is."))],
     )
     scopes = SelectMultipleField(
         _l("What may they do for you?"),
-        choices=[(s.value, words) for s, words in SCOPE_WORDS.items()],
+        choices=SCOPE_CHOICES,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )

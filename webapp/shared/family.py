@@ -31,6 +31,10 @@ SCOPE_WORDS = {
     FamilyScope.BOOKINGS: _l("Book classes and activities for me"),
 }
 
+# (value, words) pairs for the forms that link a family member (kiosk, office).
+RELATION_CHOICES = [(r.value, words) for r, words in RELATION_WORDS.items()]
+SCOPE_CHOICES = [(s.value, words) for s, words in SCOPE_WORDS.items()]
+
 
 def relation_words(relation: FamilyRelation | str) -> str:
     return str(RELATION_WORDS.get(FamilyRelation(relation), relation))

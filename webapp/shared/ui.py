@@ -19,7 +19,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.i18n import LOCALE_COOKIE
 from webapp.shared.answers import answer_words, notification_words, slot_words
-from webapp.shared.family import relation_words, scope_words
+from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, relation_words, scope_words
 from webapp.shared.labels import (
     actor_words,
     category_label,
@@ -177,6 +177,8 @@ def init_app(app: Flask) -> None:
         slot_words=slot_words,
         notification_words=notification_words,
         relation_words=relation_words,
+        relation_choices=RELATION_CHOICES,
+        scope_choices=SCOPE_CHOICES,
         scope_words=scope_words,
     )
 
