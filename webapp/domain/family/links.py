@@ -112,10 +112,12 @@ def create_link(
 def waiting_link(session: Session, token: str) -> FamilyLink:
     """The link behind a scanned QR, if it may still be claimed (refused in words otherwise); uses nothing."""
     link = session.scalar(select(FamilyLink).where(FamilyLink.token_hash == token_hash("family:" + token)))
-    if link is None or link.ended_at is not None:
+    if link is None:
         raise FamilyError("unknown")
     if link.claimed_at is not None:
         raise FamilyError("used")
+    if link.ended_at is not None:
+        raise FamilyError("unknown")
     if link.expires_at <= clock.now():
         raise FamilyError("expired")
     return link
