@@ -103,10 +103,10 @@ def family_end(link_id: int) -> ResponseReturnValue:
         abort(404)
     who = relation_words(link.relation)
     asked = confirm.Confirmation(
-        _("End the family link of your %(relation)s?", relation=who),
+        _("End this family link (%(relation)s)?", relation=who),
         _("Yes, end the link"),
         _("No, keep it"),
-        _("The family link of your %(relation)s has ended.", relation=who),
+        _("The family link (%(relation)s) has ended.", relation=who),
     )
     if not confirm.confirmed():
         return confirm.screen("kiosk", asked, url_for("kiosk.family"))

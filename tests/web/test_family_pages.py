@@ -24,6 +24,7 @@ from webapp.models import (
     FamilyLink,
     FamilyRelation,
     OutboxMessage,
+    Ticket,
     TrainingSession,
 )
 
@@ -155,7 +156,7 @@ def test_link_by_qr_scopes_on_behalf_and_ending_from_the_kiosk(
     assert DAUGHTER_PHONE not in listed
     token = csrf_token(kiosk, "/kiosk/family")
     ask = kiosk.post(f"/kiosk/family/{link.id}/end", data={"csrf_token": token})
-    assert "End the family link of your Daughter?" in ask.get_data(as_text=True)
+    assert "End this family link (Daughter)?" in ask.get_data(as_text=True)
     ended = kiosk.post(f"/kiosk/family/{link.id}/end", data={"csrf_token": token, "confirmed": "yes"})
     assert "has ended" in ended.get_data(as_text=True)
     assert phone.get(f"/family/{link.id}/checkins").status_code == 404
@@ -275,3 +276,60 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
     token = csrf_token(phone, f"/family/{link.id}/bookings")
     ts = session.scalar(select(TrainingSession.id).where(TrainingSession.community_id == demo_community.id))
     assert phone.post(f"/family/{other.id}/class/{ts}/book", data={"csrf_token": token}).status_code == 404
+
+
+def signed_in_family(app, member):
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "en")
+    with phone.session_transaction() as s:
+        s["_user_id"] = f"family:{member.id}:{member.auth_version}"
+        s["_fresh"] = True
+    return phone
+
+
+def test_a_son_with_requests_only_reports_one_for_his_father_and_books_nothing(
+    app, session, make_resident, kiosk_client
+):
+    father = make_resident("李建国")
+    link, _token = links.create_link(
+        session, Actor(type="resident", id=father.id), father, FamilyRelation.SON, ["requests"], "kiosk:1"
+    )
+    son = member_for_phone(session, VAULT, "13700137000")
+    links.claim_link(session, link.id, son, "ip:test")
+    session.commit()
+    phone = signed_in_family(app, son)
+    assert phone.get(f"/family/{link.id}/checkins").status_code == 403
+    assert phone.get(f"/family/{link.id}/bookings").status_code == 403
+    page = phone.get(f"/family/{link.id}/requests/new")
+    assert page.status_code == 200
+    token = csrf_token(phone, f"/family/{link.id}/requests/new")
+    booked = phone.post(f"/family/{link.id}/class/1/book", data={"csrf_token": token})
+    assert booked.status_code == 403
+    too_long = phone.post(
+        f"/family/{link.id}/requests/new",
+        data={"csrf_token": token, "service": "suggestion", "details": "x" * 600},
+    )
+    assert too_long.status_code == 400
+    assert "x" * 600 in too_long.get_data(as_text=True)  # the form is kept
+    done = phone.post(
+        f"/family/{link.id}/requests/new",
+        data={"csrf_token": token, "service": "suggestion", "details": "楼道灯坏了，父亲晚上看不清。"},
+    )
+    assert done.status_code == 303
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == father.id).order_by(Ticket.id.desc()))
+    assert ticket is not None
+    submitted = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "ticket.submit", AuditEntry.subject_id == ticket.id)
+    )
+    assert (submitted.actor_type, submitted.actor_role, submitted.on_behalf_of_id) == (
+        "family",
+        "son",
+        father.id,
+    )
+    event = ticket.events[0]
+    assert (event.actor_type, event.actor_id) == ("family", son.id)
+    assert ticket.number in phone.get(f"/family/{link.id}/requests").get_data(as_text=True)
+    kiosk = kiosk_visit(kiosk_client, session, father)
+    assert f"Your son reported request {ticket.number} for you." in kiosk.get("/kiosk/home").get_data(
+        as_text=True
+    )

@@ -19,7 +19,7 @@ from webapp.domain.desk.catalog import questions_for, services_for
 from webapp.domain.family.links import FamilyError
 from webapp.domain.identity.vault import Vault
 from webapp.domain.life import events
-from webapp.domain.privacy.audit import Actor
+from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.training import courses
 from webapp.infra import clock
 from webapp.models import (
@@ -114,6 +114,8 @@ def report(
         household_id=link.resident.household_id,
         vault=vault,
     )
+    # The desk keeps who acted on the ticket's timeline; the audit trail says for whom.
+    record(session, actor, "ticket.submit", "ticket", submitted.request.id, link.community_id)
     _tell_resident(session, link, "ticket", submitted.request.id)
     return submitted
 
