@@ -128,7 +128,7 @@ def code_sent_to(app: object, phone: str) -> str:
     deliver_outbox(app)
     texts = [t for t in texts_sent(app) if t["to"] == phone]
     assert texts, f"no SMS reached {phone}"
-    found = re.search(r"\b(\d{6})\b", str(texts[-1]["text"]))
+    found = re.search(r"(?<!\d)(\d{6})(?!\d)", str(texts[-1]["text"]))
     assert found, texts[-1]
     return found.group(1)
 

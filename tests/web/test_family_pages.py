@@ -101,7 +101,7 @@ def sign_in_by_qr(app, session, sms_file, url, phone=DAUGHTER_PHONE):
     assert sent.status_code == 303
     deliver_pending(app, session)
     sms = [m for m in sms_file() if m["to"] == phone][-1]
-    code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
+    code = re.search(r"(?<!\d)(\d{6})(?!\d)", sms["text"]).group(1)
     signed = phone_client.post(
         "/family/code", data={"csrf_token": csrf_token(phone_client, "/family/code"), "code": code}
     )
