@@ -87,7 +87,7 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "resident.family_link": [{"token": "not-a-real-family-token-0"}],
         **{
             f"resident.family_{page}": [{"link_id": ids["family_link"]}]
-            for page in ("resident", "checkins", "requests", "report", "bookings")
+            for page in ("resident", "checkins", "tickets", "report", "bookings")
         },
     }
 

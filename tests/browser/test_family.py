@@ -61,7 +61,7 @@ def test_linking_by_qr_in_two_browsers_scopes_and_ending_at_the_kiosk(browser, l
     kiosk = Visitor(browser, live_server.url, width=1080, height=1920)
     kiosk.set_locale("zh_Hans")
     kiosk.start_kiosk_visit(live_server.card_token)
-    path = "/" + kiosk_link(kiosk, ["checkins", "requests"], problems, "zh_Hans")
+    path = "/" + kiosk_link(kiosk, ["checkins", "tickets"], problems, "zh_Hans")
     shot(kiosk, "kiosk-family-qr")
 
     phone = Visitor(browser, live_server.url, paired=False)  # the son's own phone, 360×740
@@ -87,12 +87,12 @@ def test_linking_by_qr_in_two_browsers_scopes_and_ending_at_the_kiosk(browser, l
     assert refused.status == 403
     assert "没有与您分享" in phone.page.inner_text("main")
     shot(phone, "phone-family-refused")
-    assert phone.goto(f"/family/{link_id}/requests").status == 200
-    phone.page.click(f"a[href='/family/{link_id}/requests/new']")
+    assert phone.goto(f"/family/{link_id}/tickets").status == 200
+    phone.page.click(f"a[href='/family/{link_id}/tickets/new']")
     phone.page.select_option("#service", "suggestion")
     phone.page.fill("#details", "楼道灯坏了")
     phone.page.click("form:not(.display-controls) button[type=submit]")
-    phone.page.wait_for_url(f"**/family/{link_id}/requests")
+    phone.page.wait_for_url(f"**/family/{link_id}/tickets")
     shot(phone, "phone-family-requests")
 
     with Session(database(app).engine) as s:

@@ -123,10 +123,10 @@ def test_link_by_qr_scopes_on_behalf_and_ending_from_the_kiosk(
 
     # Chosen: check-ins and bookings. Not chosen: requests (refused in words).
     assert phone.get(f"/family/{link.id}/checkins").status_code == 200
-    refused = phone.get(f"/family/{link.id}/requests")
+    refused = phone.get(f"/family/{link.id}/tickets")
     assert refused.status_code == 403
     assert "has not shared this with you" in refused.get_data(as_text=True)
-    assert phone.get(f"/family/{link.id}/requests/new").status_code == 403
+    assert phone.get(f"/family/{link.id}/tickets/new").status_code == 403
     bookings = phone.get(f"/family/{link.id}/bookings")
     assert bookings.status_code == 200
     ts = session.scalars(
@@ -235,7 +235,7 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
         Actor(type="resident", id=mother.id),
         mother,
         FamilyRelation.DAUGHTER,
-        ["checkins", "requests", "bookings"],
+        ["checkins", "tickets", "bookings"],
         "kiosk:1",
     )
     member = member_for_phone(session, VAULT, DAUGHTER_PHONE)
@@ -245,7 +245,7 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
         Actor(type="resident", id=neighbour.id),
         neighbour,
         FamilyRelation.SON,
-        ["checkins", "requests", "bookings"],
+        ["checkins", "tickets", "bookings"],
         "kiosk:1",
     )
     stranger = member_for_phone(session, VAULT, "13900139000")
@@ -271,7 +271,7 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
             assert response.status_code in (302, 303, 401, 404), f"{url} answered {response.status_code}"
 
     # The neighbour's link, under every family page, is not found.
-    for path in ("", "/checkins", "/requests", "/requests/new", "/bookings"):
+    for path in ("", "/checkins", "/tickets", "/tickets/new", "/bookings"):
         assert phone.get(f"/family/{other.id}{path}").status_code == 404, path
     token = csrf_token(phone, f"/family/{link.id}/bookings")
     ts = session.scalar(select(TrainingSession.id).where(TrainingSession.community_id == demo_community.id))
@@ -292,7 +292,7 @@ def test_a_son_with_requests_only_reports_one_for_his_father_and_books_nothing(
 ):
     father = make_resident("李建国")
     link, _token = links.create_link(
-        session, Actor(type="resident", id=father.id), father, FamilyRelation.SON, ["requests"], "kiosk:1"
+        session, Actor(type="resident", id=father.id), father, FamilyRelation.SON, ["tickets"], "kiosk:1"
     )
     son = member_for_phone(session, VAULT, "13700137000")
     links.claim_link(session, link.id, son, "ip:test")
@@ -300,19 +300,19 @@ def test_a_son_with_requests_only_reports_one_for_his_father_and_books_nothing(
     phone = signed_in_family(app, son)
     assert phone.get(f"/family/{link.id}/checkins").status_code == 403
     assert phone.get(f"/family/{link.id}/bookings").status_code == 403
-    page = phone.get(f"/family/{link.id}/requests/new")
+    page = phone.get(f"/family/{link.id}/tickets/new")
     assert page.status_code == 200
-    token = csrf_token(phone, f"/family/{link.id}/requests/new")
+    token = csrf_token(phone, f"/family/{link.id}/tickets/new")
     booked = phone.post(f"/family/{link.id}/class/1/book", data={"csrf_token": token})
     assert booked.status_code == 403
     too_long = phone.post(
-        f"/family/{link.id}/requests/new",
+        f"/family/{link.id}/tickets/new",
         data={"csrf_token": token, "service": "suggestion", "details": "x" * 600},
     )
     assert too_long.status_code == 400
     assert "x" * 600 in too_long.get_data(as_text=True)  # the form is kept
     done = phone.post(
-        f"/family/{link.id}/requests/new",
+        f"/family/{link.id}/tickets/new",
         data={"csrf_token": token, "service": "suggestion", "details": "楼道灯坏了，父亲晚上看不清。"},
     )
     assert done.status_code == 303
@@ -328,7 +328,7 @@ def test_a_son_with_requests_only_reports_one_for_his_father_and_books_nothing(
     )
     event = ticket.events[0]
     assert (event.actor_type, event.actor_id) == ("family", son.id)
-    assert ticket.number in phone.get(f"/family/{link.id}/requests").get_data(as_text=True)
+    assert ticket.number in phone.get(f"/family/{link.id}/tickets").get_data(as_text=True)
     kiosk = kiosk_visit(kiosk_client, session, father)
     assert f"Your son reported request {ticket.number} for you." in kiosk.get("/kiosk/home").get_data(
         as_text=True

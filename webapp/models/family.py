@@ -27,7 +27,7 @@ class FamilyScope(enum.StrEnum):
     """What a link lets the family member do; the resident picks any of them, per link."""
 
     CHECKINS = "checkins"  # see check-ins and alerts
-    REQUESTS = "requests"  # follow and report requests on their behalf
+    TICKETS = "tickets"  # follow and report requests (tickets) on their behalf
     BOOKINGS = "bookings"  # book appointments and classes for them
 
 

@@ -229,18 +229,18 @@ def family_checkins(link_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/family/<int:link_id>/requests")
+@bp.get("/family/<int:link_id>/tickets")
 @family_required
-def family_requests(link_id: int) -> ResponseReturnValue:
-    link = _link(link_id, FamilyScope.REQUESTS)
-    return render_template("family/requests.html", link=link, tickets=acts.tickets_of(get_session(), link))
+def family_tickets(link_id: int) -> ResponseReturnValue:
+    link = _link(link_id, FamilyScope.TICKETS)
+    return render_template("family/tickets.html", link=link, tickets=acts.tickets_of(get_session(), link))
 
 
-@bp.route("/family/<int:link_id>/requests/new", methods=["GET", "POST"])
+@bp.route("/family/<int:link_id>/tickets/new", methods=["GET", "POST"])
 @family_required
 def family_report(link_id: int) -> ResponseReturnValue:
     """Report a request for the resident, through the desk's own rule (as "on behalf of" in the audit)."""
-    link = _link(link_id, FamilyScope.REQUESTS)
+    link = _link(link_id, FamilyScope.TICKETS)
     db = get_session()
     services = acts.reportable(db, link)
     form = ReportForm()
@@ -260,7 +260,7 @@ def family_report(link_id: int) -> ResponseReturnValue:
             error = desk_error("not_eligible")
         else:
             flash(_("Request %(number)s is reported. We have told the resident.", number=done.request.number))
-            return redirect(url_for("resident.family_requests", link_id=link.id), code=303)
+            return redirect(url_for("resident.family_tickets", link_id=link.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("family/report.html", link=link, form=form, error=error), status
 

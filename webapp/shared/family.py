@@ -27,7 +27,7 @@ YOUR_RELATION = {
 }
 SCOPE_WORDS = {
     FamilyScope.CHECKINS: _l("See my check-ins and alerts"),
-    FamilyScope.REQUESTS: _l("Follow and report my requests"),
+    FamilyScope.TICKETS: _l("Follow and report my requests"),
     FamilyScope.BOOKINGS: _l("Book classes and activities for me"),
 }
 
