@@ -24,6 +24,7 @@ from webapp.models import (
     FamilyLink,
     FamilyRelation,
     OutboxMessage,
+    Role,
     Ticket,
     TrainingSession,
 )
@@ -287,8 +288,8 @@ def signed_in_family(app, member):
     return phone
 
 
-def test_a_son_with_requests_only_reports_one_for_his_father_and_books_nothing(
-    app, session, make_resident, kiosk_client
+def test_a_son_with_tickets_only_reports_one_for_his_father_and_books_nothing(
+    app, session, make_resident, kiosk_client, signed_in_phone
 ):
     father = make_resident("李建国")
     link, _token = links.create_link(
@@ -329,7 +330,50 @@ def test_a_son_with_requests_only_reports_one_for_his_father_and_books_nothing(
     event = ticket.events[0]
     assert (event.actor_type, event.actor_id) == ("family", son.id)
     assert ticket.number in phone.get(f"/family/{link.id}/tickets").get_data(as_text=True)
+    own_phone = signed_in_phone(father)  # the resident's own phone shows it too
+    assert f"Your son reported request {ticket.number} for you." in own_phone.get("/me").get_data(
+        as_text=True
+    )
     kiosk = kiosk_visit(kiosk_client, session, father)
     assert f"Your son reported request {ticket.number} for you." in kiosk.get("/kiosk/home").get_data(
         as_text=True
     )
+
+
+def test_staff_make_a_family_qr_at_the_office_and_end_a_link_audited(
+    app, client, auth, make_staff, session, make_resident
+):
+    make_staff("office1", Role.COMMUNITY_WORKER)
+    auth.sign_in("office1")
+    client.set_cookie("linli_locale", "en")
+    mother = make_resident("王秀英")
+    page = f"/staff/residents/{mother.id}"
+    none = client.post(
+        f"{page}/family", data={"csrf_token": csrf_token(client, page), "relation": "daughter"}
+    )
+    assert none.status_code == 303  # no scope chosen: back, in words, nothing made
+    assert "at least one thing" in client.get(page).get_data(as_text=True)
+    assert session.scalar(select(func.count(FamilyLink.id)).where(FamilyLink.resident_id == mother.id)) == 0
+    made = client.post(
+        f"{page}/family",
+        data={"csrf_token": csrf_token(client, page), "relation": "daughter", "scopes": ["checkins"]},
+    )
+    assert made.status_code == 200
+    url = QR_RE.search(made.get_data(as_text=True)).group(1)
+    token = url.rsplit("/", 1)[1]
+    link = links.waiting_link(session, token)
+    member = member_for_phone(session, VAULT, DAUGHTER_PHONE)
+    links.claim_link(session, link.id, member, "ip:test")
+    session.commit()
+    detail = client.get(page).get_data(as_text=True)
+    assert "Daughter" in detail
+    assert "8000" in detail
+    assert DAUGHTER_PHONE not in detail
+    ended = client.post(f"{page}/family/{link.id}/end", data={"csrf_token": csrf_token(client, page)})
+    assert ended.status_code == 303
+    session.expire_all()
+    assert session.get(FamilyLink, link.id).ended_by == "staff"
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "family.link_end")).one()
+    assert (audit.actor_type, audit.subject_id) == ("staff", link.id)
+    phone = signed_in_family(app, member)
+    assert phone.get(f"/family/{link.id}").status_code == 404
