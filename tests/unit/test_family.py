@@ -167,3 +167,24 @@ def test_a_link_of_an_erased_resident_is_closed(session, make_resident):
     with pytest.raises(FamilyError):
         links.link_for(session, daughter.id, link.id)
     assert session.get(FamilyLink, link.id) is not None
+
+
+def test_my_data_lists_family_links_masked_and_erasure_ends_them(session, make_resident):
+    from webapp.domain.privacy.rights import export
+    from webapp.domain.register.residents import erase
+
+    mother = make_resident("王秀英")
+    link, _daughter = claimed(session, mother, scopes=[FamilyScope.CHECKINS.value])
+    mine = export(session, VAULT, mother)["family_links"]
+    assert mine == [
+        {
+            "relation": "daughter",
+            "mobile": "*******8000",
+            "scopes": ["checkins"],
+            "linked_at": link.claimed_at.isoformat(),
+            "ended_at": None,
+        }
+    ]
+    erase(session, SYSTEM, mother)
+    assert link.ended_by == "erased"
+    assert link.ended_at is not None
