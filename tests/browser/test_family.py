@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests.browser.conftest import Visitor, code_sent_to
 from tests.browser.test_accessibility import violations
+from tests.browser.test_theme import MINIMUMS, measure
 from tests.conftest import DEMO_PIN
 from webapp.config import LOCALES
 from webapp.infra import clock
@@ -145,6 +146,16 @@ def test_an_expired_family_qr_is_refused_in_words_in_three_locales(browser, live
         assert words[locale] in phone.page.inner_text("main"), locale
         axe_clean(phone, f"[expired QR {locale}]", problems)
     shot(phone, "phone-family-qr-expired")
+    # The kiosk's family screens (the PIN is fresh now) in every locale: axe, text and target sizes, 7:1.
+    font, target = MINIMUMS["kiosk"]
+    for locale in LOCALES:
+        kiosk.set_locale(locale)
+        for screen in ("/kiosk/family", "/kiosk/family/new"):
+            kiosk.goto(screen)
+            assert kiosk.page.url.endswith(screen), kiosk.page.url
+            axe_clean(kiosk, f"[kiosk {locale}]", problems)
+            problems += [f"{screen} [{locale}]: {p}" for p in measure(kiosk, font, target, 7.0)]
+    shot(kiosk, "kiosk-family-new")
     kiosk.close()
     phone.close()
     assert not problems, "\n".join(problems)
