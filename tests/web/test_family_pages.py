@@ -343,7 +343,7 @@ def test_a_son_with_tickets_only_reports_one_for_his_father_and_books_nothing(
 def test_staff_make_a_family_qr_at_the_office_and_end_a_link_audited(
     app, client, auth, make_staff, session, make_resident
 ):
-    make_staff("office1", Role.COMMUNITY_WORKER)
+    make_staff("office1", Role.ADMIN)
     auth.sign_in("office1")
     client.set_cookie("linli_locale", "en")
     mother = make_resident("王秀英")
@@ -375,5 +375,7 @@ def test_staff_make_a_family_qr_at_the_office_and_end_a_link_audited(
     assert session.get(FamilyLink, link.id).ended_by == "staff"
     audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "family.link_end")).one()
     assert (audit.actor_type, audit.subject_id) == ("staff", link.id)
+    trail = client.get("/staff/audit").get_data(as_text=True)
+    assert f"Family member {member.id} (Daughter) · on behalf of resident {mother.id}" in trail  # the claim
     phone = signed_in_family(app, member)
     assert phone.get(f"/family/{link.id}").status_code == 404

@@ -36,8 +36,11 @@ RELATION_CHOICES = [(r.value, words) for r, words in RELATION_WORDS.items()]
 SCOPE_CHOICES = [(s.value, words) for s, words in SCOPE_WORDS.items()]
 
 
-def relation_words(relation: FamilyRelation | str) -> str:
-    return str(RELATION_WORDS.get(FamilyRelation(relation), relation))
+def relation_words(relation: FamilyRelation | str | None) -> str:
+    """The relation in the reader's language (an unknown value, as in an old audit row, is shown as is)."""
+    if relation is None or relation not in FamilyRelation._value2member_map_:
+        return str(relation or "")
+    return str(RELATION_WORDS[FamilyRelation(relation)])
 
 
 def scope_words(scope: str) -> str:
