@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import Visitor, code_sent_to
+from tests.browser.conftest import Visitor, code_sent_to, texts_sent
 from tests.browser.test_accessibility import violations
 from tests.browser.test_theme import MINIMUMS, measure
 from tests.conftest import DEMO_PIN
@@ -157,5 +157,29 @@ def test_an_expired_family_qr_is_refused_in_words_in_three_locales(browser, live
             problems += [f"{screen} [{locale}]: {p}" for p in measure(kiosk, font, target, 7.0)]
     shot(kiosk, "kiosk-family-new")
     kiosk.close()
+    phone.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_family_member_adds_a_passkey_and_signs_in_with_it_without_a_code(browser, live_server):
+    from tests.browser.test_identity_journeys import add_virtual_authenticator
+
+    phone = Visitor(browser, live_server.url, paired=False)
+    phone.set_locale("en")
+    add_virtual_authenticator(phone)
+    phone.sign_in_family(live_server.app)
+    phone.page.click("button[data-passkey=register]")
+    phone.page.wait_for_selector("text=Next time, sign in with your fingerprint or face")
+    assert phone.page.locator("button[data-passkey=register]").count() == 0
+    problems = violations(phone)
+    phone.page.click("form[action='/family/sign-out'] button")
+    phone.page.wait_for_url(live_server.url + "/")
+    assert phone.goto("/family").url.endswith("/family/sign-in")
+    problems += violations(phone)
+    texts_before = len(texts_sent(live_server.app))
+    phone.page.click("button[data-passkey=sign-in]")
+    phone.page.wait_for_url(live_server.url + "/family")
+    assert live_server.resident_name in phone.page.inner_text("main")
+    assert len(texts_sent(live_server.app)) == texts_before  # no SMS was needed
     phone.close()
     assert not problems, "\n".join(problems)

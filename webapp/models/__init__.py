@@ -11,7 +11,14 @@ from webapp.models.desk import (
     PushSubscription,
     Slot,
 )
-from webapp.models.family import FamilyCode, FamilyLink, FamilyMember, FamilyRelation, FamilyScope
+from webapp.models.family import (
+    FamilyCode,
+    FamilyLink,
+    FamilyMember,
+    FamilyPasskey,
+    FamilyRelation,
+    FamilyScope,
+)
 from webapp.models.identity import ApiKey, AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskUptime, KioskVisit, StaffBadge
 from webapp.models.life import (
@@ -71,6 +78,7 @@ __all__ = [
     "FamilyCode",
     "FamilyLink",
     "FamilyMember",
+    "FamilyPasskey",
     "FamilyRelation",
     "FamilyScope",
     "ApiKey",

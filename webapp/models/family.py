@@ -95,3 +95,19 @@ class FamilyCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FamilyPasskey(Base):
+    """A WebAuthn credential on a family member's own phone: signing in again without waiting for an SMS."""
+
+    __tablename__ = "family_passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("family_member.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[FamilyMember] = relationship()

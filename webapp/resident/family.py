@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,17 +25,21 @@ from webapp.auth.principals import SignedInFamily, signed_in_family, the_family_
 from webapp.domain import DomainError
 from webapp.domain.desk.catalog import AnswerErrors
 from webapp.domain.family import acts, links
+from webapp.domain.family import passkeys as family_passkeys
 from webapp.domain.family.links import FamilyError
 from webapp.domain.family.members import CodeOutcome, check_code, member_for_phone, send_code
 from webapp.domain.identity.numbers import InvalidPhone
+from webapp.domain.identity.passkeys import PasskeyRefused, authentication_options
 from webapp.domain.life.events import EventError
 from webapp.domain.privacy.audit import record
 from webapp.domain.training.skills import TrainingError
 from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.i18n import current_locale
+from webapp.infra.json_body import json_body
 from webapp.infra.unit_of_work import keep, refuse
 from webapp.models import Event, FamilyLink, FamilyMember, FamilyScope, TrainingSession
+from webapp.resident.account import PASSKEY_BODY, relying_party
 from webapp.resident.blueprint import bp
 from webapp.shared.context import channel, current_actor, vault
 from webapp.shared.family import refusal
@@ -44,6 +48,8 @@ from webapp.shared.throttles import link_checks, note_failure, refuse_if_throttl
 
 PENDING = "family_pending"  # [member id, link id or 0, when]: between the phone number and the code
 PENDING_SECONDS = 15 * 60
+VERIFIED = "family_verified_at"  # a passkey is added only within minutes of a sign-in
+STEP_UP_SECONDS = 10 * 60
 
 
 class PhoneForm(FlaskForm):
@@ -123,6 +129,13 @@ def _start_code(form: PhoneForm, community_id: int | None, link_id: int) -> str 
     return None
 
 
+def _sign_in(member: FamilyMember, method: str) -> None:
+    session.clear()
+    login_user(SignedInFamily(member))
+    session[VERIFIED] = clock.now().timestamp()
+    record(get_session(), current_actor(), "family.sign_in", "family_member", member.id, None, method=method)
+
+
 @bp.route("/family/link/<token>", methods=["GET", "POST"])
 @writes  # a wrong link is counted (webapp/shared/throttles.py)
 def family_link(token: str) -> ResponseReturnValue:
@@ -185,9 +198,7 @@ def family_code() -> ResponseReturnValue:
             if not links.links_of_member(db, member.id):
                 keep()
                 return render_template("family/refused.html", message=refusal("unknown")), 403
-            session.clear()
-            login_user(SignedInFamily(member))
-            record(db, current_actor(), "family.sign_in", "family_member", member.id, None)
+            _sign_in(member, "sms_code")
             return redirect(url_for("resident.family_home"), code=303)
         keep()  # every try counts
         error = refusal(outcome.value)
@@ -210,8 +221,12 @@ def family_sign_out() -> ResponseReturnValue:
 @family_required
 def family_home() -> ResponseReturnValue:
     """The residents this family member is linked to, and what each one shared."""
-    mine = links.links_of_member(get_session(), the_family_member().id)
-    return render_template("family/home.html", links=mine)
+    db = get_session()
+    member = the_family_member()
+    mine = links.links_of_member(db, member.id)
+    return render_template(
+        "family/home.html", links=mine, has_passkey=family_passkeys.has_passkey(db, member.id)
+    )
 
 
 @bp.get("/family/<int:link_id>")
@@ -309,3 +324,67 @@ def family_book(link_id: int, kind: str, item_id: int) -> ResponseReturnValue:
         return redirect(url_for("resident.family_bookings", link_id=link.id), code=303)
     flash(_("Booked. We have told the resident."), "info")
     return redirect(url_for("resident.family_bookings", link_id=link.id), code=303)
+
+
+# Passkeys: after a sign-in by SMS code, this phone can sign in with a fingerprint or face next time. -----
+
+
+@bp.post("/family/passkeys/options")
+@family_required
+def family_passkey_options() -> ResponseReturnValue:
+    at = session.get(VERIFIED)
+    if not isinstance(at, int | float) or clock.now().timestamp() - at > STEP_UP_SECONDS:
+        return jsonify(ok=False, message=_("Please sign in again with a code first.")), 403
+    options, challenge = family_passkeys.registration_options(
+        get_session(), relying_party(), the_family_member()
+    )
+    session["family_passkey_challenge"] = challenge.hex()
+    return Response(options, mimetype="application/json")
+
+
+@bp.post("/family/passkeys")
+@family_required
+@json_body(PASSKEY_BODY)
+def family_passkey_register(body: dict[str, Any]) -> ResponseReturnValue:
+    challenge = session.pop("family_passkey_challenge", None)
+    if not challenge:
+        return jsonify(ok=False, message=_("Please try again.")), 400
+    try:
+        family_passkeys.register(
+            get_session(),
+            current_actor(),
+            relying_party(),
+            the_family_member(),
+            request.get_data(as_text=True)[:20000],
+            bytes.fromhex(challenge),
+        )
+    except PasskeyRefused:
+        return jsonify(ok=False, message=_("This phone could not be added. Please try again.")), 400
+    flash(_("Done. Next time, sign in with your fingerprint or face."), "info")
+    return jsonify(ok=True, next=url_for("resident.family_home"))
+
+
+@bp.post("/family/sign-in/passkey/options")
+def family_passkey_auth_options() -> ResponseReturnValue:
+    options, challenge = authentication_options(relying_party())
+    session["family_passkey_auth_challenge"] = challenge.hex()
+    return Response(options, mimetype="application/json")
+
+
+@bp.post("/family/sign-in/passkey")
+@json_body(PASSKEY_BODY)
+def family_passkey_auth(body: dict[str, Any]) -> ResponseReturnValue:
+    challenge = session.pop("family_passkey_auth_challenge", None)
+    if not challenge:
+        return jsonify(ok=False, message=_("Please try again.")), 400
+    db = get_session()
+    try:
+        member = family_passkeys.authenticate(
+            db, relying_party(), request.get_data(as_text=True)[:20000], bytes.fromhex(challenge)
+        )
+    except PasskeyRefused:
+        return jsonify(
+            ok=False, message=_("We could not sign you in with this phone. Please ask for a code.")
+        ), 401
+    _sign_in(member, "passkey")
+    return jsonify(ok=True, next=url_for("resident.family_home"))

@@ -105,10 +105,33 @@ def upgrade() -> None:
     with op.batch_alter_table("family_code", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_family_code_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_family_code_member_id"), ["member_id"], unique=False)
+    op.create_table(
+        "family_passkey",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.LargeBinary(), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(), nullable=False),
+        sa.Column("sign_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["family_member.id"],
+            name=op.f("fk_family_passkey_member_id_family_member"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_family_passkey")),
+        sa.UniqueConstraint("credential_id", name=op.f("uq_family_passkey_credential_id")),
+    )
+    with op.batch_alter_table("family_passkey", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_family_passkey_member_id"), ["member_id"], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table("family_passkey", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_family_passkey_member_id"))
+    op.drop_table("family_passkey")
     with op.batch_alter_table("family_code", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_family_code_member_id"))
         batch_op.drop_index(batch_op.f("ix_family_code_created_at"))
