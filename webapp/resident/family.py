@@ -95,7 +95,8 @@ def _link(link_id: int, scope: FamilyScope | None = None) -> FamilyLink:
         return links.link_for(get_session(), the_family_member().id, link_id, scope)
     except FamilyError as exc:
         if exc.reason == "scope":
-            abort(Response(render_template("family/refused.html", message=refusal("scope")), 403))
+            page = render_template("family/refused.html", message=refusal("scope"), not_shared=True)
+            abort(Response(page, 403))
         abort(404)
 
 
