@@ -325,33 +325,40 @@ def phone() -> ResponseReturnValue:
     """Continue on my phone: the PIN first, then a one-time QR that signs the phone in."""
     visit = g.visit
     form = PinForm()
-    message = None
-    status = 200
-    if form.validate_on_submit():
-        db = get_session()
-        from webapp.domain.register.residents import active_card
-
-        card = active_card(db, visit.resident)
-        result = verify_pin(
-            db,
-            visit_actor(visit),
-            visit.resident,
-            form.pin.data or "",
-            card_key_for(visit.resident, card.token_hash if card else None),
-            device_key("kiosk", str(g.kiosk.id)),
-            end_transaction=keep,
-        )
-        if result.ok:
-            visit.pin_verified_at = clock.now()
-            token = create_handoff(db, visit_actor(visit), visit.resident, g.kiosk.id)
-            return render_template("kiosk/handoff.html", url=f"{base_url()}/h/{token}")
-        keep()  # the failed attempt counts
-        message = pin_message(result)
-        status = PIN_STATUS.get(result.outcome, 403)
-    elif request.method == "POST":
-        status = 400
-    form.pin.data = ""
+    ok, message, status = check_visit_pin(form)
+    if ok:
+        token = create_handoff(get_session(), visit_actor(visit), visit.resident, g.kiosk.id)
+        return render_template("kiosk/handoff.html", url=f"{base_url()}/h/{token}")
     return render_template("kiosk/pin.html", form=form, message=message, fresh=pin_is_fresh(visit)), status
+
+
+def check_visit_pin(form: PinForm) -> tuple[bool, str | None, int]:
+    """The PIN of this visit's resident, through the throttle: (right?, words for the person, HTTP status).
+
+    A right PIN marks the visit as freshly verified; a wrong one is kept although the answer is an error."""
+    visit = g.visit
+    if not form.validate_on_submit():
+        form.pin.data = ""
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    from webapp.domain.register.residents import active_card
+
+    card = active_card(db, visit.resident)
+    result = verify_pin(
+        db,
+        visit_actor(visit),
+        visit.resident,
+        form.pin.data or "",
+        card_key_for(visit.resident, card.token_hash if card else None),
+        device_key("kiosk", str(g.kiosk.id)),
+        end_transaction=keep,
+    )
+    form.pin.data = ""
+    if result.ok:
+        visit.pin_verified_at = clock.now()
+        return True, None, 200
+    keep()  # the failed attempt counts
+    return False, pin_message(result), PIN_STATUS.get(result.outcome, 403)
 
 
 @bp.post("/still-here")

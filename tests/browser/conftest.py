@@ -78,6 +78,61 @@ class SeededDatabase:
     ids: dict[str, int]
 
 
+FAMILY_PHONE = "13800138000"  # the sample resident's daughter, linked with every scope
+
+
+def seed_family_link(session: Session, resident: object) -> int:
+    """A family member (亲情账号) linked to the sample resident, so the family pages are checked like any page."""
+    from webapp.domain.family import links
+    from webapp.domain.family.members import member_for_phone
+    from webapp.domain.privacy.audit import SYSTEM
+    from webapp.models import FamilyRelation, FamilyScope
+
+    link, _token = links.create_link(
+        session,
+        SYSTEM,
+        resident,
+        FamilyRelation.DAUGHTER,
+        [s.value for s in FamilyScope],
+        "cli",  # type: ignore[arg-type]
+    )
+    member = member_for_phone(session, VAULT, FAMILY_PHONE)
+    assert member is not None
+    links.claim_link(session, link.id, member, "cli")
+    return link.id
+
+
+def deliver_outbox(app: object) -> None:
+    """What the worker does, once: send every message waiting in the live server's outbox."""
+    from datetime import timedelta
+
+    from webapp.jobs.tasks import deliver_one
+    from webapp.models import OutboxMessage
+
+    with Session(database(app).engine) as s:  # type: ignore[arg-type]
+        ids = list(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")))
+    for message_id in ids:
+        deliver_one(app, message_id, timedelta(seconds=30))  # type: ignore[arg-type]
+
+
+def texts_sent(app: object) -> list[dict[str, object]]:
+    """The SMS the demo's development channel wrote (one JSON line each) in the live server's instance folder."""
+    import json
+
+    path = Path(app.instance_path) / "sms-outbox.jsonl"  # type: ignore[attr-defined]
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def code_sent_to(app: object, phone: str) -> str:
+    """The newest family sign-in code that reached *phone*, after the worker's delivery."""
+    deliver_outbox(app)
+    texts = [t for t in texts_sent(app) if t["to"] == phone]
+    assert texts, f"no SMS reached {phone}"
+    found = re.search(r"(?<!\d)(\d{6})(?!\d)", str(texts[-1]["text"]))
+    assert found, texts[-1]
+    return found.group(1)
+
+
 @pytest.fixture(scope="session")
 def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
     """Migrations and the demo seed, once (seconds of argon2 and inserts); modules copy the file in milliseconds."""
@@ -100,6 +155,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
             "staff_user": session.scalar(select(StaffUser.id).where(StaffUser.username == "worker")),
         }
         _kiosk, kiosk_token = pair(session, demo.kiosk_code or "")
+        ids["family_link"] = seed_family_link(session, demo.sample_resident)
         session.commit()
     engine.dispose()
     return SeededDatabase(path, token, name, kiosk_token, ids)
@@ -297,6 +353,16 @@ class Visitor:
         self.page.click("form:not(.display-controls) button[type=submit]")
         # argon2id is deliberately slow; on a loaded two-core machine allow it a minute.
         self.page.wait_for_url(self.base + "/me", timeout=60000)
+
+    def sign_in_family(self, app: object, phone: str = FAMILY_PHONE) -> None:
+        """A family member on their own phone: their number, then the code the SMS brought."""
+        self.goto("/family/sign-in")
+        self.page.fill("#phone", phone)
+        self.page.click("form:not(.display-controls) button[type=submit]")
+        self.page.wait_for_url(self.base + "/family/code")
+        self.page.fill("#code", code_sent_to(app, phone))
+        self.page.click("form:not(.display-controls) button[type=submit]")
+        self.page.wait_for_url(self.base + "/family")
 
     def start_kiosk_visit(self, token: str) -> None:
         """Scan a resident's card at the kiosk as a keyboard-wedge scanner types it: a fast burst and Enter."""

@@ -83,6 +83,14 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.class_new": [{"course_id": 1}],
         "staff.class_detail": [{"class_id": 1}, {"class_id": 2}],
         "staff.certificate_view": [{"certificate_id": 1}],
+        # Family accounts: a made-up token shows the "we do not know this family link" page; the demo's family
+        # link (the sample resident's daughter, every scope) opens the family pages (an anonymous visitor is
+        # sent to the family sign-in).
+        "resident.family_link": [{"token": "not-a-real-family-token-0"}],
+        **{
+            f"resident.family_{page}": [{"link_id": ids["family_link"]}]
+            for page in ("resident", "checkins", "tickets", "report", "bookings")
+        },
     }
 
 
@@ -137,6 +145,13 @@ class Route:
     def is_resident_only(self) -> bool:
         """Pages a signed-in resident sees (anonymous visitors are sent to sign in)."""
         return self.path.startswith(("/me", "/c", "/ask", "/tickets"))
+
+    @property
+    def is_family_only(self) -> bool:
+        """Pages a signed-in family member sees (the QR link, sign-in and code pages are anyone's)."""
+        return self.path.startswith("/family") and not self.path.startswith(
+            ("/family/link/", "/family/sign-in", "/family/code")
+        )
 
     @property
     def theme(self) -> str:

@@ -134,6 +134,27 @@ def test_axe_signed_in_resident(browser, live_server, locale, capsys):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_axe_signed_in_family_member(browser, live_server, locale, capsys):
+    """A family member (亲情账号) signed in on their own phone: every family page of their link."""
+    routes, _ = html_get_routes(live_server.app)
+    visitor = Visitor(browser, live_server.url, paired=False)
+    visitor.set_locale(locale)
+    visitor.sign_in_family(live_server.app)
+    problems: list[str] = []
+    checked = 0
+    for route in routes:
+        if route.is_family_only:
+            status = check(visitor, route.path, f"[family {locale}]", problems)
+            assert status == 200, f"{route.path} answered {status}"
+            checked += 1
+    visitor.close()
+    with capsys.disabled():
+        print(f"\naxe family {locale}: {checked} family pages checked signed in")
+    assert checked >= 6
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_axe_kiosk_visit(browser, live_server, locale, capsys):
     """Every kiosk screen with a resident identified (anonymous, the personal ones show the attract screen)."""
     routes, _ = html_get_routes(live_server.app)

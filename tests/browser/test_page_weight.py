@@ -43,19 +43,23 @@ def test_every_page_is_within_budget(browser, live_server, capsys):
     routes, _ = html_get_routes(live_server.app)
     problems: list[str] = []
     lines: list[str] = []
-    for audience in ("anonymous", "staff", "resident", "kiosk visit"):
+    for audience in ("anonymous", "staff", "resident", "family", "kiosk visit"):
         staff = audience == "staff"
         visitor = Visitor(browser, live_server.url)
         if staff:
             visitor.sign_in("admin")
         elif audience == "resident":
             visitor.sign_in_resident(live_server.card_token)
+        elif audience == "family":
+            visitor.sign_in_family(live_server.app)
         elif audience == "kiosk visit":  # the kiosk's screens with a resident identified: their real content
             visitor.set_locale("en")
             visitor.start_kiosk_visit(live_server.card_token)
             lines.append("-- kiosk screens during a visit (en):")
         for route in routes:
             if route.is_staff != staff or (audience == "resident" and not route.is_resident_only):
+                continue
+            if (audience == "family") != route.is_family_only:
                 continue
             if audience == "kiosk visit" and (route.theme != "kiosk" or route.path.startswith("/kiosk/pair")):
                 continue

@@ -93,9 +93,11 @@ def test_theme_minimums(browser, live_server, theme, display):
     min_contrast = 7.0 if (theme == "kiosk" or high_contrast) else None
     width, height = VIEWPORTS[theme]
     problems: list[str] = []
-    for audience in ("anonymous", "staff", "resident", "kiosk visit"):
+    for audience in ("anonymous", "staff", "resident", "family", "kiosk visit"):
         staff = audience == "staff"
         if audience == "kiosk visit" and theme != "kiosk":
+            continue
+        if audience == "family" and theme != "phone":  # family members use their own phones only
             continue
         visitor = Visitor(browser, live_server.url, width=width, height=height)
         visitor.set_cookie("linli_display", display)
@@ -103,6 +105,8 @@ def test_theme_minimums(browser, live_server, theme, display):
             visitor.sign_in("admin")
         elif audience == "resident":
             visitor.sign_in_resident(live_server.card_token)
+        elif audience == "family":
+            visitor.sign_in_family(live_server.app)
         elif (
             audience == "kiosk visit"
         ):  # every kiosk screen again with a resident identified (English: longest)
@@ -110,6 +114,8 @@ def test_theme_minimums(browser, live_server, theme, display):
             visitor.start_kiosk_visit(live_server.card_token)
         for route in routes_of(live_server, theme):
             if route.is_staff != staff or (audience == "resident" and not route.is_resident_only):
+                continue
+            if (audience == "family") != route.is_family_only:
                 continue
             if audience == "kiosk visit" and route.path.startswith(("/kiosk/pair", "/design")):
                 continue

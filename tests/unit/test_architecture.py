@@ -46,6 +46,7 @@ AREAS: dict[str, set[str]] = {
     "training": {"life", "privacy.audit"},
     "messages": {"identity", "register", "privacy.audit"},
     "webhooks": {"identity", "desk", "privacy.audit"},
+    "family": {"identity", "register", "desk", "life", "training", "messages", "privacy.audit"},
 }
 
 

@@ -56,6 +56,10 @@ def object_ids(session, demo_community):
         select(ChannelSetting.id).where(ChannelSetting.community_id == demo_community.id)
     )
     api_key = make_key(session, SYSTEM, "dashboard", ["tickets:read"], community_id=demo_community.id).key
+    from webapp.domain.family.links import create_link
+    from webapp.models import FamilyRelation
+
+    family_link, _token = create_link(session, SYSTEM, resident, FamilyRelation.SON, ["checkins"], "cli")
     session.commit()
     return {
         "channel_id": channel,
@@ -70,6 +74,7 @@ def object_ids(session, demo_community):
         "building_id": building.id,
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
+        "link_id": family_link.id,
         "message_id": outbox_id(session, demo_community),
         "region_role_id": session.scalar(select(StaffRegionRole.id)),
         "provider_id": session.scalar(

@@ -74,7 +74,14 @@ def json_endpoints(app) -> list[str]:
     )
 
 
-KNOWN = ["/kiosk/heartbeat", "/me/passkeys", "/push/subscribe", "/sign-in/passkey"]
+KNOWN = [
+    "/family/passkeys",
+    "/family/sign-in/passkey",
+    "/kiosk/heartbeat",
+    "/me/passkeys",
+    "/push/subscribe",
+    "/sign-in/passkey",
+]
 
 
 def test_every_json_endpoint_declares_its_shape(app):
@@ -104,8 +111,11 @@ def test_no_json_body_makes_any_json_endpoint_fail(app, phone, kiosk_token, body
     client.set_cookie("linli_kiosk", kiosk_token)  # the same client is a paired kiosk too
     kiosk_token_csrf = token
     for url in sorted(set(json_endpoints(app)) | set(KNOWN)):
-        if url == "/sign-in/passkey":  # reach py_webauthn, not just the missing challenge
-            post_json(client, "/sign-in/passkey/options", "{}", token)
+        if url in (
+            "/sign-in/passkey",
+            "/family/sign-in/passkey",
+        ):  # reach py_webauthn, not the missing challenge
+            post_json(client, f"{url}/options", "{}", token)
         answer = post_json(client, url, body, kiosk_token_csrf)
         assert answer.status_code < 500, (url, body)
         if answer.status_code >= 400:

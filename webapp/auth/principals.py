@@ -3,7 +3,8 @@
 Code asks `signed_in_staff()` or `signed_in_resident()` (or matches on `current_principal().kind`), never
 `hasattr(current_user, …)`: a resident and a staff member share attribute names (`id`,
 `preferred_locale`), and guessing by attribute once wrote a resident's language onto the staff account with
-the same id. Family members and API keys will join the union as new kinds.
+the same id. A family member (亲情账号) is a kind of their own: never a resident, they reach a
+resident's pages only through the family pages and their links. API keys will join the union as a new kind.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import ClassVar, Literal
 from flask import abort
 from flask_login import UserMixin, current_user
 
-from webapp.models import Resident, StaffUser
+from webapp.models import FamilyMember, Resident, StaffUser
 
 
 class PrincipalKind(enum.StrEnum):
     STAFF = "staff"
     RESIDENT = "resident"
+    FAMILY = "family"
 
 
 class SignedInStaff(UserMixin):
@@ -60,13 +62,30 @@ class SignedInResident(UserMixin):
         return f"{self.kind}:{self.resident.id}:{self.resident.auth_version}"
 
 
-Principal = SignedInStaff | SignedInResident
+class SignedInFamily(UserMixin):
+    """A resident's family member on their own phone, signed in by an SMS code to their own number.
+
+    They have no name of their own in Linli: each link names them by their relation to the resident."""
+
+    kind: ClassVar[Literal[PrincipalKind.FAMILY]] = PrincipalKind.FAMILY
+
+    def __init__(self, member: FamilyMember) -> None:
+        self.member = member
+        self.id = member.id
+        self.display_name = ""
+        self.preferred_locale = member.preferred_locale
+
+    def get_id(self) -> str:
+        return f"{self.kind}:{self.member.id}:{self.member.auth_version}"
+
+
+Principal = SignedInStaff | SignedInResident | SignedInFamily
 
 
 def current_principal() -> Principal | None:
     """The signed-in person of this request, or None for an anonymous visitor."""
     user = current_user._get_current_object() if current_user else None
-    if isinstance(user, SignedInStaff | SignedInResident) and user.is_authenticated:
+    if isinstance(user, SignedInStaff | SignedInResident | SignedInFamily) and user.is_authenticated:
         return user
     return None
 
@@ -79,6 +98,19 @@ def signed_in_staff() -> StaffUser | None:
 def signed_in_resident() -> Resident | None:
     principal = current_principal()
     return principal.resident if principal is not None and principal.kind is PrincipalKind.RESIDENT else None
+
+
+def signed_in_family() -> FamilyMember | None:
+    principal = current_principal()
+    return principal.member if principal is not None and principal.kind is PrincipalKind.FAMILY else None
+
+
+def the_family_member() -> FamilyMember:
+    """The signed-in family member in a view behind `family_required`; anyone else gets a 401."""
+    member = signed_in_family()
+    if member is None:
+        abort(401)
+    return member
 
 
 def the_resident() -> Resident:

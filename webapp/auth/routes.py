@@ -28,7 +28,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from webapp.auth.forms import AcceptInviteForm, StaffSignInForm, TotpForm
 from webapp.auth.policy import Permission, can
-from webapp.auth.principals import Principal, PrincipalKind, SignedInResident, SignedInStaff, signed_in_staff
+from webapp.auth.principals import (
+    Principal,
+    PrincipalKind,
+    SignedInFamily,
+    SignedInResident,
+    SignedInStaff,
+    signed_in_staff,
+)
 from webapp.domain.identity import throttle
 from webapp.domain.identity.accounts import AccountError, accept, open_link
 from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
@@ -39,7 +46,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session, writes
 from webapp.infra.extensions import login_manager
 from webapp.infra.unit_of_work import keep
-from webapp.models import InvitationKind, Resident, StaffUser
+from webapp.models import FamilyMember, InvitationKind, Resident, StaffUser
 from webapp.shared import throttles
 from webapp.shared.context import current_actor, vault
 from webapp.shared.labels import role_label
@@ -73,6 +80,11 @@ def load_principal(user_id: str) -> Principal | None:
         ):
             return None
         return SignedInResident(resident)
+    if kind == PrincipalKind.FAMILY:
+        member = get_session().get(FamilyMember, int(raw_id))
+        if member is None or member.auth_version != int(version):
+            return None
+        return SignedInFamily(member)
     return None
 
 

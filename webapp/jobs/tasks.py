@@ -76,7 +76,8 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
             delivery.not_delivered(session, row, token, NOT_SET_UP.get(row.channel, "Not set up."), False)
             return OutboxStatus.FAILED
         override = override_of(session, row.community_id, row.kind, row.locale)
-        params = open_params(vault, row.params)
+        # Sealed values (an invitation's link, a family member's code) are opened for this sending only.
+        params = {**open_params(vault, row.params), **ready.secret_params}
         subject, text = words(row.kind, params, row.locale, override)
         envelope = Envelope(
             address=ready.address,

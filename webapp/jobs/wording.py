@@ -19,4 +19,5 @@ TEMPLATE_OF = {
     "care_alert": "care",
     "backup_failed": "escalation",
     "test": "test",
+    "family_code": "code",
 }

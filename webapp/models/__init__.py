@@ -11,6 +11,14 @@ from webapp.models.desk import (
     PushSubscription,
     Slot,
 )
+from webapp.models.family import (
+    FamilyCode,
+    FamilyLink,
+    FamilyMember,
+    FamilyPasskey,
+    FamilyRelation,
+    FamilyScope,
+)
 from webapp.models.identity import ApiKey, AuthAttempt, HandoffToken, PasskeyCredential, ResidentCard
 from webapp.models.kiosk import CareAction, CareOutcome, CheckIn, KioskUptime, KioskVisit, StaffBadge
 from webapp.models.life import (
@@ -77,6 +85,12 @@ from webapp.models.training import (
 from webapp.models.webhooks import Webhook, WebhookDelivery, WebhookEvent, WebhookStatus
 
 __all__ = [
+    "FamilyCode",
+    "FamilyLink",
+    "FamilyMember",
+    "FamilyPasskey",
+    "FamilyRelation",
+    "FamilyScope",
     "ApiKey",
     "KioskUptime",
     "ProviderKind",

@@ -5,6 +5,7 @@ from webapp.resident import (  # noqa: F401
     ask,
     directory,
     events,
+    family,
     follow,
     learn,
     messages,

@@ -42,10 +42,13 @@ def slot_words(slot_id: Any) -> str:
 def notification_words(notification: Any) -> str:
     """A notification in the reader's language, worded when shown (the row keeps only codes)."""
 
+    from webapp.shared.family import family_news_words
     from webapp.shared.labels import status_label
     from webapp.shared.training import class_words
 
     if (words := class_words(notification)) is not None:
+        return words
+    if (words := family_news_words(notification)) is not None:
         return words
     ticket = notification.request
     number = ticket.number if ticket is not None else ""

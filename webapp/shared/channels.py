@@ -46,6 +46,7 @@ SETTING_LABELS = {
     "template_escalation": _l("Template code: escalations"),
     "template_care": _l("Template code: care alerts"),
     "template_invitation": _l("Template code: invitations"),
+    "template_code": _l("Template code: sign-in codes (verification code template)"),
     "region": _l("Region"),
     "endpoint": _l("API address"),
     "webhook": _l("Webhook address"),

@@ -6,7 +6,7 @@ from flask import current_app, g, request
 
 from webapp.auth.principals import PrincipalKind, current_principal
 from webapp.domain.identity.vault import Vault
-from webapp.domain.privacy.audit import Actor
+from webapp.domain.privacy.audit import FAMILY, Actor
 
 
 def vault() -> Vault:
@@ -39,6 +39,10 @@ def current_actor() -> Actor:
             channel=channel(),
             community_ids=frozenset(r.community_id for r in staff.roles),
         )
+    if principal.kind is PrincipalKind.FAMILY:
+        # In their own name a family member does nothing but sign in and out; for a resident they act as
+        # `family_actor(link)` (webapp.domain.family.links), which names the resident they act for.
+        return Actor(type=FAMILY, id=principal.member.id, channel=channel())
     resident = principal.resident
     return Actor(
         type="resident",

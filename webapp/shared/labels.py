@@ -222,6 +222,8 @@ def actor_words(event: object) -> str:
         return str(event.actor_name)  # type: ignore[attr-defined]
     if actor_type == "resident":
         return _("Resident")
+    if actor_type == "family":
+        return _("A family member, for the resident")
     return _("System")
 
 

@@ -19,6 +19,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.i18n import LOCALE_COOKIE
 from webapp.shared.answers import answer_words, notification_words, slot_words
+from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, relation_words, scope_words
 from webapp.shared.labels import (
     actor_words,
     category_label,
@@ -109,6 +110,10 @@ def update() -> ResponseReturnValue:
             from webapp.domain.register.residents import set_preferred_locale as set_resident_locale
 
             set_resident_locale(get_session().merge(principal.resident), locale)
+        elif principal is not None and principal.kind is PrincipalKind.FAMILY:
+            from webapp.domain.family.members import set_preferred_locale as set_family_locale
+
+            set_family_locale(get_session().merge(principal.member), locale)
     return response
 
 
@@ -171,6 +176,10 @@ def init_app(app: Flask) -> None:
         answer_words=answer_words,
         slot_words=slot_words,
         notification_words=notification_words,
+        relation_words=relation_words,
+        relation_choices=RELATION_CHOICES,
+        scope_choices=SCOPE_CHOICES,
+        scope_words=scope_words,
     )
 
     @app.context_processor

@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Callable[[], str]] = {
         "%(name)s, you are invited to the Linli console of your community office. Open this link within 72 "
         "hours to choose your username and password (it works once):\n\n%(link)s"
     ),
+    "family_code": lambda: _(
+        "Your Linli family sign-in code is %(code)s. It works for 10 minutes. Never tell it to anyone."
+    ),
     "digest": lambda: _(
         "Your Linli queues now: %(new)s new, %(overdue)s overdue, %(urgent)s urgent. Sign in to the console "
         "to see them."

@@ -12,6 +12,7 @@ from webapp.staff import (  # noqa: F401
     deliveries,
     directory,
     events,
+    family,
     figures,
     importing,
     intake,

@@ -54,6 +54,7 @@ KIND_WORDS = {
     "invitation": _l("Staff invitation"),
     "digest": _l("Staff digest"),
     "backup_failed": _l("Backup failed"),
+    "family_code": _l("Family sign-in code"),
 }
 
 
@@ -71,6 +72,8 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident], with_names: boo
         return str(CHANNEL_WORDS.get(row.channel, row.channel))
     if row.recipient_kind == "invitation":
         return _("Invited colleague")
+    if row.recipient_kind == "family":
+        return _("A family member")  # their number is theirs alone: not shown to the office
     if label == "*":
         return _("A resident") if row.recipient_kind == "resident" else _("A staff member")
     if row.recipient_kind == "staff":

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.policy import Permission, can, require
 from webapp.config import LOCALES
+from webapp.domain.family.links import active_links
 from webapp.domain.identity.passwords import verify_password
 from webapp.domain.life import volunteering
 from webapp.domain.privacy.audit import record
@@ -160,6 +161,7 @@ def resident_detail(resident_id: int) -> ResponseReturnValue:
         may_edit=can(current_user.staff, Permission.EDIT_RESIDENTS, resident.community_id),
         **volunteer_choice(db, resident),
         certificates=certificates_for_office(db, resident),
+        family_links=active_links(db, resident.id),
     )
 
 

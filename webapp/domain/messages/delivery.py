@@ -14,8 +14,9 @@ ran out), committed before anything is sent. What it closes and what it leaves:
 
 from __future__ import annotations
 
+import base64
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,11 +30,22 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.messages.preferences import QUIET, in_quiet_hours, next_allowed, preference_of
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import Community, OutboxMessage, OutboxStatus, Resident, StaffInvitation, StaffUser
+from webapp.models import (
+    Community,
+    FamilyMember,
+    OutboxMessage,
+    OutboxStatus,
+    Resident,
+    StaffInvitation,
+    StaffUser,
+)
 
 MAX_ATTEMPTS = 6
 FIRST_DELAY = timedelta(seconds=30)
 PHONE_KIND = "phone"  # the vault's kind for residents' numbers (register.residents)
+# The vault's kind for a sign-in code carried sealed in an outbox row (family members' SMS codes): the row's
+# params are plain JSON, and a code read from the database must not sign anyone in.
+SEALED_CODE_KIND = "sms_code"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -79,6 +91,7 @@ class Ready:
     address: str = ""
     wait_until: datetime | None = None  # quiet hours: try again then (not counted as an attempt)
     skip: str = ""  # never sendable (the person moved away or was erased): in words
+    secret_params: dict[str, str] = field(default_factory=dict)  # unsealed for the words only, never stored
 
 
 def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
@@ -95,6 +108,8 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
         if invitation.used_at is not None or invitation.expires_at <= clock.now():
             return Ready(skip="The invitation was used or has expired.")
         return Ready(email_of(vault, invitation))
+    if row.recipient_kind == "family":
+        return _resolve_family(session, vault, row)
     if row.recipient_kind != "resident":
         return Ready("")  # a group robot's webhook is its address
     resident = session.get(Resident, row.recipient_id) if row.recipient_id is not None else None
@@ -113,6 +128,21 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
             return Ready(skip="No mobile number is on file.")
         return Ready(vault.decrypt(PHONE_KIND, resident.phone_cipher))
     return Ready("")
+
+
+def _resolve_family(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
+    """A family member's sign-in code: to their own number, at once (they are waiting for it), the code
+    unsealed only for the words of this one sending."""
+    member = session.get(FamilyMember, row.recipient_id) if row.recipient_id is not None else None
+    if member is None:
+        return Ready(skip="The family member's record is gone.")
+    if row.channel != "sms":
+        return Ready(skip="Family members are reached by SMS only.")
+    secret = {}
+    sealed = row.params.get("code")
+    if isinstance(sealed, str):
+        secret["code"] = vault.decrypt(SEALED_CODE_KIND, base64.b64decode(sealed))
+    return Ready(vault.decrypt(PHONE_KIND, member.phone_cipher), secret_params=secret)
 
 
 def _mine(row_id: int, token: str) -> Any:

@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session
 
 from webapp.models import AuditEntry
 
+FAMILY = "family"
+
 
 @dataclass(frozen=True)
 class Actor:
-    """Whoever acts: a staff member (with the role they act in), a resident, or the system."""
+    """Whoever acts: a staff member (with the role they act in), a resident, a resident's family member, or
+    the system.
 
-    type: str  # "staff", "resident", "system"
+    `on_behalf_of` names the resident someone acts for: a helper at a kiosk (assisted mode) or a family
+    member (亲情账号), whose `role` is then their relation to the resident ("daughter"), so the audit trail
+    and the resident's news can say "your daughter booked … for you".
+    """
+
+    type: str  # "staff", "resident", "family", "system"
     id: int | None = None
     name: str | None = None
     role: str | None = None
@@ -31,6 +39,24 @@ class Actor:
 
     def helping(self, resident_id: int) -> Actor:
         return replace(self, on_behalf_of=resident_id)
+
+    @classmethod
+    def family_member(
+        cls, member_id: int | None, relation: str, resident_id: int, community_id: int, channel: str
+    ) -> Actor:
+        """A family member acting for the resident of one link (never in their own name: they have none)."""
+        return cls(
+            type=FAMILY,
+            id=member_id,
+            role=relation,
+            channel=channel,
+            on_behalf_of=resident_id,
+            community_ids=frozenset({community_id}),
+        )
+
+    @property
+    def is_family(self) -> bool:
+        return self.type == FAMILY
 
 
 SYSTEM = Actor(type="system", name="system", channel="cli")

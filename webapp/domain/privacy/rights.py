@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError
+from webapp.domain.identity.numbers import mask_last4
 from webapp.domain.identity.vault import Vault
 from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.register.residents import active_card, erase, masked_id_number, masked_phone
@@ -20,6 +21,7 @@ from webapp.models import (
     DeletionRequest,
     DeletionStatus,
     EventSignup,
+    FamilyLink,
     HourClaim,
     KioskVisit,
     Notice,
@@ -156,6 +158,21 @@ def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]
         "pin_set": bool(resident.pin_hash),
         "card_issued_at": card.issued_at.isoformat() if card else None,
         "passkeys": [{"label": p.label, "created_at": p.created_at.isoformat()} for p in passkeys],
+        # Family members linked (亲情账号): who, what they may do, their number masked as the kiosk shows it.
+        "family_links": [
+            {
+                "relation": link.relation.value,
+                "mobile": mask_last4(link.member.phone_last4, 11) if link.member else None,
+                "scopes": list(link.scopes or []),
+                "linked_at": link.claimed_at.isoformat() if link.claimed_at else None,
+                "ended_at": link.ended_at.isoformat() if link.ended_at else None,
+            }
+            for link in session.scalars(
+                select(FamilyLink)
+                .where(FamilyLink.resident_id == resident.id, FamilyLink.claimed_at.is_not(None))
+                .order_by(FamilyLink.id)
+            )
+        ],
         "consents": [
             {
                 "kind": c.kind.value,

@@ -23,6 +23,7 @@ from webapp.models import (
     Building,
     Consent,
     ConsentKind,
+    FamilyLink,
     Household,
     PasskeyCredential,
     Resident,
@@ -339,6 +340,10 @@ def erase(session: Session, actor: Actor, resident: Resident) -> None:
         select(Ticket).where(Ticket.resident_id == resident.id, Ticket.contact_cipher.is_not(None))
     ):
         ticket.contact_cipher = ticket.contact_last4 = None  # a contact number typed into a request
+    for link in session.scalars(
+        select(FamilyLink).where(FamilyLink.resident_id == resident.id, FamilyLink.ended_at.is_(None))
+    ):
+        link.ended_at, link.ended_by = clock.now(), "erased"  # no family member acts for an erased record
     session.flush()
     record(session, actor, "resident.erase", "resident", resident.id, resident.community_id)
 

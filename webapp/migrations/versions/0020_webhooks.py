@@ -1,7 +1,7 @@
 """Webhooks: registered addresses, events written with the change, and their deliveries (issue 19)
 
 Revision ID: 0020_webhooks
-Revises: 0017_outbox (the lead relinks it after 0019_family)
+Revises: 0019_family
 Create Date: 2026-12-05 10:30:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0020_webhooks"
-down_revision: str | Sequence[str] | None = "0017_outbox"
+down_revision: str | Sequence[str] | None = "0019_family"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

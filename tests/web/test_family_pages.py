@@ -1,0 +1,381 @@
+"""Family accounts through the faces: the kiosk links by a one-time QR, the family phone signs in by an SMS
+code that arrives through the outbox, each scope is allowed or refused as chosen, the resident is told and
+ends the link; and a family member reaches no resident page but their own links' (routes from the URL map)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tests.factories import VAULT
+from webapp.domain.family import links
+from webapp.domain.family.members import member_for_phone
+from webapp.domain.identity.cards import issue_card
+from webapp.domain.identity.pins import set_pin
+from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.jobs.tasks import deliver_one
+from webapp.models import (
+    AuditEntry,
+    ChannelSetting,
+    FamilyLink,
+    FamilyRelation,
+    OutboxMessage,
+    Role,
+    Ticket,
+    TrainingSession,
+)
+
+PIN = "482915"
+DAUGHTER_PHONE = "13800138000"
+QR_RE = re.compile(r'data-family-qr="([^"]+)"')
+
+
+@pytest.fixture
+def sms_file(session, demo_community, tmp_path):
+    """The community's SMS channel is a file here: what the family phone would receive, one JSON line each."""
+    path = tmp_path / "sms.jsonl"
+    for other in session.scalars(
+        select(ChannelSetting).where(ChannelSetting.community_id == demo_community.id)
+    ):
+        other.enabled = False
+    session.add(
+        ChannelSetting(
+            community_id=demo_community.id, kind="sms_file", label="SMS (file)", settings={"path": str(path)}
+        )
+    )
+    session.commit()
+
+    def texts() -> list[dict]:
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    return texts
+
+
+def deliver_pending(app, session) -> None:
+    """What the worker does: deliver every message waiting in the outbox."""
+    session.commit()
+    from datetime import timedelta
+
+    for message_id in list(
+        session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
+    ):
+        deliver_one(app, message_id, timedelta(seconds=30))
+
+
+def kiosk_visit(kiosk_client, session, resident):
+    set_pin(session, SYSTEM, resident, PIN)
+    issued = issue_card(session, SYSTEM, resident)
+    session.commit()
+    scan = kiosk_client.post(
+        "/kiosk/identify",
+        data={"csrf_token": csrf_token(kiosk_client, "/kiosk/"), "scan": issued.url("https://linli.example")},
+    )
+    assert scan.get_json()["ok"] is True
+    kiosk_client.set_cookie("linli_locale", "en")
+    return kiosk_client
+
+
+def link_at_kiosk(kiosk, scopes, relation="daughter") -> str:
+    """The resident's PIN, then who and what; returns the QR's address."""
+    asked = kiosk.get("/kiosk/family")
+    assert "Please enter your PIN" in asked.get_data(as_text=True)
+    pin = kiosk.post("/kiosk/family", data={"csrf_token": csrf_token(kiosk, "/kiosk/family"), "pin": PIN})
+    assert pin.status_code == 303
+    token = csrf_token(kiosk, "/kiosk/family/new")
+    page = kiosk.post("/kiosk/family/new", data={"csrf_token": token, "relation": relation, "scopes": scopes})
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return QR_RE.search(page.get_data(as_text=True)).group(1)
+
+
+def sign_in_by_qr(app, session, sms_file, url, phone=DAUGHTER_PHONE):
+    phone_client = app.test_client()
+    phone_client.set_cookie("linli_locale", "en")
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    path = "/" + path
+    first = phone_client.get(path)
+    assert "Become a family contact" in first.get_data(as_text=True)
+    sent = phone_client.post(path, data={"csrf_token": csrf_token(phone_client, path), "phone": phone})
+    assert sent.status_code == 303
+    deliver_pending(app, session)
+    sms = [m for m in sms_file() if m["to"] == phone][-1]
+    code = re.search(r"(?<!\d)(\d{6})(?!\d)", sms["text"]).group(1)
+    signed = phone_client.post(
+        "/family/code", data={"csrf_token": csrf_token(phone_client, "/family/code"), "code": code}
+    )
+    assert signed.status_code == 303, signed.get_data(as_text=True)
+    return phone_client, path
+
+
+def test_link_by_qr_scopes_on_behalf_and_ending_from_the_kiosk(
+    app, kiosk_client, session, make_resident, sms_file
+):
+    mother = make_resident("王秀英")
+    kiosk = kiosk_visit(kiosk_client, session, mother)
+    url = link_at_kiosk(kiosk, ["checkins", "bookings"])
+    phone, qr_path = sign_in_by_qr(app, session, sms_file, url)
+    link = session.scalars(select(FamilyLink).where(FamilyLink.resident_id == mother.id)).one()
+    home = phone.get("/family")
+    assert "王秀英" in home.get_data(as_text=True)
+    assert home.headers["Cache-Control"] == "no-store"
+
+    # Chosen: check-ins and bookings. Not chosen: requests (refused in words).
+    assert phone.get(f"/family/{link.id}/checkins").status_code == 200
+    refused = phone.get(f"/family/{link.id}/tickets")
+    assert refused.status_code == 403
+    assert "has not shared this with you" in refused.get_data(as_text=True)
+    assert phone.get(f"/family/{link.id}/tickets/new").status_code == 403
+    bookings = phone.get(f"/family/{link.id}/bookings")
+    assert bookings.status_code == 200
+    ts = session.scalars(
+        select(TrainingSession).where(TrainingSession.community_id == mother.community_id)
+    ).all()
+    bookable = [t for t in ts if f'data-book="class-{t.id}"' in bookings.get_data(as_text=True)]
+    assert bookable
+    booked = phone.post(
+        f"/family/{link.id}/class/{bookable[0].id}/book",
+        data={"csrf_token": csrf_token(phone, f"/family/{link.id}/bookings")},
+    )
+    assert booked.status_code == 303
+    entry = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.subject_type == "training_session", AuditEntry.subject_id == bookable[0].id
+        )
+    ).all()[-1]
+    assert (entry.actor_type, entry.actor_role, entry.on_behalf_of_id) == ("family", "daughter", mother.id)
+
+    # The resident is told at the kiosk.
+    news = kiosk.get("/kiosk/home").get_data(as_text=True)
+    assert "Your daughter booked the class" in news
+
+    # The kiosk lists the link (masked number only), and ends it.
+    listed = kiosk.get("/kiosk/family").get_data(as_text=True)
+    assert "8000" in listed
+    assert DAUGHTER_PHONE not in listed
+    token = csrf_token(kiosk, "/kiosk/family")
+    ask = kiosk.post(f"/kiosk/family/{link.id}/end", data={"csrf_token": token})
+    assert "End this family link (Daughter)?" in ask.get_data(as_text=True)
+    ended = kiosk.post(f"/kiosk/family/{link.id}/end", data={"csrf_token": token, "confirmed": "yes"})
+    assert "has ended" in ended.get_data(as_text=True)
+    assert phone.get(f"/family/{link.id}/checkins").status_code == 404
+    assert "王秀英" not in phone.get("/family").get_data(as_text=True)
+    assert (
+        session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "family.link_end")) == 1
+    )
+
+    # The QR cannot be used again, in words.
+    again = app.test_client()
+    again.set_cookie("linli_locale", "en")
+    reused = again.get(qr_path)
+    assert reused.status_code == 410
+    assert "has already been used" in reused.get_data(as_text=True)
+
+
+def test_an_expired_qr_is_refused_in_words(app, kiosk_client, session, make_resident, frozen):
+    mother = make_resident("王秀英")
+    _link, token = links.create_link(
+        session, Actor(type="resident", id=mother.id), mother, FamilyRelation.SON, ["checkins"], "kiosk:1"
+    )
+    session.commit()
+    frozen.advance(minutes=11)
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "en")
+    page = phone.get(f"/family/link/{token}")
+    assert page.status_code == 410
+    assert "more than 10 minutes old" in page.get_data(as_text=True)
+    unknown = phone.get("/family/link/not-a-real-family-token-0")
+    assert unknown.status_code == 410
+    assert "We do not know this family link" in unknown.get_data(as_text=True)
+
+
+def test_a_wrong_code_is_refused_and_a_bad_number_keeps_the_form(app, session, make_resident, sms_file):
+    mother = make_resident("王秀英")
+    _link, token = links.create_link(
+        session, Actor(type="resident", id=mother.id), mother, FamilyRelation.SON, ["checkins"], "kiosk:1"
+    )
+    session.commit()
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "en")
+    path = f"/family/link/{token}"
+    bad = phone.post(path, data={"csrf_token": csrf_token(phone, path), "phone": "12345"})
+    assert bad.status_code == 400
+    assert "11-digit mobile number" in bad.get_data(as_text=True)
+    assert 'value="12345"' in bad.get_data(as_text=True)
+    phone.post(path, data={"csrf_token": csrf_token(phone, path), "phone": DAUGHTER_PHONE})
+    wrong = phone.post(
+        "/family/code", data={"csrf_token": csrf_token(phone, "/family/code"), "code": "0000001"}
+    )
+    assert wrong.status_code in (400, 401)
+    assert phone.get("/family").status_code == 302  # not signed in
+
+
+def resident_get_rules(app):
+    """Every GET route of the resident face except the family pages themselves, from the URL map."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("resident.") and "GET" in (rule.methods or ()):
+            if rule.endpoint.startswith("resident.family_") or rule.redirect_to is not None:
+                continue
+            found.append(rule)
+    return found
+
+
+SAMPLE = {"token": "not-a-real-token-00000000", "number": "B-0002", "code": "repair-light", "step": "1"}
+
+
+def test_a_family_member_reaches_no_resident_page_and_no_other_link(
+    app, session, make_resident, demo_community
+):
+    mother = make_resident("王秀英", phone_cipher=None)
+    neighbour = make_resident("张大爷")
+    link, _token = links.create_link(
+        session,
+        Actor(type="resident", id=mother.id),
+        mother,
+        FamilyRelation.DAUGHTER,
+        ["checkins", "tickets", "bookings"],
+        "kiosk:1",
+    )
+    member = member_for_phone(session, VAULT, DAUGHTER_PHONE)
+    links.claim_link(session, link.id, member, "ip:test")
+    other, _t = links.create_link(
+        session,
+        Actor(type="resident", id=neighbour.id),
+        neighbour,
+        FamilyRelation.SON,
+        ["checkins", "tickets", "bookings"],
+        "kiosk:1",
+    )
+    stranger = member_for_phone(session, VAULT, "13900139000")
+    links.claim_link(session, other.id, stranger, "ip:test")
+    session.commit()
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "en")
+    with phone.session_transaction() as s:
+        s["_user_id"] = f"family:{member.id}:{member.auth_version}"
+        s["_fresh"] = True
+    assert phone.get("/family").status_code == 200  # signed in as the daughter
+
+    rules = resident_get_rules(app)
+    assert len(rules) >= 20
+    for rule in rules:
+        values = {name: SAMPLE.get(name, "1") for name in rule.arguments}
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m, v=values: v[m.group(1)], rule.rule)
+        response = phone.get(url)
+        text = response.get_data(as_text=True)
+        assert "王秀英" not in text, f"{url} showed a resident's name"
+        assert "张大爷" not in text, f"{url} showed a resident's name"
+        if rule.rule.startswith(("/me", "/c", "/ask", "/tickets")):
+            assert response.status_code in (302, 303, 401, 404), f"{url} answered {response.status_code}"
+
+    # The neighbour's link, under every family page, is not found.
+    for path in ("", "/checkins", "/tickets", "/tickets/new", "/bookings"):
+        assert phone.get(f"/family/{other.id}{path}").status_code == 404, path
+    token = csrf_token(phone, f"/family/{link.id}/bookings")
+    ts = session.scalar(select(TrainingSession.id).where(TrainingSession.community_id == demo_community.id))
+    assert phone.post(f"/family/{other.id}/class/{ts}/book", data={"csrf_token": token}).status_code == 404
+
+
+def signed_in_family(app, member):
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "en")
+    with phone.session_transaction() as s:
+        s["_user_id"] = f"family:{member.id}:{member.auth_version}"
+        s["_fresh"] = True
+    return phone
+
+
+def test_a_son_with_tickets_only_reports_one_for_his_father_and_books_nothing(
+    app, session, make_resident, kiosk_client, signed_in_phone
+):
+    father = make_resident("李建国")
+    link, _token = links.create_link(
+        session, Actor(type="resident", id=father.id), father, FamilyRelation.SON, ["tickets"], "kiosk:1"
+    )
+    son = member_for_phone(session, VAULT, "13700137000")
+    links.claim_link(session, link.id, son, "ip:test")
+    session.commit()
+    phone = signed_in_family(app, son)
+    assert phone.get(f"/family/{link.id}/checkins").status_code == 403
+    assert phone.get(f"/family/{link.id}/bookings").status_code == 403
+    page = phone.get(f"/family/{link.id}/tickets/new")
+    assert page.status_code == 200
+    token = csrf_token(phone, f"/family/{link.id}/tickets/new")
+    booked = phone.post(f"/family/{link.id}/class/1/book", data={"csrf_token": token})
+    assert booked.status_code == 403
+    too_long = phone.post(
+        f"/family/{link.id}/tickets/new",
+        data={"csrf_token": token, "service": "suggestion", "details": "x" * 600},
+    )
+    assert too_long.status_code == 400
+    assert "x" * 600 in too_long.get_data(as_text=True)  # the form is kept
+    done = phone.post(
+        f"/family/{link.id}/tickets/new",
+        data={"csrf_token": token, "service": "suggestion", "details": "楼道灯坏了，父亲晚上看不清。"},
+    )
+    assert done.status_code == 303
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == father.id).order_by(Ticket.id.desc()))
+    assert ticket is not None
+    submitted = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "ticket.submit", AuditEntry.subject_id == ticket.id)
+    )
+    assert (submitted.actor_type, submitted.actor_role, submitted.on_behalf_of_id) == (
+        "family",
+        "son",
+        father.id,
+    )
+    event = ticket.events[0]
+    assert (event.actor_type, event.actor_id) == ("family", son.id)
+    assert ticket.number in phone.get(f"/family/{link.id}/tickets").get_data(as_text=True)
+    own_phone = signed_in_phone(father)  # the resident's own phone shows it too
+    assert f"Your son reported request {ticket.number} for you." in own_phone.get("/me").get_data(
+        as_text=True
+    )
+    kiosk = kiosk_visit(kiosk_client, session, father)
+    assert f"Your son reported request {ticket.number} for you." in kiosk.get("/kiosk/home").get_data(
+        as_text=True
+    )
+
+
+def test_staff_make_a_family_qr_at_the_office_and_end_a_link_audited(
+    app, client, auth, make_staff, session, make_resident
+):
+    make_staff("office1", Role.ADMIN)
+    auth.sign_in("office1")
+    client.set_cookie("linli_locale", "en")
+    mother = make_resident("王秀英")
+    page = f"/staff/residents/{mother.id}"
+    none = client.post(
+        f"{page}/family", data={"csrf_token": csrf_token(client, page), "relation": "daughter"}
+    )
+    assert none.status_code == 303  # no scope chosen: back, in words, nothing made
+    assert "at least one thing" in client.get(page).get_data(as_text=True)
+    assert session.scalar(select(func.count(FamilyLink.id)).where(FamilyLink.resident_id == mother.id)) == 0
+    made = client.post(
+        f"{page}/family",
+        data={"csrf_token": csrf_token(client, page), "relation": "daughter", "scopes": ["checkins"]},
+    )
+    assert made.status_code == 200
+    url = QR_RE.search(made.get_data(as_text=True)).group(1)
+    token = url.rsplit("/", 1)[1]
+    link = links.waiting_link(session, token)
+    member = member_for_phone(session, VAULT, DAUGHTER_PHONE)
+    links.claim_link(session, link.id, member, "ip:test")
+    session.commit()
+    detail = client.get(page).get_data(as_text=True)
+    assert "Daughter" in detail
+    assert "8000" in detail
+    assert DAUGHTER_PHONE not in detail
+    ended = client.post(f"{page}/family/{link.id}/end", data={"csrf_token": csrf_token(client, page)})
+    assert ended.status_code == 303
+    session.expire_all()
+    assert session.get(FamilyLink, link.id).ended_by == "staff"
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "family.link_end")).one()
+    assert (audit.actor_type, audit.subject_id) == ("staff", link.id)
+    trail = client.get("/staff/audit").get_data(as_text=True)
+    assert f"Family member {member.id} (Daughter) · on behalf of resident {mother.id}" in trail  # the claim
+    phone = signed_in_family(app, member)
+    assert phone.get(f"/family/{link.id}").status_code == 404
