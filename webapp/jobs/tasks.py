@@ -107,6 +107,7 @@ class Tasks:
     desk_round: Any
     care_sweep: Any
     digest: Any
+    help_round: Any
 
     def wake(self, outbox: bool = True, push: bool = False) -> None:
         if outbox:
@@ -205,6 +206,25 @@ def register(huey: Huey, app: Flask) -> Tasks:
             sweep()
         return sent
 
+    @huey.periodic_task(crontab(minute="*"), name="help_round_every_minute")
+    def help_round_every_minute() -> None:
+        help_round.call_local()
+
+    @huey.task(name="help_round")
+    def help_round() -> int:
+        """Every minute: help calls nobody acknowledged in time go to the next step of their chain (the next
+        person on duty, the office's phones, the family), once per minute across workers."""
+        if not claim_period(app, "help_round", clock.now(), minutes=1):
+            return 0
+        from webapp.domain.safety.calls import escalate_due
+
+        vault = Vault.from_master(app.config["LINLI"].encryption_key)
+        with app.app_context(), job(app) as session:
+            sent = escalate_due(session, vault, app.config["LINLI"].base_url)
+        if sent:
+            sweep()
+        return sent
+
     @huey.periodic_task(crontab(minute="0", hour="*"), name="digest")
     def digest() -> str:
         """Placeholder for the staff e-mail digest (issue 17 leaves its content to the channels work): claims
@@ -214,4 +234,4 @@ def register(huey: Huey, app: Flask) -> Tasks:
         forget_old_periods(app, clock.now())
         return "nothing to digest yet"
 
-    return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest)
+    return Tasks(huey, deliver, sweep, push_pending, desk_round, care_sweep, digest, help_round)

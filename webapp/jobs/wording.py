@@ -22,8 +22,23 @@ TEMPLATE_OF = {
     "escalated": "escalation",
     "urgent": "escalation",
     "care_alert": "care",
+    "help_call": "help",
+    "checkin_missed": "care",
     "test": "test",
 }
+
+
+def help_words(params: dict[str, Any]) -> str:
+    """A help call: where, who if known, the contacts (masked), and the link to acknowledge it."""
+    place, link = str(params.get("place", "")), str(params.get("link", ""))
+    name = str(params.get("name", ""))
+    if name:
+        text = _("Help needed: %(name)s at %(place)s.", name=name, place=place)
+    else:
+        text = _("Someone needs help at %(place)s.", place=place)
+    if params.get("contacts"):
+        text += " " + _("Emergency contacts: %(contacts)s.", contacts=str(params["contacts"]))
+    return text + " " + _("Please acknowledge: %(link)s", link=link)
 
 
 def words(kind: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
@@ -53,6 +68,12 @@ def words(kind: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
             text = _(
                 "%(count)s residents living alone have not checked in today. See the care list.",
                 count=params.get("count", 0),
+            )
+        elif kind == "help_call":
+            text = help_words(params)
+        elif kind == "checkin_missed":
+            text = _(
+                "%(name)s has not checked in today as agreed. Please call them or go and see.", name=name
             )
         else:
             text = _("You have news from Linli.")

@@ -42,6 +42,7 @@ from webapp.models.people import (
     StaffUser,
 )
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
+from webapp.models.safety import DutyEntry, DutyKind, EmergencyContact, HelpCall, HelpOutcome
 from webapp.models.services import (
     Category,
     Eligibility,
@@ -144,4 +145,9 @@ __all__ = [
     "MessagePreference",
     "OutboxMessage",
     "OutboxStatus",
+    "DutyEntry",
+    "DutyKind",
+    "EmergencyContact",
+    "HelpCall",
+    "HelpOutcome",
 ]

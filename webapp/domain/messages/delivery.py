@@ -27,7 +27,7 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.messages.preferences import QUIET, in_quiet_hours, next_allowed, preference_of
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import Community, OutboxMessage, OutboxStatus, Resident
+from webapp.models import Community, DutyEntry, EmergencyContact, OutboxMessage, OutboxStatus, Resident
 
 MAX_ATTEMPTS = 6
 FIRST_DELAY = timedelta(seconds=30)
@@ -81,6 +81,8 @@ class Ready:
 
 def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
     """Unseal the address at the last moment (it is never stored with the message) and keep quiet hours."""
+    if row.recipient_kind in ("duty", "contact"):
+        return _sealed_phone(session, vault, row)
     if row.recipient_kind != "resident":
         return Ready("")  # a group robot's webhook is its address; staff e-mail is the channel's concern
     resident = session.get(Resident, row.recipient_id) if row.recipient_id is not None else None
@@ -99,6 +101,20 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
             return Ready(skip="No mobile number is on file.")
         return Ready(vault.decrypt(PHONE_KIND, resident.phone_cipher))
     return Ready("")
+
+
+def _sealed_phone(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
+    """A roster line's or an emergency contact's number (help calls, missed check-ins: alerts, by SMS)."""
+    holder: DutyEntry | EmergencyContact | None = None
+    if row.recipient_id is not None:
+        holder = session.get(
+            DutyEntry if row.recipient_kind == "duty" else EmergencyContact, row.recipient_id
+        )
+    if holder is None:
+        return Ready(skip="The phone number was removed.")
+    if row.channel != "sms":
+        return Ready(skip="Only a text message can reach this number.")
+    return Ready(vault.decrypt(PHONE_KIND, holder.phone_cipher))
 
 
 def _mine(row_id: int, token: str) -> Any:
