@@ -106,10 +106,10 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
 def _sealed_phone(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
     """A roster line's or an emergency contact's number (help calls, missed check-ins: alerts, by SMS)."""
     holder: DutyEntry | EmergencyContact | None = None
-    if row.recipient_id is not None:
-        holder = session.get(
-            DutyEntry if row.recipient_kind == "duty" else EmergencyContact, row.recipient_id
-        )
+    if row.recipient_id is not None and row.recipient_kind == "duty":
+        holder = session.get(DutyEntry, row.recipient_id)
+    elif row.recipient_id is not None:
+        holder = session.get(EmergencyContact, row.recipient_id)
     if holder is None:
         return Ready(skip="The phone number was removed.")
     if row.channel != "sms":

@@ -46,9 +46,8 @@ SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_remin
 
 @dataclass(frozen=True)
 class Recipient:
-    kind: (
-        str  # "resident", "staff", "group", "duty" (a roster line's phone), "contact" (an emergency contact)
-    )
+    # "resident", "staff", "group", "duty" (a roster line's phone), "contact" (an emergency contact)
+    kind: str
     id: int | None
     locale: str
 
