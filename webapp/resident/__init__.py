@@ -3,9 +3,11 @@
 from webapp.resident import (  # noqa: F401
     account,
     ask,
+    contacts,
     directory,
     events,
     follow,
+    help_calls,
     learn,
     messages,
     notices,

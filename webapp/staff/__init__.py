@@ -22,6 +22,7 @@ from webapp.staff import (  # noqa: F401
     register,
     rollup,
     routes,
+    safety,
     settings,
     staff_accounts,
     tickets,
