@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from webapp.infra.channels.base import Channel
 
 # The kinds of message that need an approved SMS template (the outbox names one in Envelope.template).
-TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "invitation")
+TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "help", "invitation")
 
 
 @dataclass(frozen=True)
