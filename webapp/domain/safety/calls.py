@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError, ensure_open, has_control_characters
@@ -251,6 +251,20 @@ def open_calls(session: Session, community_ids: set[int]) -> list[HelpCall]:
             .order_by(HelpCall.raised_at.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class HelpCounts:
+    open: int
+    recent: int  # raised since the given moment (the dashboard: the last 30 days)
+
+
+def counts(session: Session, community_ids: set[int], since: datetime) -> HelpCounts:
+    """The dashboard's figures: calls still open, and calls raised since `since`."""
+    in_scope = HelpCall.community_id.in_(community_ids)
+    open_ = session.scalar(select(func.count(HelpCall.id)).where(in_scope, HelpCall.closed_at.is_(None)))
+    recent = session.scalar(select(func.count(HelpCall.id)).where(in_scope, HelpCall.raised_at >= since))
+    return HelpCounts(open_ or 0, recent or 0)
 
 
 def escalate_due(session: Session, vault: Vault, base_url: str, now: datetime | None = None) -> int:
