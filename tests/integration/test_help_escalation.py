@@ -124,7 +124,8 @@ def test_an_unacknowledged_call_climbs_the_roster_to_the_family(
     arrived = servers.received.accepted["aliyun"][before_sms]
     assert arrived["params"]["place"] == kiosk.place
     assert arrived["params"]["name"] == "秀英"  # a first name, never the full name
-    assert "1234" in arrived["params"]["contacts"] and DAUGHTER not in arrived["params"]["contacts"]
+    assert "1234" in arrived["params"]["contacts"]
+    assert DAUGHTER not in arrived["params"]["contacts"]
     assert arrived["params"]["link"].startswith("https://linli.test/help/")
 
     expected = [GUARD]
@@ -138,7 +139,8 @@ def test_an_unacknowledged_call_climbs_the_roster_to_the_family(
             expected.append(who)
         assert phones_reached(servers, before_sms) == expected, f"after {minutes} more minutes"
     session.refresh(call)
-    assert call.stage == 3 and call.acknowledged_at is None
+    assert call.stage == 3
+    assert call.acknowledged_at is None
 
 
 def test_an_acknowledged_call_stops_climbing(app, session, demo_community, make_resident, aliyun_sms, frozen):
@@ -158,7 +160,8 @@ def test_an_acknowledged_call_stops_climbing(app, session, demo_community, make_
         session, VAULT, Actor(type="anonymous"), demo_community, "attract", "https://linli.test", kiosk=kiosk
     )
     found = calls.by_token(session, calls.ack_token(VAULT, call.id))
-    assert found is not None and found.id == call.id
+    assert found is not None
+    assert found.id == call.id
     calls.acknowledge(session, Actor(type="anonymous"), found, "老李")
     frozen.advance(minutes=10)
     session.commit()

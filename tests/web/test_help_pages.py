@@ -44,9 +44,11 @@ def test_the_attract_screen_calls_for_help_without_a_card(kiosk_client, session,
     guard_phone = kiosk_client.application.test_client()
     guard_phone.set_cookie("linli_locale", "en")
     page = guard_phone.get(ack)
-    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
     refused = guard_phone.post(ack, data={"csrf_token": csrf_token(guard_phone, ack), "name": "  "})
-    assert refused.status_code == 400 and "Please write your name" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Please write your name" in refused.get_data(as_text=True)
     guard_phone.post(ack, data={"csrf_token": csrf_token(guard_phone, ack), "name": "老李"})
 
     assert client.get(f"/kiosk/help/call/{call.id}/state").get_json() == {"state": "ack"}
@@ -73,20 +75,24 @@ def test_a_resident_at_the_kiosk_is_named_and_staff_see_more_on_the_link(
     assert 'href="/kiosk/help"' in kiosk_client.get("/kiosk/home").get_data(as_text=True)
     raise_at_kiosk(kiosk_client)
     call = session.scalar(select(HelpCall).where(HelpCall.resident_id == person.id))
-    assert call is not None and call.source == "kiosk"
+    assert call is not None
+    assert call.source == "kiosk"
     message = session.scalar(
         select(OutboxMessage).where(OutboxMessage.kind == "help_call", OutboxMessage.recipient_kind == "duty")
     )
     assert message.params["name"] == "秀英"
-    assert "13900001234" not in str(message.params) and "1234" in message.params["contacts"]
+    assert "13900001234" not in str(message.params)
+    assert "1234" in message.params["contacts"]
 
     ack = f"/help/{calls.ack_token(VAULT, call.id)}"
     anonymous = kiosk_client.application.test_client().get(ack).get_data(as_text=True)
-    assert "13900001234" not in anonymous and "王秀英" not in anonymous
+    assert "13900001234" not in anonymous
+    assert "王秀英" not in anonymous
     make_staff("helpdesk")
     auth.sign_in("helpdesk")
     staff_view = client.get(ack).get_data(as_text=True)
-    assert "13900001234" in staff_view and "王秀英" in staff_view
+    assert "13900001234" in staff_view
+    assert "王秀英" in staff_view
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "help_call.viewed")) is not None
     client.post(ack, data={"csrf_token": csrf_token(client, ack)})
     session.refresh(call)
@@ -96,11 +102,13 @@ def test_a_resident_at_the_kiosk_is_named_and_staff_see_more_on_the_link(
     assert "王秀英" in client.get("/staff/help-calls").get_data(as_text=True)
     client.set_cookie("linli_locale", "en")
     overview = client.get("/staff/").get_data(as_text=True)
-    assert "Open help calls" in overview and "1 calls for help in the last 30 days" in overview
+    assert "Open help calls" in overview
+    assert "1 calls for help in the last 30 days" in overview
     token = csrf_token(client, "/staff/help-calls")
     client.post(f"/staff/help-calls/{call.id}/close", data={"csrf_token": token, "outcome": "helped"})
     session.refresh(call)
-    assert call.outcome == "helped" and call.closed_at is not None
+    assert call.outcome == "helped"
+    assert call.closed_at is not None
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "help_call.closed")) is not None
 
 
@@ -109,7 +117,8 @@ def test_the_phone_calls_for_help_and_keeps_contacts_after_the_pin(phone, sessio
     assert page.index("120") < page.index("Yes, alert the person on duty now")
     answer = phone.post("/me/help", data={"csrf_token": csrf_token(phone, "/me/help")})
     call = session.scalar(select(HelpCall).where(HelpCall.resident_id == person.id))
-    assert call.source == "phone" and answer.headers["Location"] == f"/me/help/{call.id}"
+    assert call.source == "phone"
+    assert answer.headers["Location"] == f"/me/help/{call.id}"
     assert "Please wait" in phone.get(f"/me/help/{call.id}").get_data(as_text=True)
 
     phone.post("/me/verify", data={"csrf_token": csrf_token(phone, "/me/verify"), "pin": PIN_OF_PERSON})
@@ -124,7 +133,8 @@ def test_the_phone_calls_for_help_and_keeps_contacts_after_the_pin(phone, sessio
     )
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
-    assert "11-digit mobile number" in text and 'value="Li Hong"' in text  # the form is kept
+    assert "11-digit mobile number" in text
+    assert 'value="Li Hong"' in text
     phone.post(
         "/me/contacts",
         data={
@@ -135,9 +145,11 @@ def test_the_phone_calls_for_help_and_keeps_contacts_after_the_pin(phone, sessio
         },
     )
     contact = session.scalar(select(EmergencyContact).where(EmergencyContact.resident_id == person.id))
-    assert contact.phone_last4 == "4567" and b"13900134567" not in contact.phone_cipher
+    assert contact.phone_last4 == "4567"
+    assert b"13900134567" not in contact.phone_cipher
     listed = phone.get("/me/contacts").get_data(as_text=True)
-    assert "*******4567" in listed and "13900134567" not in listed
+    assert "*******4567" in listed
+    assert "13900134567" not in listed
 
 
 def test_staff_edit_the_roster_and_contacts_with_consent(client, auth, make_staff, session, make_resident):
@@ -158,7 +170,8 @@ def test_staff_edit_the_roster_and_contacts_with_consent(client, auth, make_staf
             "staff_user": "",
         },
     )
-    assert bad.status_code == 400 and "11-digit mobile number" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "11-digit mobile number" in bad.get_data(as_text=True)
     good = client.post(
         "/staff/roster",
         data={
@@ -181,7 +194,8 @@ def test_staff_edit_the_roster_and_contacts_with_consent(client, auth, make_staf
     url = f"/staff/residents/{person.id}/contacts"
     data = {"csrf_token": csrf_token(client, url), "name": "陈明", "relation": "儿子", "phone": "13900007777"}
     refused = client.post(url, data=data)
-    assert refused.status_code == 400 and "tick this box" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "tick this box" in refused.get_data(as_text=True)
     assert client.post(url, data={**data, "consent": "y"}).status_code == 303
     assert (
         session.scalar(select(EmergencyContact).where(EmergencyContact.resident_id == person.id)) is not None
