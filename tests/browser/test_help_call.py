@@ -41,12 +41,15 @@ def ack_path(call: HelpCall) -> str:
     return f"/help/{calls.ack_token(VAULT, call.id)}"
 
 
-def call_from(visitor: Visitor) -> None:
+def call_from(visitor: Visitor, shot: str | None = None) -> None:
     """The big button, then the one confirming tap (120/110 are on the screen above it)."""
     visitor.page.locator("a.btn-help, a[href='/kiosk/help']").first.click()
     visitor.page.wait_for_url(visitor.base + "/kiosk/help")
     text = visitor.page.inner_text("main")
     assert text.index("120") < text.index(visitor.page.inner_text("button.btn-help"))
+    if shot:
+        SHOTS.mkdir(exist_ok=True)
+        visitor.page.screenshot(path=str(SHOTS / shot))
     visitor.page.click("button.btn-help")
     visitor.page.wait_for_url(f"{visitor.base}/kiosk/help/call/*")
 
@@ -61,7 +64,7 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
     with kiosk.page.expect_request(
         lambda r: r.url.endswith("/kiosk/speech") and "%E5%80%BC%E7%8F%AD" in (r.post_data or "")  # 值班
     ):
-        call_from(kiosk)
+        call_from(kiosk, "kiosk-help-confirm-zh_Hans.png")
     assert WAITING["zh_Hans"] in kiosk.page.inner_text("h1")
     call = latest_call(live_server)
     assert (call.source, call.resident_id) == ("attract", None)
@@ -86,10 +89,7 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
     guard.close()
 
     # The kiosk learns it by itself (help.js polls), then shows and reads who is coming and since when.
-    kiosk.page.wait_for_function(
-        "document.querySelector('h1') && document.querySelector('h1').innerText.includes('老李')",
-        timeout=20000,
-    )
+    kiosk.page.locator("h1", has_text="正在赶来").wait_for(timeout=20000)
     assert "老李 正在赶来" in kiosk.page.inner_text("h1")
     assert "确认时间" in kiosk.page.inner_text("main")
     kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-acknowledged-zh_Hans.png"))
@@ -117,10 +117,7 @@ def test_help_call_from_the_kiosk_home_names_the_resident(browser, live_server):
     staff.page.click("main form button[type=submit]")
     staff.page.wait_for_load_state("load")
     staff.close()
-    kiosk.page.wait_for_function(
-        "document.querySelector('h1') && document.querySelector('h1').innerText.includes('on the way')",
-        timeout=20000,
-    )
+    kiosk.page.locator("h1", has_text="on the way").wait_for(timeout=20000)
     kiosk.close()
 
 
