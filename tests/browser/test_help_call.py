@@ -58,9 +58,10 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
     kiosk = Visitor(browser, live_server.url, *KIOSK)
     kiosk.set_locale("zh_Hans")
     kiosk.goto("/kiosk/")
-    assert (
-        ask(kiosk.page, "speechSynthesis.getVoices().length") == 0
-    )  # headless: the server's espeak-ng reads
+    SHOTS.mkdir(exist_ok=True)
+    kiosk.page.screenshot(path=str(SHOTS / "kiosk-attract-help-zh_Hans.png"))
+    # Headless Chromium has no voice: the server's espeak-ng reads the screen.
+    assert ask(kiosk.page, "speechSynthesis.getVoices().length") == 0
     with kiosk.page.expect_request(
         lambda r: r.url.endswith("/kiosk/speech") and "%E5%80%BC%E7%8F%AD" in (r.post_data or "")  # 值班
     ):
