@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import Visitor, ask
+from tests.browser.conftest import DEMO_PIN, Visitor, ask
 from tests.browser.test_accessibility import violations
 from tests.browser.test_page_weight import FIRST_HTML_BUDGET, TOTAL_BUDGET, weigh
 from tests.browser.test_theme import measure
@@ -162,5 +162,21 @@ def test_help_call_pages_pass_axe_size_and_weight(browser, live_server, locale):
         phone.close()
     if locale == "en":
         kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-acknowledged-en.png"))
+    kiosk.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
+def test_kiosk_contacts_after_the_pin_pass_axe_and_size(browser, live_server, locale):
+    kiosk = Visitor(browser, live_server.url, *KIOSK)
+    kiosk.set_locale(locale)
+    kiosk.start_kiosk_visit(live_server.card_token)
+    kiosk.goto("/kiosk/contacts")
+    kiosk.page.fill("#pin", DEMO_PIN)
+    kiosk.page.click("form.pin-form button[type=submit]")
+    kiosk.page.wait_for_selector("#name")
+    assert "*******0104" in kiosk.page.inner_text("main")  # the demo daughter, masked
+    problems = [f"contacts {locale}: {v}" for v in violations(kiosk)]
+    problems += [f"contacts {locale}: {p}" for p in measure(kiosk, 24, 64, 7.0)]
     kiosk.close()
     assert not problems, "\n".join(problems)

@@ -201,3 +201,40 @@ def test_staff_edit_the_roster_and_contacts_with_consent(client, auth, make_staf
         session.scalar(select(EmergencyContact).where(EmergencyContact.resident_id == person.id)) is not None
     )
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "safety.contact_added")) is not None
+
+
+def test_the_kiosk_keeps_contacts_behind_the_pin(kiosk_client, session, make_resident):
+    from webapp.domain.identity.pins import set_pin
+
+    person = make_resident("周阿姨", age=79)
+    set_pin(session, SYSTEM, person, PIN_OF_PERSON)
+    issued = issue_card(session, SYSTEM, person)
+    session.commit()
+    kiosk_client.set_cookie("linli_locale", "en")
+    kiosk_client.post(
+        "/kiosk/identify",
+        data={"csrf_token": csrf_token(kiosk_client, "/kiosk/"), "scan": issued.url("https://linli.example")},
+    )
+    first = kiosk_client.get("/kiosk/contacts").get_data(as_text=True)
+    assert "Please enter your PIN" in first
+    wrong = kiosk_client.post(
+        "/kiosk/contacts", data={"csrf_token": csrf_token(kiosk_client, "/kiosk/contacts"), "pin": "000000"}
+    )
+    assert wrong.status_code in (401, 403)
+    kiosk_client.post(
+        "/kiosk/contacts",
+        data={"csrf_token": csrf_token(kiosk_client, "/kiosk/contacts"), "pin": PIN_OF_PERSON},
+    )
+    token = csrf_token(kiosk_client, "/kiosk/contacts")
+    bad = kiosk_client.post(
+        "/kiosk/contacts", data={"csrf_token": token, "name": "周明", "relation": "", "phone": "13900002222"}
+    )
+    assert bad.status_code == 400
+    assert 'value="周明"' in bad.get_data(as_text=True)
+    kiosk_client.post(
+        "/kiosk/contacts",
+        data={"csrf_token": token, "name": "周明", "relation": "儿子", "phone": "13900002222"},
+    )
+    contact = session.scalar(select(EmergencyContact).where(EmergencyContact.resident_id == person.id))
+    assert contact.relation == "儿子"
+    assert "*******2222" in kiosk_client.get("/kiosk/contacts").get_data(as_text=True)
