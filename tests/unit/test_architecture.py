@@ -45,7 +45,7 @@ AREAS: dict[str, set[str]] = {
     "life": {"register", "privacy.audit"},
     "training": {"life", "privacy.audit"},
     "messages": {"identity", "register", "privacy.audit"},
-    "safety": {"identity", "register", "messages", "privacy.audit"},
+    "safety": {"identity", "register", "messages", "kiosk", "privacy.audit"},
 }
 
 

@@ -23,6 +23,7 @@ TEMPLATE_OF = {
     "urgent": "escalation",
     "care_alert": "care",
     "help_call": "help",
+    "checkin_reminder": "care",
     "checkin_missed": "care",
     "test": "test",
 }
@@ -71,6 +72,12 @@ def words(kind: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
             )
         elif kind == "help_call":
             text = help_words(params)
+        elif kind == "checkin_reminder":
+            text = _(
+                "%(name)s, you have not said you are fine today. Please tap “I'm fine today” on the kiosk or "
+                "your phone, or call the community office if you need help.",
+                name=name,
+            )
         elif kind == "checkin_missed":
             text = _(
                 "%(name)s has not checked in today as agreed. Please call them or go and see.", name=name

@@ -42,7 +42,7 @@ from webapp.models.people import (
     StaffUser,
 )
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
-from webapp.models.safety import DutyEntry, DutyKind, EmergencyContact, HelpCall, HelpOutcome
+from webapp.models.safety import CheckinPlan, DutyEntry, DutyKind, EmergencyContact, HelpCall, HelpOutcome
 from webapp.models.services import (
     Category,
     Eligibility,
@@ -145,6 +145,7 @@ __all__ = [
     "MessagePreference",
     "OutboxMessage",
     "OutboxStatus",
+    "CheckinPlan",
     "DutyEntry",
     "DutyKind",
     "EmergencyContact",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base
@@ -68,6 +68,7 @@ class HelpOutcome(enum.StrEnum):
     HELPED = "helped"  # someone went and helped
     AMBULANCE = "ambulance"  # 120 was called or came
     FALSE_ALARM = "false_alarm"  # pressed by mistake, all well
+    CHECKED_IN = "checked_in"  # a missed check-in's chain stopped: the resident showed a sign of life
     OTHER = "other"
 
 
@@ -87,7 +88,7 @@ class HelpCall(Base):
         ForeignKey("resident.id", ondelete="SET NULL"), index=True
     )
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"))
-    source: Mapped[str] = mapped_column(String(16))  # "kiosk", "attract" (no card), "phone"
+    source: Mapped[str] = mapped_column(String(16))  # "kiosk", "attract" (no card), "phone", "checkin"
     place: Mapped[str] = mapped_column(String(120))  # the kiosk's place or the home flat
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -103,3 +104,22 @@ class HelpCall(Base):
 
     resident: Mapped[Resident | None] = relationship()
     kiosk: Mapped[Kiosk | None] = relationship()
+
+
+class CheckinPlan(Base):
+    """A resident living alone chose a daily check-in (平安打卡) by a time of their own, with their consent:
+    no sign of life by then (a check-in, a scan at a kiosk, a visit on the phone) starts an alert chain, first
+    to them, then to their family and the grid worker. Away dates (a holiday at their daughter's) stop it."""
+
+    __tablename__ = "checkin_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), unique=True)
+    deadline_minute: Mapped[int] = mapped_column(Integer)  # local time, minutes after midnight
+    away_from: Mapped[date | None] = mapped_column(Date)
+    away_until: Mapped[date | None] = mapped_column(Date)  # inclusive
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    set_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resident: Mapped[Resident] = relationship()

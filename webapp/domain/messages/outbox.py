@@ -38,7 +38,7 @@ from webapp.models import (
 
 # Alerts may break quiet hours: a care worker must hear at once that a resident missed a check-in, and the
 # person on duty that someone at a kiosk needs help (issue 18).
-ALERTS = frozenset({"care_alert", "escalated", "urgent", "help_call", "checkin_missed"})
+ALERTS = frozenset({"care_alert", "escalated", "urgent", "help_call", "checkin_reminder", "checkin_missed"})
 # The resident news worth a message off-screen (each has an approved SMS template); the rest (a place in a
 # class came free, an event was cancelled) waits for the kiosk banner and the phone app.
 SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_reminder", "event_reminder"})

@@ -6,5 +6,6 @@ of day, and help calls: raising one, the escalation chain (the roster in order, 
 then the family) and acknowledging and closing one. Messages go through the outbox like every other message.
 
 May use: `identity` (the vault and phone numbers), `register` (the community's wall clock), `messages` (the
-outbox), `privacy.audit`, models, `webapp.infra.clock`.
+outbox), `kiosk` (the care list's signs of life, for missed check-ins), `privacy.audit`, models,
+`webapp.infra.clock`.
 """

@@ -25,15 +25,16 @@ from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError, ensure_open, has_control_characters
 from webapp.domain.identity.vault import Vault, token_hash
+from webapp.domain.kiosk.care import seen_since
 from webapp.domain.messages.outbox import Recipient, add, first_name, to_group
 from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.safety.contacts import contacts_of
-from webapp.domain.safety.roster import office_list, on_duty
+from webapp.domain.safety.roster import office_list, on_duty, roster
 from webapp.infra import clock
-from webapp.models import Community, HelpCall, HelpOutcome, Kiosk, Resident, StaffUser
+from webapp.models import Community, DutyKind, HelpCall, HelpOutcome, Kiosk, Resident, StaffUser
 from webapp.models.types import pick_name
 
-SOURCES = ("kiosk", "attract", "phone")
+SOURCES = ("kiosk", "attract", "phone", "checkin")
 DEFAULT_ACK_MINUTES = 3
 
 
@@ -49,13 +50,45 @@ class HelpCallError(DomainError):
 class Step:
     """One step of the chain: who is alerted together, and the names the kiosk may show for them."""
 
-    kind: str  # "duty", "office", "family"
+    kind: str  # "duty", "office", "family", "self" (a missed check-in asks the resident first)
     recipients: list[Recipient] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    message: str = "help_call"  # the outbox kind: what the message says
 
 
 def _locale(community: Community) -> str:
     return community.default_locale or "zh_Hans"
+
+
+def _checkin_chain(session: Session, call: HelpCall, community: Community) -> list[Step]:
+    """A missed check-in: the resident themselves first (perhaps they only forgot), then their family and
+    the grid worker together, then the office's phones."""
+    resident = session.get(Resident, call.resident_id) if call.resident_id is not None else None
+    if resident is None:
+        return []
+    locale = _locale(community)
+    steps = [
+        Step(
+            "self",
+            [Recipient("resident", resident.id, resident.preferred_locale or locale)],
+            [first_name(resident.name)],
+            "checkin_reminder",
+        )
+    ]
+    on_duty_grid = [e for e in on_duty(session, community, call.raised_at) if e.kind is DutyKind.GRID_WORKER]
+    grid = on_duty_grid or [e for e in roster(session, community.id) if e.kind is DutyKind.GRID_WORKER]
+    contacts = contacts_of(session, resident.id)
+    family = [Recipient("contact", c.id, locale) for c in contacts] + [
+        Recipient("duty", e.id, locale) for e in grid
+    ]
+    if family:
+        names = [f"{c.relation} {first_name(c.name)}" for c in contacts] + [e.name for e in grid]
+        steps.append(Step("family", family, names, "checkin_missed"))
+    office = office_list(session, community.id)
+    if office:
+        office_recipients = [Recipient("duty", e.id, locale) for e in office]
+        steps.append(Step("office", office_recipients, [e.name for e in office], "checkin_missed"))
+    return steps
 
 
 def chain(session: Session, call: HelpCall) -> list[Step]:
@@ -63,6 +96,8 @@ def chain(session: Session, call: HelpCall) -> list[Step]:
     community = session.get(Community, call.community_id)
     if community is None:
         return []
+    if call.source == "checkin":
+        return _checkin_chain(session, call, community)
     locale = _locale(community)
     steps = [
         Step("duty", [Recipient("duty", e.id, locale)], [e.name])
@@ -117,7 +152,7 @@ def _params(session: Session, vault: Vault, call: HelpCall, base_url: str) -> di
 def _send(session: Session, vault: Vault, call: HelpCall, step: Step, base_url: str) -> None:
     params = _params(session, vault, call, base_url)
     for recipient in step.recipients:
-        add(session, call.community_id, recipient, ["sms"], "help_call", params)
+        add(session, call.community_id, recipient, ["sms"], step.message, params)
 
 
 def _place(session: Session, resident: Resident | None, kiosk: Kiosk | None, locale: str) -> str:
@@ -177,7 +212,8 @@ def raise_call(
     steps = chain(session, call)
     if steps:
         _send(session, vault, call, steps[0], base_url)
-    to_group(session, community.id, "office", "help_call", _params(session, vault, call, base_url))
+    if source != "checkin":  # a missed check-in is counted in the office group's daily care alert instead
+        to_group(session, community.id, "office", "help_call", _params(session, vault, call, base_url))
     session.flush()
     record(
         session,
@@ -281,6 +317,13 @@ def escalate_due(session: Session, vault: Vault, base_url: str, now: datetime | 
         community = session.get(Community, call.community_id)
         minutes = (community.help_ack_minutes if community is not None else None) or DEFAULT_ACK_MINUTES
         if call.stage_at + timedelta(minutes=minutes) > now:
+            continue
+        if (
+            call.source == "checkin"
+            and call.resident is not None
+            and seen_since(session, call.resident, call.raised_at)
+        ):
+            close_call(session, Actor(type="system"), call, HelpOutcome.CHECKED_IN.value)
             continue
         steps = chain(session, call)
         if call.stage + 1 >= len(steps):

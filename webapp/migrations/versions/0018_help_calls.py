@@ -104,6 +104,7 @@ def upgrade() -> None:
                 "helped",
                 "ambulance",
                 "false_alarm",
+                "checked_in",
                 "other",
                 name="helpoutcome",
                 native_enum=False,
@@ -148,9 +149,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_help_call_raised_at"), ["raised_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_help_call_closed_at"), ["closed_at"], unique=False)
 
+    op.create_table(
+        "checkin_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("deadline_minute", sa.Integer(), nullable=False),
+        sa.Column("away_from", sa.Date(), nullable=True),
+        sa.Column("away_until", sa.Date(), nullable=True),
+        sa.Column("consent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("set_by_staff_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["resident_id"],
+            ["resident.id"],
+            name=op.f("fk_checkin_plan_resident_id_resident"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["set_by_staff_id"],
+            ["staff_user.id"],
+            name=op.f("fk_checkin_plan_set_by_staff_id_staff_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_checkin_plan")),
+        sa.UniqueConstraint("resident_id", name=op.f("uq_checkin_plan_resident_id")),
+    )
+
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_table("checkin_plan")
     with op.batch_alter_table("help_call", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_help_call_closed_at"))
         batch_op.drop_index(batch_op.f("ix_help_call_raised_at"))
