@@ -124,7 +124,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         (
             ("staff.residents", Permission.VIEW_RESIDENTS),
             ("staff.care", Permission.VIEW_RESIDENTS),
-            ("staff.help_calls", Permission.HANDLE_TICKETS),
+            ("staff.help_calls", Permission.VIEW_RESIDENTS),
             ("staff.buildings", Permission.EDIT_PLACES),
             ("staff.cards", Permission.MANAGE_CARDS),
             ("staff.pin", Permission.SET_PIN),

@@ -85,9 +85,9 @@ def todo_for_now() -> Todo:
             if k.device_token_hash and not is_online(k, now)
         ]
     help_counts = None
-    if can(staff, Permission.HANDLE_TICKETS):
+    if can(staff, Permission.VIEW_RESIDENTS):  # the office: a call names a resident
         help_counts = counts(
-            db, set(community_ids(staff, Permission.HANDLE_TICKETS)), clock.now() - timedelta(days=30)
+            db, community_ids(staff, Permission.VIEW_RESIDENTS), clock.now() - timedelta(days=30)
         )
     return Todo(tickets, care, claims, offline, help_counts)
 

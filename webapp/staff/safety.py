@@ -221,22 +221,22 @@ def duty_roster_remove(entry_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/help-calls")
-@require(Permission.HANDLE_TICKETS)
+@require(Permission.VIEW_RESIDENTS)
 def help_calls() -> ResponseReturnValue:
     """Help calls still open, newest first, each with how far its alert has gone and a form to close it."""
     db = get_session()
-    open_ = calls.open_calls(db, set(allowed_ids(Permission.HANDLE_TICKETS)))
+    open_ = calls.open_calls(db, set(allowed_ids(Permission.VIEW_RESIDENTS)))
     rows = [(call, calls.notified(db, call)) for call in open_]
     return render_template("staff/help_calls.html", rows=rows, outcome_words=OUTCOME_WORDS)
 
 
 @bp.post("/help-calls/<int:call_id>/close")
-@require(Permission.HANDLE_TICKETS)
+@require(Permission.VIEW_RESIDENTS)
 def help_call_close(call_id: int) -> ResponseReturnValue:
     db = get_session()
     call = db.get(HelpCall, call_id)
-    if call is None or call.community_id not in allowed_ids(Permission.HANDLE_TICKETS):
-        deny(subject_type="help_call", subject_id=call_id, permission=Permission.HANDLE_TICKETS.value)
+    if call is None or call.community_id not in allowed_ids(Permission.VIEW_RESIDENTS):
+        deny(subject_type="help_call", subject_id=call_id, permission=Permission.VIEW_RESIDENTS.value)
         return redirect(url_for("staff.help_calls"), code=303)
     try:
         calls.close_call(
