@@ -21,8 +21,10 @@ from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
 from webapp.models import (
     Building,
+    CheckinPlan,
     Consent,
     ConsentKind,
+    EmergencyContact,
     Household,
     PasskeyCredential,
     Resident,
@@ -339,6 +341,11 @@ def erase(session: Session, actor: Actor, resident: Resident) -> None:
         select(Ticket).where(Ticket.resident_id == resident.id, Ticket.contact_cipher.is_not(None))
     ):
         ticket.contact_cipher = ticket.contact_last4 = None  # a contact number typed into a request
+    # Emergency contacts are other people's names and numbers; the daily check-in would alert them (issue 18).
+    for row in session.scalars(select(EmergencyContact).where(EmergencyContact.resident_id == resident.id)):
+        session.delete(row)
+    for plan in session.scalars(select(CheckinPlan).where(CheckinPlan.resident_id == resident.id)):
+        session.delete(plan)
     session.flush()
     record(session, actor, "resident.erase", "resident", resident.id, resident.community_id)
 

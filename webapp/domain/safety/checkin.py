@@ -19,7 +19,7 @@ from webapp.domain.kiosk.care import missed_checkins
 from webapp.domain.privacy.audit import SYSTEM, Actor, record
 from webapp.domain.register.community import local_day_bounds, local_now
 from webapp.domain.safety.calls import raise_call
-from webapp.domain.safety.roster import minutes_of
+from webapp.domain.safety.roster import RosterError, minutes_of
 from webapp.infra import clock
 from webapp.models import CheckinPlan, Community, HelpCall, Resident
 
@@ -51,7 +51,10 @@ def set_plan(
         raise PlanError("consent")
     if not resident.lives_alone:
         raise PlanError("not_alone")
-    minute = minutes_of(deadline)
+    try:
+        minute = minutes_of(deadline)
+    except RosterError:
+        raise PlanError("time") from None
     if minute >= 24 * 60:
         raise PlanError("time")
     if away_until is not None and (away_from is None or away_until < away_from):
