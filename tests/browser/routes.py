@@ -19,6 +19,7 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.resident_edit": [{"resident_id": ids["resident"]}],
         "staff.resident_messages": [{"resident_id": ids["resident"]}],
         "staff.resident_contacts": [{"resident_id": ids["resident"]}],
+        "staff.resident_checkin_plan": [{"resident_id": ids["resident"]}],
         # Help calls: a made-up token shows the "link not known" page (test_help_call opens real ones), and a
         # call id no browser raised shows the kiosk's and the phone's "not found" page.
         "resident.help_ack": [{"token": "not-a-real-help-call-token-0"}],

@@ -238,3 +238,53 @@ def test_the_kiosk_keeps_contacts_behind_the_pin(kiosk_client, session, make_res
     contact = session.scalar(select(EmergencyContact).where(EmergencyContact.resident_id == person.id))
     assert contact.relation == "儿子"
     assert "*******2222" in kiosk_client.get("/kiosk/contacts").get_data(as_text=True)
+
+
+def test_the_daily_check_in_is_chosen_with_consent_on_the_phone_and_at_the_office(
+    phone, client, auth, make_staff, session, person
+):
+    from webapp.models import CheckinPlan
+
+    person.lives_alone = True
+    session.commit()
+    phone.post("/me/verify", data={"csrf_token": csrf_token(phone, "/me/verify"), "pin": PIN_OF_PERSON})
+    token = csrf_token(phone, "/me/checkin-plan")
+    refused = phone.post("/me/checkin-plan", data={"csrf_token": token, "deadline": "09:30"})
+    assert refused.status_code == 400
+    assert "Please tick this box to agree" in refused.get_data(as_text=True)
+    phone.post("/me/checkin-plan", data={"csrf_token": token, "deadline": "09:30", "consent": "y"})
+    plan = session.scalar(select(CheckinPlan).where(CheckinPlan.resident_id == person.id))
+    assert plan.deadline_minute == 9 * 60 + 30
+
+    make_staff("office2")
+    auth.sign_in("office2")
+    client.set_cookie("linli_locale", "en")
+    url = f"/staff/residents/{person.id}/checkin-plan"
+    token = csrf_token(client, url)
+    bad = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "deadline": "10:00",
+            "consent": "y",
+            "away_from": "2026-12-10",
+            "away_until": "2026-12-01",
+        },
+    )
+    assert bad.status_code == 400
+    assert "must not be before the first" in bad.get_data(as_text=True)
+    client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "deadline": "10:00",
+            "consent": "y",
+            "away_from": "2026-12-10",
+            "away_until": "2026-12-20",
+        },
+    )
+    session.refresh(plan)
+    assert (plan.deadline_minute, str(plan.away_until)) == (600, "2026-12-20")
+    assert plan.set_by_staff_id is not None
+    client.post(url, data={"csrf_token": token, "stop": "1"})
+    assert session.scalar(select(CheckinPlan).where(CheckinPlan.resident_id == person.id)) is None

@@ -1,5 +1,5 @@
-"""Safety in the console: residents' emergency contacts (with consent), the duty roster and the help calls
-still open, closed with an outcome (issue 18)."""
+"""Safety in the console: residents' emergency contacts and daily check-in (with consent), the duty roster
+and the help calls still open, closed with an outcome (issue 18)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.privacy.audit import record
-from webapp.domain.safety import calls, roster
+from webapp.domain.safety import calls, checkin, roster
 from webapp.domain.safety.contacts import ContactError, add_contact, contacts_of, remove_contact, shown
 from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
 from webapp.models import Community, HelpCall, StaffRole
-from webapp.shared.contacts import OfficeContactForm, show_error
+from webapp.shared.contacts import CheckinPlanForm, OfficeContactForm, show_error, show_plan_error
 from webapp.shared.context import current_actor, vault
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids, resident_or_404
@@ -256,3 +256,51 @@ def help_call_close(call_id: int) -> ResponseReturnValue:
     else:
         flash(_("Closed."), "info")
     return redirect(url_for("staff.help_calls"), code=303)
+
+
+class OfficeCheckinPlanForm(CheckinPlanForm):
+    deadline = StringField(
+        _l("Alert if not checked in by"), validators=[Length(max=5)], render_kw={"type": "time"}
+    )
+    consent = BooleanField(_l("The resident asked for this or agreed to it"))
+
+
+@bp.route("/residents/<int:resident_id>/checkin-plan", methods=["GET", "POST"])
+@require(Permission.EDIT_RESIDENTS)
+def resident_checkin_plan(resident_id: int) -> ResponseReturnValue:
+    """Staff set a resident's daily check-in at the office (many have no smartphone), with their consent."""
+    resident = resident_or_404(resident_id, Permission.EDIT_RESIDENTS)
+    db = get_session()
+    form = OfficeCheckinPlanForm()
+    status = 200
+    if request.form.get("stop"):
+        checkin.stop_plan(db, current_actor(), resident)
+        flash(_("The daily check-in is stopped."), "info")
+        return redirect(url_for("staff.resident_checkin_plan", resident_id=resident.id), code=303)
+    if form.validate_on_submit():
+        try:
+            checkin.set_plan(
+                db,
+                current_actor(),
+                resident,
+                form.deadline.data or "",
+                bool(form.consent.data),
+                form.away_from.data,
+                form.away_until.data,
+            )
+        except checkin.PlanError as exc:
+            show_plan_error(form, exc)
+            status = 400
+        else:
+            flash(_("Saved."), "info")
+            return redirect(url_for("staff.resident_detail", resident_id=resident.id), code=303)
+    elif form.is_submitted():
+        status = 400
+    plan = checkin.plan_of(db, resident.id)
+    if request.method == "GET":
+        form.deadline.data = roster.clock_text(plan.deadline_minute) if plan else "10:00"
+        if plan is not None:
+            form.away_from.data, form.away_until.data = plan.away_from, plan.away_until
+    return render_template(
+        "staff/resident_checkin_plan.html", form=form, resident=resident, plan=plan
+    ), status
