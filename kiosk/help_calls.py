@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from kiosk.blueprint import bp, visit_required
 from webapp.domain import CommunityArchived
 from webapp.domain.identity.pins import card_key_for, device_key, verify_pin
-from webapp.domain.kiosk.visits import pin_is_fresh, visit_actor
+from webapp.domain.kiosk.visits import end_visit, pin_is_fresh, visit_actor
 from webapp.domain.privacy.audit import Actor
 from webapp.domain.register.residents import active_card
 from webapp.domain.safety import calls
@@ -60,6 +60,11 @@ def help_call_raise() -> ResponseReturnValue:
         )
     except CommunityArchived:
         abort(409)
+    if visit is not None:
+        # The visit ends here: the screen now shows only the call (no one's home screen is left open while
+        # the person waits, perhaps for half an hour, and no idle reset takes the answer off the screen).
+        end_visit(db, visit, "help")
+        session.pop("visit_id", None)
     session["help_call_id"] = call.id
     return redirect(url_for("kiosk.help_call", call_id=call.id), code=303)
 

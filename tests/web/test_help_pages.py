@@ -75,6 +75,9 @@ def test_a_resident_at_the_kiosk_is_named_and_staff_see_more_on_the_link(
     assert 'href="/kiosk/help"' in kiosk_client.get("/kiosk/home").get_data(as_text=True)
     raise_at_kiosk(kiosk_client)
     call = session.scalar(select(HelpCall).where(HelpCall.resident_id == person.id))
+    # The visit ended with the call: the screen shows the call, never the resident's home to the next person.
+    assert kiosk_client.get("/kiosk/home").headers["Location"].endswith("/kiosk/")
+    assert kiosk_client.get(f"/kiosk/help/call/{call.id}").status_code == 200
     assert call is not None
     assert call.source == "kiosk"
     message = session.scalar(
