@@ -291,3 +291,12 @@ def test_the_daily_check_in_is_chosen_with_consent_on_the_phone_and_at_the_offic
     assert plan.set_by_staff_id is not None
     client.post(url, data={"csrf_token": token, "stop": "1"})
     assert session.scalar(select(CheckinPlan).where(CheckinPlan.resident_id == person.id)) is None
+
+
+def test_the_deliveries_page_names_the_roster_line_not_a_resident(kiosk_client, client, auth, make_staff):
+    raise_at_kiosk(kiosk_client)
+    make_staff("settings", role=Role.ADMIN)
+    auth.sign_in("settings")
+    page = client.get("/staff/deliveries").get_data(as_text=True)
+    assert "门卫室 老李 · *******0101" in page
+    assert "13900000101" not in page

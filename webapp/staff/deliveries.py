@@ -16,7 +16,7 @@ from webapp.domain.messages import delivery, preferences
 from webapp.domain.privacy.audit import record
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
-from webapp.models import Community, OutboxMessage, Resident
+from webapp.models import Community, DutyEntry, EmergencyContact, OutboxMessage, Resident
 from webapp.shared.context import current_actor
 from webapp.shared.message_prefs import MessagePrefsForm, chosen_channels, fill, show_error
 from webapp.staff.blueprint import bp
@@ -65,6 +65,16 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident]) -> str:
     """Who, masked: a first name and the last four digits of the number, or the group."""
     if row.recipient_kind == "group":
         return str(CHANNEL_WORDS.get(row.channel, row.channel))
+    if row.recipient_kind == "duty":  # a help call's roster line (issue 18)
+        line = get_session().get(DutyEntry, row.recipient_id or 0)
+        return f"{line.name} · {mask_last4(line.phone_last4, 11)}" if line is not None else "—"
+    if row.recipient_kind == "contact":  # a resident's emergency contact (issue 18)
+        contact = get_session().get(EmergencyContact, row.recipient_id or 0)
+        if contact is None:
+            return "—"
+        return f"{contact.relation} {contact.name} · {mask_last4(contact.phone_last4, 11)}"
+    if row.recipient_kind != "resident":
+        return str(row.params.get("name", ""))
     resident = residents.get(row.recipient_id or 0)
     name = str(row.params.get("name", ""))
     if resident is not None and resident.phone_last4 and row.channel == "sms":
