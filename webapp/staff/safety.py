@@ -3,7 +3,7 @@ and the help calls still open, closed with an outcome (issue 18)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from webapp.domain.safety import calls, checkin, roster
 from webapp.domain.safety.contacts import ContactError, add_contact, contacts_of, remove_contact, shown
 from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
-from webapp.models import Community, HelpCall, StaffRole
+from webapp.models import Community, DutyEntry, HelpCall, StaffRole
 from webapp.shared.contacts import CheckinPlanForm, OfficeContactForm, show_error, show_plan_error
 from webapp.shared.context import current_actor, vault
 from webapp.staff.blueprint import bp
@@ -207,16 +207,18 @@ def duty_roster_minutes() -> ResponseReturnValue:
     return redirect(url_for("staff.duty_roster", community=community.id), code=303)
 
 
-@bp.post("/roster/<int:entry_id>/remove")
+@bp.post("/roster/<int:line_id>/remove")
 @require(Permission.EDIT_SETTINGS)
-def duty_roster_remove(entry_id: int) -> ResponseReturnValue:
-    community = _community(Permission.EDIT_SETTINGS)
-    try:
-        roster.remove_entry(get_session(), current_actor(), community, entry_id)
-    except roster.RosterError:
-        flash(_("That line is not on this roster."), "info")
-    else:
-        flash(_("Removed."), "info")
+def duty_roster_remove(line_id: int) -> ResponseReturnValue:
+    db = get_session()
+    line = db.get(DutyEntry, line_id)
+    if line is None or line.community_id not in allowed_ids(Permission.EDIT_SETTINGS):
+        deny(subject_type="duty_entry", subject_id=line_id, permission=Permission.EDIT_SETTINGS.value)
+        abort(404)
+    community = db.get(Community, line.community_id)
+    assert community is not None  # noqa: S101 (the line's own community; lines go with their community)
+    roster.remove_entry(db, current_actor(), community, line_id)
+    flash(_("Removed."), "info")
     return redirect(url_for("staff.duty_roster", community=community.id), code=303)
 
 
@@ -237,7 +239,7 @@ def help_call_close(call_id: int) -> ResponseReturnValue:
     call = db.get(HelpCall, call_id)
     if call is None or call.community_id not in allowed_ids(Permission.VIEW_RESIDENTS):
         deny(subject_type="help_call", subject_id=call_id, permission=Permission.VIEW_RESIDENTS.value)
-        return redirect(url_for("staff.help_calls"), code=303)
+        abort(404)
     try:
         calls.close_call(
             db,
