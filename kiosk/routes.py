@@ -1,4 +1,4 @@
-"""Kiosk screens: pairing, attract, scan to identify, home tiles, check-in, help, phone hand-off, finish."""
+"""Kiosk screens: pairing, attract, scan to identify, home tiles, check-in, phone hand-off, finish."""
 
 from __future__ import annotations
 
@@ -311,12 +311,6 @@ def checkin() -> ResponseReturnValue:
 def offline_page() -> ResponseReturnValue:
     """Shown by the service worker when the network is gone and a screen needs it (precached per language)."""
     return render_template("kiosk/offline.html")
-
-
-@bp.get("/help", endpoint="help")
-def help_page() -> ResponseReturnValue:
-    phone = g.kiosk.community.phone
-    return render_template("kiosk/help.html", tel=f"tel:{phone.replace('-', '')}" if phone else None)
 
 
 @bp.route("/phone", methods=["GET", "POST"])

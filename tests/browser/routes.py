@@ -18,6 +18,13 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "staff.resident_detail": [{"resident_id": ids["resident"]}],
         "staff.resident_edit": [{"resident_id": ids["resident"]}],
         "staff.resident_messages": [{"resident_id": ids["resident"]}],
+        "staff.resident_contacts": [{"resident_id": ids["resident"]}],
+        "staff.resident_checkin_plan": [{"resident_id": ids["resident"]}],
+        # Help calls: a made-up token shows the "link not known" page (test_help_call opens real ones), and a
+        # call id no browser raised shows the kiosk's and the phone's "not found" page.
+        "resident.help_ack": [{"token": "not-a-real-help-call-token-0"}],
+        "resident.my_help_call": [{"call_id": 999}],
+        "kiosk.help_call": [{"call_id": 999}],
         "staff.building_detail": [{"building_id": ids["building"]}],
         "staff.account_detail": [{"user_id": ids["staff_user"]}],
         "staff.community_detail": [{"community_id": ids["community"]}],
@@ -113,6 +120,8 @@ EXCLUDED: dict[str, str] = {
     "staff.district_xlsx": "an XLSX download, not a page",
     "staff.tickets_newest": "JSON the queue page polls, not a page",
     "staff.work_now": "JSON every console page polls for its live counts, not a page",
+    "kiosk.help_call_state": "JSON the help call screen polls, not a page",
+    "resident.my_help_call_state": "JSON the help call screen polls, not a page",
     "staff.ticket_photo": "a JPEG, not a page",
     "resident.my_ticket_photo": "a JPEG, not a page",
     "resident.draft_photo": "a JPEG, not a page",

@@ -47,6 +47,7 @@ AREAS: dict[str, set[str]] = {
     "messages": {"identity", "register", "privacy.audit"},
     "webhooks": {"identity", "desk", "privacy.audit"},
     "family": {"identity", "register", "desk", "life", "training", "messages", "privacy.audit"},
+    "safety": {"identity", "register", "messages", "kiosk", "webhooks", "privacy.audit"},
 }
 
 

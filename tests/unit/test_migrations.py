@@ -76,6 +76,7 @@ def test_sqlite_read_then_write_transactions_do_not_fail_under_concurrency(tmp_p
 # The outbox of issue 17 (0017_outbox): the demo's notifications write messages to residents with a phone.
 OUTBOX_TABLES = ("outbox_message", "message_preference", "group_alert", "job_period")
 OFFICE_TABLES = ("message_wording", "notice_template", "backup_run")  # 0021_office
+HELP_TABLES = ("emergency_contact", "duty_entry", "help_call", "checkin_plan")  # 0018_help_calls
 
 
 def test_a_migration_round_trip_keeps_every_row_of_a_populated_database(databases):
@@ -131,6 +132,7 @@ def test_a_migration_round_trip_keeps_every_row_of_a_populated_database(database
             "channel_setting",
             *OUTBOX_TABLES,
             *OFFICE_TABLES,
+            *HELP_TABLES,
         }
         assert {k: v for k, v in counts().items() if k not in created_later} == {
             k: v for k, v in before.items() if k not in created_later

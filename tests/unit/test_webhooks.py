@@ -243,3 +243,23 @@ def test_the_docs_shell_recipe_accepts_linlis_signature_and_refuses_a_wrong_secr
 
     assert run("whsec_right") == "signed by Linli"
     assert run("whsec_wrong") == "refuse it"
+
+
+def test_a_help_call_raised_and_closed_reaches_webhooks_without_the_person(blank_session):
+    """The help call (issue 18) is an event other systems may follow: raised and closed, where from and
+    when, never who; its place only for a webhook that may see flats."""
+    from webapp.domain.safety.calls import close_call, raise_call
+
+    where = factories.community(blank_session)
+    person = factories.resident(blank_session, where, "王秀英", 82)
+    _hook(blank_session, where, events=("help_call.raised", "help_call.closed"))
+    call = raise_call(blank_session, VAULT, SYSTEM, where, "phone", "https://linli.test", resident=person)
+    close_call(blank_session, Actor(type="staff", id=None, name="office"), call, "helped")
+    blank_session.flush()
+    events = blank_session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
+    assert [e.event_type for e in events] == ["help_call.raised", "help_call.closed"]
+    assert events[0].payload["call"] == call.id
+    assert events[1].payload["outcome"] == "helped"
+    assert "王秀英" not in str([e.payload for e in events])
+    assert "秀英" not in str([e.payload for e in events])
+    assert events[0].flat == {"place": call.place}

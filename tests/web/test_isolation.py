@@ -83,6 +83,7 @@ def object_ids(session, demo_community):
         **training_ids(session, demo_community),
         **life_ids(session, demo_community),
         **webhook_ids(session, demo_community),
+        **safety_ids(session, demo_community, resident),
     }
 
 
@@ -106,6 +107,23 @@ def webhook_ids(session, demo_community):
     emit(session, demo_community.id, "help_call.raised", {"kiosk": "lobby"})
     session.commit()
     return {"webhook_id": hook.id, "delivery_id": session.scalar(select(WebhookDelivery.id))}
+
+
+def safety_ids(session, demo_community, resident):
+    """A roster line (the demo seeds them), an emergency contact and a help call of the demo community."""
+    from tests.conftest import VAULT
+    from webapp.domain.privacy.audit import SYSTEM
+    from webapp.domain.safety.calls import raise_call
+    from webapp.domain.safety.contacts import add_contact
+    from webapp.models import DutyEntry
+
+    contact = add_contact(session, VAULT, SYSTEM, resident, "李红", "女儿", "13900001234")
+    call = raise_call(
+        session, VAULT, SYSTEM, demo_community, "phone", "https://linli.test", resident=resident
+    )
+    session.commit()
+    line = session.scalar(select(DutyEntry.id).where(DutyEntry.community_id == demo_community.id))
+    return {"contact_id": contact.id, "line_id": line, "call_id": call.id}
 
 
 def outbox_id(session, demo_community):

@@ -124,6 +124,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
         (
             ("staff.residents", Permission.VIEW_RESIDENTS),
             ("staff.care", Permission.VIEW_RESIDENTS),
+            ("staff.help_calls", Permission.VIEW_RESIDENTS),
             ("staff.buildings", Permission.EDIT_PLACES),
             ("staff.cards", Permission.MANAGE_CARDS),
             ("staff.pin", Permission.SET_PIN),
@@ -153,6 +154,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, Permission], ...]], ...] = (
             ("staff.security", Permission.CONSOLE),
             ("staff.community_settings", Permission.EDIT_SETTINGS),
             ("staff.channels_list", Permission.EDIT_SETTINGS),
+            ("staff.duty_roster", Permission.EDIT_SETTINGS),
             ("staff.communities", Permission.MANAGE_COMMUNITIES),
             ("staff.providers", Permission.MANAGE_PROVIDERS),
             ("staff.accounts_list", Permission.MANAGE_STAFF),

@@ -211,6 +211,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
 
         seed_training(session, community, sample, today)
         _seed_channels(session, community, vault)
+        _seed_safety(session, community, sample, vault)
     return DemoResult(
         community=community,
         created=created,
@@ -235,6 +236,34 @@ def _seed_channels(session: Session, community: Community, vault: Vault) -> None
         secrets={},
     )
     add(session, vault, SYSTEM, community.id, given)
+
+
+def _seed_safety(session: Session, community: Community, sample: Resident | None, vault: Vault) -> None:
+    """A duty roster (the guard room around the clock, the community worker in office hours, then the office
+    phone) and the sample resident's daughter as an emergency contact: the help call has someone to alert.
+    The numbers are fictitious (the 139 0000 block is not assigned to subscribers in these examples)."""
+    from webapp.domain.safety.contacts import add_contact
+    from webapp.domain.safety.roster import add_entry
+
+    every_day, weekdays = list(range(7)), list(range(5))
+    add_entry(
+        session, vault, SYSTEM, community, "guard", "门卫室 老李", "13900000101", every_day, "00:00", "24:00"
+    )
+    add_entry(session, vault, SYSTEM, community, "staff", "陈静", "13900000102", weekdays, "08:30", "17:30")
+    add_entry(
+        session,
+        vault,
+        SYSTEM,
+        community,
+        "office",
+        "社区值班手机",
+        "13900000103",
+        every_day,
+        "00:00",
+        "24:00",
+    )
+    if sample is not None:
+        add_contact(session, vault, SYSTEM, sample, "李红", "女儿", "13900000104")
 
 
 def _seed_tickets(

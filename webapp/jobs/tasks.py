@@ -114,6 +114,7 @@ class Tasks:
     care_sweep: Any
     digest: Any
     backup_round: Any
+    help_round: Any
     deliver_webhook: Any = None
     webhook_sweep: Any = None
 
@@ -191,7 +192,9 @@ def register(huey: Huey, app: Flask) -> Tasks:
     @huey.periodic_task(crontab(minute="*/15"), name="care_sweep")
     def care_sweep() -> int:
         """Once a day, after each community's check time: tell the office group how many residents living
-        alone have not checked in (a count, never names: the care list in the console has those)."""
+        alone have not checked in (a count, never names: the care list in the console has those). And every
+        round (once per 15 minutes across workers): start the alert chain of each resident whose own daily
+        check-in time passed without a sign of life (issue 18; once per resident and day)."""
         from webapp.domain.kiosk.care import care_list, check_time_passed
         from webapp.domain.messages.outbox import to_group
         from webapp.domain.register.community import local_now
@@ -214,6 +217,32 @@ def register(huey: Huey, app: Flask) -> Tasks:
                 missing = len(care_list(session, community)) if community is not None else 0
                 if missing:
                     sent += len(to_group(session, community_id, "office", "care_alert", {"count": missing}))
+        if claim_period(app, "checkin_round", clock.now(), minutes=15):
+            from webapp.domain.safety.checkin import raise_missed
+
+            vault = Vault.from_master(app.config["LINLI"].encryption_key)
+            with app.app_context(), job(app) as session:
+                for community in session.query(Community).filter(Community.archived_at.is_(None)):
+                    sent += len(raise_missed(session, vault, app.config["LINLI"].base_url, community))
+        if sent:
+            sweep()
+        return sent
+
+    @huey.periodic_task(crontab(minute="*"), name="help_round_every_minute")
+    def help_round_every_minute() -> None:
+        help_round.call_local()
+
+    @huey.task(name="help_round")
+    def help_round() -> int:
+        """Every minute: help calls nobody acknowledged in time go to the next step of their chain (the next
+        person on duty, the office's phones, the family), once per minute across workers."""
+        if not claim_period(app, "help_round", clock.now(), minutes=1):
+            return 0
+        from webapp.domain.safety.calls import escalate_due
+
+        vault = Vault.from_master(app.config["LINLI"].encryption_key)
+        with app.app_context(), job(app) as session:
+            sent = escalate_due(session, vault, app.config["LINLI"].base_url)
         if sent:
             sweep()
         return sent
@@ -269,6 +298,7 @@ def register(huey: Huey, app: Flask) -> Tasks:
         care_sweep,
         digest,
         backup_round,
+        help_round,
         deliver_webhook,
         webhook_sweep,
     )

@@ -18,6 +18,9 @@ TEMPLATE_OF = {
     "urgent": "escalation",
     "care_alert": "care",
     "backup_failed": "escalation",
+    "help_call": "help",
+    "checkin_reminder": "care",
+    "checkin_missed": "care",
     "test": "test",
     "family_code": "code",
 }

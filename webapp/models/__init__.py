@@ -59,6 +59,7 @@ from webapp.models.people import (
     StaffUser,
 )
 from webapp.models.privacy import AuditEntry, Consent, ConsentKind, DeletionRequest, DeletionStatus
+from webapp.models.safety import CheckinPlan, DutyEntry, DutyKind, EmergencyContact, HelpCall, HelpOutcome
 from webapp.models.services import (
     Category,
     Eligibility,
@@ -175,4 +176,10 @@ __all__ = [
     "MessageWording",
     "BackupRun",
     "NoticeTemplate",
+    "CheckinPlan",
+    "DutyEntry",
+    "DutyKind",
+    "EmergencyContact",
+    "HelpCall",
+    "HelpOutcome",
 ]

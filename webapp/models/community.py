@@ -51,6 +51,8 @@ class Community(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     # Residents living alone who have not checked in or used Linli by this local time appear on the care list.
     care_check_time: Mapped[str] = mapped_column(String(5), default="10:00")
+    # Minutes a help call waits for an acknowledgement before the next person on the roster is alerted.
+    help_ack_minutes: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     address: Mapped[str | None] = mapped_column(String(200))
     office_hours: Mapped[str | None] = mapped_column(

@@ -3,10 +3,12 @@
 from webapp.resident import (  # noqa: F401
     account,
     ask,
+    contacts,
     directory,
     events,
     family,
     follow,
+    help_calls,
     learn,
     messages,
     notices,

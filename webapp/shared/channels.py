@@ -45,6 +45,7 @@ SETTING_LABELS = {
     "template_reminder": _l("Template code: reminders"),
     "template_escalation": _l("Template code: escalations"),
     "template_care": _l("Template code: care alerts"),
+    "template_help": _l("Template code: help calls"),
     "template_invitation": _l("Template code: invitations"),
     "template_code": _l("Template code: sign-in codes (verification code template)"),
     "region": _l("Region"),

@@ -247,6 +247,8 @@ NAV_LABELS = {
     "staff.kiosks": _l("Kiosks"),
     "staff.residents": _l("Residents"),
     "staff.care": _l("Care list"),
+    "staff.help_calls": _l("Help calls"),
+    "staff.duty_roster": _l("Duty roster"),
     "staff.buildings": _l("Buildings"),
     "staff.cards": _l("Cards"),
     "staff.pin": _l("Set a PIN"),

@@ -37,6 +37,13 @@ DEFAULTS: dict[str, Callable[[], str]] = {
     "family_code": lambda: _(
         "Your Linli family sign-in code is %(code)s. It works for 10 minutes. Never tell it to anyone."
     ),
+    "checkin_reminder": lambda: _(
+        "%(name)s, you have not said you are fine today. Please tap “I'm fine today” on the kiosk or "
+        "your phone, or call the community office if you need help."
+    ),
+    "checkin_missed": lambda: _(
+        "%(name)s has not checked in today as agreed. Please call them or go and see."
+    ),
     "digest": lambda: _(
         "Your Linli queues now: %(new)s new, %(overdue)s overdue, %(urgent)s urgent. Sign in to the console "
         "to see them."
@@ -61,7 +68,24 @@ def kind_label(kind: str) -> str:
         "urgent": lambda: _("A request reports danger (to staff)"),
         "care_alert": lambda: _("Residents who have not checked in (to staff)"),
         "backup_failed": lambda: _("The daily backup failed (to staff)"),
+        "checkin_reminder": lambda: _("You have not checked in today (to the resident)"),
+        "checkin_missed": lambda: _("A resident has not checked in (to family and the grid worker)"),
     }.get(kind, lambda: kind)()
+
+
+def help_words(params: dict[str, Any]) -> str:
+    """A help call: where, who if known, the contacts (masked), and the link to acknowledge it. Built from
+    parts (a call from the attract screen has no name, a resident may have no contacts), so an office does
+    not reword it: whoever is on duty must read the same few facts in the same order every time."""
+    place, link = str(params.get("place", "")), str(params.get("link", ""))
+    name = str(params.get("name", ""))
+    if name:
+        text = _("Help needed: %(name)s at %(place)s.", name=name, place=place)
+    else:
+        text = _("Someone needs help at %(place)s.", place=place)
+    if params.get("contacts"):
+        text += " " + _("Emergency contacts: %(contacts)s.", contacts=str(params["contacts"]))
+    return text + " " + _("Please acknowledge: %(link)s", link=link)
 
 
 def default_text(kind: str, locale: str) -> str:
@@ -80,6 +104,8 @@ def words(kind: str, params: dict[str, Any], locale: str, override: str | None =
         }
         state = str(params.get("status", ""))
         values["state"] = status_label(Status(state)) if state in Status._value2member_map_ else ""
-        template = override or (DEFAULTS[kind]() if kind in DEFAULTS else _("You have news from Linli."))
         subject = SUBJECTS[kind]() if kind in SUBJECTS else _("Linli")
+        if kind == "help_call":
+            return subject, help_words(params)
+        template = override or (DEFAULTS[kind]() if kind in DEFAULTS else _("You have news from Linli."))
         return subject, fill(template, values)

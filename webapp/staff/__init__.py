@@ -24,6 +24,7 @@ from webapp.staff import (  # noqa: F401
     register,
     rollup,
     routes,
+    safety,
     settings,
     staff_accounts,
     tickets,

@@ -12,11 +12,12 @@ from wtforms import BooleanField
 
 from webapp.auth.policy import Permission, deny, may_see_recipients, require
 from webapp.auth.principals import the_staff
+from webapp.domain.identity.numbers import mask_last4
 from webapp.domain.messages import delivery, preferences
 from webapp.domain.privacy.audit import record
 from webapp.infra.db import get_session, writes
 from webapp.infra.numbers import small_int
-from webapp.models import Community, OutboxMessage, Resident
+from webapp.models import Community, DutyEntry, EmergencyContact, OutboxMessage, Resident
 from webapp.shared.context import current_actor
 from webapp.shared.message_prefs import MessagePrefsForm, chosen_channels, fill, show_error
 from webapp.staff.blueprint import bp
@@ -75,7 +76,19 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident], with_names: boo
     if row.recipient_kind == "family":
         return _("A family member")  # their number is theirs alone: not shown to the office
     if label == "*":
-        return _("A resident") if row.recipient_kind == "resident" else _("A staff member")
+        return {
+            "resident": _("A resident"),
+            "duty": _("The person on duty"),
+            "contact": _("An emergency contact"),
+        }.get(row.recipient_kind, _("A staff member"))
+    if row.recipient_kind == "duty":  # a help call's roster line (issue 18)
+        line = get_session().get(DutyEntry, row.recipient_id or 0)
+        return f"{line.name} · {mask_last4(line.phone_last4, 11)}" if line is not None else "—"
+    if row.recipient_kind == "contact":  # a resident's emergency contact (issue 18)
+        contact = get_session().get(EmergencyContact, row.recipient_id or 0)
+        if contact is None:
+            return "—"
+        return f"{contact.relation} {contact.name} · {mask_last4(contact.phone_last4, 11)}"
     if row.recipient_kind == "staff":
         return _("Staff member #%(id)s", id=row.recipient_id)
     return label

@@ -8,6 +8,7 @@ that audit their views.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import g, jsonify, render_template
 from flask.typing import ResponseReturnValue
@@ -22,6 +23,7 @@ from webapp.domain.kiosk.devices import is_online
 from webapp.domain.life.volunteering import pending_claims
 from webapp.domain.register.community import communities_by_id, kiosks_in, summarise
 from webapp.domain.register.setup import is_set_up
+from webapp.domain.safety.calls import HelpCounts, counts
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.security import background
@@ -60,6 +62,7 @@ class Todo:
     care_waiting: int | None  # people living alone not seen today and not yet called
     claims_waiting: int | None  # volunteers' hours to approve
     kiosks_offline: list[str] | None  # names of paired kiosks not heard from
+    help_calls: HelpCounts | None = None  # open help calls, and how many in the last 30 days
 
 
 def todo_for_now() -> Todo:
@@ -81,7 +84,12 @@ def todo_for_now() -> Todo:
             for k in kiosks_in(db, community_ids(staff, Permission.VIEW_KIOSKS))
             if k.device_token_hash and not is_online(k, now)
         ]
-    return Todo(tickets, care, claims, offline)
+    help_counts = None
+    if can(staff, Permission.VIEW_RESIDENTS):  # the office: a call names a resident
+        help_counts = counts(
+            db, community_ids(staff, Permission.VIEW_RESIDENTS), clock.now() - timedelta(days=30)
+        )
+    return Todo(tickets, care, claims, offline, help_counts)
 
 
 @bp.get("/")

@@ -32,6 +32,8 @@ from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
 from webapp.models import (
     Community,
+    DutyEntry,
+    EmergencyContact,
     FamilyMember,
     OutboxMessage,
     OutboxStatus,
@@ -110,6 +112,8 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
         return Ready(email_of(vault, invitation))
     if row.recipient_kind == "family":
         return _resolve_family(session, vault, row)
+    if row.recipient_kind in ("duty", "contact"):
+        return _sealed_phone(session, vault, row)
     if row.recipient_kind != "resident":
         return Ready("")  # a group robot's webhook is its address
     resident = session.get(Resident, row.recipient_id) if row.recipient_id is not None else None
@@ -143,6 +147,20 @@ def _resolve_family(session: Session, vault: Vault, row: OutboxMessage) -> Ready
     if isinstance(sealed, str):
         secret["code"] = vault.decrypt(SEALED_CODE_KIND, base64.b64decode(sealed))
     return Ready(vault.decrypt(PHONE_KIND, member.phone_cipher), secret_params=secret)
+
+
+def _sealed_phone(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
+    """A roster line's or an emergency contact's number (help calls, missed check-ins: alerts, by SMS)."""
+    holder: DutyEntry | EmergencyContact | None = None
+    if row.recipient_id is not None and row.recipient_kind == "duty":
+        holder = session.get(DutyEntry, row.recipient_id)
+    elif row.recipient_id is not None:
+        holder = session.get(EmergencyContact, row.recipient_id)
+    if holder is None:
+        return Ready(skip="The phone number was removed.")
+    if row.channel != "sms":
+        return Ready(skip="Only a text message can reach this number.")
+    return Ready(vault.decrypt(PHONE_KIND, holder.phone_cipher))
 
 
 def _mine(row_id: int, token: str) -> Any:

@@ -36,8 +36,11 @@ from webapp.models import (
     TicketEvent,
 )
 
-# Alerts may break quiet hours: a care worker must hear at once that a resident missed a check-in.
-ALERTS = frozenset({"care_alert", "escalated", "urgent", "backup_failed"})
+# Alerts may break quiet hours: a care worker must hear at once that a resident missed a check-in, and the
+# person on duty that someone at a kiosk needs help (issue 18).
+ALERTS = frozenset(
+    {"care_alert", "escalated", "urgent", "backup_failed", "help_call", "checkin_reminder", "checkin_missed"}
+)
 # The resident news worth a message off-screen (each has an approved SMS template); the rest (a place in a
 # class came free, an event was cancelled) waits for the kiosk banner and the phone app.
 SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_reminder", "event_reminder"})
@@ -45,7 +48,8 @@ SENT_KINDS = frozenset({"ticket_status", "ticket_note", "reminder", "class_remin
 
 @dataclass(frozen=True)
 class Recipient:
-    kind: str  # "resident", "staff", "group"
+    # "resident", "staff", "group", "duty" (a roster line's phone), "contact" (an emergency contact)
+    kind: str
     id: int | None
     locale: str
 

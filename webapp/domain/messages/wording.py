@@ -37,6 +37,8 @@ PLACEHOLDERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "urgent": (frozenset({"number"}), frozenset({"number"})),
     "care_alert": (frozenset({"count"}), frozenset({"count"})),
     "backup_failed": (frozenset(), frozenset()),
+    "checkin_reminder": (frozenset({"name"}), frozenset()),
+    "checkin_missed": (frozenset({"name"}), frozenset({"name"})),
 }
 KINDS = tuple(PLACEHOLDERS)
 # What a preview fills in: typical lengths, so that the SMS warning means something.

@@ -18,8 +18,10 @@ from webapp.models import (
     Attendance,
     Booking,
     Certificate,
+    CheckinPlan,
     DeletionRequest,
     DeletionStatus,
+    EmergencyContact,
     EventSignup,
     FamilyLink,
     HourClaim,
@@ -140,6 +142,18 @@ def _activity(session: Session, resident: Resident) -> dict[str, Any]:
     }
 
 
+def _plan(session: Session, resident: Resident) -> dict[str, Any] | None:
+    plan = session.scalar(select(CheckinPlan).where(CheckinPlan.resident_id == resident.id))
+    if plan is None:
+        return None
+    return {
+        "by": f"{plan.deadline_minute // 60:02d}:{plan.deadline_minute % 60:02d}",
+        "away_from": plan.away_from.isoformat() if plan.away_from else None,
+        "away_until": plan.away_until.isoformat() if plan.away_until else None,
+        "agreed_at": plan.consent_at.isoformat(),
+    }
+
+
 def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]:
     """Everything we hold about the resident, for the resident (after their PIN or passkey)."""
     card = active_card(session, resident)
@@ -183,6 +197,16 @@ def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]
             }
             for c in resident.consents
         ],
+        # Masked like the resident's own number: the export is shown to whoever holds the signed-in phone.
+        "emergency_contacts": [
+            {"name": c.name, "relation": c.relation, "mobile": "*" * 7 + c.phone_last4}
+            for c in session.scalars(
+                select(EmergencyContact)
+                .where(EmergencyContact.resident_id == resident.id)
+                .order_by(EmergencyContact.position, EmergencyContact.id)
+            )
+        ],
+        "daily_check_in": _plan(session, resident),
         **_activity(session, resident),
         "exported_at": clock.now().isoformat(),
     }

@@ -21,8 +21,10 @@ from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
 from webapp.models import (
     Building,
+    CheckinPlan,
     Consent,
     ConsentKind,
+    EmergencyContact,
     FamilyLink,
     Household,
     PasskeyCredential,
@@ -344,6 +346,11 @@ def erase(session: Session, actor: Actor, resident: Resident) -> None:
         select(FamilyLink).where(FamilyLink.resident_id == resident.id, FamilyLink.ended_at.is_(None))
     ):
         link.ended_at, link.ended_by = clock.now(), "erased"  # no family member acts for an erased record
+    # Emergency contacts are other people's names and numbers; the daily check-in would alert them (issue 18).
+    for row in session.scalars(select(EmergencyContact).where(EmergencyContact.resident_id == resident.id)):
+        session.delete(row)
+    for plan in session.scalars(select(CheckinPlan).where(CheckinPlan.resident_id == resident.id)):
+        session.delete(plan)
     session.flush()
     record(session, actor, "resident.erase", "resident", resident.id, resident.community_id)
 

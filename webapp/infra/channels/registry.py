@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from webapp.infra.channels.base import Channel
 
 # The kinds of message that need an approved SMS template (the outbox names one in Envelope.template).
-TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "invitation", "code")
+TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "help", "invitation", "code")
 
 
 @dataclass(frozen=True)

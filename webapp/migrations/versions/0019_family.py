@@ -1,7 +1,7 @@
 """Family accounts (亲情账号): family members, their links to residents, their sign-in codes (issue 18 item 3)
 
 Revision ID: 0019_family
-Revises: 0017_outbox (the lead relinks it after 0018_help_calls)
+Revises: 0018_help_calls
 Create Date: 2026-12-05 10:30:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0019_family"
-down_revision: str | Sequence[str] | None = "0017_outbox"
+down_revision: str | Sequence[str] | None = "0018_help_calls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,182 @@
+"""The help call (一键呼叫) in Chromium at the kiosk's 1080×1920: from the attract screen without a card and
+from the home screen of a visit, one confirming tap, the screen saying (and reading aloud) who was told, then
+the acknowledgement from the alerted person's phone appearing on the kiosk by itself; the new pages through
+axe, the theme minimums and the page-weight budget in three locales; screenshots in docs/screenshots/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import DEMO_PIN, Visitor, ask
+from tests.browser.test_accessibility import violations
+from tests.browser.test_page_weight import FIRST_HTML_BUDGET, TOTAL_BUDGET, weigh
+from tests.browser.test_theme import measure
+from tests.conftest import VAULT
+from webapp.domain.safety import calls
+from webapp.infra.db import database
+from webapp.models import HelpCall, OutboxMessage, Resident
+
+KIOSK = (1080, 1920)
+PHONE = (360, 740)
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WAITING = {
+    "zh_Hans": "已通知值班人员（门卫室 老李），请稍候。",
+    "zh_Hant": "已通知值班人員（門衛室 老李），請稍候。",
+    "en": "We have told the person on duty (门卫室 老李). Please wait.",
+}
+
+
+def latest_call(live_server) -> HelpCall:
+    with database(live_server.app).sessionmaker() as session:
+        call = session.scalar(select(HelpCall).order_by(HelpCall.id.desc()))
+        assert call is not None
+        session.expunge(call)
+        return call
+
+
+def ack_path(call: HelpCall) -> str:
+    return f"/help/{calls.ack_token(VAULT, call.id)}"
+
+
+def call_from(visitor: Visitor, shot: str | None = None) -> None:
+    """The big button, then the one confirming tap (120/110 are on the screen above it)."""
+    visitor.page.locator("a.btn-help, a[href='/kiosk/help']").first.click()
+    visitor.page.wait_for_url(visitor.base + "/kiosk/help")
+    text = visitor.page.inner_text("main")
+    assert text.index("120") < text.index(visitor.page.inner_text("button.btn-help"))
+    if shot:
+        SHOTS.mkdir(exist_ok=True)
+        visitor.page.screenshot(path=str(SHOTS / shot))
+    visitor.page.click("button.btn-help")
+    visitor.page.wait_for_url(f"{visitor.base}/kiosk/help/call/*")
+
+
+def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live_server):
+    kiosk = Visitor(browser, live_server.url, *KIOSK)
+    kiosk.set_locale("zh_Hans")
+    kiosk.goto("/kiosk/")
+    SHOTS.mkdir(exist_ok=True)
+    kiosk.page.screenshot(path=str(SHOTS / "kiosk-attract-help-zh_Hans.png"))
+    # Headless Chromium has no voice: the server's espeak-ng reads the screen.
+    assert ask(kiosk.page, "speechSynthesis.getVoices().length") == 0
+    with kiosk.page.expect_request(
+        lambda r: r.url.endswith("/kiosk/speech") and "%E5%80%BC%E7%8F%AD" in (r.post_data or "")  # 值班
+    ):
+        call_from(kiosk, "kiosk-help-confirm-zh_Hans.png")
+    assert WAITING["zh_Hans"] in kiosk.page.inner_text("h1")
+    call = latest_call(live_server)
+    assert (call.source, call.resident_id) == ("attract", None)
+    with database(live_server.app).sessionmaker() as session:
+        alerted = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "help_call", OutboxMessage.recipient_kind == "duty"
+            )
+        ).all()
+        assert [m.alert for m in alerted] == [True]
+    SHOTS.mkdir(exist_ok=True)
+    kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-zh_Hans.png"))
+
+    guard = Visitor(browser, live_server.url, *PHONE)
+    guard.set_locale("zh_Hans")
+    guard.goto(ack_path(call))
+    assert "1幢一楼大堂" in guard.page.inner_text("main")
+    guard.page.fill("#ack-name", "老李")
+    guard.page.click("main form button[type=submit]")
+    guard.page.wait_for_load_state("load")
+    assert "老李" in guard.page.inner_text("main")
+    guard.close()
+
+    # The kiosk learns it by itself (help.js polls), then shows and reads who is coming and since when.
+    kiosk.page.locator("h1", has_text="正在赶来").wait_for(timeout=20000)
+    assert "老李 正在赶来" in kiosk.page.inner_text("h1")
+    assert "确认时间" in kiosk.page.inner_text("main")
+    kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-acknowledged-zh_Hans.png"))
+    kiosk.close()
+
+
+def test_help_call_from_the_kiosk_home_names_the_resident(browser, live_server):
+    kiosk = Visitor(browser, live_server.url, *KIOSK)
+    kiosk.set_locale("en")
+    kiosk.start_kiosk_visit(live_server.card_token)
+    call_from(kiosk)
+    call = latest_call(live_server)
+    with database(live_server.app).sessionmaker() as session:
+        resident = session.get(Resident, call.resident_id)
+        assert resident is not None
+        assert resident.name == live_server.resident_name
+    assert call.source == "kiosk"
+    assert "Please wait" in kiosk.page.inner_text("h1")
+
+    staff = Visitor(browser, live_server.url, *PHONE)
+    staff.sign_in("worker")
+    staff.goto(ack_path(call))
+    assert live_server.resident_name in staff.page.inner_text("main")  # staff see who, audited
+    assert "13900000104" in staff.page.inner_text("main")  # and the daughter's number, to ring her
+    staff.page.click("main form button[type=submit]")
+    staff.page.wait_for_load_state("load")
+    staff.close()
+    kiosk.page.locator("h1", has_text="on the way").wait_for(timeout=20000)
+    kiosk.close()
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
+def test_help_call_pages_pass_axe_size_and_weight(browser, live_server, locale):
+    problems: list[str] = []
+    kiosk = Visitor(browser, live_server.url, *KIOSK)
+    kiosk.set_locale(locale)
+    kiosk.goto("/kiosk/help")
+    kiosk.page.click("button.btn-help")
+    kiosk.page.wait_for_url(f"{kiosk.base}/kiosk/help/call/*")
+    path = kiosk.page.url.removeprefix(kiosk.base)
+    call = latest_call(live_server)
+    for state in ("waiting", "acknowledged"):
+        if state == "acknowledged":
+            with database(live_server.app).sessionmaker() as session:
+                from webapp.domain.privacy.audit import Actor
+
+                row = session.get(HelpCall, call.id)
+                if row is not None and row.acknowledged_at is None:
+                    calls.acknowledge(session, Actor(type="anonymous"), row, "老李")
+                    session.commit()
+        for label, visitor, page_path, minimums in (
+            ("kiosk", kiosk, path, (24, 64)),
+            ("kiosk help", kiosk, "/kiosk/help", (24, 64)),
+        ):
+            visitor.goto(page_path)
+            problems += [f"{label} {state} {locale}: {v}" for v in violations(visitor)]
+            problems += [f"{label} {state} {locale}: {p}" for p in measure(visitor, *minimums, 7.0)]
+            total, first_html, _by_type = weigh(visitor, page_path)
+            if total > TOTAL_BUDGET or first_html > FIRST_HTML_BUDGET:
+                problems.append(f"{label} {state} {locale}: {total} bytes, first HTML {first_html} gz")
+        phone = Visitor(browser, live_server.url, *PHONE)
+        phone.set_locale(locale)
+        phone.goto(ack_path(call))
+        problems += [f"ack {state} {locale}: {v}" for v in violations(phone)]
+        problems += [f"ack {state} {locale}: {p}" for p in measure(phone, 18, 48, None)]
+        total, first_html, _by_type = weigh(phone, ack_path(call))
+        if total > TOTAL_BUDGET or first_html > FIRST_HTML_BUDGET:
+            problems.append(f"ack {state} {locale}: {total} bytes, first HTML {first_html} gz")
+        phone.close()
+    if locale == "en":
+        kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-acknowledged-en.png"))
+    kiosk.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
+def test_kiosk_contacts_after_the_pin_pass_axe_and_size(browser, live_server, locale):
+    kiosk = Visitor(browser, live_server.url, *KIOSK)
+    kiosk.set_locale(locale)
+    kiosk.start_kiosk_visit(live_server.card_token)
+    kiosk.goto("/kiosk/contacts")
+    kiosk.page.fill("#pin", DEMO_PIN)
+    kiosk.page.click("form.pin-form button[type=submit]")
+    kiosk.page.wait_for_selector("#name")
+    assert "*******0104" in kiosk.page.inner_text("main")  # the demo daughter, masked
+    problems = [f"contacts {locale}: {v}" for v in violations(kiosk)]
+    problems += [f"contacts {locale}: {p}" for p in measure(kiosk, 24, 64, 7.0)]
+    kiosk.close()
+    assert not problems, "\n".join(problems)
