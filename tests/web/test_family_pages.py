@@ -379,3 +379,36 @@ def test_staff_make_a_family_qr_at_the_office_and_end_a_link_audited(
     assert f"Family member {member.id} (Daughter) · on behalf of resident {mother.id}" in trail  # the claim
     phone = signed_in_family(app, member)
     assert phone.get(f"/family/{link.id}").status_code == 404
+
+
+def test_a_daughter_with_check_ins_sees_her_mothers_alerts_and_who_went_to_help(
+    app, session, make_resident, demo_community
+):
+    """ "See check-ins and alerts": a help call the resident raised shows on the family page with who went
+    to help and how it ended, in words; without the scope the page is refused."""
+    from webapp.domain.safety.calls import acknowledge, close_call, raise_call
+
+    mother = make_resident("陈桂兰")
+    link, _token = links.create_link(
+        session,
+        Actor(type="resident", id=mother.id),
+        mother,
+        FamilyRelation.DAUGHTER,
+        ["checkins"],
+        "kiosk:1",
+    )
+    daughter = member_for_phone(session, VAULT, "13700137001")
+    links.claim_link(session, link.id, daughter, "ip:test")
+    phone = signed_in_family(app, daughter)
+    assert "No alert in the last two weeks." in phone.get(f"/family/{link.id}/checkins").get_data(
+        as_text=True
+    )
+    call = raise_call(session, VAULT, SYSTEM, demo_community, "phone", "https://linli.test", resident=mother)
+    acknowledge(session, SYSTEM, call, "门卫老李")
+    close_call(session, Actor(type="staff", id=None, name="office"), call, "helped", "扶起来了，无大碍")
+    session.commit()
+    page = phone.get(f"/family/{link.id}/checkins").get_data(as_text=True)
+    assert "Call for help" in page
+    assert "门卫老李 went to help at" in page
+    assert "Someone went and helped" in page
+    assert "扶起来了" not in page  # the office's note stays with the office

@@ -43,6 +43,7 @@ from webapp.resident.account import PASSKEY_BODY, relying_party
 from webapp.resident.blueprint import bp
 from webapp.shared.context import channel, current_actor, vault
 from webapp.shared.family import refusal
+from webapp.shared.labels import HELP_OUTCOME_WORDS
 from webapp.shared.messages import desk_error, life_error, training_error
 from webapp.shared.throttles import link_checks, note_failure, refuse_if_throttled
 
@@ -240,8 +241,13 @@ def family_resident(link_id: int) -> ResponseReturnValue:
 @family_required
 def family_checkins(link_id: int) -> ResponseReturnValue:
     link = _link(link_id, FamilyScope.CHECKINS)
+    db = get_session()
     return render_template(
-        "family/checkins.html", link=link, checkins=acts.recent_checkins(get_session(), link)
+        "family/checkins.html",
+        link=link,
+        checkins=acts.recent_checkins(db, link),
+        alerts=acts.recent_alerts(db, link),
+        outcome_words=HELP_OUTCOME_WORDS,
     )
 
 

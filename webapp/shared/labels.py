@@ -298,3 +298,13 @@ def nav_area_label(area: str) -> str:
 
 def nav_label(endpoint: str) -> str:
     return str(NAV_LABELS[endpoint])
+
+
+# How a help call ended (issue 18), as staff close it and as a family member reads it.
+HELP_OUTCOME_WORDS = {
+    "helped": _l("Someone went and helped"),
+    "ambulance": _l("Ambulance (120) called"),
+    "false_alarm": _l("Pressed by mistake, all well"),
+    "checked_in": _l("Checked in after all"),
+    "other": _l("Other (see the note)"),
+}

@@ -20,6 +20,7 @@ from webapp.infra.numbers import small_int
 from webapp.models import Community, DutyEntry, HelpCall, StaffRole
 from webapp.shared.contacts import CheckinPlanForm, OfficeContactForm, show_error, show_plan_error
 from webapp.shared.context import current_actor, vault
+from webapp.shared.labels import HELP_OUTCOME_WORDS
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids, resident_or_404
 
@@ -31,12 +32,7 @@ DUTY_WORDS = {
     "guard": _l("Property guard"),
     "office": _l("Office phone list (after the roster, at any hour)"),
 }
-OUTCOME_WORDS = {
-    "helped": _l("Someone went and helped"),
-    "ambulance": _l("Ambulance (120) called"),
-    "false_alarm": _l("Pressed by mistake, all well"),
-    "other": _l("Other (see the note)"),
-}
+OUTCOME_WORDS = HELP_OUTCOME_WORDS
 # Monday first, as date.weekday() counts.
 WEEKDAY_WORDS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 

@@ -26,6 +26,7 @@ from webapp.models import (
     CheckIn,
     Event,
     FamilyLink,
+    HelpCall,
     Notification,
     ServiceType,
     Ticket,
@@ -60,6 +61,21 @@ def recent_checkins(session: Session, link: FamilyLink, days: int = 14) -> list[
             select(CheckIn)
             .where(CheckIn.resident_id == link.resident_id, CheckIn.day >= since)
             .order_by(CheckIn.day.desc())
+        )
+    )
+
+
+def recent_alerts(session: Session, link: FamilyLink, days: int = 14) -> list[HelpCall]:
+    """The resident's alerts of the last two weeks, newest first: help calls they raised and the chains a
+    missed check-in started (what the "check-ins and alerts" scope promises). The rows carry who went to help
+    and how the call ended; the face shows those and never the office's notes."""
+    since = clock.now() - timedelta(days=days)
+    return list(
+        session.scalars(
+            select(HelpCall)
+            .where(HelpCall.resident_id == link.resident_id, HelpCall.raised_at >= since)
+            .order_by(HelpCall.raised_at.desc())
+            .limit(50)
         )
     )
 
