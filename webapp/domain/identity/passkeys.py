@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,22 +53,74 @@ def user_handle(resident: Resident) -> bytes:
     return f"linli-resident-{resident.id}".encode()
 
 
-def registration_options(session: Session, rp: RelyingParty, resident: Resident) -> tuple[str, bytes]:
-    """Return (options JSON for navigator.credentials.create, challenge to remember)."""
-    existing = session.scalars(select(PasskeyCredential).where(PasskeyCredential.resident_id == resident.id))
+def new_key_options(
+    rp: RelyingParty, user_id: bytes, user_name: str, display_name: str, existing: list[bytes]
+) -> tuple[str, bytes]:
+    """(options JSON for navigator.credentials.create, the challenge to remember): a discoverable key that
+    asks for the fingerprint or face every time. Shared by every kind of person that may hold a passkey
+    (residents, family members), so the ceremony's rules are written once."""
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=RP_NAME,
-        user_id=user_handle(resident),
-        user_name=f"linli-{resident.id}",
-        user_display_name=resident.name,
+        user_id=user_id,
+        user_name=user_name,
+        user_display_name=display_name,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=c.credential_id) for c in existing],
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=c) for c in existing],
     )
     return options_to_json(options), options.challenge
+
+
+def verify_new_key(rp: RelyingParty, credential_json: str, challenge: bytes) -> Any:
+    """Check a registration against its challenge and origin; the verified key, or PasskeyRefused."""
+    try:
+        return verify_registration_response(
+            credential=credential_json,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError) as exc:
+        raise PasskeyRefused(str(exc)) from exc
+
+
+def parse_assertion(credential_json: str) -> Any:
+    """The assertion a phone sent, parsed (its `raw_id` finds the stored key), or PasskeyRefused."""
+    try:
+        return parse_authentication_credential_json(credential_json)
+    except (WebAuthnException, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise PasskeyRefused("malformed") from exc
+
+
+def verify_assertion(
+    rp: RelyingParty, parsed: Any, challenge: bytes, public_key: bytes, sign_count: int
+) -> int:
+    """Check a signed assertion against the stored key; the new signature counter (it must move forward)."""
+    try:
+        verified = verify_authentication_response(
+            credential=parsed,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            credential_public_key=public_key,
+            credential_current_sign_count=sign_count,
+            require_user_verification=True,
+        )
+    except WebAuthnException as exc:
+        raise PasskeyRefused(str(exc)) from exc
+    return int(verified.new_sign_count)
+
+
+def registration_options(session: Session, rp: RelyingParty, resident: Resident) -> tuple[str, bytes]:
+    """Return (options JSON for navigator.credentials.create, challenge to remember)."""
+    existing = session.scalars(
+        select(PasskeyCredential.credential_id).where(PasskeyCredential.resident_id == resident.id)
+    )
+    return new_key_options(rp, user_handle(resident), f"linli-{resident.id}", resident.name, list(existing))
 
 
 def register(
@@ -79,16 +132,7 @@ def register(
     challenge: bytes,
     label: str,
 ) -> PasskeyCredential:
-    try:
-        verified = verify_registration_response(
-            credential=credential_json,
-            expected_challenge=challenge,
-            expected_rp_id=rp.id,
-            expected_origin=rp.origin,
-            require_user_verification=True,
-        )
-    except (WebAuthnException, ValueError, KeyError) as exc:
-        raise PasskeyRefused(str(exc)) from exc
+    verified = verify_new_key(rp, credential_json, challenge)
     credential = PasskeyCredential(
         resident_id=resident.id,
         credential_id=verified.credential_id,
@@ -119,29 +163,15 @@ def authentication_options(rp: RelyingParty) -> tuple[str, bytes]:
 
 def authenticate(session: Session, rp: RelyingParty, credential_json: str, challenge: bytes) -> Resident:
     """Verify an assertion and return its resident; the signature counter must move forward."""
-    try:
-        parsed = parse_authentication_credential_json(credential_json)
-    except (WebAuthnException, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise PasskeyRefused("malformed") from exc
+    parsed = parse_assertion(credential_json)
     stored = session.scalar(select(PasskeyCredential).where(PasskeyCredential.credential_id == parsed.raw_id))
     if stored is None:
         raise PasskeyRefused("unknown credential")
-    try:
-        verified = verify_authentication_response(
-            credential=parsed,
-            expected_challenge=challenge,
-            expected_rp_id=rp.id,
-            expected_origin=rp.origin,
-            credential_public_key=stored.public_key,
-            credential_current_sign_count=stored.sign_count,
-            require_user_verification=True,
-        )
-    except WebAuthnException as exc:
-        raise PasskeyRefused(str(exc)) from exc
+    new_count = verify_assertion(rp, parsed, challenge, stored.public_key, stored.sign_count)
     resident = stored.resident
     if resident.erased_at is not None or resident.moved_out_at is not None:
         raise PasskeyRefused("resident no longer registered")
-    stored.sign_count = verified.new_sign_count
+    stored.sign_count = new_count
     stored.last_used_at = clock.now()
     session.flush()
     return resident
