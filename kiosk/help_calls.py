@@ -21,13 +21,13 @@ from webapp.domain.kiosk.visits import end_visit, pin_is_fresh, visit_actor
 from webapp.domain.privacy.audit import Actor
 from webapp.domain.register.residents import active_card
 from webapp.domain.safety import calls
-from webapp.domain.safety.contacts import ContactError, add_contact, contacts_of, remove_contact, shown
+from webapp.domain.safety.contacts import ContactError, contacts_of, remove_contact, shown
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.security import background
 from webapp.infra.unit_of_work import keep
 from webapp.models import HelpCall
-from webapp.shared.contacts import ContactForm, show_error
+from webapp.shared.contacts import ContactForm, add_from_form
 from webapp.shared.context import base_url, vault
 from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
 
@@ -135,18 +135,7 @@ def contacts() -> ResponseReturnValue:
     form = ContactForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            add_contact(
-                db,
-                vault(),
-                visit_actor(visit),
-                visit.resident,
-                form.name.data or "",
-                form.relation.data or "",
-                form.phone.data or "",
-            )
-        except ContactError as exc:
-            show_error(form, exc)
+        if not add_from_form(form, vault(), visit_actor(visit), visit.resident):
             status = 400
         else:
             return redirect(url_for("kiosk.contacts"), code=303)

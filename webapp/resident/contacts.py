@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 
 from webapp.auth.principals import the_resident
 from webapp.domain.safety.checkin import PlanError, plan_of, set_plan, stop_plan
-from webapp.domain.safety.contacts import ContactError, add_contact, contacts_of, remove_contact, shown
+from webapp.domain.safety.contacts import ContactError, contacts_of, remove_contact, shown
 from webapp.domain.safety.roster import clock_text
 from webapp.infra.db import get_session
 from webapp.resident.account import resident_required, verified_required
 from webapp.resident.blueprint import bp
-from webapp.shared.contacts import CheckinPlanForm, ContactForm, show_error, show_plan_error
+from webapp.shared.contacts import CheckinPlanForm, ContactForm, add_from_form, show_plan_error
 from webapp.shared.context import current_actor, vault
 
 
@@ -27,18 +27,7 @@ def my_contacts() -> ResponseReturnValue:
     form = ContactForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            add_contact(
-                db,
-                vault(),
-                current_actor(),
-                resident,
-                form.name.data or "",
-                form.relation.data or "",
-                form.phone.data or "",
-            )
-        except ContactError as exc:
-            show_error(form, exc)
+        if not add_from_form(form, vault(), current_actor(), resident):
             status = 400
         else:
             flash(_("Saved."), "info")

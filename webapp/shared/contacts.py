@@ -10,8 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import Length, Optional
 
+from webapp.domain.identity.vault import Vault
+from webapp.domain.privacy.audit import Actor
 from webapp.domain.safety.checkin import PlanError
-from webapp.domain.safety.contacts import ContactError
+from webapp.domain.safety.contacts import ContactError, add_contact
+from webapp.infra.db import get_session
+from webapp.models import Resident
 
 
 class ContactForm(FlaskForm):
@@ -46,6 +50,25 @@ def show_error(form: ContactForm, exc: ContactError) -> None:
         form.phone.errors = [_("Please write an 11-digit mobile number, for example 139 0013 9000.")]
     else:
         form.name.errors = [_("There are already five contacts. Remove one first.")]
+
+
+def add_from_form(form: ContactForm, vault: Vault, actor: Actor, resident: Resident) -> bool:
+    """Add the contact the form describes, as the core allows; False with the refusal shown beside its field
+    (the same on the phone, at the kiosk and at the office)."""
+    try:
+        add_contact(
+            get_session(),
+            vault,
+            actor,
+            resident,
+            form.name.data or "",
+            form.relation.data or "",
+            form.phone.data or "",
+        )
+    except ContactError as exc:
+        show_error(form, exc)
+        return False
+    return True
 
 
 class CheckinPlanForm(FlaskForm):

@@ -14,11 +14,16 @@ from wtforms.validators import Length, NumberRange, Optional
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.privacy.audit import record
 from webapp.domain.safety import calls, checkin, roster
-from webapp.domain.safety.contacts import ContactError, add_contact, contacts_of, remove_contact, shown
+from webapp.domain.safety.contacts import ContactError, contacts_of, remove_contact, shown
 from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
 from webapp.models import Community, DutyEntry, HelpCall, StaffRole
-from webapp.shared.contacts import CheckinPlanForm, OfficeContactForm, show_error, show_plan_error
+from webapp.shared.contacts import (
+    CheckinPlanForm,
+    OfficeContactForm,
+    add_from_form,
+    show_plan_error,
+)
 from webapp.shared.context import current_actor, vault
 from webapp.shared.labels import HELP_OUTCOME_WORDS
 from webapp.staff.blueprint import bp
@@ -50,18 +55,7 @@ def resident_contacts(resident_id: int) -> ResponseReturnValue:
         form.consent.errors = [_("Please ask the resident first, and tick this box.")]
         status = 400
     elif form.validate_on_submit():
-        try:
-            add_contact(
-                db,
-                vault(),
-                current_actor(),
-                resident,
-                form.name.data or "",
-                form.relation.data or "",
-                form.phone.data or "",
-            )
-        except ContactError as exc:
-            show_error(form, exc)
+        if not add_from_form(form, vault(), current_actor(), resident):
             status = 400
         else:
             flash(_("Saved."), "info")
