@@ -14,7 +14,8 @@ over a year. Then Locust (headless, as a library) drives it: kiosks show screens
 card, look at home and their requests and check in; phones signed in with card and PIN read pages and send
 requests through the phone outbox's JSON path, each with its own Idempotency-Key, retried with the same key
 after a 5xx or a dropped connection as the outbox does; staff work the queue (lists, filters, a ticket,
-accepting new ones). No /api/v1 exists yet, so no API clients. At 40 % of the run one app server (master and
+accepting new ones); API clients (the district's dashboard, one region key) ask each community's tickets
+changed in the last hour and now and then file one. At 40 % of the run one app server (master and
 workers) is killed with SIGKILL and started again 5 s later; a worker likewise when workers run.
 
 Afterwards it counts in the database: every submission a phone saw succeed is there exactly once, none is
@@ -71,11 +72,14 @@ TICKET_LINK = re.compile(r'href="/staff/tickets/(\d+)"')
 KIOSK_TOKENS: list[str] = []
 CARDS: list[str] = []
 STAFF: list[str] = []
+API: list[str] = []  # the region key's secret
+SLUGS: list[str] = []
 SIGNED_IN: Counter[str] = Counter()
 SENT: set[str] = set()  # idempotency keys of every submission a phone started
 ACKED: set[str] = set()  # ... that a phone saw succeed (201, first time or replayed)
 ANSWERS: list[tuple[float, str, int]] = []  # (end time, kind, status; 0 = no answer) of every request
 RESIDENT_KINDS = ("phone: page", "phone: my requests", "kiosk: screen", "kiosk: visit page")
+API_KINDS = ("api: tickets changed",)
 STAFF_QUEUE_KINDS = ("staff: queue", "staff: queue filtered")
 
 
@@ -241,6 +245,41 @@ class Staff(Device):
                 answer.success()
 
 
+class Api(Device):
+    """Another system (the district's dashboard) on the JSON API with one region key: what changed in each
+    community in the last hour, the first page of a community's tickets, now and then a ticket filed."""
+
+    weight = 5
+    wait_time = between(2, 6)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.client.headers["Authorization"] = f"Bearer {API[0]}"
+
+    @task(6)
+    def changed(self) -> None:
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+        slug = random.choice(SLUGS)
+        self.client.get(
+            f"/api/v1/communities/{slug}/tickets?updated_since={since}", name="api: tickets changed"
+        )
+
+    @task(1)
+    def file(self) -> None:
+        with self.client.post(
+            f"/api/v1/communities/{random.choice(SLUGS)}/tickets",
+            json={
+                "service_code": "repair-light",
+                "place": "district load",
+                "answers": {"where": "lift", "urgent": False},
+            },
+            name="api: file a ticket (write)",
+            catch_response=True,
+        ) as answer:
+            if answer.status_code == 422:  # a catalogue without that service: refused in the problem shape
+                answer.success()
+
+
 @events.request.add_listener
 def _answer(name: str, response: object, exception: object = None, **_kw: object) -> None:
     status = 0 if exception is not None and response is None else getattr(response, "status_code", 0) or 0
@@ -264,8 +303,8 @@ def chaos(district: rig.District, delay: float, down: float, log: dict[str, floa
 
 def drive(district: rig.District, args: argparse.Namespace) -> tuple[object, dict[str, float], float]:
     Device.host = district.base
-    Kiosk.weight, Phone.weight, Staff.weight = 20, 70, 10
-    environment = Environment(user_classes=[Kiosk, Phone, Staff], events=events)
+    Kiosk.weight, Phone.weight, Staff.weight, Api.weight = 20, 70, 10, 5
+    environment = Environment(user_classes=[Kiosk, Phone, Staff, Api], events=events)
     runner = environment.create_local_runner()
     phones, staff = round(args.users * 0.7), round(args.users * 0.1)
     runner.start(args.users, spawn_rate=min(args.users, 25))
@@ -372,6 +411,8 @@ def main() -> None:
         KIOSK_TOKENS.extend(seeded["kiosks"])
         CARDS.extend(seeded["cards"])
         STAFF.extend(seeded["staff"])
+        API.append(seeded["api_key"])
+        SLUGS.extend(seeded["slugs"])
         district.start()
         print(
             f"nginx (TLS) on {district.base} -> {args.app_servers} app servers x {args.app_workers} workers,"
@@ -402,6 +443,7 @@ def report(result: dict, args: argparse.Namespace) -> None:
     for goal, kinds, limit in (
         ("staff queue", STAFF_QUEUE_KINDS, 100),
         ("resident pages", RESIDENT_KINDS, 150),
+        ("API what changed", API_KINDS, 100),
     ):
         worst = max((result["kinds"][k]["p95"] for k in kinds if k in result["kinds"]), default=0)
         print(f"goal {goal} p95 <= {limit} ms: worst {worst:.0f} ms {'met' if worst <= limit else 'MISSED'}")

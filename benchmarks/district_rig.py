@@ -85,6 +85,7 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
     from webapp import migrations
     from webapp.content.demo import seed_demo
     from webapp.domain.desk.tickets import NUMBER_LETTERS
+    from webapp.domain.identity.api_keys import make_key
     from webapp.domain.identity.cards import issue_card
     from webapp.domain.identity.pins import set_pin
     from webapp.domain.identity.vault import Vault
@@ -105,9 +106,14 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
         s.commit()
         home = s.scalar(select(Community).order_by(Community.id))
         assert home is not None  # noqa: S101
+        # The district's own dashboard: one key for the whole region, reading what changed and filing tickets.
+        api_key = make_key(
+            s, SYSTEM, "district dashboard", ["tickets:read", "tickets:write"], region_id=home.region_id
+        ).secret
         copied = [a.key for a in inspect(ServiceType).column_attrs if a.key not in ("id", "community_id")]
         catalogue = s.scalars(select(ServiceType).where(ServiceType.community_id == home.id)).all()
         made = [home]
+        slugs = [home.slug] + [f"district-{n}" for n in range(1, communities)]
         for n in range(1, communities):
             names = {"zh_Hans": f"第{n}社区", "zh_Hant": f"第{n}社區", "en": f"Community {n}"}
             community = create_community(s, SYSTEM, home.region, names, slug=f"district-{n}")
@@ -308,6 +314,8 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
         "kiosks": kiosk_tokens,
         "cards": card_tokens,
         "staff": ["worker", PASSWORD],
+        "api_key": api_key,
+        "slugs": slugs,
         "counts": counts,
         "seconds": round(time.perf_counter() - t0, 1),
     }
