@@ -306,7 +306,9 @@ def drive(district: rig.District, args: argparse.Namespace) -> tuple[object, dic
     Kiosk.weight, Phone.weight, Staff.weight, Api.weight = 20, 70, 10, 5
     environment = Environment(user_classes=[Kiosk, Phone, Staff, Api], events=events)
     runner = environment.create_local_runner()
-    phones, staff = round(args.users * 0.7), round(args.users * 0.1)
+    weights = Kiosk.weight + Phone.weight + Staff.weight + Api.weight
+    phones = int(args.users * Phone.weight / weights)  # Locust rounds each class's share; wait for most
+    staff = int(args.users * Staff.weight / weights)
     runner.start(args.users, spawn_rate=min(args.users, 25))
     deadline = time.monotonic() + 600
     while (
