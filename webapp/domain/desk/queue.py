@@ -164,6 +164,11 @@ def _filtered(session: Session, scope: TicketScope, f: QueueFilter, me: int | No
         narrow["provider_id"] = small_int(f.unit.split(":")[1], 2**31 - 1) or 0
     types = visible_types(session, scope, **narrow)
     query = select(Ticket).where(Ticket.service_type_id.in_(types) if types else false())
+    if f.status == "open" or f.status in {s.value for s in OPEN} or f.overdue:
+        # Implied by the types, but it lets the open work be read through (community_id, status, due_at): in a
+        # district the status index alone reads every community's open tickets. Not for lists of every status,
+        # where the id or building index walks history newest first and must stay the planner's choice.
+        query = query.where(Ticket.community_id.in_(scope.community_ids))
     if f.unit == "office":
         office = visible_types(session, scope, handler=Handler.OFFICE)
         query = query.where(or_(Ticket.service_type_id.in_(office), Ticket.escalated_at.is_not(None)))
@@ -253,6 +258,9 @@ def work_counts(session: Session, scope: TicketScope) -> WorkCounts:
     is_new = case((Ticket.status == Status.SUBMITTED, 1), else_=0)
     is_urgent = case((Ticket.urgent.is_(True), 1), else_=0)
     is_late = case((Ticket.due_at < now, 1), else_=0)
+    # The open tickets of these communities, through (community_id, status, due_at): flat in history and in
+    # the number of communities a district holds.
+    mine = and_(mine, Ticket.community_id.in_(scope.community_ids))
     new, urgent, late = session.execute(
         select(func.sum(is_new), func.sum(is_urgent), func.sum(is_late)).where(mine, Ticket.status.in_(OPEN))
     ).one()
