@@ -253,14 +253,12 @@ def work_counts(session: Session, scope: TicketScope) -> WorkCounts:
     if not types:
         return WorkCounts(0, 0, 0, 0)
     now = clock.now()
-    # "+ 0": SQLite then reads the open tickets through the status index, not every ticket of these types.
-    mine = (Ticket.service_type_id + 0).in_(types)
+    # "+ 0": the open tickets are read through (community_id, status, due_at), not every ticket of these
+    # types; the community condition keeps that flat in the number of communities a district holds.
+    mine = and_((Ticket.service_type_id + 0).in_(types), Ticket.community_id.in_(scope.community_ids))
     is_new = case((Ticket.status == Status.SUBMITTED, 1), else_=0)
     is_urgent = case((Ticket.urgent.is_(True), 1), else_=0)
     is_late = case((Ticket.due_at < now, 1), else_=0)
-    # The open tickets of these communities, through (community_id, status, due_at): flat in history and in
-    # the number of communities a district holds.
-    mine = and_(mine, Ticket.community_id.in_(scope.community_ids))
     new, urgent, late = session.execute(
         select(func.sum(is_new), func.sum(is_urgent), func.sum(is_late)).where(mine, Ticket.status.in_(OPEN))
     ).one()
