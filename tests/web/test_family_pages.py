@@ -17,6 +17,7 @@ from webapp.domain.family.members import member_for_phone
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.infra import clock
 from webapp.jobs.tasks import deliver_one
 from webapp.models import (
     AuditEntry,
@@ -412,3 +413,62 @@ def test_a_daughter_with_check_ins_sees_her_mothers_alerts_and_who_went_to_help(
     assert "门卫老李 went to help at" in page
     assert "Someone went and helped" in page
     assert "扶起来了" not in page  # the office's note stays with the office
+
+
+def test_a_daughter_books_her_mothers_health_check_time_and_a_full_time_is_refused_in_words(
+    app, session, make_resident, demo_community, signed_in_phone
+):
+    """ "Book appointments … for me": a time of an appointment service (the health check) booked through the
+    desk's own submit, as "on behalf of" in the audit, told to the resident; a time filled meanwhile is
+    refused in words and nothing is written."""
+    from webapp.domain.desk.bookings import active_booking
+    from webapp.models import ServiceType, Slot
+
+    mother = make_resident("周玉珍")
+    link, _token = links.create_link(
+        session,
+        Actor(type="resident", id=mother.id),
+        mother,
+        FamilyRelation.DAUGHTER,
+        ["bookings"],
+        "kiosk:1",
+    )
+    daughter = member_for_phone(session, VAULT, "13700137002")
+    links.claim_link(session, link.id, daughter, "ip:test")
+    check = session.scalar(
+        select(ServiceType).where(
+            ServiceType.community_id == demo_community.id, ServiceType.code == "health-check"
+        )
+    )
+    times = session.scalars(
+        select(Slot)
+        .where(Slot.service_type_id == check.id, Slot.starts_at > clock.now(), Slot.booked < Slot.capacity)
+        .order_by(Slot.starts_at)
+    ).all()
+    assert len(times) >= 2
+    session.commit()
+    phone = signed_in_family(app, daughter)
+    page = phone.get(f"/family/{link.id}/bookings").get_data(as_text=True)
+    assert f'data-slot="{times[0].id}"' in page
+    token = csrf_token(phone, f"/family/{link.id}/bookings")
+    done = phone.post(f"/family/{link.id}/appointment/{times[0].id}/book", data={"csrf_token": token})
+    assert done.status_code == 303
+    ticket = session.scalar(select(Ticket).where(Ticket.resident_id == mother.id).order_by(Ticket.id.desc()))
+    assert ticket.service_type_id == check.id
+    assert active_booking(session, ticket).slot_id == times[0].id
+    submitted = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "ticket.submit", AuditEntry.subject_id == ticket.id)
+    )
+    assert (submitted.actor_type, submitted.on_behalf_of_id) == ("family", mother.id)
+    news = signed_in_phone(mother).get("/me").get_data(as_text=True)
+    assert "Your daughter booked A health check on" in news
+    assert f"for you (request {ticket.number})" in news
+    full = times[1]
+    full.booked = full.capacity
+    session.commit()
+    before = session.scalar(select(func.count(Ticket.id)))
+    refused = phone.post(f"/family/{link.id}/appointment/{full.id}/book", data={"csrf_token": token})
+    assert refused.status_code == 303
+    shown = phone.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Sorry, this time has just been fully booked. Please choose another time." in shown
+    assert session.scalar(select(func.count(Ticket.id))) == before

@@ -38,7 +38,7 @@ from webapp.infra.db import get_session, writes
 from webapp.infra.i18n import current_locale
 from webapp.infra.json_body import json_body
 from webapp.infra.unit_of_work import keep, refuse
-from webapp.models import Event, FamilyLink, FamilyMember, FamilyScope, TrainingSession
+from webapp.models import Event, FamilyLink, FamilyMember, FamilyScope, Slot, TrainingSession
 from webapp.resident.account import PASSKEY_BODY, relying_party
 from webapp.resident.blueprint import bp
 from webapp.shared.context import channel, current_actor, vault
@@ -298,9 +298,36 @@ def family_bookings(link_id: int) -> ResponseReturnValue:
         link=link,
         classes=acts.classes(db, link),
         activities=acts.activities(db, link),
+        appointments=acts.appointments(db, link),
         booked_classes=booked_classes,
         booked_events=booked_events,
     )
+
+
+@bp.post("/family/<int:link_id>/appointment/<int:slot_id>/book")
+@family_required
+def family_book_appointment(link_id: int, slot_id: int) -> ResponseReturnValue:
+    """Book an appointment's time for the resident (a ticket of that service, as the resident's own wizard
+    files it); the resident is told. A time taken meanwhile is refused in words."""
+    link = _link(link_id, FamilyScope.BOOKINGS)
+    db = get_session()
+    slot = db.get(Slot, slot_id)
+    if slot is None:
+        abort(404)
+    try:
+        done = acts.book_appointment(db, links.family_actor(link, channel()), link, slot, vault())
+    except FamilyError:
+        abort(404)  # not an appointment of the resident's community
+    except AnswerErrors as exc:
+        refuse()
+        flash(desk_error(next(iter(exc.errors.values()))), "error")
+        return redirect(url_for("resident.family_bookings", link_id=link.id), code=303)
+    except DomainError:  # not eligible, or the community is archived
+        refuse()
+        flash(desk_error("not_eligible"), "error")
+        return redirect(url_for("resident.family_bookings", link_id=link.id), code=303)
+    flash(_("Booked: request %(number)s. We have told the resident.", number=done.request.number), "info")
+    return redirect(url_for("resident.family_bookings", link_id=link.id), code=303)
 
 
 @bp.post("/family/<int:link_id>/<any(class, activity):kind>/<int:item_id>/book")

@@ -28,7 +28,7 @@ YOUR_RELATION = {
 SCOPE_WORDS = {
     FamilyScope.CHECKINS: _l("See my check-ins and alerts"),
     FamilyScope.TICKETS: _l("Follow and report my requests"),
-    FamilyScope.BOOKINGS: _l("Book classes and activities for me"),
+    FamilyScope.BOOKINGS: _l("Book appointments, classes and activities for me"),
 }
 
 # (value, words) pairs for the forms that link a family member (kiosk, office).
@@ -82,6 +82,7 @@ def family_news_words(notification: Any) -> str | None:
 
     if notification.kind != NEWS_KIND:
         return None
+    from webapp.domain.desk.bookings import active_booking
     from webapp.infra.db import get_session
     from webapp.infra.i18n import current_locale, when_words
     from webapp.models import Event, FamilyLink, Ticket, TrainingSession
@@ -105,6 +106,15 @@ def family_news_words(notification: Any) -> str | None:
             who=who,
             title=event.title(current_locale()),
             when=when_words(event.starts_at),
+        )
+    if what == "appointment" and (ticket := db.get(Ticket, oid)) is not None:
+        booking = active_booking(db, ticket)
+        return _(
+            "%(who)s booked %(service)s on %(when)s for you (request %(number)s).",
+            who=who,
+            service=ticket.service_type.name(current_locale()),
+            when=when_words(booking.slot.starts_at) if booking is not None else "",
+            number=ticket.number,
         )
     if what == "ticket" and (ticket := db.get(Ticket, oid)) is not None:
         return _("%(who)s reported request %(number)s for you.", who=who, number=ticket.number)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.domain.desk import tickets
+from webapp.domain.desk import bookings, tickets
 from webapp.domain.desk.catalog import questions_for, services_for
 from webapp.domain.family.links import FamilyError
 from webapp.domain.identity.vault import Vault
@@ -29,6 +29,7 @@ from webapp.models import (
     HelpCall,
     Notification,
     ServiceType,
+    Slot,
     Ticket,
     TrainingSession,
 )
@@ -133,6 +134,43 @@ def report(
     # The desk keeps who acted on the ticket's timeline; the audit trail says for whom.
     record(session, actor, "ticket.submit", "ticket", submitted.request.id, link.community_id)
     _tell_resident(session, link, "ticket", submitted.request.id)
+    return submitted
+
+
+def appointments(session: Session, link: FamilyLink) -> list[tuple[ServiceType, list[Slot]]]:
+    """Services booked by choosing a time and nothing else (a health check), each with its open times: what
+    a family member books for the resident. A service that asks more (the family doctor's "what is wrong")
+    is the resident's or the office's to ask."""
+    found = []
+    for service in services_for(session, link.community_id, CHANNEL):
+        required = [q for q in questions_for(service, CHANNEL) if q.get("required")]
+        if len(required) == 1 and required[0].get("type") == "slot":
+            found.append((service, bookings.open_slots(session, service, limit=8)))
+    return found
+
+
+def book_appointment(
+    session: Session, actor: Actor, link: FamilyLink, slot: Slot, vault: Vault
+) -> tickets.Submitted:
+    """Book a time for the resident: a ticket of the appointment's service through the desk's one `submit`
+    rule, whose booking never overbooks (a place taken meanwhile is refused in its words)."""
+    offered = {service.id: service for service, _times in appointments(session, link)}
+    service = offered.get(slot.service_type_id)
+    if service is None:
+        raise FamilyError("unknown")
+    (question,) = [q for q in questions_for(service, CHANNEL) if q.get("required")]
+    submitted = tickets.submit(
+        session,
+        actor,
+        link.resident,
+        service,
+        {question["id"]: str(slot.id)},
+        CHANNEL,
+        household_id=link.resident.household_id,
+        vault=vault,
+    )
+    record(session, actor, "ticket.submit", "ticket", submitted.request.id, link.community_id)
+    _tell_resident(session, link, "appointment", submitted.request.id)
     return submitted
 
 
