@@ -183,3 +183,39 @@ def test_a_family_member_adds_a_passkey_and_signs_in_with_it_without_a_code(brow
     assert len(texts_sent(live_server.app)) == texts_before  # no SMS was needed
     phone.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_daughter_books_an_appointment_time_on_her_phone(browser, live_server):
+    """The daughter linked with every scope books a health-check time for her mother with one tap on a time:
+    the confirmation is on screen where the eye is, the time is gone from the list, the page passes axe and
+    the phone's size minimums (checked as at the largest text)."""
+    from webapp.domain.desk.bookings import release
+    from webapp.models import Booking, BookingStatus, Resident
+
+    with Session(database(live_server.app).engine) as s:  # the demo books her a health check: free it first
+        mother = s.scalar(select(Resident).where(Resident.name == live_server.resident_name))
+        for booking in s.scalars(
+            select(Booking).where(Booking.resident_id == mother.id, Booking.status == BookingStatus.BOOKED)
+        ):
+            release(s, booking)
+        s.commit()
+    phone = Visitor(browser, live_server.url, paired=False)
+    phone.set_locale("zh_Hans")
+    phone.sign_in_family(live_server.app)
+    phone.page.click("a[data-family-link]")
+    phone.page.click("a[href$='/bookings']")
+    first = phone.page.locator("[data-appointments] button[data-slot]").first
+    first.wait_for()
+    slot = first.get_attribute("data-slot")
+    shot(phone, "phone-family-appointments")
+    problems = violations(phone)
+    font, target = MINIMUMS["phone"]
+    problems += [f"size: {p}" for p in measure(phone, font, target, 4.5)]
+    first.click()
+    phone.page.wait_for_selector("text=已预约")
+    shot(phone, "phone-family-appointment-booked")
+    assert phone.page.locator(f"[data-booked='appointment-{slot}']").count() == 1  # her time, shown as hers
+    assert phone.page.locator("[data-appointments] button[data-slot]").count() == 0  # no second visit offered
+    assert "我们已告诉居民" in phone.page.inner_text("body")
+    phone.close()
+    assert not problems, "\n".join(problems)

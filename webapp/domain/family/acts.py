@@ -23,6 +23,8 @@ from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.training import courses
 from webapp.infra import clock
 from webapp.models import (
+    Booking,
+    BookingStatus,
     CheckIn,
     Event,
     FamilyLink,
@@ -137,15 +139,29 @@ def report(
     return submitted
 
 
-def appointments(session: Session, link: FamilyLink) -> list[tuple[ServiceType, list[Slot]]]:
-    """Services booked by choosing a time and nothing else (a health check), each with its open times: what
-    a family member books for the resident. A service that asks more (the family doctor's "what is wrong")
-    is the resident's or the office's to ask."""
+def appointments(session: Session, link: FamilyLink) -> list[tuple[ServiceType, list[Slot], Slot | None]]:
+    """Services booked by choosing a time and nothing else (a health check), each with its open times and
+    the resident's own coming time if they have one (then no other is offered: one visit is booked, not
+    two). A service that asks more (the family doctor's "what is wrong") is the resident's or the office's.
+    """
     found = []
     for service in services_for(session, link.community_id, CHANNEL):
         required = [q for q in questions_for(service, CHANNEL) if q.get("required")]
         if len(required) == 1 and required[0].get("type") == "slot":
-            found.append((service, bookings.open_slots(session, service, limit=8)))
+            coming = session.scalar(
+                select(Slot)
+                .join(Booking, Booking.slot_id == Slot.id)
+                .where(
+                    Booking.resident_id == link.resident_id,
+                    Booking.status == BookingStatus.BOOKED,
+                    Slot.service_type_id == service.id,
+                    Slot.starts_at > clock.now(),
+                )
+                .order_by(Slot.starts_at)
+                .limit(1)
+            )
+            times = [] if coming is not None else bookings.open_slots(session, service, limit=8)
+            found.append((service, times, coming))
     return found
 
 
@@ -154,7 +170,7 @@ def book_appointment(
 ) -> tickets.Submitted:
     """Book a time for the resident: a ticket of the appointment's service through the desk's one `submit`
     rule, whose booking never overbooks (a place taken meanwhile is refused in its words)."""
-    offered = {service.id: service for service, _times in appointments(session, link)}
+    offered = {service.id: service for service, times, _coming in appointments(session, link) if times}
     service = offered.get(slot.service_type_id)
     if service is None:
         raise FamilyError("unknown")
