@@ -375,6 +375,7 @@ def summary(
             for e in stats.errors.values()  # type: ignore[attr-defined]
         ],
         "served_while_down_by_killed": sum(1 for _t, s, u in down if u == killed),
+        "jobs": district.jobs(),
         "recovery_seconds": round(log.get("ready", 0) - log.get("kill", 0), 1),
         "served_after_restart_by_restarted": sum(
             1 for t, s, u in proxied if t > log.get("ready", 0) and u == killed
@@ -459,6 +460,13 @@ def report(result: dict, args: argparse.Namespace) -> None:
         f" nginx served {result['served_while_down_ok']} requests from the others meanwhile,"
         f" {result['served_while_down_by_killed']} from the dead one; 5xx in the kill window"
         f" {result['five_xx_in_window']}, outside {result['five_xx_outside_count']}"
+    )
+    jobs = result["jobs"]
+    print(
+        f"jobs (a worker killed too): {jobs['outbox_delivered']} outbox messages delivered,"
+        f" {jobs['sms_messages']} texts at the SMS file in {jobs['sms_lines']} lines, sent twice"
+        f" {jobs['sms_sent_twice']}; {jobs['rounds']} periodic rounds claimed,"
+        f" run twice {jobs['rounds_run_twice']}"
     )
     for name, error, times in result["errors"]:
         print(f"  error: {name}: {error} x{times}")

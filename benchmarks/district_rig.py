@@ -11,6 +11,7 @@ with a few threads, on the locked dependencies only."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -587,6 +588,41 @@ class District:
                 found[str(key)] = (status, number, tuple(ticket) if ticket else None)
         engine.dispose()
         return found
+
+    def jobs(self) -> dict[str, int]:
+        """What the job workers did, counted where it can be seen twice: each outbox message's lines in the
+        demo's SMS file (the receiving end; its key is the message's idempotency key), the outbox rows
+        delivered, and the periodic rounds claimed (one row per round and period, whichever worker ran it)."""
+        from collections import Counter
+
+        from sqlalchemy import create_engine, text
+
+        path = self.tmp / "instance" / "sms-outbox.jsonl"
+        keys: Counter[str] = Counter()
+        for line in path.read_text().splitlines() if path.exists() else []:
+            with contextlib.suppress(ValueError):
+                keys[str(json.loads(line).get("key"))] += 1
+        engine = create_engine(self.database_url)
+        with engine.connect() as conn:
+            delivered = conn.execute(
+                text("SELECT count(*) FROM outbox_message WHERE status = 'delivered'")
+            ).scalar_one()
+            rounds = conn.execute(text("SELECT count(*) FROM job_period")).scalar_one()
+            rerun = conn.execute(
+                text(
+                    "SELECT count(*) FROM"
+                    " (SELECT 1 FROM job_period GROUP BY name, period HAVING count(*) > 1) AS twice"
+                )
+            ).scalar_one()
+        engine.dispose()
+        return {
+            "sms_lines": sum(keys.values()),
+            "sms_messages": len(keys),
+            "sms_sent_twice": sum(1 for n in keys.values() if n > 1),
+            "outbox_delivered": int(delivered),
+            "rounds": int(rounds),
+            "rounds_run_twice": int(rerun),
+        }
 
     def upstream_log(self) -> list[tuple[float, int, str]]:
         """(time, status, upstream addresses) per request nginx proxied, from its access log."""
