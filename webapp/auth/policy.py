@@ -190,6 +190,13 @@ def may_see_recipients(user: StaffUser, community_id: int) -> bool:
     return can(user, Permission.VIEW_RESIDENTS, community_id)
 
 
+def may_see_help_call_details(user: StaffUser, community_id: int) -> bool:
+    """Whether the acknowledge page of a help call shows the resident's name and their emergency contacts'
+    full numbers: to those who may reveal numbers (the office), without re-entering the password that the
+    register asks for, because someone is waiting for help now; the view is audited like a reveal."""
+    return can(user, Permission.REVEAL_NUMBERS, community_id)
+
+
 def may_lead_classes(role: Role) -> bool:
     """Who may be named leader of a training class: the roles that run sessions (volunteers, the office)."""
     return role in GRANTS[Permission.RUN_SESSIONS]

@@ -12,7 +12,7 @@ from flask import abort, jsonify, make_response, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from webapp.auth.policy import Permission, community_ids
+from webapp.auth.policy import may_see_help_call_details
 from webapp.auth.principals import signed_in_staff, the_resident
 from webapp.domain import CommunityArchived
 from webapp.domain.privacy.audit import record
@@ -79,8 +79,8 @@ def help_ack(token: str) -> ResponseReturnValue:
     if call is None:
         return render_template("resident/help_ack.html", call=None), 404
     staff = signed_in_staff()
-    # The community's office (who may see residents' records) sees more; a guard or a provider does not.
-    is_staff = staff is not None and call.community_id in community_ids(staff, Permission.VIEW_RESIDENTS)
+    # The community's office sees more; a guard or a provider does not (the rule: policy).
+    is_staff = staff is not None and may_see_help_call_details(staff, call.community_id)
     status = 200
     error = None
     if request.method == "POST":
