@@ -31,6 +31,7 @@ def test_the_office_wording_reaches_the_resident_by_sms(
     demo_community,
     make_resident,
     sms_file,  # noqa: F811
+    frozen,  # 17:00 in Shanghai: outside the default quiet hours, which would hold the SMS until 08:00
 ):
     client.set_cookie("linli_locale", "en")
     auth.sign_in("admin")
