@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.domain.desk import paging
@@ -210,7 +210,10 @@ def queue(session: Session, scope: TicketScope, f: QueueFilter, me: int | None =
             select(Ticket)
             .where(Ticket.id.in_(ids))
             .options(
-                joinedload(Ticket.service_type),
+                # A page names a few kinds of service: each is read once (their JSON names and questions are
+                # not decoded again on every row), and the answers, which the queue never shows, stay unread.
+                selectinload(Ticket.service_type),
+                defer(Ticket.answers),
                 joinedload(Ticket.household),
                 joinedload(Ticket.assigned_to),
             )
