@@ -44,6 +44,7 @@ from webapp.domain.kiosk.visits import (
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.json_body import Scalars, Shape, Text, json_body
+from webapp.infra.page_cache import shared_page
 from webapp.infra.security import background
 from webapp.infra.unit_of_work import keep
 from webapp.models import Community, Event, TrainingSession
@@ -180,6 +181,7 @@ def pair_kiosk() -> ResponseReturnValue:
 
 
 @bp.get("/")
+@shared_page
 def attract() -> ResponseReturnValue:
     """What a passer-by sees: where they are, what time it is, how to start."""
     if g.visit is not None and g.visit.resident_id is not None:
@@ -192,6 +194,7 @@ def attract() -> ResponseReturnValue:
 
 
 @bp.get("/start")
+@shared_page
 def start() -> ResponseReturnValue:
     """Touched the screen: how to identify, in words and a picture (in assisted mode: the resident's card),
     and what anyone may use without a card."""

@@ -32,6 +32,7 @@ from webapp.domain.identity.vault import Vault
 from webapp.domain.messages import outbox as _outbox  # noqa: F401 (its flush hook, as create_app installs it)
 from webapp.infra import clock
 from webapp.infra.db import database, make_engine
+from webapp.infra.page_cache import cache_of
 from webapp.models import Community, Household, Resident, Role, StaffUser
 
 DEMO_PASSWORD = "demo-password-for-tests"
@@ -184,6 +185,7 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     db = database(application)
     original = db.sessionmaker
+    cache_of(application).clear()  # shared pages rendered in another test's (rolled back) data
     db.sessionmaker = _sessionmaker(request.getfixturevalue("_connection"))
     try:
         yield

@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.display.routes import bp as display_bp
     from webapp.domain.messages import outbox
     from webapp.domain.webhooks import events as webhook_events
-    from webapp.infra import errors, i18n, logs, security, unit_of_work
+    from webapp.infra import errors, i18n, logs, page_cache, security, unit_of_work
     from webapp.infra.db import Database, make_engine
     from webapp.infra.urls import DatabaseInt, redirect_moved
     from webapp.resident import bp as resident_bp
@@ -72,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Database(make_engine(settings.database_url, echo=settings.log_sql)).init_app(app)
     outbox.install()  # messages are written in the transaction of the change that caused them
     webhook_events.install()  # so are webhook events
+    page_cache.install(app)  # a change to what shared pages show drops their copies, in its transaction
     unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)
     security.init_app(app)

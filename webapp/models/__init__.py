@@ -49,6 +49,7 @@ from webapp.models.messages import (
     OutboxMessage,
     OutboxStatus,
 )
+from webapp.models.pages import PageVersion
 from webapp.models.people import (
     InvitationKind,
     Resident,
@@ -182,4 +183,5 @@ __all__ = [
     "EmergencyContact",
     "HelpCall",
     "HelpOutcome",
+    "PageVersion",
 ]

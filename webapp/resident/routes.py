@@ -7,11 +7,13 @@ from flask.typing import ResponseReturnValue
 
 from webapp.domain.register.community import default_community
 from webapp.infra.db import get_session
+from webapp.infra.page_cache import shared_page
 from webapp.resident.account import signed_in_resident
 from webapp.resident.blueprint import bp
 
 
 @bp.get("/")
+@shared_page
 def home() -> ResponseReturnValue:
     """The public start page; a signed-in resident's home is their own page (the installed app opens here)."""
     if signed_in_resident() is not None:

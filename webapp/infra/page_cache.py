@@ -1,0 +1,197 @@
+"""Pages that are the same for everyone who sees them, rendered once (issue 21).
+
+The phone's start page and a kiosk's attract screen are the busiest pages, and nobody's own: what they show
+depends only on the page's address, the language, the display settings, the kiosk, and the community's data.
+Rendering them cost about five times serving a static file; a copy kept per process serves them at about the
+cost of one small query.
+
+A copy is trusted while three things hold:
+- the version token in `page_version` is the one it was rendered under. Every flush or bulk statement that
+  changes a table a shared page reads (WATCHED) sets a new random token in the same transaction, so a notice
+  published through any app server, or by the worker, drops every server's copies at its commit;
+- the clock is in the same half minute (notices start and end, "today" turns into tomorrow, with no write);
+- nobody is signed in, no kiosk visit is open and no message waits to be flashed: personal pages never come
+  from here or go into it.
+The one per-visitor value in such a page, the CSRF token of the display form, is put back per request.
+
+`tests/web/test_shared_pages.py` renders each shared page while recording the tables it reads, and fails when
+one is missing from WATCHED: a copy can only go stale through a table nobody watches.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, g, get_flashed_messages, request, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from webapp.infra import clock
+
+# What shared pages read, with the columns whose changes they never show (a kiosk's heartbeat every half
+# minute must not drop the copies).
+WATCHED: dict[str, frozenset[str]] = {
+    "community": frozenset(),
+    "kiosk": frozenset(
+        {"last_seen_at", "client_version", "device_status", "pairing_code_hash", "pairing_expires_at"}
+    ),
+    "notice": frozenset(),
+    "community_event": frozenset(),
+    "event_signup": frozenset(),
+    "training_session": frozenset(),
+    "course": frozenset(),
+    "service_type": frozenset(),
+    "local_service": frozenset(),
+}
+SLICE_SECONDS = 30  # a copy lives in one half minute of the (frozen or real) clock
+MAX_COPIES = 512  # per process: pages × languages × display settings × kiosks
+PLACEHOLDER = "\x00linli-csrf\x00"
+EXTENSION = "linli_page_cache"
+
+
+@dataclass(frozen=True)
+class Copy:
+    token: str
+    html: str
+
+
+class PageCache:
+    """The copies one process keeps, oldest dropped first."""
+
+    def __init__(self, size: int = MAX_COPIES) -> None:
+        self._copies: OrderedDict[tuple[Any, ...], Copy] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # gthread workers share a process
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._copies.clear()
+
+    def get(self, key: tuple[Any, ...], token: str) -> str | None:
+        with self._lock:
+            copy = self._copies.get(key)
+            if copy is None or copy.token != token:
+                self.misses += 1
+                return None
+            self._copies.move_to_end(key)
+            self.hits += 1
+            return copy.html
+
+    def put(self, key: tuple[Any, ...], token: str, html: str) -> None:
+        with self._lock:
+            self._copies[key] = Copy(token, html)
+            self._copies.move_to_end(key)
+            while len(self._copies) > self._size:
+                self._copies.popitem(last=False)
+
+
+def cache_of(app: Flask) -> PageCache:
+    found: PageCache = app.extensions[EXTENSION]
+    return found
+
+
+def current_token(db: Session) -> str | None:
+    from webapp.models import PageVersion
+
+    return db.scalar(select(PageVersion.token).where(PageVersion.id == 1))
+
+
+def _anonymous() -> bool:
+    from webapp.infra.security import is_personal_request
+
+    return request.method == "GET" and not is_personal_request() and "_flashes" not in session
+
+
+def shared_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Serve this GET view from the process's copy when the visitor is anonymous (see the module's words).
+    The view must read only WATCHED tables and nothing of the visitor but the key's parts."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not _anonymous():
+            return view(*args, **kwargs)
+        from webapp.infra.db import get_session
+        from webapp.infra.i18n import current_locale
+
+        token = current_token(get_session())
+        if token is None:  # a database from before the version table: render every time
+            return view(*args, **kwargs)
+        kiosk = g.get("kiosk")
+        display = g.get("display")
+        key = (
+            request.endpoint,
+            request.full_path,
+            current_locale(),
+            display.cookie_value() if display is not None else "",
+            kiosk.id if kiosk is not None else None,
+            int(clock.now().timestamp()) // SLICE_SECONDS,
+        )
+        cache = cache_of(current_app)
+        html = cache.get(key, token)
+        if html is not None:
+            return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
+        answer = view(*args, **kwargs)
+        if isinstance(answer, str) and _anonymous() and not get_flashed_messages():
+            # (Flashed and shown by this render: get_flashed_messages returns what the page took.)
+            csrf = g.get("csrf_token")  # set when the page asked for one (Flask-WTF keeps it per request)
+            stored = answer.replace(csrf, PLACEHOLDER) if csrf else answer
+            cache.put(key, token, stored)
+        return answer
+
+    wrapped.linli_shared_page = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _changed(obj: Any) -> bool:
+    """Whether this pending object changes a watched table in a column a shared page shows."""
+    table = getattr(obj, "__tablename__", None)
+    if table not in WATCHED:
+        return False
+    quiet = WATCHED[table]
+    if not quiet:
+        return True
+    state = inspect(obj)
+    if state.pending or state.deleted or not state.persistent:
+        return True
+    return any(attr.key not in quiet and attr.history.has_changes() for attr in state.attrs)
+
+
+def _bump(db: Session) -> None:
+    from webapp.models import PageVersion
+
+    db.execute(
+        update(PageVersion).where(PageVersion.id == 1).values(token=secrets.token_hex(16)),
+        execution_options={"linli_page_version": True},
+    )
+
+
+def _after_flush(db: Session, _context: Any) -> None:
+    if any(_changed(obj) for obj in (*db.new, *db.dirty, *db.deleted)):
+        _bump(db)
+
+
+def _bulk_statement(state: ORMExecuteState) -> None:
+    if state.execution_options.get("linli_page_version"):
+        return
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in WATCHED:
+        _bump(state.session)
+
+
+def install(app: Flask) -> None:
+    """Keep a cache for this app and watch every session of the process (web, worker, commands)."""
+    app.extensions[EXTENSION] = PageCache()
+    for name, fn in (("after_flush", _after_flush), ("do_orm_execute", _bulk_statement)):
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
