@@ -3,8 +3,8 @@
 - Faces (kiosk, phone, console, lobby display, command line, later the API) meet only in the core or in
   `webapp.shared`: no face imports another.
 - The core (`webapp.domain`, `webapp.models`) imports no face, no shared helper, not `webapp.auth`, nothing of
-  Flask's request world, and of the infrastructure only the clock and the number parsing (neither touches
-  Flask): it runs in a worker, a script or a unit test without an application.
+  Flask's request world, and of the infrastructure only the clock, the number parsing and the box's slots for
+  heavy work (none touches Flask): it runs in a worker, a script or a unit test without an application.
 - Each area of the core uses only the areas its docstring names (`AREAS` below says the same as data).
 - The shared helpers and sign-in (`webapp.auth`) import no face; the infrastructure imports no face, no helper
   and no rule; the hardware bridge (`hardware/`, alone on the kiosk box) imports nothing of the app.
@@ -32,7 +32,7 @@ FACES = (
 )
 CORE = ("webapp.domain", "webapp.models")
 REQUEST_WORLD = ("flask", "flask_babel", "flask_login", "flask_wtf", "werkzeug", "wtforms", "jinja2")
-CORE_MAY_USE_INFRA = ("webapp.infra.clock", "webapp.infra.numbers")
+CORE_MAY_USE_INFRA = ("webapp.infra.clock", "webapp.infra.numbers", "webapp.infra.heavy")
 
 # What each area of the core may use besides itself, the package root (DomainError), models and the infra
 # clock; privacy.audit (the Actor and the audit trail) is the base every area may use.
@@ -124,7 +124,7 @@ def broken_rule(arrow: Arrow) -> str | None:
         if target_face or within(target, "webapp.shared") or within(target, "webapp.auth"):
             return "the core imports a face, a shared helper or sign-in"
         if within(target, "webapp.infra") and not any(within(target, m) for m in CORE_MAY_USE_INFRA):
-            return "the core imports infrastructure other than the clock and numbers"
+            return "the core imports infrastructure other than the clock, numbers and heavy-work slots"
         if target == "webapp":
             return "the core imports the application factory"
     if within(source, "webapp.models") and (
@@ -204,7 +204,7 @@ def test_an_arrow_added_on_purpose_is_caught(tmp_path):
         "webapp/domain/desk/bad.py:6: webapp.shared.pins (the core imports a face, a shared helper or sign-in)",
         "webapp/domain/desk/bad.py:7: webapp.domain.life.events (area desk may not use life.events)",
         "webapp/domain/life/worse.py:1: webapp.infra.db "
-        "(the core imports infrastructure other than the clock and numbers)",
+        "(the core imports infrastructure other than the clock, numbers and heavy-work slots)",
         "webapp/infra/deep.py:1: webapp.domain.desk.tickets (infrastructure imports a face, a helper or a rule)",
     ]
 

@@ -7,6 +7,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from webapp.infra.heavy import heavy_slot
+
 MAX_PASSWORD_LENGTH = 256  # longer input is refused before hashing, so it cannot be used to burn CPU
 MIN_PASSWORD_LENGTH = 10
 
@@ -20,20 +22,24 @@ def _dummy_hash() -> str:
     Made on first use, not at import: each argon2 hash takes 64 MiB for a moment, and a worker
     that never sees a sign-in should not pay for it.
     """
-    return _hasher.hash("linli-dummy-password")
+    with heavy_slot():
+        return _hasher.hash("linli-dummy-password")
 
 
 def hash_password(password: str) -> str:
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValueError("password too long")
-    return _hasher.hash(password)
+    with heavy_slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
+    against = password_hash or _dummy_hash()
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        with heavy_slot():
+            return _hasher.verify(against, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -21,6 +21,7 @@ from webapp.domain import DomainError
 from webapp.domain.identity.vault import token_hash
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
+from webapp.infra.heavy import heavy_slot
 from webapp.models import AuthAttempt, Resident
 
 PIN_LENGTH = 6
@@ -69,7 +70,8 @@ def check_pin_rules(pin: str) -> None:
 
 def set_pin(session: Session, actor: Actor, resident: Resident, pin: str) -> None:
     check_pin_rules(pin)
-    resident.pin_hash = _pin_hasher.hash(pin)
+    with heavy_slot():
+        resident.pin_hash = _pin_hasher.hash(pin)
     resident.pin_failures = 0
     resident.auth_version += 1  # phone sessions opened with the old PIN end
     session.flush()
@@ -118,7 +120,10 @@ def _lock_device(session: Session, device: str) -> None:
 
 def _matches(pin_hash: str, pin: str) -> bool:
     try:
-        return len(pin) == PIN_LENGTH and _pin_hasher.verify(pin_hash, pin)
+        if len(pin) != PIN_LENGTH:
+            return False
+        with heavy_slot():
+            return _pin_hasher.verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
 
