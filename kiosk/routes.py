@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -42,7 +43,7 @@ from webapp.domain.kiosk.visits import (
     visit_actor,
 )
 from webapp.infra import clock
-from webapp.infra.db import get_session
+from webapp.infra.db import get_session, writes
 from webapp.infra.json_body import Scalars, Shape, Text, json_body
 from webapp.infra.page_cache import shared_page
 from webapp.infra.security import background
@@ -58,9 +59,32 @@ UNPAIRED_ENDPOINTS = {"kiosk.pair"}
 NOT_ACTIVITY = {"kiosk.heartbeat"}  # requests the page makes by itself: they do not keep a visit alive
 
 
+# When this process last noted each visit's activity (visit id -> clock time): a page within TOUCH_EVERY of
+# that reads only, so it never waits for SQLite's write lock behind other kiosks' writes.
+_noted: dict[int, datetime] = {}
+
+
+def _noted_lately(visit_id: object) -> bool:
+    from webapp.domain.kiosk.visits import TOUCH_EVERY
+
+    if not isinstance(visit_id, int):
+        return False
+    when = _noted.get(visit_id)
+    return when is not None and timedelta(0) <= clock.now() - when < TOUCH_EVERY
+
+
+def _note(visit_id: int) -> None:
+    now = clock.now()
+    if len(_noted) > 1000:  # visits of the last minutes only
+        for old in [v for v, when in _noted.items() if now - when > timedelta(minutes=10)]:
+            _noted.pop(old, None)
+    _noted[visit_id] = now
+
+
 @bp.before_request
 def load_kiosk() -> ResponseReturnValue | None:
     """Every kiosk request: which kiosk is this browser, and is someone's visit still open?"""
+    g.visit_noted_lately = _noted_lately(session.get("visit_id"))  # before the transaction: decides its kind
     db = get_session()
     kiosk = kiosk_for_device(db, request.cookies.get(DEVICE_COOKIE))
     g.kiosk = kiosk
@@ -76,8 +100,9 @@ def load_kiosk() -> ResponseReturnValue | None:
         # to the page's own background calls, which may arrive after someone new has chosen their settings.
         view = current_app.view_functions.get(request.endpoint or "")
         g.visit_ended = not getattr(view, "linli_background", False)
-    elif visit is not None and request.endpoint not in NOT_ACTIVITY:
+    elif visit is not None and request.endpoint not in NOT_ACTIVITY and not g.visit_noted_lately:
         touch(db, visit)
+        _note(visit.id)
     keep()  # the visit's bookkeeping stands whatever this request answers
     g.visit = visit
     return None
@@ -240,6 +265,7 @@ def identify_scan() -> ResponseReturnValue:
     except ScanRefused as exc:
         return jsonify(ok=False, message=SCAN_MESSAGES[exc.reason]()), 400
     session["visit_id"] = visit.id
+    _noted.pop(visit.id, None)  # a new visit (ids come back in tests rolled back)
     if visit.resident_id is None:  # a helper's badge: now the resident's card
         return jsonify(ok=True, next=url_for("kiosk.start"))
     return jsonify(ok=True, next=url_for("kiosk.home"))
@@ -256,6 +282,7 @@ def identify_reader() -> ResponseReturnValue:
         reason = "id_unknown" if exc.reason == "unknown" else exc.reason
         return jsonify(ok=False, message=SCAN_MESSAGES[reason]()), 400
     session["visit_id"] = visit.id
+    _noted.pop(visit.id, None)  # a new visit (ids come back in tests rolled back)
     return jsonify(ok=True, next=url_for("kiosk.home"))
 
 
@@ -278,6 +305,7 @@ def identify_id_number() -> ResponseReturnValue:
 
 
 @bp.get("/home")
+@writes  # what it shows is marked seen
 @visit_required
 def home() -> ResponseReturnValue:
     from kiosk.learn import todays_class

@@ -141,7 +141,7 @@ def test_server_ends_the_visit_even_if_the_page_script_died(browser, live_server
     visitor.page.wait_for_url(visitor.base + "/kiosk/home")
     cookies = visitor.context.cookies()
     visitor.page.close()  # the page and its script are gone; nobody pressed anything
-    clock.freeze(clock.now() + timedelta(seconds=81))
+    clock.freeze(clock.now() + timedelta(seconds=86))
     try:
         replay = Visitor(browser, live_server.url, *KIOSK)
         replay.context.add_cookies(cookies)

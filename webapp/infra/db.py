@@ -118,8 +118,8 @@ def request_writes() -> bool:
         return True
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         return True
-    if request.blueprint == "kiosk" and "visit_id" in http_session:  # each page of a visit keeps it alive
-        return True
+    if request.blueprint == "kiosk" and "visit_id" in http_session and not g.get("visit_noted_lately", False):
+        return True  # each page of a visit keeps it alive, noted every few seconds (kiosk/routes.py)
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "linli_writes", False))
 

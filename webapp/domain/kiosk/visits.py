@@ -26,8 +26,14 @@ HELPER_ROLES = frozenset(
 PIN_FRESH = timedelta(minutes=3)
 
 
+# A visit's pages note that the resident is still there at most this often (each note is a write, and a busy
+# lobby's kiosks queue behind every write on SQLite); the idle limit waits this much longer, so that a visit
+# never ends before the screen's own countdown has run out.
+TOUCH_EVERY = timedelta(seconds=5)
+
+
 def limit(kiosk: Kiosk) -> timedelta:
-    return timedelta(seconds=kiosk.idle_timeout_seconds) + WARNING
+    return timedelta(seconds=kiosk.idle_timeout_seconds) + WARNING + TOUCH_EVERY
 
 
 def open_visit(session: Session, kiosk: Kiosk, visit_id: int | None) -> KioskVisit | None:
