@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,6 +134,43 @@ def pair_demo_kiosk(env: dict[str, str]) -> str:
     ).stdout.strip()
 
 
+def start_visit(env: dict[str, str], kiosk_cookie: str, base: str) -> str:
+    """Scan a demo resident's new card at the paired kiosk; returns the cookies of that visit (kiosk and
+    session). The load keeps the visit alive: each of its pages counts as the resident still being there."""
+    script = (
+        "from webapp import create_app; from webapp.infra.db import database; "
+        "from webapp.domain.identity.cards import issue_card; "
+        "from webapp.domain.privacy.audit import SYSTEM; "
+        "from webapp.models import Resident; app = create_app(); s = database(app).sessionmaker(); "
+        "r = s.query(Resident).order_by(Resident.id).first(); c = issue_card(s, SYSTEM, r); s.commit(); "
+        "print(c.url('https://linli.example'))"
+    )
+    scan = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    host, port = base.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/kiosk/", headers={"Cookie": kiosk_cookie})
+    response = conn.getresponse()
+    csrf = re.search(r'data-csrf="([^"]+)"', response.read().decode()).group(1)
+    session = re.search(r"linli_session=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
+    body = urllib.parse.urlencode({"csrf_token": csrf, "scan": scan})
+    cookie = f"{kiosk_cookie}; linli_session={session}"
+    conn.request(
+        "POST",
+        "/kiosk/identify",
+        body=body,
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = conn.getresponse()
+    answer = response.read().decode()
+    if '"ok":true' not in answer.replace(" ", ""):
+        raise SystemExit(f"the card scan failed: {answer[:200]}")
+    session = re.search(r"linli_session=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
+    conn.close()
+    return f"{kiosk_cookie}; linli_session={session}"
+
+
 def worker_pids(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(p) for p in children.read_text().split()] if children.exists() else []
@@ -152,8 +190,8 @@ class DemoServer:
 
 
 @contextmanager
-def demo_gunicorn(prefix: str) -> Iterator[DemoServer]:
-    """A fresh demo database (SQLite) served by gunicorn with 2 workers on a free loopback port."""
+def demo_gunicorn(prefix: str, gunicorn_args: tuple[str, ...] = ("--workers", "2")) -> Iterator[DemoServer]:
+    """A fresh demo database (SQLite) served by gunicorn (2 sync workers unless told) on a loopback port."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -166,7 +204,7 @@ def demo_gunicorn(prefix: str) -> Iterator[DemoServer]:
     }
     demo = [BIN / "flask", "--app", "wsgi", "demo"]
     output = subprocess.run(demo, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-    command = [BIN / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    command = [BIN / "gunicorn", *gunicorn_args, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     gunicorn = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
     try:
         wait_for(port)
@@ -181,8 +219,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="more than 1: gunicorn's gthread workers")
     args = parser.parse_args()
-    with demo_gunicorn("linli-bench-") as server:
+    model = ("--worker-class", "gthread", "--threads", str(args.threads)) if args.threads > 1 else ()
+    with demo_gunicorn("linli-bench-", ("--workers", str(args.workers), *model)) as server:
+        print(
+            f"gunicorn: {args.workers} workers"
+            + (f" × {args.threads} threads (gthread)" if model else " (sync)")
+        )
         run(server, args.seconds, args.connections)
 
 
@@ -192,19 +237,24 @@ def run(server: DemoServer, seconds: int, connections: int) -> None:
     css = re.search(r'href="(/static/css/base\.css\?v=[^"]+)"', http_get(base + "/").body).group(1)
     load = wrk if shutil.which("wrk") else python_load
     print(
-        "Linli under gunicorn, 2 sync workers, SQLite demo database; load: "
+        "Linli under gunicorn, SQLite demo database; load: "
         + ("wrk" if load is wrk else "Python client")
         + f", {connections} connections, {seconds} s each"
     )
-    print(f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for label, path in (
-        ("kiosk attract /kiosk/", "/kiosk/"),
-        ("phone home /", "/"),
-        ("static CSS (floor)", css),
+    print(f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'× floor':>10}")
+    visit_cookie = start_visit(server.env, kiosk_cookie, base)
+    floor = 0.0
+    for label, path, cookie in (
+        ("static CSS (floor)", css, kiosk_cookie),
+        ("kiosk attract /kiosk/", "/kiosk/", kiosk_cookie),
+        ("phone home /", "/", ""),
+        ("kiosk home, in a visit", "/kiosk/home", visit_cookie),
     ):
-        assert http_get(base + path, kiosk_cookie).status == 200, path  # noqa: S101 (warm-up, and no redirect)
-        rps, p50, p99 = load(base + path, seconds, connections, kiosk_cookie)
-        print(f"{label:<28}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}")
+        assert http_get(base + path, cookie).status == 200, path  # noqa: S101 (warm-up, and no redirect)
+        rps, p50, p99 = load(base + path, seconds, connections, cookie)
+        floor = floor or rps
+        print(f"{label:<28}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{rps / floor:>10.2f}")
+        assert http_get(base + path, cookie).status == 200, path  # noqa: S101 (still the page, not a redirect)
     for pid in [*worker_pids(server.pid), server.pid]:
         role = "master" if pid == server.pid else "worker"
         print(

@@ -128,13 +128,19 @@ class StaticVersions:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[str, str] = {}
+        self._urls: dict[tuple[str, str], str] = {}  # (script root, file): a page names 15 of them
 
     def url(self, filename: str) -> str:
+        key = (request.script_root if request else "", filename)
+        found = self._urls.get(key)
+        if found is not None and not current_app.debug:
+            return found
         version = self._cache.get(filename)
         if version is None or current_app.debug:
             digest = hashlib.sha256((self.root / filename).read_bytes()).hexdigest()[:10]
             version = self._cache[filename] = digest
-        return url_for("static", filename=filename, v=version)
+        built = self._urls[key] = url_for("static", filename=filename, v=version)
+        return built
 
 
 def static_url(filename: str) -> str:
