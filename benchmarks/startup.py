@@ -88,6 +88,14 @@ def import_profile(env: dict[str, str], top: int) -> None:
     print(f"    heavy packages loaded by import wsgi: {', '.join(loaded) or 'none'}")
 
 
+def bytecode_cache() -> str:
+    """Whether webapp/ and kiosk/ have compiled bytecode: without it each worker compiles them at each start
+    (the service may not write its source folder; docs/deployment.md compiles them at install)."""
+    sources = [p for folder in ("webapp", "kiosk") for p in (ROOT / folder).rglob("*.py")]
+    cached = [p for p in sources if any(p.parent.glob(f"__pycache__/{p.stem}.*.pyc"))]
+    return f"bytecode cached for {len(cached)} of {len(sources)} modules of webapp/ and kiosk/"
+
+
 def first_answer(url: str, timeout: float = 30) -> float:
     """Seconds until *url* answers 200 (connections are refused until gunicorn binds)."""
     start = time.monotonic()
@@ -190,7 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     with demo_env("linli-startup-") as (env, _output, port):
         load = Path("/proc/loadavg").read_text().split()[:3]
-        print(f"Linli start-up and memory; load average {' '.join(load)}")
+        print(f"Linli start-up and memory; load average {' '.join(load)}; {bytecode_cache()}")
         import_profile(env, args.top)
         for options in ((), ("--preload",)):
             print(f"\n=== gunicorn --workers 2 {' '.join(options) or '(no --preload)'} wsgi:app")

@@ -9,6 +9,11 @@ import os
 bind = os.environ.get("LINLI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LINLI_WORKERS", "2"))
 worker_class = "sync"
+# Each worker imports the app itself (no --preload). Measured (benchmarks/startup.py; docs/performance.md,
+# "Start-up and memory"): preloading puts the whole app in the master (86 MiB, not 26; the goal is 30) and,
+# once the workers have served pages, the box spends more memory in all, not less (Python's reference counts
+# unshare the copy-on-write pages); the master's pooled database connection would also pass to every worker.
+preload_app = False
 timeout = 30
 graceful_timeout = 20
 max_requests = 5000  # a worker starts afresh now and then: memory stays flat over months without a restart
