@@ -49,6 +49,8 @@ HEAVY = (
     "cbor2",
     "cryptography",
     "qrcode",
+    "pydantic",
+    "spectree",
     "PIL",
     "openpyxl",
     "reportlab",

@@ -1,8 +1,9 @@
 """A web worker imports what serving pages needs, and no more (issue 21).
 
 Each module here is imported where it is used, not when the app is made: every gunicorn worker would otherwise
-carry it (Huey with Redis's and psycopg's clients about 19 MiB, py_webauthn with pyOpenSSL about 15 MiB,
-cryptography's Rust library about 8 MiB; docs/performance.md, "Start-up and memory"). A top-level import
+carry it (Huey with Redis's and psycopg's clients about 19 MiB, py_webauthn with pyOpenSSL about 15 MiB, the
+JSON API's pydantic shapes about 11 MiB, cryptography's Rust library about 8 MiB; docs/performance.md,
+"Start-up and memory"). A top-level import
 added anywhere on the way from `wsgi` would bring them back without anyone noticing: this test notices.
 The app is made in a fresh process, as a worker makes it, and serves one page.
 """
@@ -26,6 +27,8 @@ NOT_AT_START = {
     "OpenSSL": "pyOpenSSL, imported by py_webauthn",
     "cryptography": "the vault's AES-GCM and HKDF, imported when a value is sealed or opened",
     "qrcode": "imported when a QR code is drawn (webapp.shared.qr)",
+    "pydantic": "the JSON API's shapes: its views are imported at their first call (webapp.api.routes)",
+    "spectree": "the JSON API's validation and document, with its views",
     "alembic": "migrations: only the db and demo commands",
     "pywebpush": "Web Push: the worker's task",
     "openpyxl": "spreadsheet import: its page",
