@@ -65,3 +65,27 @@ def test_a_passkey_is_labelled_as_py_webauthn_would() -> None:
         unnamed = PasskeyCredential(credential_id=raw, label=None)
         assert credential_label(unnamed) == bytes_to_base64url(raw)[:8]
     assert credential_label(PasskeyCredential(credential_id=b"x", label="Phone")) == "Phone"
+
+
+def test_the_queue_is_made_when_first_woken(tmp_path: Path, database_url: str) -> None:
+    """Made on first use, it is the queue the worker consumes: the same storage and every task registered."""
+    from webapp import create_app
+    from webapp.infra.db import database
+    from webapp.infra.queue import queue_of
+    from webapp.jobs import LazyTasks
+
+    app = create_app({"database_url": database_url, "instance_path": tmp_path, "encryption_key": b"k" * 32})
+    lazy = queue_of(app)
+    assert isinstance(lazy, LazyTasks)
+    assert lazy._tasks is None
+    assert not (tmp_path / "queue.db").exists()
+    lazy.wake(outbox=True, push=True, webhooks=True)
+    assert lazy.tasks() is lazy._tasks
+    assert lazy.huey.pending_count() == 3  # sweep, push_pending, webhook_sweep
+    assert (tmp_path / "queue.db").exists()
+    assert {"deliver", "sweep", "push_pending", "desk_round", "care_sweep"} <= {
+        name.split(".")[-1] for name in lazy.huey._registry._registry
+    }
+    assert lazy.deliver is lazy.tasks().deliver
+    lazy.huey.flush()
+    database(app).engine.dispose()
