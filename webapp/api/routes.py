@@ -1,7 +1,7 @@
 """The JSON API's addresses, registered when the app is made; its views are imported at their first call.
 
 The views validate with pydantic through SpecTree, whose decorators build every schema at import: about 11 MiB
-and 90 modules that each web worker would carry for the few requests that are API calls (docs/performance.md,
+and 75 modules that each web worker would carry for the few requests that are API calls (docs/performance.md,
 "Start-up and memory"). Flask takes no new address after the first request, so the addresses are here and a
 stand-in answers until its view is imported. The stand-in carries what the app reads of a view before calling
 it (the guard's scope, and that API views write: each call is counted); a test holds table and views together.
