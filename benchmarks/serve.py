@@ -190,29 +190,47 @@ class DemoServer:
 
 
 @contextmanager
-def demo_gunicorn(prefix: str, gunicorn_args: tuple[str, ...] = ("--workers", "2")) -> Iterator[DemoServer]:
-    """A fresh demo database (SQLite) served by gunicorn (2 sync workers unless told) on a loopback port."""
+def demo_env(prefix: str) -> Iterator[tuple[dict[str, str], str, int]]:
+    """A fresh demo database (SQLite) in a temporary instance folder: the environment to serve it, the demo's
+    output (sign-ins, card link, pairing link) and the free loopback port the base URL names."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "LINLI_INSTANCE_PATH": str(tmp),
         "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
         "LINLI_DEMO_PASSWORD": "bench-password",
-        "LINLI_BASE_URL": base,
+        "LINLI_BASE_URL": f"http://127.0.0.1:{port}",
     }
-    demo = [BIN / "flask", "--app", "wsgi", "demo"]
-    output = subprocess.run(demo, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-    command = [BIN / "gunicorn", *gunicorn_args, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    gunicorn = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
     try:
-        wait_for(port)
-        yield DemoServer(base=base, env=env, demo_output=output, pid=gunicorn.pid)
+        demo = [BIN / "flask", "--app", "wsgi", "demo"]
+        output = subprocess.run(demo, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        yield env, output, port
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def start_gunicorn(env: dict[str, str], port: int, *options: str) -> subprocess.Popen[bytes]:
+    """`gunicorn --workers 2 wsgi:app` on the port, quiet; options are further gunicorn flags."""
+    command = [BIN / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return subprocess.Popen([*command, *options, "wsgi:app"], cwd=ROOT, env=env)
+
+
+def stop_gunicorn(gunicorn: subprocess.Popen[bytes]) -> None:
+    gunicorn.send_signal(signal.SIGTERM)
+    gunicorn.wait(timeout=20)
+
+
+@contextmanager
+def demo_gunicorn(prefix: str, gunicorn_args: tuple[str, ...] = ()) -> Iterator[DemoServer]:
+    """A fresh demo database (SQLite) served by gunicorn (2 sync workers unless told) on a loopback port."""
+    with demo_env(prefix) as (env, output, port):
+        gunicorn = start_gunicorn(env, port, *gunicorn_args)
+        try:
+            wait_for(port)
+            yield DemoServer(base=env["LINLI_BASE_URL"], env=env, demo_output=output, pid=gunicorn.pid)
+        finally:
+            stop_gunicorn(gunicorn)
 
 
 def main() -> None:

@@ -9,6 +9,11 @@ import os
 bind = os.environ.get("LINLI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LINLI_WORKERS", "2"))
 worker_class = "sync"
+# Each worker imports the app itself (no --preload). Measured (benchmarks/startup.py; docs/performance.md,
+# "Start-up and memory"): preloading puts the whole app in the master (76 MiB, not 26; the goal is 30).
+# It would save some memory in all (about 13 MiB with 2 workers, more with more) and halve the cold start,
+# but would need the engine's pool disposed after the fork (the schema check at start leaves a connection).
+preload_app = False
 timeout = 30
 graceful_timeout = 20
 max_requests = 5000  # a worker starts afresh now and then: memory stays flat over months without a restart

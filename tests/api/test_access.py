@@ -115,3 +115,27 @@ def test_only_a_hash_is_stored(session, make_key):
     assert secret not in (key.token_hash, key.prefix)
     assert secret.startswith(key.prefix)
     assert len(key.prefix) < len(secret) // 2
+
+
+def test_the_json_api_table_names_each_guarded_view_with_its_scope(app, client):
+    """The addresses are registered from webapp/api/routes.py and the views imported at their first call: the
+    table must name every guarded view, with the scope its guard asks for, and the first call puts it in place."""
+    from webapp.api import v1_life, v1_tickets
+    from webapp.api.routes import ROUTES, StandIn
+
+    guarded = {
+        (module.__name__.rsplit(".", 1)[1], name): view.api_scope
+        for module in (v1_life, v1_tickets)
+        for name, view in vars(module).items()
+        if callable(view)
+        and getattr(view, "__module__", None) == module.__name__
+        and hasattr(view, "api_scope")
+    }
+    assert {(route.module, route.view): route.scope for route in ROUTES} == guarded
+    for route in ROUTES:
+        view = app.view_functions[f"api.{route.view}"]
+        assert view is getattr(v1_life if route.module == "v1_life" else v1_tickets, route.view) or (
+            isinstance(view, StandIn) and view.api_scope == route.scope
+        )
+    client.get("/api/v1/communities")
+    assert app.view_functions["api.communities"] is v1_tickets.communities

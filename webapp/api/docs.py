@@ -9,7 +9,15 @@ from flask import current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from webapp.api.blueprint import docs
-from webapp.api.spec import document
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document, once every view of the API is imported (pydantic and SpecTree with them)."""
+    from webapp.api.routes import import_views
+    from webapp.api.spec import document as made
+
+    import_views(current_app._get_current_object())  # type: ignore[attr-defined]
+    return made()
 
 
 @docs.get("/openapi.json")

@@ -25,7 +25,6 @@ from sqlalchemy.orm import joinedload
 from webapp.api.blueprint import open311
 from webapp.api.keys import audited, authenticate, caller, community
 from webapp.api.problems import fail
-from webapp.api.v1_tickets import create_ticket
 from webapp.domain.desk.catalog import questions_for
 from webapp.domain.desk.public import open311_request, open311_service, ticket_for_follow_token
 from webapp.domain.identity.api_keys import Scope
@@ -261,6 +260,8 @@ def request_create(fmt: str) -> ResponseReturnValue:
         if k.startswith("attribute[") and k.endswith("]")
     }
     description = request.form.get("description", "").strip() or None
+    from webapp.api.v1_tickets import create_ticket  # the JSON API's views: pydantic, imported on first use
+
     created = create_ticket(code, place[:120], given, description)
     data = [
         {"service_request_id": created.request.number, "token": created.follow_token, "service_notice": ""}

@@ -1,5 +1,7 @@
 """/api/v1: appointments and slots, notices (read and publish), events and classes, the local directory and
-the desk's figures: counts and times, never who."""
+the desk's figures: counts and times, never who.
+
+Each view's address is in `webapp/api/routes.py` (this module is imported at the first call of one)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webapp.api.blueprint import v1
 from webapp.api.keys import caller, community, guard
 from webapp.api.problems import fail
 from webapp.api.shapes import (
@@ -37,7 +38,6 @@ from webapp.infra.db import get_session
 from webapp.models import Booking, BookingStatus, Notice, ServiceType, Slot, Ticket
 
 
-@v1.get("/communities/<slug>/slots")
 @guard(Scope.READ_BOOKINGS)
 @spec.validate(resp=answers(HTTP_200=Slots), tags=["appointments"])
 def slots(slug: str) -> Any:
@@ -63,7 +63,6 @@ def slots(slug: str) -> Any:
     return Slots(items=sorted(items, key=lambda s: (s.starts_at, s.id)))
 
 
-@v1.get("/communities/<slug>/appointments")
 @guard(Scope.READ_BOOKINGS)
 @spec.validate(resp=answers(HTTP_200=Appointments), tags=["appointments"])
 def appointments(slug: str) -> Any:
@@ -103,7 +102,6 @@ def notice_out(notice: Notice) -> NoticeOut:
     )
 
 
-@v1.get("/communities/<slug>/notices")
 @guard(Scope.READ_LIFE)
 @spec.validate(resp=answers(HTTP_200=Notices), tags=["notices"])
 def notice_list(slug: str) -> Any:
@@ -112,7 +110,6 @@ def notice_list(slug: str) -> Any:
     return Notices(items=[notice_out(n) for n in rows])
 
 
-@v1.post("/communities/<slug>/notices")
 @guard(Scope.PUBLISH_NOTICES)
 @spec.validate(json=NoticeIn, resp=answers(HTTP_201=NoticeOut), tags=["notices"])
 def notice_publish(slug: str, json: NoticeIn) -> Any:
@@ -134,7 +131,6 @@ def notice_publish(slug: str, json: NoticeIn) -> Any:
     return notice_out(notice), 201
 
 
-@v1.get("/communities/<slug>/events")
 @guard(Scope.READ_LIFE)
 @spec.validate(resp=answers(HTTP_200=Events), tags=["life"])
 def event_list(slug: str) -> Any:
@@ -167,7 +163,6 @@ def event_list(slug: str) -> Any:
     return Events(items=sorted(items, key=lambda e: (e.starts_at, e.kind, e.id)))
 
 
-@v1.get("/communities/<slug>/directory")
 @guard(Scope.READ_LIFE)
 @spec.validate(resp=answers(HTTP_200=Directory), tags=["life"])
 def directory_list(slug: str) -> Any:
@@ -188,7 +183,6 @@ def directory_list(slug: str) -> Any:
     return Directory(items=items)
 
 
-@v1.get("/communities/<slug>/figures")
 @guard(Scope.READ_FIGURES)
 @spec.validate(resp=answers(HTTP_200=FiguresOut), tags=["figures"])
 def desk_figures(slug: str) -> Any:

@@ -1,4 +1,6 @@
-"""/api/v1: communities, service types and tickets, through the same core calls as the staff console."""
+"""/api/v1: communities, service types and tickets, through the same core calls as the staff console.
+
+Each view's address is in `webapp/api/routes.py` (this module is imported at the first call of one)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
-from webapp.api.blueprint import v1
 from webapp.api.keys import Caller, caller, community, guard
 from webapp.api.problems import fail
 from webapp.api.shapes import (
@@ -90,7 +91,6 @@ def ticket_out(ticket: Ticket, who: Caller, timeline: bool = False, code: str | 
     )
 
 
-@v1.get("/communities")
 @guard(Scope.READ_CATALOG)
 @spec.validate(resp=answers(HTTP_200=Communities), tags=["catalog"])
 def communities() -> Any:
@@ -100,7 +100,6 @@ def communities() -> Any:
     return Communities(items=sorted(items, key=lambda c: c.slug))
 
 
-@v1.get("/communities/<slug>/service-types")
 @guard(Scope.READ_CATALOG)
 @spec.validate(resp=answers(HTTP_200=ServiceTypes), tags=["catalog"])
 def service_types(slug: str) -> Any:
@@ -143,7 +142,6 @@ def _etag(items: list[TicketOut], query: TicketQuery) -> str:
     return digest.hexdigest()[:32]
 
 
-@v1.get("/communities/<slug>/tickets")
 @guard(Scope.READ_TICKETS)
 @spec.validate(query=TicketQuery, resp=answers(HTTP_200=TicketPage, HTTP_304=None), tags=["tickets"])
 def ticket_list(slug: str, query: TicketQuery) -> Any:
@@ -187,7 +185,6 @@ def ticket_or_404(number: str) -> Ticket:
     return ticket
 
 
-@v1.get("/communities/<slug>/tickets/<number>")
 @guard(Scope.READ_TICKETS)
 @spec.validate(resp=answers(HTTP_200=TicketOut), tags=["tickets"])
 def ticket_read(slug: str, number: str) -> Any:
@@ -204,7 +201,6 @@ def bad_input(exc: DomainError, errors: dict[str, str] | None = None) -> Any:
     )
 
 
-@v1.post("/communities/<slug>/tickets")
 @guard(Scope.WRITE_TICKETS)
 @spec.validate(json=TicketIn, resp=answers(HTTP_201=Created), tags=["tickets"])
 def ticket_create(slug: str, json: TicketIn) -> Any:
@@ -242,7 +238,6 @@ def create_ticket(code: str, place: str, given: dict[str, Any], description: str
     return created
 
 
-@v1.post("/communities/<slug>/tickets/<number>/status")
 @guard(Scope.WRITE_TICKETS)
 @spec.validate(json=StatusIn, resp=answers(HTTP_200=TicketOut), tags=["tickets"])
 def ticket_status(slug: str, number: str, json: StatusIn) -> Any:
@@ -255,7 +250,6 @@ def ticket_status(slug: str, number: str, json: StatusIn) -> Any:
     return ticket_out(ticket, caller(), timeline=True)
 
 
-@v1.post("/communities/<slug>/tickets/<number>/notes")
 @guard(Scope.WRITE_TICKETS)
 @spec.validate(json=NoteIn, resp=answers(HTTP_201=TicketOut), tags=["tickets"])
 def ticket_note(slug: str, number: str, json: NoteIn) -> Any:

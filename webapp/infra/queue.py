@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from webapp.models import Notification, OutboxMessage, WebhookDelivery
 
 if TYPE_CHECKING:
     from flask import Flask
+    from huey import Huey
 
     from webapp.config import Settings
 
@@ -30,13 +30,16 @@ QUEUE_FILE = "queue.db"
 
 
 class Wakeable(Protocol):
-    huey: Huey
+    @property
+    def huey(self) -> Huey: ...
 
     def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None: ...
 
 
 def make_huey(settings: Settings) -> Huey:
     """SqliteHuey in the instance folder unless LINLI_QUEUE_URL names Redis (a district, several workers)."""
+    from huey import MemoryHuey, RedisHuey, SqliteHuey  # here: importing Huey imports Redis and psycopg too
+
     url = settings.queue_url
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey(settings.queue_name, url=url)

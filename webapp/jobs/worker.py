@@ -9,7 +9,6 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from webapp.infra.queue import queue_of
-from webapp.jobs.tasks import Tasks
 
 
 @click.command("worker")
@@ -24,8 +23,11 @@ def worker_command(workers: int | None, no_periodic: bool) -> None:
 
 def run_worker(app: Flask, workers: int | None = None, periodic: bool = True) -> None:
     """Consume the queue until SIGTERM/SIGINT (Huey finishes the tasks in hand, then stops)."""
-    tasks = queue_of(app)
-    assert isinstance(tasks, Tasks)  # noqa: S101 (registered by webapp.jobs.init_app)
+    from webapp.jobs import LazyTasks
+
+    lazy = queue_of(app)
+    assert isinstance(lazy, LazyTasks)  # noqa: S101 (registered by webapp.jobs.init_app)
+    tasks = lazy.tasks()
     # A worker that died may have left messages claimed or due: look for them first.
     tasks.sweep()
     tasks.webhook_sweep()

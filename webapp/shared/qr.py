@@ -1,13 +1,17 @@
-"""QR codes as small inline SVG: no image files, no inline style, crisp at any size and print."""
+"""QR codes as small inline SVG: no image files, no inline style, crisp at any size and print.
+
+qrcode is imported when a code is drawn (it brings Pillow's image module): few pages show one.
+"""
 
 from __future__ import annotations
 
-import qrcode
 from markupsafe import escape
 
 
 def qr_matrix(data: str, border: int = 4) -> list[list[bool]]:
     """Return the module matrix of *data* with a quiet zone; ASCII data keeps wedge scanners exact."""
+    import qrcode
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
     code.add_data(data)
     code.make(fit=True)

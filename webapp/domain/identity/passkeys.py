@@ -2,31 +2,20 @@
 
 The ceremony's challenge is kept by the face (in the signed session); everything else is here.
 Credentials are discoverable, so signing in needs no username: the phone offers the resident's key.
+
+py_webauthn is imported inside the ceremonies, not here: it brings pyOpenSSL, pyasn1 and cbor2 (about
+15 MiB and 140 modules in each web worker), and only a passkey's registration or sign-in uses it.
 """
 
 from __future__ import annotations
 
 import json
+from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import bytes_to_base64url, parse_authentication_credential_json
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from webapp.domain import DomainError
 from webapp.domain.privacy.audit import Actor, record
@@ -59,6 +48,14 @@ def new_key_options(
     """(options JSON for navigator.credentials.create, the challenge to remember): a discoverable key that
     asks for the fingerprint or face every time. Shared by every kind of person that may hold a passkey
     (residents, family members), so the ceremony's rules are written once."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=RP_NAME,
@@ -76,6 +73,9 @@ def new_key_options(
 
 def verify_new_key(rp: RelyingParty, credential_json: str, challenge: bytes) -> Any:
     """Check a registration against its challenge and origin; the verified key, or PasskeyRefused."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         return verify_registration_response(
             credential=credential_json,
@@ -90,6 +90,9 @@ def verify_new_key(rp: RelyingParty, credential_json: str, challenge: bytes) -> 
 
 def parse_assertion(credential_json: str) -> Any:
     """The assertion a phone sent, parsed (its `raw_id` finds the stored key), or PasskeyRefused."""
+    from webauthn.helpers import parse_authentication_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         return parse_authentication_credential_json(credential_json)
     except (WebAuthnException, ValueError, KeyError, json.JSONDecodeError) as exc:
@@ -100,6 +103,9 @@ def verify_assertion(
     rp: RelyingParty, parsed: Any, challenge: bytes, public_key: bytes, sign_count: int
 ) -> int:
     """Check a signed assertion against the stored key; the new signature counter (it must move forward)."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_authentication_response(
             credential=parsed,
@@ -155,6 +161,9 @@ def register(
 
 
 def authentication_options(rp: RelyingParty) -> tuple[str, bytes]:
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp.id, user_verification=UserVerificationRequirement.REQUIRED
     )
@@ -206,4 +215,5 @@ def remove(session: Session, actor: Actor, resident: Resident, credential_id: in
 
 
 def credential_label(credential: PasskeyCredential) -> str:
-    return credential.label or bytes_to_base64url(credential.credential_id)[:8]
+    # py_webauthn's bytes_to_base64url, without importing it for a list of keys
+    return credential.label or urlsafe_b64encode(credential.credential_id).decode().rstrip("=")[:8]

@@ -3,6 +3,9 @@
 Chinese ID numbers and mobile numbers have so little entropy that a plain or salted hash is
 brute-forced in seconds; an HMAC whose key lives outside the database is not. Both keys are derived
 from the instance's encryption key, which never enters the database.
+
+cryptography is imported where a key is derived or a value sealed or opened, not here: its Rust library
+alone is about 8 MiB of each web worker's memory, and most pages do neither.
 """
 
 from __future__ import annotations
@@ -12,14 +15,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 NONCE_BYTES = 12
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"linli:" + purpose).derive(master)
 
 
@@ -40,10 +42,14 @@ class Vault:
 
     def encrypt(self, kind: str, value: str) -> bytes:
         """AES-256-GCM; the kind is bound as associated data, so a phone ciphertext cannot pass as an ID."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         nonce = secrets.token_bytes(NONCE_BYTES)
         return nonce + AESGCM(self.aead_key).encrypt(nonce, value.encode(), kind.encode())
 
     def decrypt(self, kind: str, blob: bytes) -> str:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         nonce, body = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
         return AESGCM(self.aead_key).decrypt(nonce, body, kind.encode()).decode()
 
