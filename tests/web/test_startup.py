@@ -27,6 +27,7 @@ NOT_AT_START = {
     "OpenSSL": "pyOpenSSL, imported by py_webauthn",
     "cryptography": "the vault's AES-GCM and HKDF, imported when a value is sealed or opened",
     "qrcode": "imported when a QR code is drawn (webapp.shared.qr)",
+    "PIL": "Pillow: the first photo a resident attaches (webapp.domain.desk.photos), or a QR code drawn",
     "pydantic": "the JSON API's shapes: its views are imported at their first call (webapp.api.routes)",
     "spectree": "the JSON API's validation and document, with its views",
     "alembic": "migrations: only the db and demo commands",

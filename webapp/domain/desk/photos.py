@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import secrets
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,8 @@ class PhotoError(DomainError):
 
 def clean_image(data: bytes) -> tuple[bytes, int, int]:
     """Return a JPEG of the picture alone (no EXIF, no GPS, no comments), at most LONG_SIDE px long."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # by the first photo, not by every worker
+
     if len(data) > MAX_BYTES:
         raise PhotoError("photo_too_big")
     try:
