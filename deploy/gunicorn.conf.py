@@ -1,14 +1,19 @@
 """gunicorn settings for one box (the systemd unit and the Procfile use this file).
 
-Two sync workers suit a 2-core box on SQLite (docs/performance.md has the figures behind the choice); a
-district's app servers set LINLI_WORKERS to about 2 x cores. The socket is loopback only: nginx is the way in.
+Two workers of eight threads each (gunicorn's gthread) on a 2-core box, chosen by measurement
+(benchmarks/worker_model.py; docs/performance.md, "Which worker model"): with sync workers a staff sign-in's
+100 ms of argon2 held a whole worker, and kiosk pages fell from 590 to 23 a second while four people signed
+in; with threads the pages went on at 415-658 a second (argon2 and waiting for the database both release the
+interpreter lock). A district's app servers set LINLI_WORKERS to about the number of cores. The socket is
+loopback only: nginx is the way in.
 """
 
 import os
 
 bind = os.environ.get("LINLI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LINLI_WORKERS", "2"))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("LINLI_THREADS", "8"))
 # Each worker imports the app itself (no --preload). Measured (benchmarks/startup.py; docs/performance.md,
 # "Start-up and memory"): preloading puts the whole app in the master (76 MiB, not 26; the goal is 30).
 # It would save some memory in all (about 13 MiB with 2 workers, more with more) and halve the cold start,

@@ -76,7 +76,7 @@ def _noted_lately(visit_id: object) -> bool:
 def _note(visit_id: int) -> None:
     now = clock.now()
     if len(_noted) > 1000:  # visits of the last minutes only
-        for old in [v for v, when in _noted.items() if now - when > timedelta(minutes=10)]:
+        for old in [v for v, when in list(_noted.items()) if now - when > timedelta(minutes=10)]:
             _noted.pop(old, None)
     _noted[visit_id] = now
 
