@@ -43,11 +43,11 @@ from webapp.domain.kiosk.visits import (
     visit_actor,
 )
 from webapp.infra import clock
-from webapp.infra.db import get_session, writes
+from webapp.infra.db import get_session
 from webapp.infra.json_body import Scalars, Shape, Text, json_body
 from webapp.infra.page_cache import shared_page
 from webapp.infra.security import background
-from webapp.infra.unit_of_work import keep
+from webapp.infra.unit_of_work import keep, start_writing
 from webapp.models import Community, Event, TrainingSession
 from webapp.shared.context import base_url, vault
 from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
@@ -305,7 +305,6 @@ def identify_id_number() -> ResponseReturnValue:
 
 
 @bp.get("/home")
-@writes  # what it shows is marked seen
 @visit_required
 def home() -> ResponseReturnValue:
     from kiosk.learn import todays_class
@@ -313,7 +312,14 @@ def home() -> ResponseReturnValue:
     from webapp.domain.desk.notifications import home_items
 
     db = get_session()
-    items = home_items(db, g.visit.resident_id)
+    # What is shown is marked seen; a read-only request (between the visit's notes) looks first and takes the
+    # write lock only when there is news to mark, which most homes of a visit do not have.
+    reading = bool(g.get("linli_read_only", False))
+    items = home_items(db, g.visit.resident_id, mark=not reading)
+    if reading and items.shown:
+        start_writing()
+        db = get_session()
+        items = home_items(db, g.visit.resident_id)
     return render_template(
         "kiosk/home.html",
         today_class=todays_class(db, g.visit, g.kiosk),

@@ -84,3 +84,23 @@ def test_a_certificate_just_given_is_announced_to_the_leader_and_to_the_resident
     assert "Well done: your certificate for Phone class is ready. You find it under My skills." in home
     later = kiosk_visit(app, kiosk_token, card).get("/kiosk/home").get_data(as_text=True)
     assert "your certificate for Phone class is ready" not in later
+
+
+def test_news_that_arrives_between_two_notes_of_a_visit_is_shown_and_marked_seen(
+    app, kiosk_token, session, make_resident
+):
+    """A page within seconds of the last one reads only (issue 21); the home still marks what it shows."""
+    person = make_resident("韩伯伯", age=83)
+    card = issue_card(session, SYSTEM, person)
+    ticket = new_ticket(session, person)
+    session.commit()
+    kiosk = kiosk_visit(app, kiosk_token, card)
+    assert kiosk.get("/kiosk/tickets").status_code == 200  # the visit is noted: the next pages read only
+    change_status(session, OFFICE, ticket, Status.RESOLVED)
+    change_status(session, OFFICE, ticket, Status.CLOSED)
+    session.commit()
+    assert unseen_kinds(session, person.id) == ["status", "status"]
+    home = kiosk.get("/kiosk/home").get_data(as_text=True)
+    assert f"{ticket.number} is now: Closed" in home
+    assert unseen_kinds(session, person.id) == []
+    assert f"{ticket.number} is now" not in kiosk.get("/kiosk/home").get_data(as_text=True)

@@ -95,8 +95,11 @@ def _same_words(a: Notification, b: Notification) -> bool:
     )
 
 
-def home_items(session: Session, resident_id: int, limit: int = 4, open_limit: int = 2) -> HomeItems:
-    """News since the last visit and open requests, merged per ticket; what is shown is marked seen.
+def home_items(
+    session: Session, resident_id: int, limit: int = 4, open_limit: int = 2, *, mark: bool = True
+) -> HomeItems:
+    """News since the last visit and open requests, merged per ticket; what is shown is marked seen (unless
+    *mark* is false: a read-only look first, so a home with no news never waits for a write lock).
 
     A closed ticket gets one line, from its newest news; older news of it that reads the same is told by that
     line, while other news of it (a message under a status change) stays unseen and has its line next time.
@@ -120,6 +123,6 @@ def home_items(session: Session, resident_id: int, limit: int = 4, open_limit: i
         elif not any(_same_words(line, item) for line in lines):
             continue  # not told by any line: it stays unseen and has its own line next visit
         shown.append(item.id)
-    if shown:
+    if shown and mark:
         mark_seen(session, resident_id, shown)
     return HomeItems(lines, open_requests, fresh, shown)
