@@ -7,7 +7,8 @@ library, on loopback only. Prints requests, 5xx (goal 0), "database is locked" l
 (goal 0) and p50/p90/p99 per kind of request.
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python benchmarks/lobby_load.py [--seconds 60] [--kiosks 30] [--phones 300] [--workers 4]
+    .venv/bin/python benchmarks/lobby_load.py [--seconds 60] [--kiosks 30] [--phones 300]
+        [--workers 2] [--threads 8] [--cpus 0]
 """
 
 from __future__ import annotations
@@ -222,8 +223,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--kiosks", type=int, default=30)
     parser.add_argument("--phones", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1, help="more than 1: gunicorn's gthread workers")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=8, help="more than 1: gthread (deploy/gunicorn.conf.py)"
+    )
     parser.add_argument(
         "--cpus", default="", help="pin the server to these CPUs (taskset -c), e.g. 0 for one core"
     )
@@ -257,7 +260,7 @@ def main() -> None:
     log_path = tmp / "gunicorn.log"
     command = [BIN / "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"]
     if args.threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(args.threads)]
+        command += ["--worker-class", "gthread", "--threads", str(args.threads), "--keep-alive", "75"]
     if args.cpus:
         command = ["taskset", "-c", args.cpus, *command]
     with log_path.open("w") as log:

@@ -240,7 +240,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="more than 1: gunicorn's gthread workers")
     args = parser.parse_args()
-    model = ("--worker-class", "gthread", "--threads", str(args.threads)) if args.threads > 1 else ()
+    model = (
+        ("--worker-class", "gthread", "--threads", str(args.threads), "--keep-alive", "75")
+        if args.threads > 1
+        else ()
+    )
     with demo_gunicorn("linli-bench-", ("--workers", str(args.workers), *model)) as server:
         print(
             f"gunicorn: {args.workers} workers"

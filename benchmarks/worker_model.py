@@ -70,7 +70,7 @@ def gunicorn_args(model: str) -> tuple[str, ...]:
     if kind == "sync":
         return ("--workers", shape)
     workers, _, threads = shape.partition("x")
-    return ("--workers", workers, "--worker-class", "gthread", "--threads", threads)
+    return ("--workers", workers, "--worker-class", "gthread", "--threads", threads, "--keep-alive", "75")
 
 
 def main() -> None:

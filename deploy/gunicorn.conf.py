@@ -14,6 +14,10 @@ bind = os.environ.get("LINLI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LINLI_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("LINLI_THREADS", "8"))
+# Threaded workers keep idle connections open (sync ones never did). Longer than nginx keeps its idle upstream
+# connections (keepalive_timeout 60s in deploy/nginx/linli.conf): the side that closes first must be nginx, or
+# a request sent just as gunicorn closes meets a reset, and nginx does not send a POST again.
+keepalive = 75
 # Each worker imports the app itself (no --preload). Measured (benchmarks/startup.py; docs/performance.md,
 # "Start-up and memory"): preloading puts the whole app in the master (76 MiB, not 26; the goal is 30).
 # It would save some memory in all (about 13 MiB with 2 workers, more with more) and halve the cold start,
