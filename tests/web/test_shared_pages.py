@@ -232,3 +232,11 @@ def test_each_kiosk_has_its_own_attract_screen_and_a_heartbeat_keeps_the_copy(
     assert beat.status_code == 200, beat.get_data(as_text=True)
     kiosk_client.get("/kiosk/")
     assert page_cache.cache_of(app).hits == hits + 2  # the heartbeat changed nothing the screen shows
+
+
+def test_an_address_with_a_made_up_query_is_rendered_not_kept(app, client):
+    client.get("/?lang=en")
+    kept = len(page_cache.cache_of(app)._copies)
+    for n in range(5):
+        assert client.get(f"/?utm={n}").status_code == 200
+    assert len(page_cache.cache_of(app)._copies) == kept

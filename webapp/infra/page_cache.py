@@ -51,7 +51,7 @@ WATCHED: dict[str, frozenset[str]] = {
     "local_service": frozenset(),
 }
 SLICE_SECONDS = 30  # a copy lives in one half minute of the (frozen or real) clock
-MAX_COPIES = 512  # per process: pages × languages × display settings × kiosks
+MAX_COPIES = 128  # per process (about 20-30 KB each): pages × languages × display settings × kiosks in use
 PLACEHOLDER = "\x00linli-csrf\x00"
 EXTENSION = "linli_page_cache"
 
@@ -108,7 +108,12 @@ def current_token(db: Session) -> str | None:
 def _anonymous() -> bool:
     from webapp.infra.security import is_personal_request
 
-    return request.method == "GET" and not is_personal_request() and "_flashes" not in session
+    return (
+        request.method == "GET"
+        and not set(request.args) - {"lang"}  # other query strings would only fill the copies with variants
+        and not is_personal_request()
+        and "_flashes" not in session
+    )
 
 
 def shared_page(view: Callable[..., Any]) -> Callable[..., Any]:
