@@ -232,32 +232,3 @@ def test_checking_a_pin_does_not_hold_the_write_lock(live_sqlite, monkeypatch):
     signed = client.post("/c", data={"csrf_token": csrf_token(client, "/c"), "pin": "482915"})
     assert signed.status_code == 303
     assert spy.seen == ["another writer got in"]
-
-
-class PasswordSpy(Spy):
-    """The real password hasher, asking on each check whether another connection could write meanwhile."""
-
-    def check_needs_rehash(self, password_hash: str) -> bool:
-        return self.real.check_needs_rehash(password_hash)
-
-    def verify(self, password_hash: str, password: str) -> bool:  # argon2's order: (hash, password)
-        return super().verify(password_hash, password)
-
-
-def test_a_staff_sign_in_does_not_hold_the_write_lock_while_hashing(live_sqlite, monkeypatch):
-    """Each staff sign-in held SQLite's one write lock for its 100 ms of argon2: every kiosk's visit page and
-    heartbeat waited behind it (issue 21). The hash is checked holding no lock, and the sign-in still works."""
-    from webapp.domain.identity import passwords
-
-    app, engine = live_sqlite
-    spy = PasswordSpy(passwords._hasher, engine)
-    monkeypatch.setattr(passwords, "_hasher", spy)
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = "10.9.9.8"
-    token = csrf_token(client, "/staff/sign-in")
-    signed = client.post(
-        "/staff/sign-in", data={"username": "worker", "password": DEMO_PASSWORD, "csrf_token": token}
-    )
-    assert signed.status_code == 303, signed.get_data(as_text=True)[:300]
-    assert spy.seen == ["another writer got in"]
-    assert client.get("/staff/").status_code == 200

@@ -128,7 +128,7 @@ def sign_in() -> ResponseReturnValue:
             error = wait_message(retry_at)
             page = render_template("auth/sign_in.html", form=form, error=error)
             return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
-        staff = authenticate(db, username, form.password.data or "", end_transaction=keep)
+        staff = authenticate(db, username, form.password.data or "")
         if staff is None:
             throttles.note_failure(checks)
         elif not staff.totp_enabled:

@@ -48,7 +48,11 @@ def heavy_slot() -> Iterator[None]:
         break
     if held is None:
         held = os.open(paths[os.getpid() % len(paths)], os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX)
+        except BaseException:  # interrupted while waiting (a worker told to stop): no descriptor left open
+            os.close(held)
+            raise
     try:
         yield
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pyotp
 from sqlalchemy import select
@@ -57,27 +57,11 @@ def grant_role(session: Session, user: StaffUser, community_id: int, role: Role)
     return True
 
 
-def authenticate(
-    session: Session, username: str, password: str, *, end_transaction: Callable[[], None] | None = None
-) -> StaffUser | None:
-    """Return the active user whose password matches, upgrading an outdated hash on the way.
-
-    With *end_transaction* (the request's `keep`), the 100 ms of argon2 run holding no lock: on SQLite a
-    sign-in's transaction holds the box's one write lock, and every kiosk's visit page and heartbeat waited
-    behind each staff sign-in. The account is read again afterwards: a password changed or an account
-    disabled meanwhile counts, not the copy read before the hash."""
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """Return the active user whose password matches, upgrading an outdated hash on the way."""
     user = find_staff(session, username)
-    checked = user.password_hash if user else None
-    if end_transaction is not None:
-        end_transaction()
-    ok = verify_password(checked, password)
-    if not ok or user is None:
-        return None
-    if end_transaction is not None:
-        session.refresh(user, attribute_names=["password_hash", "is_active"])
-        if user.password_hash != checked:
-            return None  # changed while we were hashing: the new password is the one that counts
-    if not user.is_active:
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
