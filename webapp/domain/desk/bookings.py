@@ -53,6 +53,22 @@ def open_slots(session: Session, service: ServiceType, limit: int = 24) -> list[
     )
 
 
+def coming_slot(session: Session, resident_id: int, service_type_id: int) -> Slot | None:
+    """The resident's next booked time of this service, if they have one."""
+    return session.scalar(
+        select(Slot)
+        .join(Booking, Booking.slot_id == Slot.id)
+        .where(
+            Booking.resident_id == resident_id,
+            Booking.status == BookingStatus.BOOKED,
+            Slot.service_type_id == service_type_id,
+            Slot.starts_at > clock.now(),
+        )
+        .order_by(Slot.starts_at)
+        .limit(1)
+    )
+
+
 def _take_seat(session: Session, service_type_id: int, slot_id: int) -> Slot:
     result = session.execute(
         update(Slot)

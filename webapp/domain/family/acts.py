@@ -23,8 +23,6 @@ from webapp.domain.privacy.audit import Actor, record
 from webapp.domain.training import courses
 from webapp.infra import clock
 from webapp.models import (
-    Booking,
-    BookingStatus,
     CheckIn,
     Event,
     FamilyLink,
@@ -123,6 +121,20 @@ def report(
     if service.community_id != link.community_id or service not in reportable(session, link):
         raise FamilyError("unknown")
     answers: dict[str, Any] = {DETAILS: details} if details.strip() else {}
+    return _submit_for(session, actor, link, service, answers, vault, "ticket")
+
+
+def _submit_for(
+    session: Session,
+    actor: Actor,
+    link: FamilyLink,
+    service: ServiceType,
+    answers: dict[str, Any],
+    vault: Vault,
+    told: str,
+) -> tickets.Submitted:
+    """A ticket for the resident through the desk's one `submit` rule, about their home; the desk keeps who
+    acted on the ticket's timeline, the audit trail says for whom, and the resident is told."""
     submitted = tickets.submit(
         session,
         actor,
@@ -133,9 +145,8 @@ def report(
         household_id=link.resident.household_id,
         vault=vault,
     )
-    # The desk keeps who acted on the ticket's timeline; the audit trail says for whom.
     record(session, actor, "ticket.submit", "ticket", submitted.request.id, link.community_id)
-    _tell_resident(session, link, "ticket", submitted.request.id)
+    _tell_resident(session, link, told, submitted.request.id)
     return submitted
 
 
@@ -148,18 +159,7 @@ def appointments(session: Session, link: FamilyLink) -> list[tuple[ServiceType, 
     for service in services_for(session, link.community_id, CHANNEL):
         required = [q for q in questions_for(service, CHANNEL) if q.get("required")]
         if len(required) == 1 and required[0].get("type") == "slot":
-            coming = session.scalar(
-                select(Slot)
-                .join(Booking, Booking.slot_id == Slot.id)
-                .where(
-                    Booking.resident_id == link.resident_id,
-                    Booking.status == BookingStatus.BOOKED,
-                    Slot.service_type_id == service.id,
-                    Slot.starts_at > clock.now(),
-                )
-                .order_by(Slot.starts_at)
-                .limit(1)
-            )
+            coming = bookings.coming_slot(session, link.resident_id, service.id)
             times = [] if coming is not None else bookings.open_slots(session, service, limit=8)
             found.append((service, times, coming))
     return found
@@ -175,19 +175,7 @@ def book_appointment(
     if service is None:
         raise FamilyError("unknown")
     (question,) = [q for q in questions_for(service, CHANNEL) if q.get("required")]
-    submitted = tickets.submit(
-        session,
-        actor,
-        link.resident,
-        service,
-        {question["id"]: str(slot.id)},
-        CHANNEL,
-        household_id=link.resident.household_id,
-        vault=vault,
-    )
-    record(session, actor, "ticket.submit", "ticket", submitted.request.id, link.community_id)
-    _tell_resident(session, link, "appointment", submitted.request.id)
-    return submitted
+    return _submit_for(session, actor, link, service, {question["id"]: str(slot.id)}, vault, "appointment")
 
 
 def classes(session: Session, link: FamilyLink) -> list[TrainingSession]:
