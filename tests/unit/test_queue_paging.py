@@ -74,3 +74,50 @@ def test_the_open_queue_pages_by_number_and_counts_exactly_under_the_cap(session
     assert desk.queue(session, scope, desk.QueueFilter(status="open", page=99)).page == 1
     cancelled = desk.queue(session, scope, desk.QueueFilter(status="rejected"))
     assert (cancelled.total, cancelled.capped) == (7, False)
+
+
+def test_the_open_work_is_read_from_its_index_alone(session, desk_of_23):
+    """The open queue's page, its count and every console page's work counts walk the community's open
+    tickets inside ix_service_request_open_work and never read a ticket's row for its urgency or type (0025).
+    On PostgreSQL the type must be a condition inside that walk, not a key to descend by once per type and
+    status (54 descents took 32 ms at 100,000 tickets, the walk 1 ms)."""
+    from sqlalchemy import event, text
+
+    scope, _ids = desk_of_23
+    statements: list[tuple[str, object]] = []
+    engine = session.get_bind().engine
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        # (Not the urgent tickets' numbers: a few rows, read for their number.)
+        if "FROM service_request" in statement and "status IN" in statement and "number" not in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        desk.queue(session, scope, desk.QueueFilter())
+        desk.work_counts(session, scope)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(statements) == 3  # the count, the page's ids, the work counts
+    # On 23 rows a planner may leave the type out of the index keys whatever the SQL says; at 100,000 it
+    # does not. So the SQL itself must make the type a condition, not a key ("+ 0").
+    for statement, _parameters in statements:
+        assert "service_request.service_type_id + " in statement, statement
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    for statement, parameters in statements:
+        plan = "\n".join(
+            str(row[-1] if not postgres else row[0])
+            for row in session.connection().exec_driver_sql(
+                ("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters
+            )
+        )
+        if postgres:
+            assert "ix_service_request_open_work" in plan, plan
+            cond = [line for line in plan.splitlines() if "Index Cond" in line]
+            assert cond, plan
+            assert "service_type_id" not in cond[0], plan
+        else:
+            assert "COVERING INDEX ix_service_request_open_work" in plan, plan
