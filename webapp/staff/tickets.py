@@ -117,6 +117,9 @@ def tickets() -> ResponseReturnValue:
         units=desk.units_of(db, scope),
         categories=list(Category),
         statuses=list(Status),
+        # Each row names its status and kind of service: the words looked up once per page, not per row.
+        status_words={s: status_label(s) for s in Status},
+        category_words={c: category_label(c) for c in Category},
         newest=desk.newest_id(db, scope),
         is_overdue=is_overdue,
         open_statuses=OPEN,
