@@ -38,7 +38,8 @@ from webapp.auth.principals import (
 )
 from webapp.domain.identity import throttle
 from webapp.domain.identity.accounts import AccountError, accept, open_link
-from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
+from webapp.domain.identity.staff import check_totp, find_staff, normalise_username
+from webapp.domain.identity.staff import sign_in as sign_in_checked
 from webapp.domain.identity.throttle import Check
 from webapp.domain.privacy.audit import record
 from webapp.domain.register.setup import is_set_up
@@ -128,7 +129,21 @@ def sign_in() -> ResponseReturnValue:
             error = wait_message(retry_at)
             page = render_template("auth/sign_in.html", form=form, error=error)
             return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
-        staff = authenticate(db, username, form.password.data or "")
+        store = throttles.store()
+        result = sign_in_checked(
+            db,
+            username,
+            form.password.data or "",
+            end_transaction=keep,
+            still_allowed=lambda: throttle.retry_at(store, checks) is None,
+        )
+        if result.throttled:  # the guesses sent beside this one used up the tries while it was checked
+            retry_at = throttle.retry_at(store, checks) or clock.now()
+            form.password.data = ""
+            error = wait_message(retry_at)
+            page = render_template("auth/sign_in.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
+        staff = result.user
         if staff is None:
             throttles.note_failure(checks)
         elif not staff.totp_enabled:
