@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from babel import dates as babel_dates
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
-from flask_login import current_user
 from markupsafe import Markup
 
 from webapp.config import LOCALES, ROOT
@@ -37,13 +37,35 @@ def locale_from_accept_language(header_values: list[tuple[str, float]]) -> str |
     return None
 
 
+@dataclass(frozen=True)
+class PersonLookup:
+    """How the signed-in person's saved language and home time zone are found. `webapp.auth` knows the
+    principals and sets these (`know_people`); infrastructure may not import it, and guessing the kind of
+    person by attribute once wrote a resident's language onto a staff account. Anonymous until set."""
+
+    locale: Callable[[], str | None] = lambda: None
+    timezone: Callable[[], str | None] = lambda: None
+
+
+PERSON = "linli_person"
+
+
+def know_people(app: Flask, lookup: PersonLookup) -> None:
+    app.extensions[PERSON] = lookup
+
+
+def _person() -> PersonLookup:
+    found: PersonLookup = current_app.extensions.get(PERSON) or PersonLookup()
+    return found
+
+
 def select_locale() -> str:
     if "locale_override" in g:
         return g.locale_override
     explicit = request.args.get("lang")  # the app's start URL and offline pages name their language
     if explicit in LOCALES:
         return explicit
-    saved = getattr(current_user, "preferred_locale", None) if current_user else None
+    saved = _person().locale()
     if saved in LOCALES:
         return saved
     cookie = request.cookies.get(LOCALE_COOKIE)
@@ -63,15 +85,10 @@ def select_timezone() -> str:
     kiosk = g.get("kiosk")
     if kiosk is not None:
         return str(kiosk.community.timezone)
-    resident = getattr(current_user, "resident", None) if current_user else None
-    if resident is not None:
-        return str(resident.community.timezone)
-    return DEFAULT_TIMEZONE
+    return _person().timezone() or DEFAULT_TIMEZONE
 
 
 def request_default_locale() -> str:
-    from flask import current_app
-
     return current_app.config["LINLI"].default_locale
 
 
