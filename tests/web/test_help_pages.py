@@ -300,3 +300,43 @@ def test_the_deliveries_page_names_the_roster_line_not_a_resident(kiosk_client, 
     page = client.get("/staff/deliveries").get_data(as_text=True)
     assert "门卫室 老李 · *******0101" in page
     assert "13900000101" not in page
+
+
+def test_the_office_sets_the_minutes_before_the_next_person_and_a_wrong_number_keeps_the_form(
+    client, auth, make_staff, session, demo_community
+):
+    make_staff("office", role=Role.ADMIN)
+    auth.sign_in("office")
+    client.set_cookie("linli_locale", "en")
+    token = csrf_token(client, "/staff/roster")
+    saved = client.post("/staff/roster/minutes", data={"csrf_token": token, "ack-minutes": "7"})
+    assert saved.status_code == 303
+    session.refresh(demo_community)
+    assert demo_community.help_ack_minutes == 7
+    audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "safety.ack_minutes_set")).all()
+    assert [(a.actor_type, a.subject_id, a.detail["minutes"]) for a in audited] == [
+        ("staff", demo_community.id, 7)
+    ]
+    assert 'value="7"' in client.get("/staff/roster").get_data(as_text=True)
+
+    for typed, locale, words in (
+        ("0", "en", "Please give a number of minutes between 1 and 30."),
+        ("31", "en", "Please give a number of minutes between 1 and 30."),
+        ("seven", "en", "Please give a number of minutes between 1 and 30."),
+        ("十", "zh_Hans", "请填写1到30之间的分钟数。"),
+        ("-1", "zh_Hant", "請填寫1到30之間的分鐘數。"),
+    ):
+        client.set_cookie("linli_locale", locale)
+        refused = client.post("/staff/roster/minutes", data={"csrf_token": token, "ack-minutes": typed})
+        assert refused.status_code == 400, typed
+        page = refused.get_data(as_text=True)
+        assert words in page, typed
+        assert f'value="{typed}"' in page, typed  # what was typed stays in the field
+        assert 'id="ack-minutes-error"' in page
+        assert 'name="name"' in page  # the whole roster page, with its other form
+    session.expire_all()
+    assert session.get(type(demo_community), demo_community.id).help_ack_minutes == 7
+    assert (
+        len(session.scalars(select(AuditEntry).where(AuditEntry.action == "safety.ack_minutes_set")).all())
+        == 1
+    )
