@@ -340,3 +340,102 @@ def test_the_office_sets_the_minutes_before_the_next_person_and_a_wrong_number_k
         len(session.scalars(select(AuditEntry).where(AuditEntry.action == "safety.ack_minutes_set")).all())
         == 1
     )
+
+
+def removals(session) -> list[tuple[str, int | None, int | None, str | None]]:
+    """The audit trail's contact removals: (actor type, actor id, resident, channel)."""
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "safety.contact_removed").order_by(AuditEntry.id)
+    )
+    return [(e.actor_type, e.actor_id, e.subject_id, e.channel) for e in entries]
+
+
+def kept(session, contact: EmergencyContact) -> bool:
+    """Is the contact's row still in the database?"""
+    return session.scalar(select(EmergencyContact.id).where(EmergencyContact.id == contact.id)) is not None
+
+
+def test_the_kiosk_removes_a_contact_only_behind_the_pin(kiosk_client, session, make_resident):
+    from webapp.domain.identity.pins import set_pin
+    from webapp.domain.safety.contacts import add_contact
+
+    person = make_resident("周阿姨", age=79)
+    neighbour = make_resident("张大爷", age=81)
+    set_pin(session, SYSTEM, person, PIN_OF_PERSON)
+    issued = issue_card(session, SYSTEM, person)
+    son = add_contact(session, VAULT, SYSTEM, person, "周明", "儿子", "13900002222")
+    theirs = add_contact(session, VAULT, SYSTEM, neighbour, "张强", "儿子", "13900003333")
+    session.commit()
+    kiosk_client.set_cookie("linli_locale", "en")
+    kiosk_client.post(
+        "/kiosk/identify",
+        data={"csrf_token": csrf_token(kiosk_client, "/kiosk/"), "scan": issued.url("https://linli.example")},
+    )
+    token = csrf_token(kiosk_client, "/kiosk/home")
+    early = kiosk_client.post(f"/kiosk/contacts/{son.id}/remove", data={"csrf_token": token})
+    assert early.headers["Location"] == "/kiosk/contacts"
+    assert "Please enter your PIN" in kiosk_client.get("/kiosk/contacts").get_data(as_text=True)
+    assert kept(session, son)  # no PIN yet: nothing removed
+
+    kiosk_client.post(
+        "/kiosk/contacts",
+        data={"csrf_token": csrf_token(kiosk_client, "/kiosk/contacts"), "pin": PIN_OF_PERSON},
+    )
+    token = csrf_token(kiosk_client, "/kiosk/contacts")
+    kiosk_client.post(f"/kiosk/contacts/{theirs.id}/remove", data={"csrf_token": token})
+    kiosk_client.post(f"/kiosk/contacts/{son.id}/remove", data={"csrf_token": token})
+    assert kept(session, theirs)  # another resident's contact stays
+    assert not kept(session, son)
+    assert "周明" not in kiosk_client.get("/kiosk/contacts").get_data(as_text=True)
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.community_id == person.community_id))
+    assert removals(session) == [("resident", person.id, person.id, f"kiosk:{kiosk.id}")]
+
+
+def test_the_phone_removes_a_contact_after_a_fresh_pin(frozen, phone, session, person):
+    from webapp.domain.safety.contacts import add_contact
+
+    daughter = add_contact(session, VAULT, SYSTEM, person, "李红", "女儿", "13900001234")
+    session.commit()
+    frozen.advance(minutes=11)  # the PIN of the sign-in is no longer fresh
+    stale = phone.post(f"/me/contacts/{daughter.id}/remove", data={"csrf_token": csrf_token(phone, "/me")})
+    assert stale.headers["Location"].startswith("/me/verify")
+    assert kept(session, daughter)
+    assert removals(session) == []
+
+    phone.post("/me/verify", data={"csrf_token": csrf_token(phone, "/me/verify"), "pin": PIN_OF_PERSON})
+    done = phone.post(
+        f"/me/contacts/{daughter.id}/remove", data={"csrf_token": csrf_token(phone, "/me/contacts")}
+    )
+    assert done.headers["Location"] == "/me/contacts"
+    listed = phone.get("/me/contacts").get_data(as_text=True)
+    assert "Removed." in listed
+    assert "李红" not in listed
+    assert not kept(session, daughter)
+    [(actor_type, actor_id, subject, channel)] = removals(session)
+    assert (actor_type, actor_id, subject) == ("resident", person.id, person.id)
+    assert channel.startswith("ip:")
+
+
+def test_the_office_removes_a_contact_only_with_consent(client, auth, make_staff, session, make_resident):
+    from webapp.domain.safety.contacts import add_contact
+
+    office = make_staff("office", role=Role.ADMIN)
+    auth.sign_in("office")
+    client.set_cookie("linli_locale", "en")
+    person = make_resident("陈阿婆", age=86)
+    son = add_contact(session, VAULT, SYSTEM, person, "陈明", "儿子", "13900007777")
+    session.commit()
+    url = f"/staff/residents/{person.id}/contacts"
+    token = csrf_token(client, url)
+    unasked = client.post(f"{url}/{son.id}/remove", data={"csrf_token": token})
+    assert "Please ask the resident first, and tick the box." in client.get(
+        unasked.headers["Location"]
+    ).get_data(as_text=True)
+    assert kept(session, son)
+    assert removals(session) == []
+
+    asked = client.post(f"{url}/{son.id}/remove", data={"csrf_token": token, "consent": "y"})
+    assert "Removed." in client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert not kept(session, son)
+    [(actor_type, actor_id, subject, _channel)] = removals(session)
+    assert (actor_type, actor_id, subject) == ("staff", office.id, person.id)
