@@ -106,7 +106,7 @@ def test_a_resident_at_the_kiosk_is_named_and_staff_see_more_on_the_link(
     client.set_cookie("linli_locale", "en")
     overview = client.get("/staff/").get_data(as_text=True)
     assert "Open help calls" in overview
-    assert "1 calls for help in the last 30 days" in overview
+    assert "1 call for help in the last 30 days" in overview
     token = csrf_token(client, "/staff/help-calls")
     client.post(f"/staff/help-calls/{call.id}/close", data={"csrf_token": token, "outcome": "helped"})
     session.refresh(call)
