@@ -1,10 +1,15 @@
 """The help call (一键呼叫) in Chromium at the kiosk's 1080×1920: from the attract screen without a card and
 from the home screen of a visit, one confirming tap, the screen saying (and reading aloud) who was told, then
 the acknowledgement from the alerted person's phone appearing on the kiosk by itself; the new pages through
-axe, the theme minimums and the page-weight budget in three locales; screenshots in docs/screenshots/."""
+axe, the theme minimums and the page-weight budget in three locales.
+
+Screenshots of the help call, to be looked at, only when LINLI_SCREENSHOTS names a folder (the variable the
+family tests read): `LINLI_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest tests/browser/test_help_call.py`
+renews the ones in docs/screenshots/."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,18 +20,26 @@ from tests.browser.test_accessibility import violations
 from tests.browser.test_page_weight import FIRST_HTML_BUDGET, TOTAL_BUDGET, weigh
 from tests.browser.test_theme import measure
 from tests.conftest import VAULT
+from webapp.domain.privacy.audit import Actor
 from webapp.domain.safety import calls
 from webapp.infra.db import database
 from webapp.models import HelpCall, OutboxMessage, Resident
 
 KIOSK = (1080, 1920)
 PHONE = (360, 740)
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = os.environ.get("LINLI_SCREENSHOTS")  # a folder for the screenshots; none are taken without it
 WAITING = {
     "zh_Hans": "已通知值班人员（门卫室 老李），请稍候。",
     "zh_Hant": "已通知值班人員（門衛室 老李），請稍候。",
     "en": "We have told the person on duty (门卫室 老李). Please wait.",
 }
+
+
+def shot(visitor: Visitor, name: str) -> None:
+    """A screenshot of the kiosk's screen as it is, when LINLI_SCREENSHOTS names a folder."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        visitor.page.screenshot(path=str(Path(SHOTS) / name))
 
 
 def latest_call(live_server) -> HelpCall:
@@ -41,15 +54,14 @@ def ack_path(call: HelpCall) -> str:
     return f"/help/{calls.ack_token(VAULT, call.id)}"
 
 
-def call_from(visitor: Visitor, shot: str | None = None) -> None:
+def call_from(visitor: Visitor, shot_name: str | None = None) -> None:
     """The big button, then the one confirming tap (120/110 are on the screen above it)."""
     visitor.page.locator("a.btn-help, a[href='/kiosk/help']").first.click()
     visitor.page.wait_for_url(visitor.base + "/kiosk/help")
     text = visitor.page.inner_text("main")
     assert text.index("120") < text.index(visitor.page.inner_text("button.btn-help"))
-    if shot:
-        SHOTS.mkdir(exist_ok=True)
-        visitor.page.screenshot(path=str(SHOTS / shot))
+    if shot_name:
+        shot(visitor, shot_name)
     visitor.page.click("button.btn-help")
     visitor.page.wait_for_url(f"{visitor.base}/kiosk/help/call/*")
 
@@ -58,8 +70,7 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
     kiosk = Visitor(browser, live_server.url, *KIOSK)
     kiosk.set_locale("zh_Hans")
     kiosk.goto("/kiosk/")
-    SHOTS.mkdir(exist_ok=True)
-    kiosk.page.screenshot(path=str(SHOTS / "kiosk-attract-help-zh_Hans.png"))
+    shot(kiosk, "kiosk-attract-help-zh_Hans.png")
     # Headless Chromium has no voice: the server's espeak-ng reads the screen.
     assert ask(kiosk.page, "speechSynthesis.getVoices().length") == 0
     with kiosk.page.expect_request(
@@ -76,8 +87,7 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
             )
         ).all()
         assert [m.alert for m in alerted] == [True]
-    SHOTS.mkdir(exist_ok=True)
-    kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-zh_Hans.png"))
+    shot(kiosk, "kiosk-help-call-zh_Hans.png")
 
     guard = Visitor(browser, live_server.url, *PHONE)
     guard.set_locale("zh_Hans")
@@ -93,7 +103,7 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
     kiosk.page.locator("h1", has_text="正在赶来").wait_for(timeout=20000)
     assert "老李 正在赶来" in kiosk.page.inner_text("h1")
     assert "确认时间" in kiosk.page.inner_text("main")
-    kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-acknowledged-zh_Hans.png"))
+    shot(kiosk, "kiosk-help-call-acknowledged-zh_Hans.png")
     kiosk.close()
 
 
@@ -135,8 +145,6 @@ def test_help_call_pages_pass_axe_size_and_weight(browser, live_server, locale):
     for state in ("waiting", "acknowledged"):
         if state == "acknowledged":
             with database(live_server.app).sessionmaker() as session:
-                from webapp.domain.privacy.audit import Actor
-
                 row = session.get(HelpCall, call.id)
                 if row is not None and row.acknowledged_at is None:
                     calls.acknowledge(session, Actor(type="anonymous"), row, "老李")
@@ -160,8 +168,10 @@ def test_help_call_pages_pass_axe_size_and_weight(browser, live_server, locale):
         if total > TOTAL_BUDGET or first_html > FIRST_HTML_BUDGET:
             problems.append(f"ack {state} {locale}: {total} bytes, first HTML {first_html} gz")
         phone.close()
-    if locale == "en":
-        kiosk.page.screenshot(path=str(SHOTS / "kiosk-help-call-acknowledged-en.png"))
+    if locale == "en":  # the call's own screen again (the loop ended on the help page), acknowledged
+        kiosk.goto(path)
+        assert "老李 is on the way." in kiosk.page.inner_text("h1")
+        shot(kiosk, "kiosk-help-call-acknowledged-en.png")
     kiosk.close()
     assert not problems, "\n".join(problems)
 
