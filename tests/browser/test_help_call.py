@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.lists import format_list
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -252,7 +253,8 @@ def test_a_call_nobody_answers_climbs_the_chain_and_the_kiosk_names_each_person(
                 phones = CHAIN_PHONES[: len(phones) + 1]
             kiosk.page.click("a.btn:has-text('刷新')")  # what the person waiting can do: the page reloads
             kiosk.page.wait_for_load_state("load")
-            assert observed() == (phones, f"已通知值班人员（{', '.join(told)}），请稍候。"), step
+            names = format_list(told, locale="zh_Hans_CN")  # 老李、陈静和…: as Chinese lists names
+            assert observed() == (phones, f"已通知值班人员（{names}），请稍候。"), step
         shot(kiosk, "kiosk-help-call-escalated-zh_Hans.png")
         kiosk.close()
     finally:

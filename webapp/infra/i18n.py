@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel import dates as babel_dates
+from babel.lists import format_list
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
 from markupsafe import Markup
@@ -109,7 +110,11 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Globals, so that imported macros see them too.
     app.jinja_env.globals.update(
-        day_words=day_words, short_day_words=short_day_words, time_words=time_words, when_words=when_words
+        day_words=day_words,
+        short_day_words=short_day_words,
+        time_words=time_words,
+        when_words=when_words,
+        list_words=list_words,
     )
 
     @app.context_processor
@@ -188,6 +193,11 @@ def time_words(value: datetime) -> str:
 def when_words(value: datetime) -> str:
     """12月7日 星期一 上午9:00 / Mon 7 Dec, 9:00 am: an appointment, a class, an event."""
     return _english_hours(format_datetime(value, _pattern("when")))
+
+
+def list_words(items: list[str]) -> str:
+    """Names in a list as the language writes one: 老李、小王和红 / Li, Wang, and Hong."""
+    return format_list([str(item) for item in items], locale=get_locale() or "zh_Hans_CN")
 
 
 def template_dates(locale_code: str) -> dict[str, Callable[..., str]]:
