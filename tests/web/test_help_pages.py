@@ -36,7 +36,7 @@ def test_the_attract_screen_calls_for_help_without_a_card(kiosk_client, session,
     ]
     waiting = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "We have told the person on duty (门卫室 老李). Please wait." in waiting
-    assert client.get(f"/kiosk/help/call/{call.id}/state").get_json() == {"state": "wait"}
+    assert client.get(f"/kiosk/help/call/{call.id}/state").get_json() == {"state": "wait-0"}
     assert raise_at_kiosk(client).headers["Location"] == answer.headers["Location"]  # a second tap: same call
 
     # The guard opens the link from the text message and says they are coming.
