@@ -74,6 +74,20 @@ def test_a_time_already_past_is_refused(session, health, make_resident, frozen):
     assert soon not in bookings.open_slots(session, health)
 
 
+@pytest.mark.parametrize("answer", ["²", "٣", "99999999999999999999", "-1", "0", "1e3", " 7 8"])
+def test_an_answer_that_names_no_slot_is_refused_as_such(session, health, make_resident, answer):
+    """Whatever face or system sends the answer, the core says "no_slot" (never an error the database or
+    int() raises): "²" and "٣" are digits to str.isdigit, 99999999999999999999 fits no id column."""
+    person = make_resident("郑奶奶", age=80)
+    taken = [s.booked for s in session.scalars(select(Slot).where(Slot.service_type_id == health.id))]
+    with pytest.raises(AnswerErrors) as refused:
+        submit(session, Actor(type="resident", id=person.id), person, health, {"slot": answer}, "phone")
+    assert refused.value.errors == {"slot": "no_slot"}
+    assert [s.booked for s in session.scalars(select(Slot).where(Slot.service_type_id == health.id))] == taken
+    with pytest.raises(bookings.BookingError, match="no_slot"):
+        bookings.slot_number(10**20)
+
+
 def test_reminders_go_once_a_day_ahead(session, health, make_resident, frozen):
     person = make_resident("吴爷爷", age=88)
     tomorrow, later = slot(session, health, 20), slot(session, health, 24 * 5)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError, ensure_open
 from webapp.infra import clock
+from webapp.infra.numbers import MAX_ID, small_int
 from webapp.models import (
     Booking,
     BookingStatus,
@@ -69,7 +70,19 @@ def coming_slot(session: Session, resident_id: int, service_type_id: int) -> Slo
     )
 
 
+def slot_number(answer: object) -> int:
+    """The slot a request's answer names, or BookingError("no_slot"): an answer comes from a form, a kiosk or
+    another system (a JSON number), and only ASCII digits within the database's range name a slot: "²" is a
+    digit to `str.isdigit` but no number to `int`, and 99999999999999999999 fits no id column."""
+    number = small_int(str(answer))
+    if number is None:
+        raise BookingError("no_slot")
+    return number
+
+
 def _take_seat(session: Session, service_type_id: int, slot_id: int) -> Slot:
+    if not 0 < slot_id <= MAX_ID:  # no slot has it, and the database would refuse to compare it
+        raise BookingError("no_slot")
     result = session.execute(
         update(Slot)
         .where(

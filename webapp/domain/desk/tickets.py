@@ -234,7 +234,7 @@ def submit(
             continue
         if question.get("type") == "slot":
             try:
-                bookings.book(session, request, int(value) if str(value).isdigit() else 0)
+                bookings.book(session, request, bookings.slot_number(value))
             except bookings.BookingError as exc:
                 raise AnswerErrors({question["id"]: exc.reason}) from exc
         elif question.get("type") == "photo" and (
