@@ -168,3 +168,60 @@ def test_an_archived_community_refuses_every_write_through_the_api(client, make_
     session.expire_all()
     ticket = session.get(Ticket, ticket.id)
     assert (ticket.status, len(ticket.events), session.scalar(select(func.count(Notice.id)))) == before
+
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+def test_times_beyond_the_calendar_or_as_bare_numbers_are_refused_in_words(client, make_key, session):
+    """0001-01-01T00:00:00+14:00 is in the year 0 in UTC and 9999-12-31T23:59:59-14:00 in the year 10000: no
+    stored time compares with them (they were a 500). A bare number is not read as Unix seconds."""
+    key = {**bearer(make_key()), **ENGLISH}
+    for since, code in (
+        ("0001-01-01T00:00:00+14:00", "date_time_range"),
+        ("9999-12-31T23:59:59-14:00", "date_time_range"),
+        ("1764921600", "date_time_format"),
+    ):
+        refused = client.get(f"{BASE}/tickets", query_string={"updated_since": since}, headers=key)
+        assert refused.status_code == 422, since
+        assert refused.mimetype == "application/problem+json"
+        assert refused.get_json()["title"] == "Some of the input is not right"
+        assert refused.get_json()["errors"] == {"updated_since": code}
+    notices = session.scalar(select(func.count(Notice.id)))
+    refused = client.post(
+        f"{BASE}/notices",
+        json={
+            "titles": {"zh_Hans": "停水"},
+            "bodies": {"zh_Hans": "停水"},
+            "starts_at": "0001-01-01T00:00:00+14:00",
+            "ends_at": "9999-12-31T23:59:59-14:00",
+        },
+        headers=key,
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"starts_at": "date_time_range", "ends_at": "date_time_range"}
+    assert session.scalar(select(func.count(Notice.id))) == notices
+    # The same times within the calendar are answered.
+    fine = client.get(
+        f"{BASE}/tickets", query_string={"updated_since": "0001-01-02T00:00:00+14:00"}, headers=key
+    )
+    assert fine.status_code == 200
+    assert fine.get_json()["items"]
+
+
+def test_a_slot_answer_that_names_no_slot_is_refused_in_words(client, make_key, session):
+    """The core refuses an answer that names no slot ("²" is a digit to str.isdigit, 99999999999999999999
+    fits no id column): a 422 naming the field, worded, and no ticket filed."""
+    key = {**bearer(make_key()), **ENGLISH}
+    tickets = session.scalar(select(func.count(Ticket.id)))
+    for slot in (99999999999999999999, "99999999999999999999", "²"):
+        refused = client.post(
+            f"{BASE}/tickets",
+            json={"service_code": "health-check", "place": "社区卫生站", "answers": {"slot": slot}},
+            headers=key,
+        )
+        assert refused.status_code == 422, refused.get_data(as_text=True)
+        assert refused.mimetype == "application/problem+json"
+        assert refused.get_json()["errors"] == {"slot": "no_slot"}
+        assert refused.get_json()["detail"] == "slot: Please choose one of the times shown."
+    assert session.scalar(select(func.count(Ticket.id))) == tickets

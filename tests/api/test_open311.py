@@ -4,13 +4,17 @@ its status changed by a worker in the staff console, read again."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.api.conftest import bearer
 from tests.conftest import csrf_token
+from webapp.infra import clock
 from webapp.models import AuditEntry, Ticket
+
+ENGLISH = {"Accept-Language": "en"}
 
 
 def xml(response) -> ET.Element:
@@ -21,7 +25,9 @@ def xml(response) -> ET.Element:
 def test_standard_example_requests_in_both_formats(client, make_key):
     key = bearer(make_key())
     discovery = client.get("/open311/v2/discovery.xml", headers=key)
-    assert xml(discovery).find("endpoints/item/specification").text == "http://wiki.open311.org/GeoReport_v2"
+    endpoint = xml(discovery).find("endpoints/endpoint")  # the standard's element names
+    assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    assert [f.text for f in endpoint.findall("formats/format")] == ["application/json", "text/xml"]
 
     services = client.get("/open311/v2/services.json?jurisdiction_id=guihua", headers=key).get_json()
     codes = [s["service_code"] for s in services]
@@ -147,3 +153,162 @@ def test_writes_are_audited_as_the_key(client, make_key, session):
     ticket = session.scalar(select(Ticket).order_by(Ticket.id.desc()))
     assert ticket.place == "东门"
     assert ticket.events[0].actor_type == "api_key"
+
+
+def test_the_standards_example_requests_replayed(client, make_key, session):
+    """The requests of the GeoReport v2 wiki, in its order and in XML (its required format), with our
+    jurisdiction and service codes: discovery, services, a service definition, the example POST (lat and
+    long, no address_string; name, email, phone and device given), its token, requests in a start_date /
+    end_date window, requests by a list of ids, and one request."""
+    key = make_key()
+    j = "jurisdiction_id=guihua"
+
+    discovery = xml(client.get(f"/open311/v2/discovery.xml?api_key={key}"))
+    assert discovery.tag == "discovery"
+    for field in ("changeset", "contact", "key_service"):
+        assert discovery.findtext(field)
+    endpoint = discovery.find("endpoints/endpoint")
+    assert endpoint.findtext("url").endswith("/open311/v2/")
+    assert endpoint.findtext("type") == "production"
+    assert "text/xml" in [f.text for f in endpoint.findall("formats/format")]
+
+    services = xml(client.get(f"/open311/v2/services.xml?{j}&api_key={key}"))
+    light = next(s for s in services.findall("service") if s.findtext("service_code") == "repair-light")
+    assert [c.tag for c in light] == [
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    ]
+    assert light.findtext("metadata") == "true"
+
+    definition = xml(client.get(f"/open311/v2/services/repair-light.xml?{j}&api_key={key}"))
+    assert definition.findtext("service_code") == "repair-light"
+    attributes = {a.findtext("code"): a for a in definition.findall("attributes/attribute")}
+    assert attributes["where"].findtext("datatype") == "singlevaluelist"
+    assert "outside" in [v.findtext("key") for v in attributes["where"].findall("values/value")]
+
+    before = clock.now()
+    posted = client.post(
+        "/open311/v2/requests.xml",
+        data={
+            "api_key": key,
+            "jurisdiction_id": "guihua",
+            "service_code": "repair-light",
+            "lat": "37.76524078",
+            "long": "-122.4212043",
+            "email": "smit333@sfgov.edu",
+            "device_id": "tt222111",
+            "account_id": "123456",
+            "first_name": "john",
+            "last_name": "smith",
+            "phone": "111111111",
+            "description": "A large sinkhole is destroying the street",
+            "media_url": "http://www.city.gov/media/123456.jpg",
+            "attribute[where]": "outside",
+            "attribute[urgent]": "no",
+        },
+    )
+    assert posted.status_code == 201, posted.get_data(as_text=True)
+    made = xml(posted).find("request")
+    number, token = made.findtext("service_request_id"), made.findtext("token")
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.place == "37.7652408,-122.4212043"  # where it is, as the office reads it
+    assert ticket.resident_id is None
+    kept = repr((ticket.answers, ticket.place, [e.note for e in ticket.events], ticket.contact_last4))
+    for personal in ("smit333", "john", "smith", "111111111", "tt222111", "123456.jpg"):
+        assert personal not in kept  # the standard's personal fields are not kept
+    assert "A large sinkhole is destroying the street" in kept
+
+    by_token = xml(client.get(f"/open311/v2/tokens/{token}.xml?{j}&api_key={key}")).find("request")
+    assert (by_token.findtext("service_request_id"), by_token.findtext("token")) == (number, token)
+
+    def window(start, end, status="open"):
+        stamps = f"start_date={start:%Y-%m-%dT%H:%M:%SZ}&end_date={end:%Y-%m-%dT%H:%M:%SZ}"
+        answer = client.get(f"/open311/v2/requests.xml?{j}&{stamps}&status={status}&api_key={key}")
+        return [r.findtext("service_request_id") for r in xml(answer).findall("request")]
+
+    now = before.astimezone(UTC)
+    assert number in window(now - timedelta(days=1), now + timedelta(days=1))
+    assert number not in window(now - timedelta(days=1), now + timedelta(days=1), status="closed")
+    assert window(now - timedelta(days=400), now - timedelta(days=370)) == []  # the wiki's is a month long
+
+    demo = session.scalars(select(Ticket.number).where(Ticket.number != number).limit(2)).all()
+    wanted = ",".join([number, *demo])
+    listed = xml(client.get(f"/open311/v2/requests.xml?{j}&service_request_id={wanted}&api_key={key}"))
+    assert sorted(r.findtext("service_request_id") for r in listed.findall("request")) == sorted(
+        [number, *demo]
+    )
+
+    one = xml(client.get(f"/open311/v2/requests/{number}.xml?{j}&api_key={key}")).findall("request")
+    assert len(one) == 1
+    assert one[0].findtext("status") == "open"
+    assert one[0].findtext("service_code") == "repair-light"
+    assert one[0].findtext("requested_datetime")
+
+
+def test_a_request_without_a_location_is_refused_in_the_standards_words(client, make_key, session):
+    key = make_key()
+    tickets = session.scalar(select(func.count(Ticket.id)))
+    base = {
+        "api_key": key,
+        "jurisdiction_id": "guihua",
+        "service_code": "repair-light",
+        "attribute[where]": "outside",
+        "attribute[urgent]": "no",
+    }
+    for where in (
+        {},
+        {"address_id": "12345"},
+        {"lat": "37.7"},
+        {"lat": "91", "long": "0"},
+        {"lat": "x", "long": "y"},
+    ):
+        refused = client.post("/open311/v2/requests.xml", data={**base, **where}, headers=ENGLISH)
+        assert refused.status_code == 400, where
+        description = xml(refused).findtext("error/description")
+        assert "lat" in description
+        assert "long" in description
+    unknown = client.post(
+        "/open311/v2/requests.json", data={**base, "service_code": "nope", "lat": "1", "long": "2"}
+    )
+    assert unknown.status_code == 404
+    assert session.scalar(select(func.count(Ticket.id))) == tickets
+
+
+def test_times_beyond_the_calendar_and_slots_that_are_no_slot_are_400s_in_words(client, make_key, session):
+    """Both were 500s: a start or end time with no UTC value (the year 0 or 10000), a slot answer that is
+    no number the database can compare."""
+    key = {**bearer(make_key()), **ENGLISH}
+    for name in ("start_date", "end_date"):
+        for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+            refused = client.get("/open311/v2/requests.json", query_string={name: moment}, headers=key)
+            assert refused.status_code == 400
+            assert refused.get_json() == [
+                {"code": 400, "description": f"{name} is too far in the past or the future."}
+            ]
+    early = client.get(
+        "/open311/v2/requests.json", query_string={"end_date": "0001-01-02T00:00:00Z"}, headers=key
+    )
+    assert (early.status_code, early.get_json()) == (
+        200,
+        [],
+    )  # the default 90 days before: not before the year 1
+    tickets = session.scalar(select(func.count(Ticket.id)))
+    for slot in ("99999999999999999999", "²"):
+        refused = client.post(
+            "/open311/v2/requests.xml",
+            data={
+                "jurisdiction_id": "guihua",
+                "service_code": "health-check",
+                "address_string": "社区卫生站",
+                "attribute[slot]": slot,
+            },
+            headers=key,
+        )
+        assert refused.status_code == 400
+        assert xml(refused).findtext("error/description") == "slot: Please choose one of the times shown."
+    assert session.scalar(select(func.count(Ticket.id))) == tickets

@@ -10,8 +10,9 @@ tickets:flats scope. The same core calls as the JSON API file a ticket (`v1_tick
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from xml.etree import ElementTree as ET
@@ -37,6 +38,7 @@ FORMAT = "<any(json, xml):fmt>"
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 DATATYPES = {
     "choice": "singlevaluelist",
     "yes_no": "singlevaluelist",
@@ -88,10 +90,21 @@ def locale() -> str:
     return asked if asked in LOCALES else "zh_Hans"
 
 
+# The standard's element for each item of a list, as its XML examples name them (discovery:
+# <endpoints><endpoint> with <formats><format>; a definition: <attributes><attribute> with <values><value>).
+ITEM_NAMES = {
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+    "keywords": "keyword",
+}
+
+
 def _add(parent: ET.Element, name: str, value: Any) -> None:
     if isinstance(value, list):
         holder = ET.SubElement(parent, name)
-        item_name = {"attributes": "attribute", "values": "value", "keywords": "keyword"}.get(name, "item")
+        item_name = ITEM_NAMES.get(name, "item")
         for item in value:
             _add(holder, item_name, item)
         return
@@ -205,6 +218,10 @@ def _when(name: str) -> datetime | None:
         fail(400, _("%(name)s is not a date and time (W3C format).", name=name))
     if moment.tzinfo is None:
         fail(400, _("%(name)s needs a time zone.", name=name))
+    try:
+        moment.astimezone(UTC)  # 0001-01-01T00:00:00+14:00 is in the year 0: nothing can compare with it
+    except OverflowError:
+        fail(400, _("%(name)s is too far in the past or the future.", name=name))
     return moment
 
 
@@ -223,7 +240,8 @@ def request_list(fmt: str) -> ResponseReturnValue:
     else:
         start, end = _when("start_date"), _when("end_date")
         end = end or clock.now()
-        start = start or end - timedelta(days=DEFAULT_DAYS)
+        if start is None:  # the standard's default window: 90 days before the end (never before the year 1)
+            start = max(end, EARLIEST + timedelta(days=DEFAULT_DAYS)) - timedelta(days=DEFAULT_DAYS)
         stmt = stmt.where(Ticket.submitted_at >= start, Ticket.submitted_at <= end)
         codes = [c.strip() for c in request.args.get("service_code", "").split(",") if c.strip()]
         if codes:
@@ -247,13 +265,18 @@ def request_list(fmt: str) -> ResponseReturnValue:
 @open311.post(f"/requests.{FORMAT}")
 @guard(Scope.WRITE_TICKETS)
 def request_create(fmt: str) -> ResponseReturnValue:
-    """File a request about a common area: service_code, address_string, description, attribute[code]."""
+    """File a request about a common area: service_code, a location (address_string, or lat and long),
+    description, attribute[code]. The standard's personal fields (email, names, phone, device and account
+    ids) and media_url are not kept: a request filed by another system is nobody's own ticket."""
     code = request.form.get("service_code", "").strip()
-    place = request.form.get("address_string", "").strip()
     if not code:
         fail(400, _("service_code is required."))
-    if not place:
-        fail(400, _("address_string (the common area) is required."))
+    known = select(ServiceType.id).where(
+        ServiceType.community_id == community().id, ServiceType.code == code[:32]
+    )
+    if get_session().scalar(known) is None:  # the standard's 404 for a service_code not found
+        fail(404, _("No service has this code here."))
+    place = _location()
     given = {
         k[len("attribute[") : -1]: v
         for k, v in request.form.items()
@@ -267,6 +290,31 @@ def request_create(fmt: str) -> ResponseReturnValue:
         {"service_request_id": created.request.number, "token": created.follow_token, "service_notice": ""}
     ]
     return answer(fmt, "service_requests", "request", data, status=201)
+
+
+def _location() -> str:
+    """Where the request is, as the ticket's place: address_string (the common area, as the office names it),
+    else the standard's lat and long, kept as "lat,long" in decimal degrees (the office reads them on a map).
+
+    GeoReport v2 asks for one of address_string, lat & long, or address_id; we have no address ids."""
+    place = request.form.get("address_string", "").strip()
+    if place:
+        return place[:120]
+    lat, long = request.form.get("lat", "").strip(), request.form.get("long", "").strip()
+    if not lat and not long:
+        fail(400, _("A location is required: address_string (the common area), or lat and long."))
+    try:
+        latitude, longitude = float(lat), float(long)
+    except ValueError:
+        latitude = longitude = math.nan
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # nan and inf compare false
+        fail(400, _("lat and long are decimal degrees (WGS84), like lat=31.2304 and long=121.4737."))
+    # At most 7 decimals (about a centimetre): never a run of digits that reads as a phone number.
+    return f"{_degrees(latitude)},{_degrees(longitude)}"
+
+
+def _degrees(value: float) -> str:
+    return f"{value:.7f}".rstrip("0").rstrip(".")
 
 
 @open311.get(f"/requests/<number>.{FORMAT}")

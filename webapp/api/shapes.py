@@ -3,10 +3,12 @@ schemas of the OpenAPI document (`/api/openapi.json`). No shape carries a reside
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 
 class Shape(BaseModel):
@@ -24,6 +26,28 @@ class Problem(BaseModel):
 
 
 Names = dict[str, str]
+
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_time_text(value: Any) -> Any:
+    """A time comes as ISO 8601 text: pydantic alone would also read a bare number as Unix seconds."""
+    if isinstance(value, datetime) or (isinstance(value, str) and DATE_TIME.match(value)):
+        return value
+    raise PydanticCustomError("date_time_format", "a date and time like 2026-12-05T08:00:00+08:00")
+
+
+def _within_calendar(moment: datetime) -> datetime:
+    """Refuse a time that has no UTC value (0001-01-01T00:00:00+14:00 is in the year 0): it cannot be stored
+    or compared with stored times."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("date_time_range", "a time between the years 1 and 9999 in UTC") from None
+    return moment
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_within_calendar)]
 
 
 class CommunityOut(Shape):
@@ -95,7 +119,11 @@ class TicketPage(Shape):
 
 
 class TicketQuery(Shape):
-    updated_since: AwareDatetime | None = Field(None, description="only tickets changed at or after this")
+    updated_since: Moment | None = Field(
+        None,
+        description="only tickets changed at or after this: a date and time with its offset "
+        "(ISO 8601, like 2026-12-05T08:00:00+08:00); a bare number is refused",
+    )
     status: (
         Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "cancelled"] | None
     ) = None
@@ -171,8 +199,8 @@ class NoticeIn(Shape):
     bodies: Names = Field(description="locale -> text; zh_Hans required")
     summaries: Names = Field(default_factory=dict)
     urgent: bool = False
-    starts_at: AwareDatetime | None = Field(None, description="default: now")
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = Field(None, description="default: now")
+    ends_at: Moment | None = None
 
 
 class EventOut(Shape):

@@ -5,7 +5,7 @@ Each view's address is in `webapp/api/routes.py` (this module is imported at the
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Response, request
 from flask_babel import gettext as _
@@ -31,7 +31,6 @@ from webapp.api.shapes import (
     TimelineEntry,
 )
 from webapp.api.spec import answers, spec
-from webapp.domain import DomainError
 from webapp.domain.desk import tickets
 from webapp.domain.desk.catalog import AnswerErrors, NotEligible, questions_for
 from webapp.domain.desk.public import OPEN311_STATUS, event_kind
@@ -39,6 +38,7 @@ from webapp.domain.identity.api_keys import Scope
 from webapp.infra.db import get_session
 from webapp.models import Community, ServiceType, Status, Ticket
 from webapp.shared.context import vault
+from webapp.shared.messages import desk_error
 
 LIST_COLUMNS = (
     Ticket.id,
@@ -192,13 +192,11 @@ def ticket_read(slug: str, number: str) -> Any:
     return ticket_out(ticket_or_404(number), caller(), timeline=True)
 
 
-def bad_input(exc: DomainError, errors: dict[str, str] | None = None) -> Any:
-    fail(
-        422,
-        _("Some of the input is not right"),
-        str(exc) or None,
-        errors or {"_": getattr(exc, "reason", "invalid")},
-    )
+def bad_input(errors: dict[str, str]) -> NoReturn:
+    """422 naming each field with its code (for programs) and the office's words for it (for people): the
+    words are what Open311's error list carries."""
+    words = "; ".join(f"{field}: {desk_error(code)}" for field, code in errors.items())
+    fail(422, _("Some of the input is not right"), words, errors)
 
 
 @guard(Scope.WRITE_TICKETS)
@@ -219,7 +217,12 @@ def create_ticket(code: str, place: str, given: dict[str, Any], description: str
         select(ServiceType).where(ServiceType.community_id == community().id, ServiceType.code == code[:32])
     )
     if service is None:
-        fail(422, _("Some of the input is not right"), None, {"service_code": "unknown"})
+        fail(
+            422,
+            _("Some of the input is not right"),
+            _("No service has this code here."),
+            {"service_code": "unknown"},
+        )
     answers_given = {k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in given.items()}
     try:
         if description:
@@ -230,11 +233,13 @@ def create_ticket(code: str, place: str, given: dict[str, Any], description: str
         if description:
             tickets.add_note(session, who.actor, created.request, description, public=True)
     except AnswerErrors as exc:
-        bad_input(exc, exc.errors)
+        bad_input(exc.errors)
     except NotEligible as exc:
-        fail(422, _("Some of the input is not right"), None, {"service_code": exc.reason})
+        fail(
+            422, _("Some of the input is not right"), desk_error("not_eligible"), {"service_code": exc.reason}
+        )
     except tickets.TicketError as exc:
-        bad_input(exc, {"description": exc.reason})
+        bad_input({"description": exc.reason})
     return created
 
 
@@ -246,7 +251,7 @@ def ticket_status(slug: str, number: str, json: StatusIn) -> Any:
     try:
         tickets.change_status(get_session(), caller().actor, ticket, Status(json.status), json.note)
     except tickets.TicketError as exc:
-        bad_input(exc, {"status": exc.reason})
+        bad_input({"status": exc.reason})
     return ticket_out(ticket, caller(), timeline=True)
 
 
@@ -258,5 +263,5 @@ def ticket_note(slug: str, number: str, json: NoteIn) -> Any:
     try:
         tickets.add_note(get_session(), caller().actor, ticket, json.note, public=True)
     except tickets.TicketError as exc:
-        bad_input(exc, {"note": exc.reason})
+        bad_input({"note": exc.reason})
     return ticket_out(ticket, caller(), timeline=True), 201
