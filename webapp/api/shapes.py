@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from webapp.domain.life.notices import BODY_MAX, SUMMARY_MAX, TITLE_MAX
+
 
 class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -48,6 +50,10 @@ def _within_calendar(moment: datetime) -> datetime:
 
 
 Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_within_calendar)]
+
+# At least one character that is not a space, as the core counts blanks (str.strip): a shape that uses it
+# matches with Python's regular expressions (regex_engine="python-re"), whose \s is str.isspace.
+WORDS = r"\S"
 
 
 class CommunityOut(Shape):
@@ -132,8 +138,25 @@ class TicketQuery(Shape):
 
 
 class TicketIn(Shape):
+    model_config = ConfigDict(
+        extra="forbid",
+        regex_engine="python-re",
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_code": "repair-light",
+                    "place": "3号楼二单元楼道",
+                    "answers": {"where": "stairs", "urgent": False},
+                    "description": "楼道灯不亮",
+                }
+            ]
+        },
+    )
+
     service_code: str = Field(min_length=1, max_length=32)
-    place: str = Field(min_length=1, max_length=120, description="the common area the ticket is about")
+    place: str = Field(
+        min_length=1, max_length=120, pattern=WORDS, description="the common area the ticket is about"
+    )
     answers: dict[str, str | int | bool] = Field(default_factory=dict, description="question id -> answer")
     description: str | None = Field(None, max_length=2000)
 
@@ -146,12 +169,18 @@ class Created(Shape):
 
 
 class StatusIn(Shape):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "accepted"}]})
+
     status: Literal["accepted", "in_progress", "resolved", "closed", "rejected", "cancelled"]
     note: str | None = Field(None, max_length=2000)
 
 
 class NoteIn(Shape):
-    note: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(
+        extra="forbid", regex_engine="python-re", json_schema_extra={"examples": [{"note": "师傅下午两点到"}]}
+    )
+
+    note: str = Field(min_length=1, max_length=2000, pattern=WORDS)
 
 
 class SlotOut(Shape):
@@ -194,13 +223,50 @@ class Notices(Shape):
     items: list[NoticeOut]
 
 
+class Words(Shape):
+    """A text in each of Linli's languages (Python's regular expressions: "blank" as the core counts it)."""
+
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+
+
+class Titles(Words):
+    zh_Hans: str = Field(min_length=1, max_length=TITLE_MAX, pattern=WORDS, description="required")
+    zh_Hant: str | None = Field(None, max_length=TITLE_MAX)
+    en: str | None = Field(None, max_length=TITLE_MAX)
+
+
+class Bodies(Words):
+    zh_Hans: str = Field(min_length=1, max_length=BODY_MAX, pattern=WORDS, description="required")
+    zh_Hant: str | None = Field(None, max_length=BODY_MAX)
+    en: str | None = Field(None, max_length=BODY_MAX)
+
+
+class Summaries(Words):
+    zh_Hans: str | None = Field(None, max_length=SUMMARY_MAX)
+    zh_Hant: str | None = Field(None, max_length=SUMMARY_MAX)
+    en: str | None = Field(None, max_length=SUMMARY_MAX)
+
+
 class NoticeIn(Shape):
-    titles: Names = Field(description="locale -> title; zh_Hans required")
-    bodies: Names = Field(description="locale -> text; zh_Hans required")
-    summaries: Names = Field(default_factory=dict)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "titles": {"zh_Hans": "明天停水", "en": "No water tomorrow"},
+                    "bodies": {"zh_Hans": "明天上午九点到十二点停水。", "en": "No water from 9 to 12."},
+                    "urgent": True,
+                }
+            ]
+        },
+    )
+
+    titles: Titles = Field(description="the title in each language; zh_Hans required, not blank")
+    bodies: Bodies = Field(description="the text in each language; zh_Hans required, not blank")
+    summaries: Summaries = Field(default_factory=lambda: Summaries.model_validate({}))
     urgent: bool = False
     starts_at: Moment | None = Field(None, description="default: now")
-    ends_at: Moment | None = None
+    ends_at: Moment | None = Field(None, description="after starts_at")
 
 
 class EventOut(Shape):
@@ -232,6 +298,12 @@ class Directory(Shape):
     items: list[DirectoryEntry]
 
 
+class CategoryFigures(Shape):
+    category: str
+    open: int
+    overdue: int
+
+
 class FiguresOut(Shape):
     open: int
     overdue: int
@@ -240,4 +312,4 @@ class FiguresOut(Shape):
     rating: float | None
     ratings: int
     since: datetime
-    by_category: list[tuple[str, int, int]]
+    by_category: list[CategoryFigures] = Field(description="open tickets per service category, most first")

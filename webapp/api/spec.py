@@ -7,6 +7,7 @@ by hand (not `register`), so that it adds no pages of its own: Linli serves the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -37,9 +38,21 @@ spec = SpecTree(
 ERRORS = ("HTTP_401", "HTTP_403", "HTTP_404", "HTTP_422", "HTTP_429")
 
 
-def answers(**ok: Any) -> Response:
-    """A route's answers: its successes and every error it may give, each in its declared shape."""
-    return Response(**ok, **dict.fromkeys(ERRORS, Problem))
+def answers(writes: bool = False, **ok: Any) -> Response:
+    """A route's answers: its successes and every error it may give, each in its declared shape (a write
+    may also meet a 409: the community is archived, its records readable and nothing more written)."""
+    errors = (*ERRORS, "HTTP_409") if writes else ERRORS
+    return Response(**ok, **dict.fromkeys(errors, Problem))
+
+
+# What a client (and Schemathesis' stateful run) may do next with a ticket it just filed or changed: OpenAPI
+# links from an operation's success to the operations on the same ticket, the number read from the answer.
+NEXT = {
+    "ticket_create": ("$response.body#/ticket/number", ("ticket_read", "ticket_status", "ticket_note")),
+    "ticket_status": ("$response.body#/number", ("ticket_read", "ticket_note")),
+    "ticket_note": ("$response.body#/number", ("ticket_read", "ticket_status")),
+    "ticket_list": ("$response.body#/items/0/number", ("ticket_read",)),
+}
 
 
 def bind(app: Flask) -> None:
@@ -50,8 +63,10 @@ def document() -> dict[str, Any]:
     """The document, errors declared as problem+json (what the API sends), not plain JSON."""
     doc: dict[str, Any] = spec.spec
     if not doc.get("_linli"):
+        _name_operations(doc)
         for path in doc.get("paths", {}).values():
             for operation in path.values():
+                _link(operation)
                 for code, answer in operation.get("responses", {}).items():
                     if (
                         code.isdigit()
@@ -61,6 +76,34 @@ def document() -> dict[str, Any]:
                         answer["content"] = {PROBLEM: answer["content"]["application/json"]}
         doc["_linli"] = True
     return {k: v for k, v in doc.items() if k != "_linli"}
+
+
+def _name_operations(doc: dict[str, Any]) -> None:
+    """Each operation's id is its view's name (ticket_create), from the table of routes."""
+    from webapp.api.routes import ROUTES
+
+    paths = doc.get("paths", {})
+    for route in ROUTES:
+        path = "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.rule)
+        operation = paths.get(path, {}).get(route.method.lower())
+        if operation is not None:
+            operation["operationId"] = route.view
+
+
+def _link(operation: dict[str, Any]) -> None:
+    found = NEXT.get(operation.get("operationId", ""))
+    if found is None:
+        return
+    number, targets = found
+    success = next(code for code in sorted(operation["responses"]) if code.startswith("2"))
+    operation["responses"][success]["links"] = {
+        target: {
+            "operationId": target,
+            "parameters": {"slug": "$request.path.slug", "number": number},
+            "description": "the same ticket",
+        }
+        for target in targets
+    }
 
 
 def problem_for_bad_input(

@@ -16,6 +16,7 @@ from webapp.api.problems import fail
 from webapp.api.shapes import (
     AppointmentOut,
     Appointments,
+    CategoryFigures,
     Directory,
     DirectoryEntry,
     EventOut,
@@ -111,13 +112,13 @@ def notice_list(slug: str) -> Any:
 
 
 @guard(Scope.PUBLISH_NOTICES)
-@spec.validate(json=NoticeIn, resp=answers(HTTP_201=NoticeOut), tags=["notices"])
+@spec.validate(json=NoticeIn, resp=answers(writes=True, HTTP_201=NoticeOut), tags=["notices"])
 def notice_publish(slug: str, json: NoticeIn) -> Any:
     """Publish a notice to the whole community (as the office's notices page does)."""
     values = {
-        "titles": dict(json.titles),
-        "bodies": dict(json.bodies),
-        "summaries": dict(json.summaries),
+        "titles": json.titles.model_dump(exclude_none=True),
+        "bodies": json.bodies.model_dump(exclude_none=True),
+        "summaries": json.summaries.model_dump(exclude_none=True),
         "urgent": json.urgent,
         "starts_at": json.starts_at or clock.now(),
         "ends_at": json.ends_at,
@@ -197,5 +198,7 @@ def desk_figures(slug: str) -> Any:
         rating=f.rating,
         ratings=f.ratings,
         since=f.since,
-        by_category=[(str(c), int(n), int(late)) for c, n, late in f.by_category],
+        by_category=[
+            CategoryFigures(category=str(c), open=int(n), overdue=int(late)) for c, n, late in f.by_category
+        ],
     )

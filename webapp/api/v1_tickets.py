@@ -200,7 +200,7 @@ def bad_input(errors: dict[str, str]) -> NoReturn:
 
 
 @guard(Scope.WRITE_TICKETS)
-@spec.validate(json=TicketIn, resp=answers(HTTP_201=Created), tags=["tickets"])
+@spec.validate(json=TicketIn, resp=answers(writes=True, HTTP_201=Created), tags=["tickets"])
 def ticket_create(slug: str, json: TicketIn) -> Any:
     """File a ticket about a common area (nobody's own flat), as the office would at the desk."""
     created = create_ticket(json.service_code, json.place, dict(json.answers), json.description)
@@ -244,7 +244,7 @@ def create_ticket(code: str, place: str, given: dict[str, Any], description: str
 
 
 @guard(Scope.WRITE_TICKETS)
-@spec.validate(json=StatusIn, resp=answers(HTTP_200=TicketOut), tags=["tickets"])
+@spec.validate(json=StatusIn, resp=answers(writes=True, HTTP_200=TicketOut), tags=["tickets"])
 def ticket_status(slug: str, number: str, json: StatusIn) -> Any:
     """Move a ticket along its life cycle, as the office would (a rejection needs a note)."""
     ticket = ticket_or_404(number)
@@ -256,7 +256,7 @@ def ticket_status(slug: str, number: str, json: StatusIn) -> Any:
 
 
 @guard(Scope.WRITE_TICKETS)
-@spec.validate(json=NoteIn, resp=answers(HTTP_201=TicketOut), tags=["tickets"])
+@spec.validate(json=NoteIn, resp=answers(writes=True, HTTP_201=TicketOut), tags=["tickets"])
 def ticket_note(slug: str, number: str, json: NoteIn) -> Any:
     """Add a public note (the resident sees it and is told)."""
     ticket = ticket_or_404(number)
