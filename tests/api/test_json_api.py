@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import bearer
 from webapp.infra import clock
-from webapp.models import Notice, Resident, Ticket
+from webapp.models import AuditEntry, Notice, Resident, Ticket
 
 BASE = "/api/v1/communities/guihua"
 
@@ -230,3 +230,46 @@ def test_a_slot_answer_that_names_no_slot_is_refused_in_words(client, make_key, 
         assert refused.get_json()["errors"] == {"slot": "no_slot"}
         assert refused.get_json()["detail"] == "slot: Please choose one of the times shown."
     assert session.scalar(select(func.count(Ticket.id))) == tickets
+
+
+def test_every_write_is_audited_as_the_key(client, make_key, session):
+    """Create, status, note and notice publish: each an `api.write` entry naming the key (not a person) and
+    the route, in the community the address names."""
+    key = bearer(make_key(scopes=["tickets:read", "tickets:write", "notices:publish"]))
+    last = session.scalar(select(func.max(AuditEntry.id))) or 0
+    created = client.post(
+        f"{BASE}/tickets",
+        json={
+            "service_code": "repair-light",
+            "place": "2号楼门厅",
+            "answers": {"where": "stairs", "urgent": False},
+        },
+        headers=key,
+    )
+    number = created.get_json()["ticket"]["number"]
+    moved = client.post(f"{BASE}/tickets/{number}/status", json={"status": "accepted"}, headers=key)
+    noted = client.post(f"{BASE}/tickets/{number}/notes", json={"note": "明早处理"}, headers=key)
+    published = client.post(
+        f"{BASE}/notices",
+        json={"titles": {"zh_Hans": "通知"}, "bodies": {"zh_Hans": "明早检修"}},
+        headers=key,
+    )
+    refused = client.post(f"{BASE}/tickets/{number}/status", json={"status": "closed"}, headers=key)
+    assert [a.status_code for a in (created, moved, noted, published, refused)] == [201, 200, 201, 201, 422]
+    client.get(f"{BASE}/tickets/{number}", headers=key)  # a read is not a write
+
+    session.expire_all()
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.id > last, AuditEntry.action == "api.write")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [e.detail for e in entries] == [
+        {"endpoint": "api.ticket_create"},
+        {"endpoint": "api.ticket_status"},
+        {"endpoint": "api.ticket_note"},
+        {"endpoint": "api.notice_publish"},
+    ]  # the refused change was rolled back with its audit entry
+    assert {(e.actor_type, e.actor_name) for e in entries} == {("api_key", "test key")}
+    demo = session.scalar(select(Ticket.community_id).where(Ticket.number == number))
+    assert {e.community_id for e in entries} == {demo}
