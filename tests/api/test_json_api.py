@@ -3,11 +3,13 @@ status, public note), notices published, problem details for bad input, and no p
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from tests.api.conftest import bearer
+from webapp.api.routes import ROUTES
 from webapp.infra import clock
 from webapp.models import AuditEntry, Notice, Resident, Ticket
 
@@ -273,3 +275,14 @@ def test_every_write_is_audited_as_the_key(client, make_key, session):
     assert {(e.actor_type, e.actor_name) for e in entries} == {("api_key", "test key")}
     demo = session.scalar(select(Ticket.community_id).where(Ticket.number == number))
     assert {e.community_id for e in entries} == {demo}
+
+
+def test_the_docs_page_names_each_operations_own_scope(client):
+    """A GET and a POST of one address ask for different scopes (tickets:read, tickets:write): the page said
+    the POST's for both."""
+    page = client.get("/api/docs").get_data(as_text=True)
+    shown = dict(re.findall(r"<code>(\w+ /api/v1[^<]*)</code></h3>.*?<dd><code>([^<]*)</code>", page, re.S))
+    wanted = {
+        f"{r.method} /api/v1{r.rule.replace('<', '{').replace('>', '}')}": r.scope.value for r in ROUTES
+    }
+    assert shown == wanted

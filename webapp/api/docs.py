@@ -27,11 +27,12 @@ def openapi() -> ResponseReturnValue:
 
 def operations() -> list[dict[str, Any]]:
     """The document's operations in address order, with the scope each route's guard asks for."""
-    scopes = {}
+    scopes = {}  # by address and method: a GET and a POST of one address ask for different scopes
     for rule in current_app.url_map.iter_rules():
         view = current_app.view_functions.get(rule.endpoint)
         if view is not None and hasattr(view, "api_scope"):
-            scopes[rule.rule] = view.api_scope.value
+            for method in rule.methods or ():
+                scopes[rule.rule, method] = view.api_scope.value
     found = []
     doc = document()
     for path, methods in sorted(doc.get("paths", {}).items()):
@@ -43,7 +44,7 @@ def operations() -> list[dict[str, Any]]:
                     "path": path,
                     "summary": op.get("summary", ""),
                     "description": op.get("description", ""),
-                    "scope": scopes.get(flask_path, ""),
+                    "scope": scopes.get((flask_path, method.upper()), ""),
                     "answers": sorted(op.get("responses", {})),
                     "body": bool(op.get("requestBody")),
                 }
