@@ -3,8 +3,9 @@ second-factor resets.
 
 Two rules hold whatever the face: no one grants (or takes away, or acts on an account holding) a role above
 their own in that community, and no community is ever left without an active administrator. Every change is
-audited in each community it touches; disabling or resetting ends the person's sessions at once
-(`session_version`).
+audited in each community it touches (`roles.audit_communities`: a district administrator's under their
+region's first community; an account with no community, under none); disabling or resetting ends the
+person's sessions at once (`session_version`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_L
 from webapp.domain.identity.roles import (
     AccountError,
     active_admins,
+    audit_communities,
     may_grant,
     may_manage,
     provider_for,
@@ -94,8 +96,7 @@ def set_own_email(session: Session, vault: Vault, user: StaffUser, email: str, w
     user.email_cipher = seal_email(vault, address)
     user.wants_digest = wants_digest
     session.flush()
-    communities: list[int | None] = [*sorted({r.community_id for r in user.roles})] or [None]
-    for cid in communities:
+    for cid in audit_communities(session, user):
         record(
             session,
             _self(user),
@@ -221,7 +222,7 @@ def accept(session: Session, token: str, username: str, password: str, display_n
         assert user is not None  # noqa: S101 (open_link checked it)
         _use(session, invitation)
         set_password(session, user, password)
-        for cid in sorted({r.community_id for r in user.roles}):
+        for cid in audit_communities(session, user):
             record(session, _self(user), "staff.password_set", "staff_user", user.id, cid)
         return user
     name = check_username(username)
@@ -311,7 +312,7 @@ def _check_may_change(manager: StaffUser, user: StaffUser) -> None:
 
 def _account_change(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, action: str) -> None:
     _check_may_change(manager, user)
-    for cid in sorted({r.community_id for r in user.roles}):
+    for cid in audit_communities(session, user):
         record(session, actor, action, "staff_user", user.id, cid)
 
 
