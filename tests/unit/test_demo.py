@@ -97,3 +97,26 @@ def test_demo_residents_share_the_demo_pin(session, demo_community):
         end_transaction=session.commit,
     )
     assert result.outcome == PinOutcome.OK
+
+
+def test_the_demo_is_seeded_through_the_consoles_own_functions(session):
+    """Its buildings come from one description, as the console's buildings in bulk make them, and its
+    street office's district administrator is granted as the console grants one: both in the audit trail."""
+    from webapp.content.demo import DEMO_COMPOUND
+    from webapp.models import AuditEntry, Household, StaffRegionRole
+
+    community = session.scalar(select(Community).where(Community.slug == "guihua"))
+    bulk = session.scalar(select(AuditEntry).where(AuditEntry.action == "building.bulk_create"))
+    assert bulk.community_id == community.id
+    assert bulk.detail == {"buildings": 2, "households": 48}
+    assert DEMO_COMPOUND == "幢 1-2, 每幢 2 个单元, 6 层, 每层 2 户"
+    labels = sorted(session.scalars(select(Household.label)))
+    assert labels[:3] == ["1-1-101", "1-1-102", "1-1-201"]
+    assert len(labels) == 48
+    assert labels[-1] == "2-2-602"
+    district = session.scalar(select(StaffUser).where(StaffUser.username == "district"))
+    assert [(r.region_id, r.role) for r in session.scalars(select(StaffRegionRole))] == [
+        (community.region_id, Role.DISTRICT_ADMIN)
+    ]
+    grant = session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.region_grant"))
+    assert (grant.subject_id, grant.community_id, grant.actor_type) == (district.id, community.id, "system")
