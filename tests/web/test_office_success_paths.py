@@ -222,3 +222,25 @@ def test_a_district_admin_of_another_street_sees_nothing_of_this_one(client, aut
     assert "梅花" not in text
     sheet = load_workbook(BytesIO(client.get("/staff/district.xlsx").data)).active
     assert [r[0] for r in sheet.iter_rows(values_only=True)][1:] == ["远方社区"]
+
+
+def test_the_district_admin_lists_the_streets_colleagues_with_their_district_roles(client, auth, session):
+    """The accounts list of a street office: the communities' colleagues (the grid worker among them) and the
+    district administrators of its street, whose accounts it manages; a community administrator, who may not
+    manage a district administrator, does not see them listed."""
+    client.set_cookie("linli_locale", "en")
+    deputy = create_staff(session, "deputy", "副主任", "a-long-password-for-deputy")
+    street = session.scalar(select(Region).where(Region.level == RegionLevel.STREET))
+    deputy.region_roles.append(StaffRegionRole(region_id=street.id, role=Role.DISTRICT_ADMIN))
+    session.commit()
+    auth.sign_in("district")
+    page = client.get("/staff/accounts").get_data(as_text=True)
+    assert "Grid worker · Osmanthus Community" in page
+    assert "副主任" in page
+    assert "District administrator · Cuiyuan Subdistrict" in page
+    auth.sign_out()
+    auth.sign_in("admin")
+    page = client.get("/staff/accounts").get_data(as_text=True)
+    assert "Grid worker · Osmanthus Community" in page
+    assert "副主任" not in page
+    assert "District administrator" not in page

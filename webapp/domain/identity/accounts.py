@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from webapp.domain import ensure_open, has_control_characters
@@ -41,7 +41,15 @@ from webapp.domain.identity.staff import (
 from webapp.domain.identity.vault import Vault
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import Community, InvitationKind, Role, StaffInvitation, StaffRole, StaffUser
+from webapp.models import (
+    Community,
+    InvitationKind,
+    Role,
+    StaffInvitation,
+    StaffRegionRole,
+    StaffRole,
+    StaffUser,
+)
 
 INVITATION_LIFETIME = timedelta(hours=72)
 EMAIL_KIND = "staff_email"  # the vault's kind for staff members' own e-mail addresses
@@ -350,15 +358,24 @@ def reset_totp(session: Session, actor: Actor, manager: StaffUser, user: StaffUs
     user.session_version += 1
 
 
-def staff_of(session: Session, community_ids: Iterable[int]) -> list[StaffUser]:
-    """Everyone holding a role in these communities, by name."""
-    ids = set(community_ids)
-    if not ids:
+def staff_of(
+    session: Session, community_ids: Iterable[int], region_ids: Iterable[int] = ()
+) -> list[StaffUser]:
+    """Everyone holding a role in these communities, or a district role in these regions, by name."""
+    ids, regions = set(community_ids), set(region_ids)
+    if not ids and not regions:
         return []
     return list(
         session.scalars(
             select(StaffUser)
-            .where(StaffUser.id.in_(select(StaffRole.staff_user_id).where(StaffRole.community_id.in_(ids))))
+            .where(
+                or_(
+                    StaffUser.id.in_(select(StaffRole.staff_user_id).where(StaffRole.community_id.in_(ids))),
+                    StaffUser.id.in_(
+                        select(StaffRegionRole.staff_user_id).where(StaffRegionRole.region_id.in_(regions))
+                    ),
+                )
+            )
             .order_by(StaffUser.display_name, StaffUser.id)
         )
     )
