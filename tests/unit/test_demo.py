@@ -120,3 +120,41 @@ def test_the_demo_is_seeded_through_the_consoles_own_functions(session):
     ]
     grant = session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.region_grant"))
     assert (grant.subject_id, grant.community_id, grant.actor_type) == (district.id, community.id, "system")
+
+
+def test_port_8000_make_demo_prints_its_links_on_8000(databases, tmp_path, monkeypatch):
+    """`PORT=8000 make demo`: the Makefile's own demo line gives `flask demo` the base URL of port 8000, and
+    the card, pairing and sign-in links it prints name that port (they said 5000)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("LINLI_BASE_URL", "PORT", "MAKEFLAGS")}
+    recipe = subprocess.run(
+        ["make", "-n", "--no-print-directory", "demo", "PORT=8000"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (line,) = [x for x in recipe.splitlines() if x.endswith("flask --app wsgi demo")]
+    assert "--port 8000" in recipe  # the server it starts listens there too
+    shown = subprocess.run(  # noqa: S602 (the Makefile's own line, run as make would)
+        line.replace(".venv/bin/flask --app wsgi demo", "printenv LINLI_BASE_URL"),
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == "http://127.0.0.1:8000"
+    monkeypatch.setenv("LINLI_BASE_URL", shown)
+    app = create_app({"database_url": databases.new("port"), "instance_path": tmp_path})
+    printed = app.test_cli_runner().invoke(args=["demo"])
+    assert printed.exit_code == 0, printed.output
+    for link in ("/staff/sign-in", "/c/", "/kiosk/pair", "/kiosk "):
+        assert f"http://127.0.0.1:8000{link}" in printed.output, link
+    assert ":5000" not in printed.output
+    database(app).engine.dispose()
