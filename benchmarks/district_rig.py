@@ -95,7 +95,16 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
     from webapp.domain.register.residents import ID_KIND, PHONE_KIND
     from webapp.domain.register.setup import create_community
     from webapp.infra.db import make_engine
-    from webapp.models import Building, Community, Household, Kiosk, Resident, ServiceType, Status
+    from webapp.models import (
+        Building,
+        Community,
+        Household,
+        Kiosk,
+        MessagePreference,
+        Resident,
+        ServiceType,
+        Status,
+    )
 
     t0 = time.perf_counter()
     engine = make_engine(url)
@@ -159,6 +168,8 @@ def seed(url: str, communities: int, residents: int, tickets: int, kiosks: int, 
                 set_pin(s, SYSTEM, resident, PIN)
                 shared_pin = resident.pin_hash
             resident.pin_hash = shared_pin  # one argon2 hash for all: hashing each takes minutes
+            # No quiet hours: a run at night would otherwise hold their texts until 08:00 and count none.
+            s.add(MessagePreference(resident_id=resident.id, quiet_start=0, quiet_end=0))
             card_tokens.append(issue_card(s, SYSTEM, resident).token)
         s.commit()
         made_ids = [c.id for c in made]

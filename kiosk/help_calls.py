@@ -85,6 +85,7 @@ def help_call(call_id: int) -> ResponseReturnValue:
         "kiosk/help_call.html",
         call=call,
         names=calls.notified(get_session(), call),
+        state=calls.screen_state(call),
         poll_url=url_for("kiosk.help_call_state", call_id=call.id),
     )
 
@@ -94,8 +95,7 @@ def help_call(call_id: int) -> ResponseReturnValue:
 def help_call_state(call_id: int) -> ResponseReturnValue:
     """What help.js polls: has the state changed (then the page reloads, shows and says the new state)."""
     call = _kiosk_call(call_id)
-    state = "closed" if call.closed_at else "ack" if call.acknowledged_at else "wait"
-    response = jsonify(state=state)
+    response = jsonify(state=calls.screen_state(call))
     response.headers["Cache-Control"] = "no-store"
     return response
 

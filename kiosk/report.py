@@ -30,6 +30,7 @@ from webapp.infra.db import get_session
 from webapp.infra.i18n import current_locale, when_words
 from webapp.models import Booking, Category, ServiceType, Ticket
 from webapp.shared import wizard
+from webapp.shared.answers import slot_texts
 from webapp.shared.context import base_url
 
 REPORT = {Category.REPAIR, Category.COMPLAINT}
@@ -141,6 +142,7 @@ def report_review(code: str) -> ResponseReturnValue:
         service=service,
         questions=questions,
         answers=answers,
+        slots=slot_texts(questions, answers),
         errors=errors,
         total=len(questions) + 1,
         ask_where=not questions_say_where(service),

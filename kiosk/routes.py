@@ -49,6 +49,7 @@ from webapp.infra.page_cache import shared_page
 from webapp.infra.security import background
 from webapp.infra.unit_of_work import keep, start_writing
 from webapp.models import Community, Event, TrainingSession
+from webapp.shared.answers import news_lines
 from webapp.shared.context import base_url, vault
 from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
 from webapp.shared.speech import speech_available, synthesise
@@ -325,7 +326,8 @@ def home() -> ResponseReturnValue:
         "kiosk/home.html",
         today_class=todays_class(db, g.visit, g.kiosk),
         tiles=tiles_for(g.visit),
-        news=items.news,
+        news=news_lines(items.news),
+        name=g.visit.resident.name,
         open_requests=items.open_requests,
         fresh=items.fresh,
         timebank_hours=timebank_hours(g.visit),

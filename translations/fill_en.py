@@ -16,7 +16,13 @@ def main() -> None:
     with PO.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     for message in catalog:
-        if message.id and (not message.string or message.fuzzy):
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple | list):  # ngettext: (singular, plural), English's two forms
+            if message.fuzzy or not all(message.string):
+                message.string = tuple(message.id)
+                message.flags.discard("fuzzy")
+        elif not message.string or message.fuzzy:
             message.string = message.id
             message.flags.discard("fuzzy")
     with PO.open("wb") as handle:

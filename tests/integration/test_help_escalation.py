@@ -24,7 +24,7 @@ from webapp.domain.safety import calls, roster
 from webapp.domain.safety.contacts import add_contact
 from webapp.infra.queue import queue_of
 from webapp.jobs.tasks import deliver_one
-from webapp.models import ChannelSetting, HelpCall, Kiosk, OutboxMessage
+from webapp.models import AuditEntry, ChannelSetting, HelpCall, Kiosk, OutboxMessage
 
 LEASE = timedelta(seconds=30)
 OFFICE = Actor(type="system")
@@ -78,6 +78,16 @@ def deliver_new(app, session, since: int) -> list[str]:
 
 def last_id(session) -> int:
     return session.scalar(select(func.max(OutboxMessage.id))) or 0
+
+
+def trail(session, call: HelpCall) -> list[tuple[str, str, dict | None]]:
+    """The call's audit trail: (action, who, detail), oldest first."""
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "help_call", AuditEntry.subject_id == call.id)
+        .order_by(AuditEntry.id)
+    )
+    return [(e.action, e.actor_type, e.detail) for e in entries]
 
 
 def test_an_unacknowledged_call_climbs_the_roster_to_the_family(
@@ -143,6 +153,13 @@ def test_an_unacknowledged_call_climbs_the_roster_to_the_family(
     session.refresh(call)
     assert call.stage == 3
     assert call.acknowledged_at is None
+    # Every step is in the audit trail: who raised it, then each escalation with its stage and whom it went to.
+    assert trail(session, call) == [
+        ("help_call.raised", "resident", {"source": "kiosk", "resident_id": person.id}),
+        ("help_call.escalated", "system", {"stage": 1, "to": "duty"}),
+        ("help_call.escalated", "system", {"stage": 2, "to": "office"}),
+        ("help_call.escalated", "system", {"stage": 3, "to": "family"}),
+    ]
 
 
 def test_an_acknowledged_call_stops_climbing(app, session, demo_community, make_resident, aliyun_sms, frozen):
@@ -171,3 +188,7 @@ def test_an_acknowledged_call_stops_climbing(app, session, demo_community, make_
     deliver_new(app, session, mark)
     assert phones_reached(servers, before_sms) == [GUARD]
     assert session.get(HelpCall, call.id).acknowledged_by_name == "老李"
+    assert trail(session, call) == [
+        ("help_call.raised", "anonymous", {"source": "attract", "resident_id": None}),
+        ("help_call.acknowledged", "anonymous", None),
+    ]

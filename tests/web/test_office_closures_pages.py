@@ -82,3 +82,17 @@ def test_one_closed_day_today_is_said_so(app, kiosk_token, session, closing, per
     session.commit()
     home = kiosk_visit(app, kiosk_token, card).get("/kiosk/home").get_data(as_text=True)
     assert "The community office is closed today." in home
+
+
+def test_the_closure_pages_read_nothing_while_rendering(app, client, kiosk_token, session, closing, person):
+    from tests.web.conftest import PIN_OF_PERSON  # noqa: F401 (the phone fixture's PIN)
+    from tests.web.test_render_reads_nothing import reads_while_rendering
+
+    card = issue_card(session, SYSTEM, person)
+    session.commit()
+    kiosk = kiosk_visit(app, kiosk_token, card)
+    client.set_cookie("linli_locale", "en")
+    with reads_while_rendering(app) as reads:
+        pages = [kiosk.get("/kiosk/home").get_data(as_text=True), client.get("/").get_data(as_text=True)]
+    assert reads == []
+    assert all(WORDS["en"] in page for page in pages)

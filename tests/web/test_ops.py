@@ -242,3 +242,34 @@ def test_a_server_refuses_to_start_on_a_database_behind_head_and_says_what_to_ru
     assert "Linli will not start" in output
     assert "flask --app wsgi db upgrade" in output
     assert "Traceback" not in output
+
+
+def test_metrics_show_open_help_calls_webhooks_and_the_job_queue(app: Flask, session, demo_community) -> None:
+    """The rest of issue 20's figures: help calls open (and unacknowledged), webhook deliveries waiting,
+    and the job queue's own depth (a wake-up the worker has not taken yet)."""
+    from webapp.infra import clock
+    from webapp.infra.queue import queue_of
+    from webapp.models import HelpCall
+
+    def figures() -> dict[str, float]:
+        text = app.test_client().get("/metrics").get_data(as_text=True)
+        names = ("linli_help_calls_open", "linli_help_calls_unacknowledged", "linli_jobs_waiting")
+        return {name: _sample(text, name) for name in names} | {
+            "webhooks": _sample(text, "linli_webhook_deliveries_waiting"),
+        }
+
+    before = figures()
+    session.add(
+        HelpCall(community_id=demo_community.id, source="attract", place="3幢大堂", token_hash="m" * 64)
+    )
+    answered = HelpCall(community_id=demo_community.id, source="phone", place="3幢1单元", token_hash="n" * 64)
+    answered.acknowledged_at = clock.now()
+    session.add(answered)
+    session.commit()
+    with app.app_context():
+        queue_of(app).wake(outbox=True)
+    after = figures()
+    assert after["linli_help_calls_open"] == before["linli_help_calls_open"] + 2
+    assert after["linli_help_calls_unacknowledged"] == before["linli_help_calls_unacknowledged"] + 1
+    assert after["linli_jobs_waiting"] == before["linli_jobs_waiting"] + 1
+    assert after["webhooks"] == before["webhooks"]

@@ -56,12 +56,40 @@ def test_the_session_id_names_the_kind(app, session, make_resident, make_staff):
         assert load_principal(f"family:{resident.id}:0") is None
 
 
+# Asking whether the signed-in person has an attribute is guessing their kind (a resident and a staff member
+# share `id` and `preferred_locale`): code asks current_principal() and its kind instead.
+GUESSES = ("hasattr(current_user", "getattr(current_user", "hasattr(principal", "getattr(principal")
+
+
 def test_no_code_guesses_the_principal_by_attribute():
     found = [
         f"{path.relative_to(ROOT)}:{n}"
         for folder in ("webapp", "kiosk")
         for path in (ROOT / folder).rglob("*.py")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if "hasattr(current_user" in line.split("#")[0] and not line.lstrip().startswith("`")
+        if any(guess in line.split("#")[0] for guess in GUESSES) and not line.lstrip().startswith("`")
     ]
     assert found == []
+
+
+def test_language_and_time_zone_come_from_the_principal_of_its_own_kind(
+    app, session, make_resident, make_staff
+):
+    """A resident's saved language and their community's time zone; a staff member's own language and the
+    default zone; nobody's for an anonymous visitor (i18n asks webapp.auth, never the attributes)."""
+    from webapp.infra import i18n
+
+    resident = make_resident("时区")
+    resident.preferred_locale = "en"
+    resident.community.timezone = "Europe/London"
+    staff = make_staff("zone-clerk", Role.COMMUNITY_WORKER)
+    staff.preferred_locale = "zh_Hant"
+    session.commit()
+    with app.test_request_context("/"):
+        login_user(SignedInResident(resident))
+        assert (i18n.select_locale(), i18n.select_timezone()) == ("en", "Europe/London")
+    with app.test_request_context("/"):
+        login_user(SignedInStaff(staff))
+        assert (i18n.select_locale(), i18n.select_timezone()) == ("zh_Hant", i18n.DEFAULT_TIMEZONE)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert (i18n.select_locale(), i18n.select_timezone()) == ("en", i18n.DEFAULT_TIMEZONE)

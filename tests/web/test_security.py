@@ -169,3 +169,14 @@ def test_staff_sign_out_cannot_be_undone_by_a_late_response(client, auth, make_s
     out = auth.sign_out()
     assert session_cookies(out)  # the signed-out session (only its "You have signed out" message) replaces it
     assert client.get("/staff/").status_code == 302
+
+
+def test_a_forged_form_is_refused_with_a_mark_in_every_language(client):
+    """Fuzz tests tell a CSRF refusal from their own outcome by this header, whatever the page's language."""
+    for locale in ("zh_Hans", "zh_Hant", "en"):
+        client.set_cookie("linli_locale", locale)
+        answer = client.post("/staff/sign-in", data={"username": "x", "password": "y"})
+        assert answer.status_code == 400
+        assert answer.headers["X-Linli-Refused"] == "csrf"
+    plain = client.post("/staff/sign-in", data={"username": "x", "password": "y", "csrf_token": "wrong"})
+    assert plain.headers["X-Linli-Refused"] == "csrf"

@@ -154,7 +154,7 @@ def test_each_visitor_gets_their_own_form_token_and_it_works(app):
         visitor = app.test_client()
         token = csrf_token(visitor, "/")
         answer = visitor.post("/prefs", data={"csrf_token": token, "text_size": "2", "next": "/"})
-        assert answer.status_code in (302, 303), answer.status_code
+        assert answer.status_code == 303, answer.status_code
         tokens.append(token)
     assert tokens[0] != tokens[1]
     assert page_cache.cache_of(app).hits >= 1  # the second token was put into the copy

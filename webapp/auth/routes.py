@@ -34,15 +34,18 @@ from webapp.auth.principals import (
     SignedInFamily,
     SignedInResident,
     SignedInStaff,
+    current_principal,
+    signed_in_resident,
     signed_in_staff,
 )
 from webapp.domain.identity import throttle
 from webapp.domain.identity.accounts import AccountError, accept, open_link
-from webapp.domain.identity.staff import authenticate, check_totp, find_staff, normalise_username
+from webapp.domain.identity.staff import check_totp, find_staff, normalise_username
+from webapp.domain.identity.staff import sign_in as sign_in_checked
 from webapp.domain.identity.throttle import Check
 from webapp.domain.privacy.audit import record
 from webapp.domain.register.setup import is_set_up
-from webapp.infra import clock
+from webapp.infra import clock, i18n
 from webapp.infra.db import get_session, writes
 from webapp.infra.extensions import login_manager
 from webapp.infra.unit_of_work import keep
@@ -98,6 +101,20 @@ def init_app(app: Flask) -> None:
 
     app.before_request(enforce_staff_session_limits)
     app.jinja_env.globals.update(staff_can=staff_can, role_label=role_label, is_staff=is_staff)
+    i18n.know_people(app, i18n.PersonLookup(locale=saved_locale, timezone=home_timezone))
+
+
+def saved_locale() -> str | None:
+    """The language the signed-in person chose (staff, resident or family member alike)."""
+    principal = current_principal()
+    return principal.preferred_locale if principal is not None else None
+
+
+def home_timezone() -> str | None:
+    """A signed-in resident's community's time zone (staff and family see the community's through what
+    they open: a kiosk's, or the default)."""
+    resident = signed_in_resident()
+    return str(resident.community.timezone) if resident is not None else None
 
 
 def staff_can(permission: str) -> bool:
@@ -128,7 +145,21 @@ def sign_in() -> ResponseReturnValue:
             error = wait_message(retry_at)
             page = render_template("auth/sign_in.html", form=form, error=error)
             return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
-        staff = authenticate(db, username, form.password.data or "")
+        store = throttles.store()
+        result = sign_in_checked(
+            db,
+            username,
+            form.password.data or "",
+            end_transaction=keep,
+            still_allowed=lambda: throttle.retry_at(store, checks) is None,
+        )
+        if result.throttled:  # the guesses sent beside this one used up the tries while it was checked
+            retry_at = throttle.retry_at(store, checks) or clock.now()
+            form.password.data = ""
+            error = wait_message(retry_at)
+            page = render_template("auth/sign_in.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(throttle.seconds_until(retry_at))}
+        staff = result.user
         if staff is None:
             throttles.note_failure(checks)
         elif not staff.totp_enabled:

@@ -94,9 +94,14 @@ def answer_error(code: int, title: object, message: object) -> ResponseReturnVal
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> ResponseReturnValue:
-        if wants_json_error():
-            return json_error(400, *CSRF_MESSAGE)
-        return render_error(400, *CSRF_MESSAGE)
+        from flask import make_response
+
+        answer = make_response(
+            json_error(400, *CSRF_MESSAGE) if wants_json_error() else render_error(400, *CSRF_MESSAGE)
+        )
+        # The same in every language, for scripts and tests: this request never reached its view.
+        answer.headers["X-Linli-Refused"] = "csrf"
+        return answer
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:

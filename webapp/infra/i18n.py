@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from babel import dates as babel_dates
-from flask import Flask, g, request
+from babel.lists import format_list
+from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
-from flask_login import current_user
 from markupsafe import Markup
 
 from webapp.config import LOCALES, ROOT
@@ -37,13 +38,35 @@ def locale_from_accept_language(header_values: list[tuple[str, float]]) -> str |
     return None
 
 
+@dataclass(frozen=True)
+class PersonLookup:
+    """How the signed-in person's saved language and home time zone are found. `webapp.auth` knows the
+    principals and sets these (`know_people`); infrastructure may not import it, and guessing the kind of
+    person by attribute once wrote a resident's language onto a staff account. Anonymous until set."""
+
+    locale: Callable[[], str | None] = lambda: None
+    timezone: Callable[[], str | None] = lambda: None
+
+
+PERSON = "linli_person"
+
+
+def know_people(app: Flask, lookup: PersonLookup) -> None:
+    app.extensions[PERSON] = lookup
+
+
+def _person() -> PersonLookup:
+    found: PersonLookup = current_app.extensions.get(PERSON) or PersonLookup()
+    return found
+
+
 def select_locale() -> str:
     if "locale_override" in g:
         return g.locale_override
     explicit = request.args.get("lang")  # the app's start URL and offline pages name their language
     if explicit in LOCALES:
         return explicit
-    saved = getattr(current_user, "preferred_locale", None) if current_user else None
+    saved = _person().locale()
     if saved in LOCALES:
         return saved
     cookie = request.cookies.get(LOCALE_COOKIE)
@@ -63,15 +86,10 @@ def select_timezone() -> str:
     kiosk = g.get("kiosk")
     if kiosk is not None:
         return str(kiosk.community.timezone)
-    resident = getattr(current_user, "resident", None) if current_user else None
-    if resident is not None:
-        return str(resident.community.timezone)
-    return DEFAULT_TIMEZONE
+    return _person().timezone() or DEFAULT_TIMEZONE
 
 
 def request_default_locale() -> str:
-    from flask import current_app
-
     return current_app.config["LINLI"].default_locale
 
 
@@ -92,7 +110,11 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Globals, so that imported macros see them too.
     app.jinja_env.globals.update(
-        day_words=day_words, short_day_words=short_day_words, time_words=time_words, when_words=when_words
+        day_words=day_words,
+        short_day_words=short_day_words,
+        time_words=time_words,
+        when_words=when_words,
+        list_words=list_words,
     )
 
     @app.context_processor
@@ -171,6 +193,11 @@ def time_words(value: datetime) -> str:
 def when_words(value: datetime) -> str:
     """12月7日 星期一 上午9:00 / Mon 7 Dec, 9:00 am: an appointment, a class, an event."""
     return _english_hours(format_datetime(value, _pattern("when")))
+
+
+def list_words(items: list[str]) -> str:
+    """Names in a list as the language writes one: 老李、小王和红 / Li, Wang, and Hong."""
+    return format_list([str(item) for item in items], locale=get_locale() or "zh_Hans_CN")
 
 
 def template_dates(locale_code: str) -> dict[str, Callable[..., str]]:

@@ -46,6 +46,7 @@ from webapp.infra.json_body import Shape, Text, TextList, json_body
 from webapp.infra.unit_of_work import keep
 from webapp.models import Resident, ResidentCard
 from webapp.resident.blueprint import bp
+from webapp.shared.answers import news_lines
 from webapp.shared.context import current_actor, vault
 from webapp.shared.pins import PIN_STATUS, PinForm, pin_message
 from webapp.shared.throttles import link_checks, note_failure, refuse_if_throttled
@@ -224,10 +225,11 @@ def me() -> ResponseReturnValue:
     return render_template(
         "resident/me.html",
         resident=resident,
-        news=unseen(db, resident.id),
+        news=news_lines(unseen(db, resident.id)),
         mine=mine,
         urgent=unread_urgent(db, resident),
         closures=closures_ahead(resident.community),
+        office_hours=resident.community.office_hours,
     )
 
 

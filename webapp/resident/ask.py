@@ -34,6 +34,7 @@ from webapp.resident.account import resident_required, signed_in_resident
 from webapp.resident.blueprint import bp
 from webapp.resident.idempotency import submit_once, wants_json
 from webapp.shared import wizard
+from webapp.shared.answers import slot_texts
 from webapp.shared.context import current_actor, vault
 from webapp.shared.labels import category_label
 from webapp.shared.messages import desk_error
@@ -245,6 +246,7 @@ def ask_review(code: str) -> ResponseReturnValue:
         service=service,
         questions=questions,
         answers=answers,
+        slots=slot_texts(questions, answers),
         errors=errors,
         steps=steps,
         where=where,

@@ -54,6 +54,7 @@ def my_help_call(call_id: int) -> ResponseReturnValue:
         "resident/help_call.html",
         call=call,
         names=calls.notified(db, call),
+        state=calls.screen_state(call),
         poll_url=url_for("resident.my_help_call_state", call_id=call.id),
     )
 
@@ -65,8 +66,7 @@ def my_help_call_state(call_id: int) -> ResponseReturnValue:
     call = get_session().get(HelpCall, call_id)
     if call is None or call.resident_id != the_resident().id:
         abort(404)
-    state = "closed" if call.closed_at else "ack" if call.acknowledged_at else "wait"
-    return jsonify(state=state)
+    return jsonify(state=calls.screen_state(call))
 
 
 @bp.route("/help/<token>", methods=["GET", "POST"])

@@ -97,10 +97,19 @@ def _attempt(
 ) -> tuple[int, dict[str, Any]]:
     """Run the work in a savepoint and undo it when it answers with an error, so that the key and the error
     answer can still be kept."""
-    savepoint = db.begin_nested()
-    status, payload = work(db)
-    if status >= 400:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
+    try:
+        with db.begin_nested():
+            status, payload = work(db)
+            if status >= 400:
+                raise _Undone(status, payload)
+    except _Undone as undone:
+        return undone.status, undone.payload
     return status, payload
+
+
+class _Undone(Exception):
+    """An error answer: leaving the savepoint by it undoes the work's changes."""
+
+    def __init__(self, status: int, payload: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status, self.payload = status, payload

@@ -26,6 +26,7 @@ from webapp.resident.ask import CHANNEL, outbox_errors
 from webapp.resident.blueprint import bp
 from webapp.resident.idempotency import submit_once, wants_json
 from webapp.shared import confirm
+from webapp.shared.answers import news_lines
 from webapp.shared.context import current_actor
 from webapp.shared.labels import status_label
 from webapp.shared.messages import desk_error
@@ -55,7 +56,7 @@ def my_tickets() -> ResponseReturnValue:
     news = unseen(db, resident.id, limit=10)
     if news:
         mark_seen(db, resident.id, [n.id for n in news])
-    return render_template("resident/tickets.html", tickets=tickets, news=news)
+    return render_template("resident/tickets.html", tickets=tickets, news=news_lines(news))
 
 
 def render_request(ticket: Ticket, errors: dict[str, str] | None = None, status: int = 200):

@@ -39,13 +39,32 @@ def slot_words(slot_id: Any) -> str:
     return f"{when_words(slot.starts_at)}, {slot.place}"
 
 
+def slot_texts(questions: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, str]:
+    """The chosen times of a review screen's slot questions in words, read by the view: a template that
+    looked them up would query the database while the page renders (issue 22)."""
+    return {
+        q["id"]: slot_words(answers[q["id"]])
+        for q in questions
+        if q.get("type") == "slot" and answers.get(q["id"])
+    }
+
+
+def news_lines(notifications: list[Any]) -> list[str]:
+    """News in the reader's language, worded by the view before the page renders (each kind may read the
+    ticket, booking, class or event it is about)."""
+    return [notification_words(n) for n in notifications]
+
+
 def notification_words(notification: Any) -> str:
     """A notification in the reader's language, worded when shown (the row keeps only codes)."""
 
     from webapp.shared.family import family_news_words
     from webapp.shared.labels import status_label
+    from webapp.shared.life import event_words
     from webapp.shared.training import class_words
 
+    if (words := event_words(notification)) is not None:
+        return words
     if (words := class_words(notification)) is not None:
         return words
     if (words := family_news_words(notification)) is not None:

@@ -3,13 +3,12 @@ the `flask life-jobs` command that sends event reminders.
 
 The helpers are Jinja globals, as shared.ui's are, so kiosk, phone, console and lobby display word things the
 same way. Event notifications are rows of the shared Notification table (kinds "event_reminder",
-"event_place", "event_cancelled", the event's id in `detail`); shared.answers words only ticket kinds, so the
-global that shows notifications is extended here to word ours and hand everything else back unchanged.
+"event_place", "event_cancelled", the event's id in `detail`); shared.answers.notification_words asks
+`event_words` here first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -76,13 +75,6 @@ def event_words(notification: Any) -> str | None:
     return _("%(event)s on %(when)s has been called off.", event=title, when=when)
 
 
-def with_event_words(original: Callable[[Any], str]) -> Callable[[Any], str]:
-    def words(notification: Any) -> str:
-        return event_words(notification) or original(notification)
-
-    return words
-
-
 @click.command("life-jobs")
 @with_appcontext
 def life_jobs() -> None:
@@ -112,6 +104,4 @@ def init_app(app: Flask) -> None:
         hours_today=hours_today,
         month_shift=month_shift,
     )
-    if "notification_words" in globals_:
-        globals_["notification_words"] = with_event_words(globals_["notification_words"])  # type: ignore[arg-type]
     app.cli.add_command(life_jobs)

@@ -18,7 +18,7 @@ from webapp.domain.register.residents import masked_id_number, masked_phone
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.i18n import LOCALE_COOKIE
-from webapp.shared.answers import answer_words, notification_words, slot_words
+from webapp.shared.answers import answer_words
 from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, relation_words, scope_words
 from webapp.shared.labels import (
     actor_words,
@@ -180,8 +180,6 @@ def init_app(app: Flask) -> None:
         desk_error=desk_error,
         desk_error_list=desk_error_list,
         answer_words=answer_words,
-        slot_words=slot_words,
-        notification_words=notification_words,
         relation_words=relation_words,
         relation_choices=RELATION_CHOICES,
         scope_choices=SCOPE_CHOICES,

@@ -159,9 +159,17 @@ def _building_page(
         name_form = BuildingNameForm(formdata=None)
         named = building.names != building_names(building.number)  # the office gave it a name of its own
         name_form.name.data = building.names.get("zh_Hans", "") if named else ""
+    flats = get_session().execute(
+        select(Household, func.count(Resident.id))
+        .outerjoin(Resident, Resident.household_id == Household.id)
+        .where(Household.building_id == building.id)
+        .group_by(Household.id)
+        .order_by(Household.label)
+    )
     return render_template(
         "staff/building.html",
         building=building,
+        flats=flats.all(),  # (flat, residents registered in it): read here, not while the page renders
         form=form or HouseholdForm(formdata=None),
         name_form=name_form,
         remove_error=remove_error,

@@ -8,11 +8,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length
 
 from webapp.auth.policy import Permission, deny, require
-from webapp.domain.privacy.audit import record
 from webapp.domain.safety import calls, checkin, roster
 from webapp.domain.safety.contacts import ContactError, contacts_of, remove_contact, shown
 from webapp.infra.db import get_session
@@ -97,9 +96,11 @@ class RosterForm(FlaskForm):
 
 
 class AckMinutesForm(FlaskForm):
-    minutes = IntegerField(
+    # Text, read by small_int: the range is the core's rule (roster.set_ack_minutes), and a typed "abc" is
+    # kept in the field beside the message.
+    minutes = StringField(
         _l("Minutes to wait for an acknowledgement before alerting the next person"),
-        validators=[Optional(), NumberRange(min=1, max=30)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
 
 
@@ -110,6 +111,7 @@ ROSTER_ERRORS = {
     "weekdays": _l("Please choose at least one day."),
     "kind": _l("Please choose who this is."),
     "staff": _l("That account does not work in this community."),
+    "minutes": _l("Please give a number of minutes between 1 and 30."),
 }
 
 
@@ -135,12 +137,12 @@ def duty_roster() -> ResponseReturnValue:
     db = get_session()
     form = RosterForm()
     form.staff_user.choices = _staff_choices(community)
-    minutes_form = AckMinutesForm(prefix="ack")
+    minutes_form = AckMinutesForm(prefix="ack", formdata=None)
+    minutes_form.minutes.data = str(community.help_ack_minutes)
     status = 200
     if request.method == "GET":
         form.weekdays.data = [str(i) for i in range(7)]
         form.start.data, form.end.data = "00:00", "24:00"
-        minutes_form.minutes.data = community.help_ack_minutes
     elif form.validate_on_submit():
         staff_id = small_int(form.staff_user.data or "", 2**31 - 1) if form.staff_user.data else None
         try:
@@ -168,10 +170,16 @@ def duty_roster() -> ResponseReturnValue:
             return redirect(url_for("staff.duty_roster", community=community.id), code=303)
     else:
         status = 400
+    return _roster_page(community, form, minutes_form, status)
+
+
+def _roster_page(
+    community: Community, form: RosterForm, minutes_form: AckMinutesForm, status: int
+) -> ResponseReturnValue:
     return render_template(
         "staff/roster.html",
         community=community,
-        entries=roster.roster(db, community.id),
+        entries=roster.roster(get_session(), community.id),
         form=form,
         minutes_form=minutes_form,
         duty_words=DUTY_WORDS,
@@ -184,17 +192,24 @@ def duty_roster() -> ResponseReturnValue:
 @bp.post("/roster/minutes")
 @require(Permission.EDIT_SETTINGS)
 def duty_roster_minutes() -> ResponseReturnValue:
+    """The minutes each person alerted has before the next one is: a wrong number answers 400 with the roster
+    page, the typed value kept beside the message."""
     community = _community(Permission.EDIT_SETTINGS)
-    form = AckMinutesForm(prefix="ack")
-    if not form.validate_on_submit() or form.minutes.data is None:
-        flash(_("Please give a number of minutes between 1 and 30."), "info")
-    else:
-        community.help_ack_minutes = form.minutes.data
-        record(
-            get_session(), current_actor(), "safety.ack_minutes_set", "community", community.id, community.id
+    minutes_form = AckMinutesForm(prefix="ack")  # the CSRF token is checked before any view
+    try:
+        roster.set_ack_minutes(
+            get_session(), current_actor(), community, small_int(minutes_form.minutes.data, 10**6)
         )
+    except roster.RosterError as exc:
+        minutes_form.minutes.errors = [str(ROSTER_ERRORS.get(exc.reason, ROSTER_ERRORS["minutes"]))]
+    else:
         flash(_("Saved."), "info")
-    return redirect(url_for("staff.duty_roster", community=community.id), code=303)
+        return redirect(url_for("staff.duty_roster", community=community.id), code=303)
+    form = RosterForm(formdata=None)
+    form.staff_user.choices = _staff_choices(community)
+    form.weekdays.data = [str(i) for i in range(7)]
+    form.start.data, form.end.data = "00:00", "24:00"
+    return _roster_page(community, form, minutes_form, 400)
 
 
 @bp.post("/roster/<int:line_id>/remove")

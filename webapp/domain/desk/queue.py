@@ -164,15 +164,12 @@ def _filtered(session: Session, scope: TicketScope, f: QueueFilter, me: int | No
         narrow["provider_id"] = small_int(f.unit.split(":")[1], 2**31 - 1) or 0
     types = visible_types(session, scope, **narrow)
     open_work = f.status == "open" or f.status in {s.value for s in OPEN} or f.overdue
-    # For open work, "+ 0" makes the type a condition checked inside the open-work index rather than a key
-    # to descend by: PostgreSQL descended once per status and type (54 times) and took 32 ms where the walk
-    # of the community's open tickets takes 1. Lists of every status keep the type index as the planner's.
+    # Open work is read through the open-work index (0025): the community (implied by the types) is its key,
+    # and "+ 0" makes the type a condition inside that walk, not a key PostgreSQL descended by once per type
+    # and status (32 ms for 1). Lists of every status walk the id or building index: the planner's choice.
     kind = Ticket.service_type_id + 0 if open_work else Ticket.service_type_id
     query = select(Ticket).where(kind.in_(types) if types else false())
     if open_work:
-        # Implied by the types, but it lets the open work be read through the open-work index (0023, 0025):
-        # in a district the status index alone reads every community's open tickets. Not for lists of every
-        # status, where the id or building index walks history newest first and stays the planner's choice.
         query = query.where(Ticket.community_id.in_(scope.community_ids))
     if f.unit == "office":
         office = visible_types(session, scope, handler=Handler.OFFICE)

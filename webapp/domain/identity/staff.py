@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import pyotp
 from sqlalchemy import select
@@ -58,15 +59,60 @@ def grant_role(session: Session, user: StaffUser, community_id: int, role: Role)
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
-    """Return the active user whose password matches, upgrading an outdated hash on the way."""
+    """Return the active user whose password matches, upgrading an outdated hash on the way (all in the
+    caller's transaction: for commands and tests; a sign-in page uses `sign_in`)."""
+    return sign_in(session, username, password).user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a password check came to: the account (None: no such active account or a wrong password), or
+    `throttled` when the throttle closed while the hash was being checked (the answer is then not used)."""
+
+    user: StaffUser | None
+    throttled: bool = False
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    end_transaction: Callable[[], None] | None = None,
+    still_allowed: Callable[[], bool] | None = None,
+) -> SignIn:
+    """Check a staff password, as `pins.verify_pin` checks a PIN: the 100 ms of argon2 hold no lock.
+
+    *end_transaction* (the request's `keep`) ends what the caller's transaction holds before the hash is
+    checked: on SQLite a sign-in would otherwise hold the one write lock through the hashing, and every
+    writing request of the box (a kiosk's check-in, a phone's report) would queue behind it. Then the
+    account's row is locked (the next guess at the same account waits here) and read again, and
+    *still_allowed* asks the throttle once more: guesses sent at the same moment all passed the throttle
+    before any failure was counted, so an answer is only used if the throttle still allows this try now. A
+    hash changed meanwhile is checked again; whether the account is active (and its two-step flag, read by
+    the caller) comes from that fresh read."""
     user = find_staff(session, username)
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        return None
+    user_id, checked_hash = (user.id, user.password_hash) if user is not None else (None, None)
+    if end_transaction is not None:
+        end_transaction()
+    ok = verify_password(checked_hash, password)
+    if user_id is not None:
+        user = session.scalar(
+            select(StaffUser)
+            .where(StaffUser.id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    if still_allowed is not None and not still_allowed():
+        return SignIn(None, throttled=True)
+    if user is None or not ok or not user.is_active:
+        return SignIn(None)
+    if user.password_hash != checked_hash and not verify_password(user.password_hash, password):
+        return SignIn(None)  # changed while we checked, and the new one does not match
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = clock.now()
-    return user
+    return SignIn(user)
 
 
 def set_password(session: Session, user: StaffUser, password: str) -> None:

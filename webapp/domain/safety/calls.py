@@ -248,6 +248,16 @@ def _webhook_payload(call: HelpCall) -> tuple[dict[str, Any], dict[str, Any]]:
     return payload, {"place": call.place}
 
 
+def screen_state(call: HelpCall) -> str:
+    """The waiting person's screen in one word that changes whenever the screen should: closed, acknowledged,
+    or waiting at a step of the chain (someone more was told). The screen polls it and reloads on a change."""
+    if call.closed_at is not None:
+        return "closed"
+    if call.acknowledged_at is not None:
+        return "ack"
+    return f"wait-{call.stage}"
+
+
 def notified(session: Session, call: HelpCall) -> list[str]:
     """The names alerted so far (the kiosk says "we have told …")."""
     steps = chain(session, call)

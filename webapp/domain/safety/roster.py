@@ -21,6 +21,7 @@ from webapp.infra import clock
 from webapp.models import Community, DutyEntry, DutyKind, StaffRole
 
 PHONE_KIND = "phone"
+ACK_MINUTES = range(1, 31)  # how long a step of a help call waits for an acknowledgement: 1 to 30 minutes
 
 
 class RosterError(DomainError):
@@ -28,7 +29,7 @@ class RosterError(DomainError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # "name", "phone", "time", "weekdays", "kind", "staff", "not_found"
+        self.reason = reason  # "name", "phone", "time", "weekdays", "kind", "staff", "not_found", "minutes"
 
 
 def minutes_of(text: str) -> int:
@@ -116,6 +117,26 @@ def remove_entry(session: Session, actor: Actor, community: Community, entry_id:
     session.delete(entry)
     session.flush()
     record(session, actor, "safety.roster_removed", "community", community.id, community.id)
+
+
+def set_ack_minutes(session: Session, actor: Actor, community: Community, minutes: int | None) -> None:
+    """How many minutes each person alerted has to acknowledge a help call before the next one is alerted
+    (None: the office wrote no whole number)."""
+    if minutes is None or minutes not in ACK_MINUTES:
+        raise RosterError("minutes")
+    before = community.help_ack_minutes
+    community.help_ack_minutes = minutes
+    session.flush()
+    record(
+        session,
+        actor,
+        "safety.ack_minutes_set",
+        "community",
+        community.id,
+        community.id,
+        before=before,
+        minutes=minutes,
+    )
 
 
 def roster(session: Session, community_id: int) -> list[DutyEntry]:
