@@ -1,8 +1,11 @@
-"""Take the office set-up screenshots of issue 16 in docs/screenshots/: staff accounts (the list with last
-sign-ins and the invitation form), an invitation link with its QR, one colleague's roles and actions, the
-communities of a street office, a bulk buildings preview, a community's service providers and the office's
-settings; and those of issue 19: an API key just made, the API's page (/api/docs), the webhooks page and the
-delivery log with a delivery that failed for good; desktop, in the three languages.
+"""Take the office set-up screenshots of issue 16 in docs/screenshots/: staff accounts (the street office's
+list: every community's colleagues, the grid worker, the district administrators, last sign-ins, and the
+invitation form), an invitation link with its QR, one colleague's roles and actions, the communities of a
+street office, a bulk buildings preview, a community's service providers, the office's settings and the
+district roll-up with a second community beside the demo's (a month of its work: tickets resolved and rated,
+a class held, a kiosk heard most hours); and those of issue 19: an API key just made, the API's page
+(/api/docs), the webhooks page and the delivery log with a delivery that failed for good; desktop, in the
+three languages.
 
 Usage: .venv/bin/python docs/screenshots_admin.py [shot ...]  (starts its own server on a fresh demo
 database; name shots, e.g. `providers settings` or `api-keys api-docs webhooks webhooks-log`, to take only
@@ -80,6 +83,129 @@ def a_webhook_with_a_failed_delivery(session: Session, vault: Vault) -> None:
         )
     )
 
+SECOND = {"zh_Hans": "梅花社区", "zh_Hant": "梅花社區", "en": "Plum Blossom Community"}
+
+
+def seed_second_community(session: Session, vault: Vault) -> None:
+    """梅花社区 beside the demo's, under the same street office, through the console's own core functions:
+    its buildings from one description, residents, a month of tickets (resolved after a few hours, most
+    rated), one class held where two people gained a skill, and a paired kiosk heard most hours of the
+    week."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from webapp.content.services import seed_catalog
+    from webapp.domain.desk.tickets import change_status, rate, submit
+    from webapp.domain.kiosk.devices import heartbeat, pair, start_pairing
+    from webapp.domain.privacy.audit import SYSTEM, Actor
+    from webapp.domain.register import compound
+    from webapp.domain.register.residents import ResidentInput, create_resident
+    from webapp.domain.register.setup import create_community
+    from webapp.domain.training import courses
+    from webapp.models import Community, ConsentKind, Household, Kiosk, ServiceType, Status
+
+    demo = session.scalar(select(Community).where(Community.slug == "guihua"))
+    if demo is None:
+        raise SystemExit("the demo community is missing")
+    real_now = clock.now()
+    clock.freeze(real_now - timedelta(days=30))
+    try:
+        plum = create_community(session, SYSTEM, demo.region, SECOND, slug="meihua", phone="0571-8888-1234")
+        made = compound.create(
+            session, SYSTEM, plum.id, compound.parse("幢 1–3, 每幢 2 个单元, 11 层, 每层 2 户")
+        )
+        flats = list(session.scalars(select(Household).where(Household.building_id == made[0].id).limit(8)))
+        seed_catalog(session, plum.id, clock.now().date(), vault)
+        people = [
+            create_resident(
+                session,
+                vault,
+                SYSTEM,
+                plum.id,
+                ResidentInput(
+                    name=name,
+                    household_id=flat.id,
+                    birth_date=date(1940 + i * 3, 3, 12),
+                    consents={ConsentKind.AGE},
+                ),
+            )
+            for i, (name, flat) in enumerate(
+                zip(("梅秀兰", "周建华", "吴玉英", "郑德明"), flats, strict=False)
+            )
+        ]
+        types = {
+            t.code: t for t in session.scalars(select(ServiceType).where(ServiceType.community_id == plum.id))
+        }
+        office = Actor(type="staff", name="梅花社区办公室")
+        for day, (code, hours, stars) in enumerate(
+            (
+                ("suggestion", 5, 5),
+                ("other", 20, 4),
+                ("suggestion", 3, 5),
+                ("other", 30, None),
+                ("suggestion", 8, 4),
+            )
+        ):
+            clock.freeze(real_now - timedelta(days=25 - day * 4))
+            who = people[day % len(people)]
+            ticket = submit(
+                session,
+                SYSTEM,
+                who,
+                types[code],
+                {"details": "楼道灯不亮", "when": "any"} if code == "other" else {"details": "楼道灯不亮"},
+                "staff",
+                household_id=who.household_id,
+            ).request
+            clock.freeze(clock.now() + timedelta(hours=hours))
+            change_status(session, office, ticket, Status.RESOLVED)
+            if stars:
+                rate(session, Actor(type="resident", id=who.id), ticket, stars)
+        clock.freeze(real_now - timedelta(days=2))
+        for who in people[:2]:
+            submit(
+                session,
+                SYSTEM,
+                who,
+                types["other"],
+                {"details": "想了解助餐", "when": "morning"},
+                "staff",
+                household_id=who.household_id,
+            )
+        course = courses.save_course(
+            session, SYSTEM, plum.id, None, {"zh_Hans": "手机课", "en": "Phone class"}, ["scan_qr"]
+        )
+        clock.freeze(real_now - timedelta(days=10))
+        held = courses.save_session(
+            session,
+            SYSTEM,
+            course,
+            None,
+            {
+                "place": "梅花社区活动室",
+                "starts_at": clock.now() + timedelta(hours=2),
+                "minutes": 60,
+                "capacity": 10,
+            },
+        )
+        for who in people[:3]:
+            courses.signup(session, SYSTEM, held, who, "phone")
+        clock.freeze(clock.now() + timedelta(hours=3))
+        for who in people[:2]:
+            courses.mark(session, SYSTEM, held, who, "scan_qr", "on_my_own")
+        kiosk = Kiosk(community=plum, name="1幢大堂自助机", place="1幢一楼大堂")
+        session.add(kiosk)
+        session.flush()
+        clock.freeze(real_now - timedelta(days=8))
+        pair(session, start_pairing(session, SYSTEM, kiosk))
+        for hour in range(7 * 24 + 1):  # the last one now: the box is online
+            if hour % 12 != 3:  # heard most hours: a few gaps, as a box on patchy power would have
+                clock.freeze(real_now - timedelta(hours=7 * 24 - hour))
+                heartbeat(session, kiosk, "1", None)
+    finally:
+        clock.freeze(None)
+
 
 def main() -> None:
     tmp = Path(tempfile.mkdtemp())
@@ -89,6 +215,7 @@ def main() -> None:
     with Session(engine) as session:
         seed_demo(session, PASSWORD, clock.now().date(), Vault.from_master(bytes(32)), PIN)
         a_webhook_with_a_failed_delivery(session, Vault.from_master(bytes(32)))
+        seed_second_community(session, Vault.from_master(bytes(32)))
         session.commit()
     engine.dispose()
     app = create_app({"database_url": url, "instance_path": tmp / "instance", "encryption_key": bytes(32)})
@@ -101,10 +228,10 @@ def main() -> None:
             for who, shots in (
                 (
                     "admin",
-                    ("accounts", "account", "invite-link", "providers", "settings")
+                    ("account", "invite-link", "providers", "settings")
                     + ("api-keys", "api-docs", "webhooks", "webhooks-log"),
                 ),
-                ("district", ("communities", "buildings-bulk", "district")),
+                ("district", ("accounts", "communities", "buildings-bulk", "district")),
             ):
                 ctx = browser.new_context(viewport={"width": 1280, "height": 900})
                 ctx.add_cookies([{"name": "linli_locale", "value": locale, "url": base}])

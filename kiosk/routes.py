@@ -311,6 +311,7 @@ def home() -> ResponseReturnValue:
     from kiosk.learn import todays_class
     from kiosk.life import timebank_hours
     from webapp.domain.desk.notifications import home_items
+    from webapp.domain.register.settings import closures_ahead
 
     db = get_session()
     # What is shown is marked seen; a read-only request (between the visit's notes) looks first and takes the
@@ -330,6 +331,8 @@ def home() -> ResponseReturnValue:
         open_requests=items.open_requests,
         fresh=items.fresh,
         timebank_hours=timebank_hours(g.visit),
+        closures=closures_ahead(g.kiosk.community),
+        office_hours=g.kiosk.community.office_hours,
     )
 
 

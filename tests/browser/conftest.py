@@ -150,6 +150,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
         ids = {
             "resident": demo.sample_resident.id,
             "building": demo.community.buildings[0].id,
+            "household": demo.community.buildings[0].households[0].id,
             "health_check": session.scalar(select(ServiceType.id).where(ServiceType.code == "health-check")),
             "community": demo.community.id,
             "staff_user": session.scalar(select(StaffUser.id).where(StaffUser.username == "worker")),

@@ -26,6 +26,7 @@ def demo_params(ids: dict[str, int]) -> dict[str, list[dict[str, object]]]:
         "resident.my_help_call": [{"call_id": 999}],
         "kiosk.help_call": [{"call_id": 999}],
         "staff.building_detail": [{"building_id": ids["building"]}],
+        "staff.household_detail": [{"household_id": ids["household"]}],
         "staff.account_detail": [{"user_id": ids["staff_user"]}],
         "staff.community_detail": [{"community_id": ids["community"]}],
         # Message channels: the demo seeds channel 1 (SMS written to a file); the form for each kind.

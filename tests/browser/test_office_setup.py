@@ -5,15 +5,18 @@ community. The new pages pass axe in all three locales on the way."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import Visitor
 from tests.browser.test_accessibility import violations
+from tests.browser.test_page_weight import COUNTED, FIRST_HTML_BUDGET, TOTAL_BUDGET
+from tests.browser.test_theme import MINIMUMS, VIEWPORTS, measure
 from tests.conftest import TEST_KEY
 from webapp import create_app
 from webapp.config import LOCALES
@@ -138,4 +141,101 @@ def test_a_fresh_installation_says_how_to_set_up(browser, tmp_path):
     finally:
         visitor.close()
         server.shutdown()
+    assert not problems, "\n".join(problems)
+
+
+def weigh_during(
+    visitor: Visitor, act: Callable[[], object], before: Callable[[], object] | None = None
+) -> tuple[int, int]:
+    """What the browser loads while *act* runs (a page opened, or a form sent after *before* filled it):
+    HTML + CSS + JS, and the first HTML response gzip-compressed, as test_page_weight.py counts them."""
+    loaded: list = []
+    visitor.page.close()  # a fresh page with the cache off: the first visit is what counts
+    visitor.page = visitor.context.new_page()
+    visitor.context.new_cdp_session(visitor.page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+    if before is not None:
+        before()
+
+    def handler(request: object) -> None:
+        loaded.append(request)
+
+    visitor.page.on("requestfinished", handler)
+    act()
+    visitor.page.wait_for_load_state("networkidle")
+    visitor.page.remove_listener("requestfinished", handler)
+    total, first_html = 0, 0
+    for request in loaded:
+        response = request.response()
+        if response is None or request.resource_type not in COUNTED or 300 <= response.status < 400:
+            continue
+        body = response.body()
+        total += len(body)
+        if request.resource_type == "document" and not first_html:
+            first_html = len(gzip.compress(body, 6))
+    return total, first_html
+
+
+def test_the_office_pages_keep_size_and_weight_in_every_language(browser, office_server):
+    """The district administrator's pages (communities, a community, the buildings preview) and the page an
+    invited colleague opens (with a real link) at a phone's width: text and targets large enough at the
+    normal and the largest size with high contrast, and within the page-weight budgets, in all three
+    languages."""
+    min_font, min_target = MINIMUMS["phone"]
+    width, height = VIEWPORTS["phone"]
+    office = Visitor(browser, office_server, width=width, height=height, paired=False)
+    office.sign_in("office", PASSWORD)
+    office.goto("/staff/communities")
+    community = office.page.locator("main a[href^='/staff/communities/']").first.get_attribute("href")
+    assert community is not None
+    community_id = community.rsplit("/", 1)[1]
+    office.goto("/staff/accounts")
+    office.page.fill("#display_name", "周敏")
+    office.page.select_option("#role", value="community_worker")
+    office.page.click("form[action$='#invite'] button[type=submit]")
+    invite = "/staff/invite/" + office.page.inner_text("figcaption").rsplit("/staff/invite/", 1)[1].strip()
+    invitee = Visitor(browser, office_server, width=width, height=height, paired=False)
+
+    def describe() -> None:
+        office.goto(f"/staff/buildings/bulk?community={community_id}")
+        office.page.fill("#description", "幢 1–12, 每幢 3 个单元, 18 层, 每层 4 户\n7 幢: 2 个单元, 11 层")
+
+    def preview() -> None:
+        office.page.click("button[value=preview]")
+        office.page.wait_for_selector("table caption")
+
+    pages: list[tuple[Visitor, str, Callable[[], object], Callable[[], object] | None]] = [
+        (office, "/staff/communities", lambda: office.goto("/staff/communities"), None),
+        (office, community, lambda: office.goto(community), None),
+        (office, "the buildings' preview", preview, describe),
+        (invitee, "/staff/invite/<a real link>", lambda: invitee.goto(invite), None),
+    ]
+    problems: list[str] = []
+    lines: list[str] = []
+    for locale in LOCALES:
+        for visitor in (office, invitee):
+            visitor.set_locale(locale)
+        for visitor, name, show, before in pages:
+            total, first_html = weigh_during(visitor, show, before)
+            lines.append(
+                f"[{locale}] {name:<28} {total / 1024:5.1f} KB, first HTML {first_html / 1024:4.1f} KB gz"
+            )
+            if total > TOTAL_BUDGET:
+                problems.append(f"[{locale}] {name}: {total} bytes of HTML+CSS+JS > {TOTAL_BUDGET}")
+            if not 0 < first_html <= FIRST_HTML_BUDGET:
+                problems.append(
+                    f"[{locale}] {name}: first HTML {first_html} bytes gzip > {FIRST_HTML_BUDGET}"
+                )
+            for display, contrast in (("00", None), ("21", 7.0)):
+                visitor.set_cookie("linli_display", display)
+                if before is not None:
+                    before()
+                show()
+                problems += [
+                    f"[{locale}] {name} [{display}]: {p}"
+                    for p in measure(visitor, min_font, min_target, contrast)
+                ]
+            visitor.set_cookie("linli_display", "00")
+    print("\noffice pages:\n  " + "\n  ".join(lines))
+    office.close()
+    invitee.close()
     assert not problems, "\n".join(problems)

@@ -97,3 +97,64 @@ def test_demo_residents_share_the_demo_pin(session, demo_community):
         end_transaction=session.commit,
     )
     assert result.outcome == PinOutcome.OK
+
+
+def test_the_demo_is_seeded_through_the_consoles_own_functions(session):
+    """Its buildings come from one description, as the console's buildings in bulk make them, and its
+    street office's district administrator is granted as the console grants one: both in the audit trail."""
+    from webapp.content.demo import DEMO_COMPOUND
+    from webapp.models import AuditEntry, Household, StaffRegionRole
+
+    community = session.scalar(select(Community).where(Community.slug == "guihua"))
+    bulk = session.scalar(select(AuditEntry).where(AuditEntry.action == "building.bulk_create"))
+    assert bulk.community_id == community.id
+    assert bulk.detail == {"buildings": 2, "households": 48}
+    assert DEMO_COMPOUND == "幢 1-2, 每幢 2 个单元, 6 层, 每层 2 户"
+    labels = sorted(session.scalars(select(Household.label)))
+    assert labels[:3] == ["1-1-101", "1-1-102", "1-1-201"]
+    assert len(labels) == 48
+    assert labels[-1] == "2-2-602"
+    district = session.scalar(select(StaffUser).where(StaffUser.username == "district"))
+    assert [(r.region_id, r.role) for r in session.scalars(select(StaffRegionRole))] == [
+        (community.region_id, Role.DISTRICT_ADMIN)
+    ]
+    grant = session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.region_grant"))
+    assert (grant.subject_id, grant.community_id, grant.actor_type) == (district.id, community.id, "system")
+
+
+def test_port_8000_make_demo_prints_its_links_on_8000(databases, tmp_path, monkeypatch):
+    """`PORT=8000 make demo`: the Makefile's own demo line gives `flask demo` the base URL of port 8000, and
+    the card, pairing and sign-in links it prints name that port (they said 5000)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("LINLI_BASE_URL", "PORT", "MAKEFLAGS")}
+    recipe = subprocess.run(
+        ["make", "-n", "--no-print-directory", "demo", "PORT=8000"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (line,) = [x for x in recipe.splitlines() if x.endswith("flask --app wsgi demo")]
+    assert "--port 8000" in recipe  # the server it starts listens there too
+    shown = subprocess.run(  # noqa: S602 (the Makefile's own line, run as make would)
+        line.replace(".venv/bin/flask --app wsgi demo", "printenv LINLI_BASE_URL"),
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == "http://127.0.0.1:8000"
+    monkeypatch.setenv("LINLI_BASE_URL", shown)
+    app = create_app({"database_url": databases.new("port"), "instance_path": tmp_path})
+    printed = app.test_cli_runner().invoke(args=["demo"])
+    assert printed.exit_code == 0, printed.output
+    for link in ("/staff/sign-in", "/c/", "/kiosk/pair", "/kiosk "):
+        assert f"http://127.0.0.1:8000{link}" in printed.output, link
+    assert ":5000" not in printed.output
+    database(app).engine.dispose()

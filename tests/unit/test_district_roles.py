@@ -13,7 +13,7 @@ from webapp.domain.identity.accounts import AccountError
 from webapp.domain.identity.roles import grant_region, grantable_regions, may_manage, revoke_region
 from webapp.domain.identity.staff import create_staff
 from webapp.domain.privacy.audit import SYSTEM
-from webapp.models import Region, RegionLevel, Role, StaffUser, Ticket
+from webapp.models import AuditEntry, Community, Region, RegionLevel, Role, StaffRegionRole, StaffUser, Ticket
 
 
 def user(session, name: str) -> StaffUser:
@@ -58,3 +58,63 @@ def test_a_grid_worker_works_the_community_tickets_and_manages_no_one(session, d
     worker = user(session, "worker")
     with pytest.raises(AccountError):
         accounts.invite(session, SYSTEM, worker, demo_community.id, Role.GRID_WORKER, "网格员")
+
+
+def trail(session, user_id):
+    return sorted(
+        session.execute(
+            select(AuditEntry.action, AuditEntry.community_id).where(
+                AuditEntry.subject_type == "staff_user", AuditEntry.subject_id == user_id
+            )
+        ).all(),
+        key=lambda row: (row[0], row[1] or 0),
+    )
+
+
+def test_every_change_to_a_district_administrators_account_is_audited(session, demo_community):
+    """A district administrator holds no community role: each change is still in the trail, under the first
+    community of their region (where a district administrator reads it), never lost."""
+    import pyotp
+
+    from tests.conftest import VAULT
+    from webapp.domain.identity.staff import confirm_totp, start_totp
+    from webapp.infra import clock
+
+    street = session.scalar(select(Region).where(Region.level == RegionLevel.STREET))
+    first = session.scalar(
+        select(Community.id).where(Community.region_id == street.id).order_by(Community.id).limit(1)
+    )
+    boss = user(session, "district")
+    deputy = create_staff(session, "deputy", "副主任", "a-long-password-1")
+    grant_region(session, SYSTEM, boss, deputy, street.id)
+    accounts.set_active(session, SYSTEM, boss, deputy, False)
+    accounts.set_active(session, SYSTEM, boss, deputy, True)
+    link = accounts.force_password_reset(session, SYSTEM, boss, deputy)
+    accounts.accept(session, link.token, "", "a-new-long-password-2")
+    secret = pyotp.parse_uri(start_totp(session, VAULT, deputy)).secret
+    assert confirm_totp(session, VAULT, deputy, pyotp.TOTP(secret).at(clock.now()))
+    accounts.reset_totp(session, SYSTEM, boss, deputy)
+    assert trail(session, deputy.id) == [
+        ("staff.disable", first),
+        ("staff.enable", first),
+        ("staff.password_reset", first),
+        ("staff.password_set", first),
+        ("staff.region_grant", first),
+        ("staff.totp_reset", first),
+    ]
+
+
+def test_a_district_administrator_of_a_street_without_communities_is_audited_under_none(session):
+    district = session.scalar(select(Region).where(Region.level == RegionLevel.DISTRICT))
+    empty = Region(
+        parent=district, level=RegionLevel.STREET, code="empty-street", names={"zh_Hans": "新街道"}
+    )
+    session.add(empty)
+    session.flush()
+    head = create_staff(session, "head", "区主任", "a-long-password-1")
+    head.region_roles.append(StaffRegionRole(region_id=district.id, role=Role.DISTRICT_ADMIN))
+    session.flush()
+    newcomer = create_staff(session, "newcomer2", "新主任", "a-long-password-1")
+    grant_region(session, SYSTEM, head, newcomer, empty.id)
+    accounts.set_active(session, SYSTEM, head, newcomer, False)
+    assert trail(session, newcomer.id) == [("staff.disable", None), ("staff.region_grant", None)]

@@ -72,6 +72,7 @@ def object_ids(session, demo_community):
         "slot_id": slot.id,
         "resident_id": resident.id,
         "building_id": building.id,
+        "household_id": building.households[0].id,
         "request_id": deletion.id,
         "kiosk_id": kiosk.id,
         "link_id": family_link.id,

@@ -15,14 +15,15 @@ from webapp.domain.desk.providers import provider_named
 from webapp.domain.identity.cards import IssuedCard, issue_card
 from webapp.domain.identity.numbers import check_char
 from webapp.domain.identity.pins import set_pin
+from webapp.domain.identity.roles import grant_region
 from webapp.domain.identity.staff import create_staff, find_staff
 from webapp.domain.identity.vault import Vault
 from webapp.domain.kiosk.devices import start_pairing
 from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.domain.register import compound
 from webapp.domain.register.residents import CONSENT_VERSION, ID_KIND, PHONE_KIND
 from webapp.domain.register.setup import create_community, ensure_region
 from webapp.models import (
-    Building,
     Community,
     Consent,
     ConsentKind,
@@ -32,11 +33,11 @@ from webapp.models import (
     Resident,
     Role,
     ServiceType,
-    StaffRegionRole,
     Status,
 )
 
 DEMO_SLUG = "guihua"
+DEMO_COMPOUND = "幢 1-2, 每幢 2 个单元, 6 层, 每层 2 户"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = [
@@ -194,7 +195,7 @@ def seed_demo(session: Session, password: str, today: date, vault: Vault, pin: s
     for username, display_name, role in DEMO_STAFF:
         if find_staff(session, username) is None and role == Role.DISTRICT_ADMIN:
             user = create_staff(session, username, display_name, password)
-            user.region_roles.append(StaffRegionRole(region_id=community.region_id, role=role))
+            grant_region(session, SYSTEM, None, user, community.region_id)  # the street office's own
         elif find_staff(session, username) is None:
             user = create_staff(session, username, display_name, password, [(community.id, role)])
             if role == Role.SERVICE_PROVIDER:
@@ -323,23 +324,14 @@ def _seed_places_and_people(
     session: Session, community: Community, today: date, vault: Vault, pin: str
 ) -> Resident:
     rng = random.Random(20261129)  # fixed seed: the same demo on every machine  # noqa: S311
-    households: list[Household] = []
-    for number in (1, 2):
-        building = Building(
-            community=community,
-            number=number,
-            names={"zh_Hans": f"{number}幢", "zh_Hant": f"{number}幢", "en": f"Building {number}"},
+    # The buildings as an office describes them in the console (buildings in bulk): 24 flats in each.
+    made = compound.create(session, SYSTEM, community.id, compound.parse(DEMO_COMPOUND))
+    session.expire(community, ["buildings"])
+    households = list(
+        session.scalars(
+            select(Household).where(Household.building_id.in_([b.id for b in made])).order_by(Household.id)
         )
-        session.add(building)
-        for unit in (1, 2):
-            for floor in range(1, 7):
-                for door in (1, 2):
-                    room = f"{floor}0{door}"
-                    households.append(
-                        Household(building=building, unit=unit, room=room, label=f"{number}-{unit}-{room}")
-                    )
-    session.add_all(households)
-    session.flush()
+    )
     people = _residents(rng, today)
     created: list[Resident] = []
     # People living alone get a flat each; the others share flats in families of two or three.

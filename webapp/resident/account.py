@@ -217,6 +217,7 @@ def me() -> ResponseReturnValue:
     from webapp.domain.desk.notifications import unseen
     from webapp.domain.desk.tickets import open_requests_of
     from webapp.domain.life.notices import unread_urgent
+    from webapp.domain.register.settings import closures_ahead
 
     resident = the_resident()
     db = get_session()
@@ -227,6 +228,8 @@ def me() -> ResponseReturnValue:
         news=news_lines(unseen(db, resident.id)),
         mine=mine,
         urgent=unread_urgent(db, resident),
+        closures=closures_ahead(resident.community),
+        office_hours=resident.community.office_hours,
     )
 
 

@@ -21,6 +21,12 @@ def home() -> ResponseReturnValue:
     community = default_community(get_session())
     if community is None:
         abort(404)
+    from webapp.domain.register.settings import closures_ahead
     from webapp.resident.notices import urgent_for_everyone
 
-    return render_template("resident/home.html", community=community, urgent=urgent_for_everyone(community))
+    return render_template(
+        "resident/home.html",
+        community=community,
+        urgent=urgent_for_everyone(community),
+        closures=closures_ahead(community),
+    )

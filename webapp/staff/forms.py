@@ -100,6 +100,10 @@ class BuildingForm(FlaskForm):
     name = StringField(_l("Name shown to residents"), validators=[Length(max=32, message=TOO_LONG)])
 
 
+class BuildingNameForm(FlaskForm):
+    name = StringField(_l("Name shown to residents"), validators=[Length(max=32, message=TOO_LONG)])
+
+
 class HouseholdForm(FlaskForm):
     unit = StringField(
         _l("Unit"), validators=[DataRequired(_l("Please fill this in.")), Length(max=3, message=TOO_LONG)]

@@ -125,12 +125,14 @@ def accounts_list() -> ResponseReturnValue:
     elif form.is_submitted():
         status = 400
     ids = allowed_ids(Permission.MANAGE_STAFF)
+    regions = {r.id for r in grantable_regions(db, current_user.staff)}  # a district administrator's
     page = render_template(
         "staff/accounts.html",
         form=form,
-        people=accounts.staff_of(db, ids),
+        people=accounts.staff_of(db, ids, regions),
         pending=accounts.pending_invitations(db, ids),
         mine=ids,
+        my_regions=regions,
     )
     return page, status
 

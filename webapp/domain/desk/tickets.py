@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from webapp.domain import DomainError, ensure_open
-from webapp.domain.desk import bookings, photos
+from webapp.domain.desk import bookings, deadlines, photos
 from webapp.domain.desk.catalog import (
     ASKS_PLACE,
     AnswerErrors,
@@ -166,7 +166,8 @@ def submit(
     vault: Vault | None = None,
 ) -> Submitted:
     """Check eligibility, answers and where, then open a ticket due after the service's deadline (its urgent
-    deadline when an answer reports danger: such a ticket goes first in every queue that sees it).
+    deadline when an answer reports danger: such a ticket goes first in every queue that sees it; the days
+    the office is closed do not count for the office's own work: `deadlines.due_at`).
 
     ID and mobile numbers typed into the place or a free-text answer are masked before anything is stored;
     the first mobile number is kept encrypted as the ticket's contact (with *vault*), since whoever types
@@ -186,7 +187,6 @@ def submit(
     if where:
         raise AnswerErrors(where)
     urgent = is_danger(service, clean)
-    hours = min(service.deadline_hours, service.urgent_deadline_hours) if urgent else service.deadline_hours
     free_text = {q["id"] for q in service.questions or [] if q.get("type") == "short_text"}
     found = []
     for qid in free_text & set(clean):
@@ -214,7 +214,7 @@ def submit(
         channel=channel[:32],
         submitted_at=now,
         urgent=urgent,
-        due_at=now + timedelta(hours=hours),
+        due_at=deadlines.due_at(service, now, urgent),
         public_token_hash=token_hash("ticket:" + follow),
     )
     if phones and vault is not None:

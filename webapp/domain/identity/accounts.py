@@ -3,8 +3,9 @@ second-factor resets.
 
 Two rules hold whatever the face: no one grants (or takes away, or acts on an account holding) a role above
 their own in that community, and no community is ever left without an active administrator. Every change is
-audited in each community it touches; disabling or resetting ends the person's sessions at once
-(`session_version`).
+audited in each community it touches (`roles.audit_communities`: a district administrator's under their
+region's first community; an account with no community, under none); disabling or resetting ends the
+person's sessions at once (`session_version`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from webapp.domain import ensure_open, has_control_characters
@@ -24,6 +25,7 @@ from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_L
 from webapp.domain.identity.roles import (
     AccountError,
     active_admins,
+    audit_communities,
     may_grant,
     may_manage,
     provider_for,
@@ -39,7 +41,15 @@ from webapp.domain.identity.staff import (
 from webapp.domain.identity.vault import Vault
 from webapp.domain.privacy.audit import Actor, record
 from webapp.infra import clock
-from webapp.models import Community, InvitationKind, Role, StaffInvitation, StaffRole, StaffUser
+from webapp.models import (
+    Community,
+    InvitationKind,
+    Role,
+    StaffInvitation,
+    StaffRegionRole,
+    StaffRole,
+    StaffUser,
+)
 
 INVITATION_LIFETIME = timedelta(hours=72)
 EMAIL_KIND = "staff_email"  # the vault's kind for staff members' own e-mail addresses
@@ -94,8 +104,7 @@ def set_own_email(session: Session, vault: Vault, user: StaffUser, email: str, w
     user.email_cipher = seal_email(vault, address)
     user.wants_digest = wants_digest
     session.flush()
-    communities: list[int | None] = [*sorted({r.community_id for r in user.roles})] or [None]
-    for cid in communities:
+    for cid in audit_communities(session, user):
         record(
             session,
             _self(user),
@@ -221,7 +230,7 @@ def accept(session: Session, token: str, username: str, password: str, display_n
         assert user is not None  # noqa: S101 (open_link checked it)
         _use(session, invitation)
         set_password(session, user, password)
-        for cid in sorted({r.community_id for r in user.roles}):
+        for cid in audit_communities(session, user):
             record(session, _self(user), "staff.password_set", "staff_user", user.id, cid)
         return user
     name = check_username(username)
@@ -311,7 +320,7 @@ def _check_may_change(manager: StaffUser, user: StaffUser) -> None:
 
 def _account_change(session: Session, actor: Actor, manager: StaffUser, user: StaffUser, action: str) -> None:
     _check_may_change(manager, user)
-    for cid in sorted({r.community_id for r in user.roles}):
+    for cid in audit_communities(session, user):
         record(session, actor, action, "staff_user", user.id, cid)
 
 
@@ -349,15 +358,24 @@ def reset_totp(session: Session, actor: Actor, manager: StaffUser, user: StaffUs
     user.session_version += 1
 
 
-def staff_of(session: Session, community_ids: Iterable[int]) -> list[StaffUser]:
-    """Everyone holding a role in these communities, by name."""
-    ids = set(community_ids)
-    if not ids:
+def staff_of(
+    session: Session, community_ids: Iterable[int], region_ids: Iterable[int] = ()
+) -> list[StaffUser]:
+    """Everyone holding a role in these communities, or a district role in these regions, by name."""
+    ids, regions = set(community_ids), set(region_ids)
+    if not ids and not regions:
         return []
     return list(
         session.scalars(
             select(StaffUser)
-            .where(StaffUser.id.in_(select(StaffRole.staff_user_id).where(StaffRole.community_id.in_(ids))))
+            .where(
+                or_(
+                    StaffUser.id.in_(select(StaffRole.staff_user_id).where(StaffRole.community_id.in_(ids))),
+                    StaffUser.id.in_(
+                        select(StaffRegionRole.staff_user_id).where(StaffRegionRole.region_id.in_(regions))
+                    ),
+                )
+            )
             .order_by(StaffUser.display_name, StaffUser.id)
         )
     )

@@ -123,14 +123,32 @@ def may_grant_region(granter: StaffUser, region_id: int) -> bool:
 
 def _region_communities(session: Session, region_id: int) -> list[int]:
     regions = region_ids_under(session, {region_id})
-    return list(session.scalars(select(Community.id).where(Community.region_id.in_(regions))))
+    return list(
+        session.scalars(select(Community.id).where(Community.region_id.in_(regions)).order_by(Community.id))
+    )
+
+
+def audit_communities(session: Session, user: StaffUser) -> list[int | None]:
+    """Where a change to *user*'s account is audited (the trail is read per community): each community
+    they hold a role in, and for each region role the region's first community (as a region grant is);
+    with neither (a district administrator of a region with no community yet, or no role at all), once
+    with no community, so no change goes unrecorded."""
+    found: set[int] = {r.community_id for r in user.roles}
+    for held in user.region_roles:
+        first = next(iter(_region_communities(session, held.region_id)), None)
+        if first is not None:
+            found.add(first)
+    return [*sorted(found)] or [None]
 
 
 def grant_region(
-    session: Session, actor: Actor, granter: StaffUser, user: StaffUser, region_id: int
+    session: Session, actor: Actor, granter: StaffUser | None, user: StaffUser, region_id: int
 ) -> StaffRegionRole:
-    """Make *user* district administrator of a region reached by *granter*'s own (never above it)."""
-    if not may_grant_region(granter, region_id):
+    """Make *user* district administrator of a region reached by *granter*'s own (never above it).
+
+    *granter* None is the installation itself, before anyone holds a role (the demo's street office): only
+    code run on the server passes it; every face passes the person acting."""
+    if granter is not None and not may_grant_region(granter, region_id):
         raise AccountError("region")
     if any(r.region_id == region_id for r in user.region_roles):
         raise AccountError("already")

@@ -1,24 +1,30 @@
 """Settings an office changes itself, without editing a file: the days it is closed and what a new kiosk
 starts with (language is the community's `default_locale`, set with its details).
 
-Holidays are plain dates: residents are told the office is closed on them, and nothing is inferred from a
-calendar the office did not write.
+Holidays are plain dates: residents are told the office is closed on them (`closures_ahead`: the phone's
+start page and home, the kiosk's home), the deadlines of the office's own work do not count them
+(`desk.deadlines`), and nothing is inferred from a calendar the office did not write.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from webapp.domain import DomainError, ensure_open
 from webapp.domain.privacy.audit import Actor, record
+from webapp.domain.register.community import local_now
 from webapp.models import Community
 
 SCANNER_PLACES = ("below", "right", "left")
 IDLE_SECONDS = (30, 600)
 MOST_HOLIDAYS = 366
+# How far ahead residents are told of a closure: a week's holiday is worth knowing a fortnight before; the
+# whole year's list is the office's, not every resident's home page.
+TELL_AHEAD = timedelta(days=14)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -78,6 +84,28 @@ def is_holiday(community: Community, day: date) -> bool:
     return day.isoformat() in (community.holidays or [])
 
 
-def upcoming_holidays(community: Community, today: date, limit: int = 5) -> list[date]:
-    """The next days the office is closed, for residents and the kiosk to be told."""
-    return [date.fromisoformat(d) for d in community.holidays or [] if d >= today.isoformat()][:limit]
+@dataclass(frozen=True)
+class Closure:
+    """Days in a row the office is closed, as residents are told: *first* is today when it has begun."""
+
+    first: date
+    last: date
+    begun: bool = False  # the office is closed today
+
+
+def closures_ahead(community: Community, today: date | None = None, limit: int = 3) -> list[Closure]:
+    """The office's closures from today to TELL_AHEAD, each run of days in a row as one (国庆 is one line,
+    not seven); a run that has begun starts today, one that starts in the window is told whole."""
+    start = day = today or local_now(community).date()
+    found: list[Closure] = []
+    end = day + TELL_AHEAD
+    while day <= end and len(found) < limit:
+        if not is_holiday(community, day):
+            day += timedelta(days=1)
+            continue
+        first = day
+        while is_holiday(community, day + timedelta(days=1)):
+            day += timedelta(days=1)
+        found.append(Closure(first, day, begun=first == start))
+        day += timedelta(days=1)
+    return found
