@@ -131,6 +131,13 @@ def test_bad_settings_are_refused_in_words_and_the_form_keeps_its_values(office,
     )
     assert response.status_code == 400
     assert "Please give a web address starting with https://." in response.get_data(as_text=True)
+    # A web address Python cannot even parse (an unclosed IPv6 bracket, a port past 65535): the same words.
+    for broken in ("https://[::1", "https://oapi.dingtalk.com:99999/robot/send"):
+        response = add(office, demo_community.id, "dingtalk", label="钉钉群", webhook=broken)
+        assert response.status_code == 400
+        text = response.get_data(as_text=True)
+        assert "Please give a web address starting with https://." in text
+        assert 'value="钉钉群"' in text
     response = add(
         office, demo_community.id, "email", label="邮件", host="smtp.example.org", port="smtp", sender="a@b.c"
     )

@@ -134,10 +134,15 @@ def is_safe_url(value: str) -> bool:
     """HTTPS, or plain HTTP to this very machine (a gateway bridge on the box, the tests' local servers).
     A robot's key travels in its webhook's URL (WeCom) and a gateway's signature in the body: over plain
     HTTP across a network, anyone on the path could read one and replay the other."""
-    parts = urlsplit(value.strip())
-    if parts.scheme.lower() == "https" and parts.hostname:
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""  # parsed lazily: "https://[::1" and a bad port raise only here
+        parts.port  # noqa: B018 (read for its ValueError: "https://host:99999" is no address either)
+    except ValueError:
+        return False
+    if parts.scheme.lower() == "https" and host:
         return True
-    return parts.scheme.lower() == "http" and (parts.hostname or "") in LOOPBACK
+    return parts.scheme.lower() == "http" and host in LOOPBACK
 
 
 NUMBER_SETTINGS = frozenset({"port"})
