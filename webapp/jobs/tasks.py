@@ -1,17 +1,18 @@
 """The worker's tasks: deliver the outbox, and the periodic rounds (escalation, reminders, the daily missed
 check-in sweep, digests), each calling the core in a unit of work of its own.
 
-A delivery claims its row (committed), sends outside any transaction, then marks the row: see
-`webapp.domain.messages.delivery` for the window this closes. A periodic round claims its period in the
-database first, so that three workers (each with its own scheduler) run it once.
+A delivery claims its row (committed), sends outside any transaction, then marks the row; a second attempt
+first asks a gateway that can be asked whether the first one got through: see
+`webapp.domain.messages.delivery` for the window this closes and the one it leaves. A periodic round claims
+its period in the database first, so that three workers (each with its own scheduler) run it once.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from huey import Huey, crontab
 
@@ -22,7 +23,7 @@ from webapp.domain.messages.outbox import due, next_lease_end
 from webapp.domain.messages.staff_mail import open_params
 from webapp.domain.messages.wording import override_of
 from webapp.infra import clock
-from webapp.infra.channels.base import Channel, Envelope, Sent
+from webapp.infra.channels.base import NOT_FOUND, Askable, Channel, Envelope, Sent
 from webapp.infra.channels.registry import build
 from webapp.infra.unit_of_work import job
 from webapp.jobs import webhooks
@@ -87,9 +88,13 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
             template=TEMPLATE_OF.get(row.kind, ""),
             params={k: str(v) for k, v in params.items()},
         )
+        # A second attempt or later: the one before may have reached the gateway (a worker killed between its
+        # send and its mark, an answer lost to a timeout). A gateway that can be asked is asked first.
+        in_doubt = row.attempts > 1 and callable(getattr(channel, "accepted", None))
+        written_at = row.created_at
     # Sent outside any transaction: a slow gateway holds no lock; the claim (committed) keeps others off.
     try:
-        sent = channel.send(envelope)
+        sent = asked_first(channel, envelope, written_at) if in_doubt else channel.send(envelope)
     except Exception as exc:  # noqa: BLE001 (an adapter's bug must not leave the row claimed for nothing)
         log.exception("channel %s raised", row.channel)
         sent = Sent(ok=False, retry=True, detail=f"The adapter failed: {type(exc).__name__}.")
@@ -100,6 +105,16 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         row = session.get(OutboxMessage, message_id)
         assert row is not None  # noqa: S101 (claimed above; rows are never deleted)
         return delivery.not_delivered(session, row, token, sent.detail, sent.retry)
+
+
+def asked_first(channel: Channel, envelope: Envelope, written_at: datetime) -> Sent:
+    """Send unless the gateway says it accepted the message already: then it counts as sent, once. When the
+    gateway cannot say (unreachable, the query refused), nothing is sent now: the attempt ends in those words
+    and the next one asks again, rather than risk the person getting it twice."""
+    known = cast(Askable, channel).accepted(envelope, written_at)
+    if known.ok or known.code != NOT_FOUND:
+        return known
+    return channel.send(envelope)
 
 
 @dataclass
