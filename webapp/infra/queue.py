@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from webapp.models import Notification, OutboxMessage, WebhookDelivery
+from webapp.models import OutboxMessage, WebhookDelivery
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -33,7 +33,7 @@ class Wakeable(Protocol):
     @property
     def huey(self) -> Huey: ...
 
-    def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None: ...
+    def wake(self, outbox: bool = True, webhooks: bool = False) -> None: ...
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -57,33 +57,29 @@ def queue_of(app: Flask) -> Wakeable:
 
 def _after_flush(session: Session, flush_context: Any) -> None:
     for obj in session.new:
-        if isinstance(obj, OutboxMessage):
+        if isinstance(obj, OutboxMessage):  # Web Push too: a row per subscribed phone
             session.info["linli_wake_outbox"] = True
-        elif isinstance(obj, Notification):
-            session.info["linli_wake_push"] = True
         elif isinstance(obj, WebhookDelivery):
             session.info["linli_wake_webhooks"] = True
 
 
 def _after_commit(session: Session) -> None:
     outbox = session.info.pop("linli_wake_outbox", False)
-    push = session.info.pop("linli_wake_push", False)
     webhooks = session.info.pop("linli_wake_webhooks", False)
-    if not outbox and not push and not webhooks:
+    if not outbox and not webhooks:
         return
     from flask import current_app, has_app_context
 
     if not has_app_context() or EXTENSION not in current_app.extensions:
         return
     try:
-        queue_of(current_app._get_current_object()).wake(outbox=outbox, push=push, webhooks=webhooks)  # type: ignore[attr-defined]
+        queue_of(current_app._get_current_object()).wake(outbox=outbox, webhooks=webhooks)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 (the change that caused the message must never fail for its sending)
         log.warning("could not wake the worker", exc_info=True)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop("linli_wake_outbox", None)
-    session.info.pop("linli_wake_push", None)
     session.info.pop("linli_wake_webhooks", None)
 
 

@@ -19,7 +19,7 @@ from huey import Huey, crontab
 from webapp.domain.identity.vault import Vault
 from webapp.domain.messages import delivery
 from webapp.domain.messages.channels import configured
-from webapp.domain.messages.outbox import due, next_lease_end
+from webapp.domain.messages.outbox import PUSH, due, next_lease_end
 from webapp.domain.messages.staff_mail import open_params
 from webapp.domain.messages.wording import override_of
 from webapp.infra import clock
@@ -31,6 +31,7 @@ from webapp.jobs.periods import claim_period, forget_old_periods
 from webapp.jobs.wording import TEMPLATE_OF, words
 from webapp.models import OutboxMessage, OutboxStatus
 from webapp.shared.channels import instance_settings
+from webapp.shared.push import payload
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -46,6 +47,8 @@ def channel_for(app: Flask, session: Any, vault: Vault, row: OutboxMessage) -> C
     for kind, settings in configured(session, row.community_id, vault):
         if kind == row.channel or (row.channel == "sms" and kind.startswith("sms_")):
             return build(kind, instance_settings(app, kind, settings))
+    if row.channel == PUSH:  # the instance's own VAPID key: phones subscribed themselves, nothing to set up
+        return build(PUSH, instance_settings(app, PUSH, {}))
     return None
 
 
@@ -79,7 +82,10 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         override = override_of(session, row.community_id, row.kind, row.locale)
         # Sealed values (an invitation's link, a family member's code) are opened for this sending only.
         params = {**open_params(vault, row.params), **ready.secret_params}
-        subject, text = words(row.kind, params, row.locale, override)
+        if row.channel == PUSH:  # what a locked phone may show: that a ticket has news, and its number
+            subject, text = "", payload(row.kind, str(params.get("number", "")), row.locale)
+        else:
+            subject, text = words(row.kind, params, row.locale, override)
         envelope = Envelope(
             address=ready.address,
             text=text,
@@ -104,6 +110,9 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
             return OutboxStatus.DELIVERED
         row = session.get(OutboxMessage, message_id)
         assert row is not None  # noqa: S101 (claimed above; rows are never deleted)
+        if sent.code == "gone":
+            delivery.phone_gone(session, row, token, sent.detail)
+            return OutboxStatus.SKIPPED
         return delivery.not_delivered(session, row, token, sent.detail, sent.retry)
 
 
@@ -124,7 +133,6 @@ class Tasks:
     huey: Huey
     deliver: Any
     sweep: Any
-    push_pending: Any
     desk_round: Any
     care_sweep: Any
     digest: Any
@@ -133,11 +141,9 @@ class Tasks:
     deliver_webhook: Any = None
     webhook_sweep: Any = None
 
-    def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None:
+    def wake(self, outbox: bool = True, webhooks: bool = False) -> None:
         if outbox:
             self.sweep()
-        if push:
-            self.push_pending()
         if webhooks and self.webhook_sweep is not None:
             self.webhook_sweep()
 
@@ -174,14 +180,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
             sweep.call_local()
             webhook_sweep.call_local()
 
-    @huey.task(name="push_pending")
-    def push_pending() -> int:
-        """Web Push of new notifications (the phone app's own channel), once per notification."""
-        from webapp.shared.push import send_pending
-
-        with app.app_context(), job(app) as session:
-            return send_pending(app, session)
-
     @huey.periodic_task(crontab(minute="*/5"), name="desk_round_every_five_minutes")
     def desk_round_every_five_minutes() -> None:
         desk_round.call_local()  # Huey keeps no result of a periodic task: the round itself is a plain one
@@ -201,7 +199,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
             escalated = escalate_overdue(session)
             reminded = send_reminders(session) + send_class_reminders(session) + send_event_reminders(session)
         sweep()
-        push_pending()
         return f"escalated {len(escalated)}, reminded {reminded}"
 
     @huey.periodic_task(crontab(minute="*/15"), name="care_sweep")
@@ -308,7 +305,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
         huey,
         deliver,
         sweep,
-        push_pending,
         desk_round,
         care_sweep,
         digest,

@@ -31,6 +31,7 @@ What is left, said as it is:
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +54,7 @@ from webapp.models import (
     FamilyMember,
     OutboxMessage,
     OutboxStatus,
+    PushSubscription,
     Resident,
     StaffInvitation,
     StaffUser,
@@ -126,6 +128,13 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
         if invitation.used_at is not None or invitation.expires_at <= clock.now():
             return Ready(skip="The invitation was used or has expired.")
         return Ready(email_of(vault, invitation))
+    if row.recipient_kind == "push":
+        phone = session.get(PushSubscription, row.recipient_id) if row.recipient_id is not None else None
+        if phone is None:
+            return Ready(skip="The phone no longer takes push messages (it unsubscribed).")
+        return Ready(
+            json.dumps({"endpoint": phone.endpoint, "keys": {"p256dh": phone.p256dh, "auth": phone.auth}})
+        )
     if row.recipient_kind == "family":
         return _resolve_family(session, vault, row)
     if row.recipient_kind in ("duty", "contact"):
@@ -219,6 +228,16 @@ def not_delivered(session: Session, row: OutboxMessage, token: str, detail: str,
         .execution_options(synchronize_session=False)
     )
     return status
+
+
+def phone_gone(session: Session, row: OutboxMessage, token: str, detail: str) -> None:
+    """The push service says the phone's subscription is gone: forget the phone (its other waiting messages
+    are then skipped) and record this one as not sent, in words."""
+    if row.recipient_kind == "push" and row.recipient_id is not None:
+        phone = session.get(PushSubscription, row.recipient_id)
+        if phone is not None:
+            session.delete(phone)
+    skipped(session, row, token, detail)
 
 
 def postpone(session: Session, row: OutboxMessage, token: str, until: datetime) -> None:
