@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,10 +46,16 @@ class Received:
     accepted: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     refused: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called with (gateway, how many it accepted so far) once a message is recorded and before the gateway
+    # answers: the kill test ends the sending worker right there, in the window between accept and mark.
+    after_accept: Callable[[str, int], None] | None = None
 
     def accept(self, gateway: str, what: dict[str, Any]) -> None:
         with self.lock:
             self.accepted[gateway].append(what)
+            count = len(self.accepted[gateway])
+        if self.after_accept is not None:
+            self.after_accept(gateway, count)
 
     def refuse(self, gateway: str, why: str) -> None:
         with self.lock:

@@ -4,7 +4,8 @@
 1,000 SMS messages (ten each to 100 residents) wait in the outbox; a worker process (4 threads) sends them through
 the real Alibaba or Tencent adapter to the local stand-in of that gateway (tests/integration/gateways.py), which,
 like the real one, keeps no idempotency key: a message sent twice is accepted twice. After a third have arrived
-the worker is killed with SIGKILL, then a fresh worker is started. A message the dead worker had claimed is taken
+the worker is killed with SIGKILL from inside the gateway, after it recorded a message and before it answered
+(the window no database can close), then a fresh worker is started. A message the dead worker had claimed is taken
 over when its lease runs out, and the gateway is asked first whether it accepted it (QuerySendDetails by OutId;
 PullSmsSendStatusByPhoneNumber by SessionContext): at the receiving server every message arrived exactly once.
 Run with the queue in a SQLite file and in Redis (database 12), each with both gateways.
@@ -16,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -158,10 +160,19 @@ def test_a_killed_worker_delivers_every_message_once(backend, gateway, databases
             stderr=subprocess.DEVNULL,
         )
 
+    killed = threading.Event()
     worker = start()
+
+    def kill_mid_send(name: str, accepted: int) -> None:
+        """The third of the messages is accepted: the worker is killed before the gateway answers it, so it
+        dies between the gateway's acceptance and its own mark (and its other threads wherever they are)."""
+        if accepted == MESSAGES // 3 and not killed.is_set():
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.set()
+
+    servers.received.after_accept = kill_mid_send
     try:
-        _wait(lambda: len(_keys(servers, gateway)) >= MESSAGES // 3, 120, "a third of the messages")
-        os.kill(worker.pid, signal.SIGKILL)
+        assert killed.wait(120), "a third of the messages did not arrive"
         worker.wait(5)
         arrived_before_restart = len(_keys(servers, gateway))
         assert arrived_before_restart < MESSAGES, "the worker was killed too late to prove anything"
