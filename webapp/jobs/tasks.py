@@ -28,7 +28,7 @@ from webapp.infra.channels.registry import build
 from webapp.infra.unit_of_work import job
 from webapp.jobs import webhooks
 from webapp.jobs.periods import claim_period, forget_old_periods
-from webapp.jobs.wording import TEMPLATE_OF, words
+from webapp.jobs.wording import TEMPLATE_OF, template_params, words
 from webapp.models import OutboxMessage, OutboxStatus
 from webapp.shared.channels import instance_settings
 from webapp.shared.push import payload
@@ -92,7 +92,7 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
             key=row.key,
             subject=subject,
             template=TEMPLATE_OF.get(row.kind, ""),
-            params={k: str(v) for k, v in params.items()},
+            params=template_params(row.kind, params, row.locale),
         )
         # A second attempt or later: the one before may have reached the gateway (a worker killed between its
         # send and its mark, an answer lost to a timeout). A gateway that can be asked is asked first.

@@ -9,7 +9,8 @@ so the console and `channels check` can say so in words.
 SMS templates: a gateway sends only texts it approved, so an SMS envelope names the kind of message in
 `Envelope.template` (one of TEMPLATE_KINDS) and the adapter looks up the approved template code in the
 setting `template_<kind>`; its `params` fill the template (in insertion order for Tencent, whose template
-parameters are positional; by name for Alibaba).
+parameters are positional; by name for Alibaba): `webapp.jobs.wording.TEMPLATE_PARAMS` gives each template's
+list.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 from webapp.infra.channels.base import Channel
 
 # The kinds of message that need an approved SMS template (the outbox names one in Envelope.template).
-TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "help", "invitation", "code")
+TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "checkin", "care", "help", "invitation", "code")
 
 
 @dataclass(frozen=True)
