@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("linli.jobs")
 EXTENSION = "linli.queue"
 QUEUE_FILE = "queue.db"
+REDIS_CONNECT_TIMEOUT = 1.0  # seconds
+REDIS_READ_TIMEOUT = 10.0
 
 
 class Wakeable(Protocol):
@@ -42,7 +44,21 @@ def make_huey(settings: Settings) -> Huey:
 
     url = settings.queue_url
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(settings.queue_name, url=url)
+        from redis import ConnectionPool
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+
+        # A request that caused a message wakes the worker through this Redis after its commit: an unreachable
+        # Redis must cost it a couple of seconds, not a minutes-long TCP connect nor redis-py's default three
+        # retries (26 s when nothing answers); the rows wait in the database and the worker's sweep finds
+        # them. Reads wait longer than Huey's own 1 s blocking pop.
+        pool = ConnectionPool.from_url(
+            url,
+            socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+            socket_timeout=REDIS_READ_TIMEOUT,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), 1),
+        )
+        return RedisHuey(settings.queue_name, connection_pool=pool)
     if url == "immediate":
         return MemoryHuey(settings.queue_name, immediate=True)
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
