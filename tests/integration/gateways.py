@@ -5,6 +5,10 @@ Each checks a request the way its vendor documents it, computed here independent
 bug in an adapter's signing is not mirrored by the test), refuses a wrong key with the vendor's own error
 answer, and records what it accepted, so a test asserts what arrived, and a count at the receiving end.
 
+The SMS gateways also answer the question Linli asks before sending a message again (Alibaba's QuerySendDetails,
+Tencent's PullSmsSendStatusByPhoneNumber), and, like the real ones, keep no idempotency key: a message sent twice
+is accepted twice, so a count per key at the receiving end is a count of what a person would get.
+
 Paths: /dingtalk/robot/send?access_token=…, /wecom/cgi-bin/webhook/send?key=…, /aliyun/ and /tencent/.
 """
 
@@ -17,17 +21,20 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlsplit
+from zoneinfo import ZoneInfo
 
 DINGTALK_TOKEN = "dt-token-1"
 DINGTALK_SECRET = "SECdingtalk-test-secret"  # noqa: S105 (a test server's key)
 WECOM_KEY = "wecom-key-1"
 ALIYUN_ID, ALIYUN_SECRET = "LTAI-test-id", "aliyun-test-secret"
 TENCENT_ID, TENCENT_KEY = "AKID-test-id", "tencent-test-key"
+CHINA = ZoneInfo("Asia/Shanghai")
 ALIYUN_TEMPLATES = {"SMS_100001", "SMS_100002"}
 TENCENT_TEMPLATES = {"200001", "200002"}
 
@@ -39,10 +46,16 @@ class Received:
     accepted: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     refused: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called with (gateway, how many it accepted so far) once a message is recorded and before the gateway
+    # answers: the kill test ends the sending worker right there, in the window between accept and mark.
+    after_accept: Callable[[str, int], None] | None = None
 
     def accept(self, gateway: str, what: dict[str, Any]) -> None:
         with self.lock:
             self.accepted[gateway].append(what)
+            count = len(self.accepted[gateway])
+        if self.after_accept is not None:
+            self.after_accept(gateway, count)
 
     def refuse(self, gateway: str, why: str) -> None:
         with self.lock:
@@ -126,6 +139,10 @@ class Gateways:
         self.wecom_per_minute = wecom_per_minute
         self._wecom_times: dict[str, list[float]] = defaultdict(list)
         self._aliyun_nonces: set[str] = set()
+        self._biz_ids = 0
+        self._serials = 0
+        self.queries: dict[str, int] = defaultdict(int)  # the "was it accepted?" questions asked, by gateway
+        self.tencent_report_delay = 0.0
         gateways = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -247,7 +264,11 @@ class Gateways:
             if params["SignatureNonce"] in self._aliyun_nonces:
                 return 400, {**request_id, "Code": "SignatureNonceUsed", "Message": "nonce used"}
             self._aliyun_nonces.add(params["SignatureNonce"])
-        if params["Action"] != "SendSms" or params["Version"] != "2017-05-25":
+        if params["Version"] != "2017-05-25":
+            return 400, {**request_id, "Code": "InvalidVersion", "Message": "unknown version"}
+        if params["Action"] == "QuerySendDetails":
+            return self.aliyun_query(params, request_id)
+        if params["Action"] != "SendSms":
             return 400, {**request_id, "Code": "InvalidAction", "Message": "unknown action"}
         if params.get("TemplateCode") not in ALIYUN_TEMPLATES:
             self.received.refuse("aliyun", "template")
@@ -256,6 +277,9 @@ class Gateways:
                 "Code": "isv.SMS_TEMPLATE_ILLEGAL",
                 "Message": "模板不合法(不存在或被拉黑)",
             }
+        with self.received.lock:
+            self._biz_ids += 1
+            biz_id = f"{900619746936498440 + self._biz_ids}^0"
         self.received.accept(
             "aliyun",
             {
@@ -264,9 +288,55 @@ class Gateways:
                 "template": params["TemplateCode"],
                 "params": json.loads(params.get("TemplateParam", "{}")),
                 "out_id": params.get("OutId", ""),
+                "biz_id": biz_id,
+                "at": datetime.now(CHINA),
             },
         )
-        return 200, {**request_id, "Code": "OK", "Message": "OK", "BizId": "900619746936498440^0"}
+        return 200, {**request_id, "Code": "OK", "Message": "OK", "BizId": biz_id}
+
+    def aliyun_query(self, params: dict[str, str], request_id: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """QuerySendDetails as documented: PhoneNumber, SendDate (yyyyMMdd, the last 30 days), PageSize (1-50),
+        CurrentPage, optional BizId; answers TotalCount and SmsSendDetailDTOs.SmsSendDetailDTO, each with the
+        OutId given when it was sent and SendStatus 1 (waiting for the receipt), 2 (failed) or 3 (delivered).
+        It lists every accepted message: SendSms keeps no key, so a repeat is listed (and counted) twice."""
+        self.queries["aliyun"] += 1
+        try:
+            day = datetime.strptime(params["SendDate"], "%Y%m%d").date()
+            size, page = int(params["PageSize"]), int(params.get("CurrentPage", "1"))
+            phone = params["PhoneNumber"]
+        except (KeyError, ValueError):
+            return 400, {**request_id, "Code": "isv.INVALID_PARAMETERS", "Message": "parameter invalid"}
+        if not 1 <= size <= 50 or page < 1 or (datetime.now(CHINA).date() - day).days > 30:
+            return 400, {**request_id, "Code": "isv.INVALID_PARAMETERS", "Message": "parameter invalid"}
+        with self.received.lock:
+            sent = [
+                m
+                for m in self.received.accepted["aliyun"]
+                if m["phone"] == phone
+                and m["at"].date() == day
+                and params.get("BizId", m["biz_id"]) == m["biz_id"]
+            ]
+        shown = sent[(page - 1) * size : page * size]
+        details = [
+            {
+                "PhoneNum": m["phone"],
+                "SendStatus": 3,
+                "ErrCode": "DELIVERED",
+                "TemplateCode": m["template"],
+                "Content": f"【{m['sign']}】…",
+                "SendDate": m["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                "ReceiveDate": m["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                "OutId": m["out_id"],
+            }
+            for m in shown
+        ]
+        return 200, {
+            **request_id,
+            "Code": "OK",
+            "Message": "OK",
+            "TotalCount": len(sent),
+            "SmsSendDetailDTOs": {"SmsSendDetailDTO": details},
+        }
 
     def tencent(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         request_id = "ed93f3cb-f35e-473f-b9f3-0d451b8b79c6"
@@ -300,14 +370,21 @@ class Gateways:
         )
         if not good:
             return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
-        if headers.get("x-tc-action") != "SendSms" or headers.get("x-tc-version") != "2021-01-11":
-            return error("InvalidAction", "unknown action")
+        if headers.get("x-tc-version") != "2021-01-11":
+            return error("InvalidParameter", "unknown version")
         payload = json.loads(body)
+        if headers.get("x-tc-action") == "PullSmsSendStatusByPhoneNumber":
+            return self.tencent_reports(payload, request_id)
+        if headers.get("x-tc-action") != "SendSms":
+            return error("InvalidAction", "unknown action")
         if payload.get("TemplateId") not in TENCENT_TEMPLATES:
             return error(
                 "FailedOperation.TemplateIncorrectOrUnapproved", "template is not approved or not exist"
             )
         phone = payload["PhoneNumberSet"][0]
+        with self.received.lock:
+            self._serials += 1
+            serial = f"5000:{1045710669157053657849499619 + self._serials}"
         self.received.accept(
             "tencent",
             {
@@ -317,10 +394,12 @@ class Gateways:
                 "params": payload.get("TemplateParamSet", []),
                 "session": payload.get("SessionContext", ""),
                 "app": payload.get("SmsSdkAppId"),
+                "serial": serial,
+                "at": time.time(),
             },
         )
         status = {
-            "SerialNo": "5000:1045710669157053657849499619",
+            "SerialNo": serial,
             "PhoneNumber": phone,
             "Fee": 1,
             "SessionContext": payload.get("SessionContext", ""),
@@ -329,6 +408,58 @@ class Gateways:
             "IsoCode": "CN",
         }
         return 200, {"Response": {"SendStatusSet": [status], "RequestId": request_id}}
+
+    def tencent_reports(self, payload: dict[str, Any], request_id: str) -> tuple[int, dict[str, Any]]:
+        """PullSmsSendStatusByPhoneNumber (2021-01-11) as documented: BeginTime (at most 7 days back), Offset
+        (fixed at 0), Limit (at most 100), PhoneNumber (E.164), SmsSdkAppId, EndTime; answers
+        PullSmsSendStatusSet, each report with the SessionContext the message was sent with. Only messages
+        the carrier has reported on are listed: here the carrier reports `tencent_report_delay` seconds after
+        the send (0: at once)."""
+        self.queries["tencent"] += 1
+        try:
+            begin, end = int(payload["BeginTime"]), int(payload.get("EndTime") or time.time())
+            limit, offset = int(payload["Limit"]), int(payload["Offset"])
+            phone, app = str(payload["PhoneNumber"]), str(payload["SmsSdkAppId"])
+        except (KeyError, TypeError, ValueError):
+            return 200, {
+                "Response": {
+                    "Error": {"Code": "InvalidParameter", "Message": "parameter invalid"},
+                    "RequestId": request_id,
+                }
+            }
+        if (
+            not 0 < limit <= 100
+            or offset != 0
+            or begin < time.time() - 7 * 86400
+            or not phone.startswith("+")
+        ):
+            return 200, {
+                "Response": {
+                    "Error": {"Code": "InvalidParameterValue", "Message": "parameter value invalid"},
+                    "RequestId": request_id,
+                }
+            }
+        reported = time.time() - self.tencent_report_delay
+        with self.received.lock:
+            sent = [
+                m
+                for m in self.received.accepted["tencent"]
+                if m["phone"] == phone and m["app"] == app and begin <= m["at"] <= end and m["at"] <= reported
+            ]
+        reports = [
+            {
+                "UserReceiveTime": int(m["at"]),
+                "CountryCode": "86",
+                "SubscriberNumber": phone.removeprefix("+86"),
+                "PhoneNumber": phone,
+                "SerialNo": m["serial"],
+                "ReportStatus": "SUCCESS",
+                "Description": "DELIVRD",
+                "SessionContext": m["session"],
+            }
+            for m in sent[:limit]
+        ]
+        return 200, {"Response": {"PullSmsSendStatusSet": reports, "RequestId": request_id}}
 
 
 def closed_port() -> int:

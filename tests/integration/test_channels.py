@@ -5,14 +5,17 @@ an unreachable gateway retried, WeCom's 20 messages a minute, and a real SMTP se
 from __future__ import annotations
 
 import ssl
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.certificates import self_signed
 from tests.integration import gateways as gw
 from tests.integration.gateways import Gateways, closed_port
-from webapp.infra.channels.base import Envelope, Sent
+from webapp.infra.channels.base import NOT_FOUND, Envelope, Sent
 from webapp.infra.channels.registry import KINDS, build
 from webapp.infra.channels.robots import RateLimiter, WeComRobot
 
@@ -70,7 +73,9 @@ def test_alibaba_sms_is_signed_as_documented_and_arrives(servers):
     before = len(servers.received.accepted["aliyun"])
     sent = build("sms_aliyun", aliyun(servers)).send(TICKET)
     assert sent.ok, sent.detail
-    arrived = servers.received.accepted["aliyun"][before]
+    arrived = dict(servers.received.accepted["aliyun"][before])
+    assert arrived.pop("biz_id") == sent.gateway_id
+    del arrived["at"]
     assert arrived == {
         "phone": "13900139000",
         "sign": "邻里社区",
@@ -79,6 +84,63 @@ def test_alibaba_sms_is_signed_as_documented_and_arrives(servers):
         "out_id": "msg-7:sms",
     }
     assert sent.gateway_id
+
+
+def test_alibaba_is_asked_whether_it_accepted_a_message_by_its_out_id(servers):
+    """QuerySendDetails (by number and China day, 50 a page) finds a message by the OutId it was sent with:
+    the question asked before a message is sent again after its worker died."""
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    adapter = build("sms_aliyun", aliyun(servers))
+    asked = replace(TICKET, address="13900139001", key=f"ask-{uuid.uuid4().hex}:sms")
+    assert adapter.accepted(asked, since).code == NOT_FOUND
+    for n in range(60):  # more than one page of messages to the same number that day
+        assert adapter.send(replace(asked, key=f"other-{n}-{uuid.uuid4().hex}:sms")).ok
+    assert adapter.send(asked).ok
+    queries = servers.queries["aliyun"]
+    known = adapter.accepted(asked, since)
+    assert known.ok, known.detail
+    assert servers.queries["aliyun"] - queries == 2  # the second page had it
+    refused = build("sms_aliyun", aliyun(servers, access_key_secret="wrong")).accepted(asked, since)
+    assert (refused.ok, refused.retry, refused.code) == (False, False, "auth")
+    assert "QuerySendDetails" in refused.detail
+    assert "secret is wrong" in refused.detail
+    down = build("sms_aliyun", aliyun(servers, endpoint=f"http://127.0.0.1:{closed_port()}/")).accepted(
+        asked, since
+    )
+    assert (down.ok, down.retry, down.code) == (False, True, "unreachable")
+
+
+def test_tencent_is_asked_whether_it_accepted_a_message_by_its_session_context(servers):
+    """PullSmsSendStatusByPhoneNumber lists the carrier's reports of one number with the SessionContext each
+    message was sent with; a message the carrier has not reported on yet is not listed (the documented limit
+    of asking Tencent)."""
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    adapter = build("sms_tencent", tencent(servers))
+    asked = replace(TICKET, address="13900139002", key=f"ask-{uuid.uuid4().hex}:sms")
+    assert adapter.accepted(asked, since).code == NOT_FOUND
+    servers.tencent_report_delay = 3600.0
+    try:
+        sent = adapter.send(asked)
+        assert sent.ok, sent.detail
+        assert adapter.accepted(asked, since).code == NOT_FOUND  # accepted, but no report yet
+    finally:
+        servers.tencent_report_delay = 0.0
+    known = adapter.accepted(asked, since)
+    assert known.ok, known.detail
+    assert known.gateway_id == sent.gateway_id
+    refused = build("sms_tencent", tencent(servers, secret_key="wrong")).accepted(asked, since)
+    assert (refused.ok, refused.retry, refused.code) == (False, False, "auth")
+    assert "PullSmsSendStatusByPhoneNumber" in refused.detail
+
+
+def test_the_development_file_is_asked_by_key(tmp_path):
+    adapter = build("sms_file", {"path": str(tmp_path / "sms.jsonl")})
+    since = datetime.now(UTC)
+    assert adapter.accepted(TICKET, since).code == NOT_FOUND  # no file yet
+    assert adapter.send(replace(TICKET, key="another:sms")).ok
+    assert adapter.accepted(TICKET, since).code == NOT_FOUND
+    assert adapter.send(TICKET).ok
+    assert adapter.accepted(TICKET, since).ok
 
 
 def test_alibaba_refuses_a_wrong_secret_and_the_adapter_says_so_without_retrying(servers):

@@ -1,15 +1,20 @@
-"""Web Push with the real protocol: VAPID-signed, aes128gcm-encrypted messages reach a push service (a local
-HTTP server standing in for the browser vendor's), say nothing personal, and a gone endpoint is forgotten."""
+"""Web Push with the real protocol, through the notification outbox: VAPID-signed, aes128gcm-encrypted messages
+reach a push service (a local HTTP server standing in for the browser vendor's), say nothing personal, are tried
+again after a 5xx, show on the Deliveries page, and a gone endpoint is forgotten."""
 
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from sqlalchemy import select
 
 from webapp.domain.desk.tickets import change_status, submit
 from webapp.domain.privacy.audit import Actor
-from webapp.models import Notification, PushSubscription, ServiceType, Status
-from webapp.shared.push import public_key, send_pending
+from webapp.jobs.tasks import deliver_one
+from webapp.models import Notification, OutboxMessage, OutboxStatus, PushSubscription, ServiceType, Status
+from webapp.shared.push import public_key
+
+LEASE = timedelta(seconds=60)
 
 
 class PushService(BaseHTTPRequestHandler):
@@ -42,26 +47,35 @@ def browser_keys():
     return encode(public), encode(os.urandom(16))
 
 
-def test_a_status_change_is_pushed_encrypted_and_a_gone_phone_is_forgotten(app, session, make_resident):
+def _push_rows(session, phone_id):
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient_kind == "push", OutboxMessage.recipient_id == phone_id)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def test_a_status_change_is_pushed_through_the_outbox_retried_and_a_gone_phone_is_forgotten(
+    app, session, make_resident, frozen, client, auth
+):
+    """The news is an outbox row per subscribed phone, written with the change: a push service answering 503
+    is tried again (not pushed blind once and forgotten), the delivered row shows on the Deliveries page, and a
+    phone the push service says is gone is forgotten."""
     server = HTTPServer(("127.0.0.1", 0), PushService)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     PushService.received = []
     try:
-        # Only this test's news is pending: news other tests left unpushed in the shared database (browser
-        # tests' live servers commit) must not fill send_pending's batch before it.
-        from sqlalchemy import update
-
-        from webapp.infra import clock
-
-        session.execute(
-            update(Notification).where(Notification.pushed_at.is_(None)).values(pushed_at=clock.now())
-        )
         person = make_resident("推送测试", age=70)
-        p256dh, auth = browser_keys()
+        p256dh, auth_secret = browser_keys()
         endpoint = f"http://127.0.0.1:{server.server_port}/push/abc"
-        session.add(
-            PushSubscription(resident_id=person.id, endpoint=endpoint, p256dh=p256dh, auth=auth, locale="en")
+        phone = PushSubscription(
+            resident_id=person.id, endpoint=endpoint, p256dh=p256dh, auth=auth_secret, locale="en"
         )
+        session.add(phone)
+        session.flush()
         lift = session.scalar(select(ServiceType).where(ServiceType.code == "repair-lift"))
         ticket = submit(
             session,
@@ -72,27 +86,49 @@ def test_a_status_change_is_pushed_encrypted_and_a_gone_phone_is_forgotten(app, 
             "phone",
             household_id=person.household_id,
         ).request
+        before = len(_push_rows(session, phone.id))
         change_status(session, Actor(type="staff", name="赵刚"), ticket, Status.ACCEPTED)
-        session.commit()
+        session.flush()
+        rows = _push_rows(session, phone.id)[before:]
+        assert len(rows) == 1  # written in the change's own transaction, one row for the one phone
+        row = rows[0]
+        assert (row.channel, row.kind, row.status) == ("webpush", "push_ticket", OutboxStatus.PENDING)
         with app.app_context():
             assert len(public_key(app.instance_path)) == 87  # an uncompressed P-256 point, base64url
-            send_pending(app, session)
-        # What arrived at the push service (the worker may have pushed it already, woken by the commit when
-        # an app context is active): counted where it is received, not by who sent it.
-        assert PushService.received
+
+        PushService.answer = 503  # the push service is having a bad minute
+        assert deliver_one(app, row.id, LEASE) == OutboxStatus.PENDING
+        session.expire_all()
+        row = session.get(OutboxMessage, row.id)
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+        assert "503" in row.last_error
+        frozen.advance(seconds=31)
+        PushService.answer = 201
+        assert deliver_one(app, row.id, LEASE) == OutboxStatus.DELIVERED
+        rows = _push_rows(session, phone.id)[before:]
+        assert [(r.status, r.attempts) for r in rows] == [(OutboxStatus.DELIVERED, 2)]
+        # Counted where it is received: the 503 and the 201, nothing more.
+        assert len(PushService.received) == 2
         headers, body = PushService.received[-1]
         assert headers["content-encoding"] == "aes128gcm"
         assert headers["authorization"].startswith("vapid t=")
         assert headers["ttl"] == "86400"  # a phone that is off gets it within a day
         assert b"has news" not in body
         assert ticket.number.encode() not in body  # encrypted: the push service reads nothing
-        note = session.scalar(select(Notification).where(Notification.resident_id == person.id))
-        assert note.pushed_at is not None
+
+        client.set_cookie("linli_locale", "en")
+        auth.sign_in("admin")
+        page = client.get(f"/staff/deliveries?community={person.community_id}").get_data(as_text=True)
+        assert "Web Push" in page
+        assert f"Ticket news · {ticket.number}" in page
+
         PushService.answer = 410  # the phone unsubscribed: the push service says the endpoint is gone
         change_status(session, Actor(type="staff", name="赵刚"), ticket, Status.IN_PROGRESS)
-        session.commit()
-        with app.app_context():
-            send_pending(app, session)
+        session.flush()
+        gone = _push_rows(session, phone.id)[-1]
+        assert deliver_one(app, gone.id, LEASE) == OutboxStatus.SKIPPED
+        session.expire_all()
+        assert session.get(OutboxMessage, gone.id).status == OutboxStatus.SKIPPED
         assert session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint)) is None
     finally:
         PushService.answer = 201

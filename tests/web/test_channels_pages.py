@@ -131,6 +131,13 @@ def test_bad_settings_are_refused_in_words_and_the_form_keeps_its_values(office,
     )
     assert response.status_code == 400
     assert "Please give a web address starting with https://." in response.get_data(as_text=True)
+    # A web address Python cannot even parse (an unclosed IPv6 bracket, a port past 65535): the same words.
+    for broken in ("https://[::1", "https://oapi.dingtalk.com:99999/robot/send"):
+        response = add(office, demo_community.id, "dingtalk", label="钉钉群", webhook=broken)
+        assert response.status_code == 400
+        text = response.get_data(as_text=True)
+        assert "Please give a web address starting with https://." in text
+        assert 'value="钉钉群"' in text
     response = add(
         office, demo_community.id, "email", label="邮件", host="smtp.example.org", port="smtp", sender="a@b.c"
     )
@@ -257,6 +264,73 @@ def test_channels_check_prints_each_answer_and_fails_when_one_fails(app, session
     assert re.search(r"FAIL guihua\s+坏的机器人 \[wecom\]", failed.output)
     assert "1 of 2 channels worked." in failed.output
     assert runner.invoke(args=["channels", "check", "--community", "no-such"]).exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("locale", "wrong_key", "no_template", "unreachable"),
+    [
+        (
+            "en",
+            "The gateway refused the key or secret: check them and enter them again.",
+            "No approved template code is set for this kind of message.",
+            "The gateway could not be reached; it will be tried again.",
+        ),
+        ("zh_Hans", None, None, None),
+    ],
+)
+def test_channels_check_says_in_words_a_wrong_key_a_missing_template_and_an_unreachable_gateway(
+    app, session, demo_community, servers, locale, wrong_key, no_template, unreachable
+):
+    from flask_babel import force_locale
+
+    from webapp.domain.messages.channels import ChannelInput
+    from webapp.domain.privacy.audit import SYSTEM
+    from webapp.shared.channels import OUTCOMES
+
+    if wrong_key is None:  # the same words, in the reader's language
+        with app.test_request_context(), force_locale(locale):
+            wrong_key, no_template, unreachable = (
+                str(OUTCOMES[c]) for c in ("auth", "template_missing", "unreachable")
+            )
+        assert "key" not in wrong_key
+    base = {
+        "access_key_id": gw.ALIYUN_ID,
+        "sign_name": "邻里社区",
+        "template_test": "SMS_100001",
+        "endpoint": f"{servers.base}/aliyun/",
+    }
+    for row in session.scalars(
+        select(ChannelSetting).where(ChannelSetting.community_id == demo_community.id)
+    ):
+        row.enabled = False
+    tests = {"access_key_secret": gw.ALIYUN_SECRET, "test_phone": "13800138000"}
+    added = [
+        ChannelInput("sms_aliyun", "错的密钥", True, base, {**tests, "access_key_secret": "wrong"}),
+        ChannelInput(
+            "sms_aliyun", "没有模板", True, {k: v for k, v in base.items() if k != "template_test"}, tests
+        ),
+        ChannelInput(
+            "dingtalk",
+            "连不上",
+            True,
+            {"webhook": f"http://127.0.0.1:{closed_port()}/robot/send?access_token=x"},
+            {"secret": "SECx"},
+        ),
+    ]
+    for given in added:
+        channels.add(session, VAULT, SYSTEM, demo_community.id, given)
+    session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["channels", "check", "--community", demo_community.slug, "--locale", locale]
+    )
+    assert result.exit_code == 1
+    lines = {line.split("]: ")[0]: line for line in result.output.splitlines() if "]: " in line}
+    assert wrong_key in lines["FAIL guihua  错的密钥 [sms_aliyun"]
+    assert "SignatureDoesNotMatch" in lines["FAIL guihua  错的密钥 [sms_aliyun"]  # the gateway's own code
+    assert no_template in lines["FAIL guihua  没有模板 [sms_aliyun"]
+    assert "template_test" in lines["FAIL guihua  没有模板 [sms_aliyun"]  # which setting to fill
+    assert unreachable in lines["FAIL guihua  连不上 [dingtalk"]
+    assert "0 of 3 channels worked." in result.output
 
 
 def test_another_community_admin_cannot_reach_these_channels(

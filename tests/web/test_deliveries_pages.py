@@ -3,12 +3,16 @@ failures in words, "send again", counts per channel per day, and the staff group
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from tests.conftest import VAULT
 from tests.web.conftest import csrf_token
 from webapp.domain.messages.outbox import Recipient, add
-from webapp.models import GroupAlert, OutboxMessage, OutboxStatus
+from webapp.infra import clock
+from webapp.models import AuditEntry, GroupAlert, OutboxMessage, OutboxStatus
 
 
 def test_the_office_sees_deliveries_masked_with_failures_in_words_and_sends_again(
@@ -115,3 +119,84 @@ def test_a_district_admin_sees_deliveries_without_residents_names_and_nothing_is
         select(AuditEntry).where(AuditEntry.action == "messages.deliveries_viewed")
     ).all()
     assert viewed == []
+
+
+def _cells(html: str, region: str) -> list[list[str]]:
+    """The body rows of the table in the region labelled `region`, as the text of their cells."""
+    table = html.split(f'aria-labelledby="{region}"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    return [
+        [
+            re.sub(r"<[^>]+>", " ", cell).split()[0] if cell.strip() else ""
+            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+        ]
+        for row in body.split("<tr>")[1:]
+    ]
+
+
+def test_counts_per_channel_and_local_day_the_attempts_and_an_audited_resend(
+    client, auth, session, demo_community, make_resident
+):
+    """Per channel and day counts in the community's time zone (a message at 20:00 UTC counts on the next day
+    in Shanghai), the attempts of each message, and a resend recorded in the audit trail with its copy."""
+    now = datetime(2031, 5, 20, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai; no other test writes this week
+    clock.freeze(now)
+    try:
+        person = make_resident("Ada Lovelace", phone_cipher=VAULT.encrypt("phone", "13800138000"))
+        written = []
+        for hours, channel, status, attempts in (
+            (0, "sms", OutboxStatus.DELIVERED, 1),
+            (0, "sms", OutboxStatus.DELIVERED, 1),
+            (0, "sms", OutboxStatus.DELIVERED, 3),
+            (7, "sms", OutboxStatus.DELIVERED, 1),  # 20:00 UTC on the 19th: the 20th in Shanghai
+            (24, "wecom", OutboxStatus.FAILED, 6),
+            (24, "wecom", OutboxStatus.FAILED, 6),
+            (8 * 24, "sms", OutboxStatus.PENDING, 0),  # more than seven days ago: not counted
+        ):
+            recipient = (
+                Recipient("group", None, "en")
+                if channel == "wecom"
+                else Recipient("resident", person.id, "en")
+            )
+            (row,) = add(
+                session,
+                demo_community.id,
+                recipient,
+                [channel],
+                "ticket_note",
+                {"name": "Ada", "number": "B-1"},
+            )
+            row.created_at = now - timedelta(hours=hours)
+            row.status, row.attempts = status, attempts
+            written.append(row)
+        session.commit()
+        client.set_cookie("linli_locale", "en")
+        auth.sign_in("admin")
+        html = client.get(f"/staff/deliveries?community={demo_community.id}").get_data(as_text=True)
+        assert _cells(html, "per-day") == [
+            ["2031-05-20", "SMS", "Delivered", "4"],
+            ["2031-05-19", "WeCom", "Failed", "2"],
+        ]
+        latest = {(row[2], row[5]) for row in _cells(html, "latest")}
+        assert ("SMS", "3") in latest  # a message that took three attempts says so
+        assert ("WeCom", "6") in latest
+        failed = written[4]
+        token = csrf_token(client, "/staff/deliveries")
+        assert (
+            client.post(f"/staff/deliveries/{failed.id}/resend", data={"csrf_token": token}).status_code
+            == 303
+        )
+        session.expire_all()
+        copy = session.scalar(select(OutboxMessage).where(OutboxMessage.id > written[-1].id))
+        entry = session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "messages.resend").order_by(AuditEntry.id.desc())
+        )
+        assert (entry.subject_type, entry.subject_id, entry.community_id) == (
+            "outbox_message",
+            failed.id,
+            demo_community.id,
+        )
+        assert entry.detail == {"copy": copy.id}
+        assert entry.actor_name == "admin" or entry.actor_type == "staff"
+    finally:
+        clock.freeze(None)

@@ -80,11 +80,11 @@ def test_the_queue_is_made_when_first_woken(tmp_path: Path, database_url: str) -
     assert isinstance(lazy, LazyTasks)
     assert lazy._tasks is None
     assert not (tmp_path / "queue.db").exists()
-    lazy.wake(outbox=True, push=True, webhooks=True)
+    lazy.wake(outbox=True, webhooks=True)
     assert lazy.tasks() is lazy._tasks
-    assert lazy.huey.pending_count() == 3  # sweep, push_pending, webhook_sweep
+    assert lazy.huey.pending_count() == 2  # sweep (Web Push too: it is in the outbox), webhook_sweep
     assert (tmp_path / "queue.db").exists()
-    assert {"deliver", "sweep", "push_pending", "desk_round", "care_sweep"} <= {
+    assert {"deliver", "sweep", "desk_round", "care_sweep"} <= {
         name.split(".")[-1] for name in lazy.huey._registry._registry
     }
     assert lazy.deliver is lazy.tasks().deliver

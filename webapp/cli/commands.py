@@ -257,10 +257,10 @@ def kiosk_bridge_key(kiosk_id: int) -> None:
 @click.command("desk-jobs")
 @with_appcontext
 def desk_jobs() -> None:
-    """Escalate overdue tickets, send appointment reminders and Web Push; safe to run every few minutes."""
+    """Escalate overdue tickets and send appointment reminders; safe to run every few minutes. Their messages
+    (SMS, robots, Web Push) wait in the outbox for the worker, or for `deliver-now`."""
     from webapp.domain.desk.bookings import send_reminders
     from webapp.domain.desk.tickets import escalate_overdue
-    from webapp.shared.push import send_pending
 
     with job() as session:
         escalated = escalate_overdue(session)
@@ -268,9 +268,7 @@ def desk_jobs() -> None:
         from webapp.domain.training.courses import send_reminders as send_class_reminders
 
         reminded += send_class_reminders(session)
-    with job() as session:  # its own unit: what was escalated above stands even if a push service fails
-        pushed = send_pending(current_app._get_current_object(), session)  # type: ignore[attr-defined]
-    click.echo(f"escalated {len(escalated)}, reminded {reminded}, pushed {pushed}")
+    click.echo(f"escalated {len(escalated)}, reminded {reminded}")
 
 
 def init_app(app: Flask) -> None:

@@ -43,8 +43,8 @@ class LazyTasks:
     def huey(self) -> Huey:
         return self.tasks().huey
 
-    def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None:
-        self.tasks().wake(outbox=outbox, push=push, webhooks=webhooks)
+    def wake(self, outbox: bool = True, webhooks: bool = False) -> None:
+        self.tasks().wake(outbox=outbox, webhooks=webhooks)
 
     def __getattr__(self, name: str) -> Any:
         """The tasks themselves (`sweep`, `deliver`, …), as on `Tasks`."""

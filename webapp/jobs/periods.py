@@ -6,6 +6,7 @@ unique row in the database (the one store they all share, whatever the queue) le
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ from webapp.models import JobPeriod
 
 if TYPE_CHECKING:
     from flask import Flask
+
+log = logging.getLogger("linli.jobs")
 
 
 def period_of(at: datetime, minutes: int) -> str:
@@ -42,7 +45,9 @@ def claim_period(app: Flask, name: str, at: datetime, minutes: int = 1, label: s
                 )
             )
     except IntegrityError:
+        log.info("period %s of %s: taken by another worker", period, name)
         return False
+    log.info("period %s of %s: claimed", period, name)
     return True
 
 

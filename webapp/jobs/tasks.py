@@ -1,35 +1,37 @@
 """The worker's tasks: deliver the outbox, and the periodic rounds (escalation, reminders, the daily missed
 check-in sweep, digests), each calling the core in a unit of work of its own.
 
-A delivery claims its row (committed), sends outside any transaction, then marks the row: see
-`webapp.domain.messages.delivery` for the window this closes. A periodic round claims its period in the
-database first, so that three workers (each with its own scheduler) run it once.
+A delivery claims its row (committed), sends outside any transaction, then marks the row; a second attempt
+first asks a gateway that can be asked whether the first one got through: see
+`webapp.domain.messages.delivery` for the window this closes and the one it leaves. A periodic round claims
+its period in the database first, so that three workers (each with its own scheduler) run it once.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from huey import Huey, crontab
 
 from webapp.domain.identity.vault import Vault
 from webapp.domain.messages import delivery
 from webapp.domain.messages.channels import configured
-from webapp.domain.messages.outbox import due, next_lease_end
+from webapp.domain.messages.outbox import PUSH, due, next_lease_end
 from webapp.domain.messages.staff_mail import open_params
 from webapp.domain.messages.wording import override_of
 from webapp.infra import clock
-from webapp.infra.channels.base import Channel, Envelope, Sent
+from webapp.infra.channels.base import NOT_FOUND, Askable, Channel, Envelope, Sent
 from webapp.infra.channels.registry import build
 from webapp.infra.unit_of_work import job
 from webapp.jobs import webhooks
 from webapp.jobs.periods import claim_period, forget_old_periods
-from webapp.jobs.wording import TEMPLATE_OF, words
+from webapp.jobs.wording import TEMPLATE_OF, template_params, words
 from webapp.models import OutboxMessage, OutboxStatus
 from webapp.shared.channels import instance_settings
+from webapp.shared.push import payload
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -45,6 +47,8 @@ def channel_for(app: Flask, session: Any, vault: Vault, row: OutboxMessage) -> C
     for kind, settings in configured(session, row.community_id, vault):
         if kind == row.channel or (row.channel == "sms" and kind.startswith("sms_")):
             return build(kind, instance_settings(app, kind, settings))
+    if row.channel == PUSH:  # the instance's own VAPID key: phones subscribed themselves, nothing to set up
+        return build(PUSH, instance_settings(app, PUSH, {}))
     return None
 
 
@@ -78,18 +82,25 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         override = override_of(session, row.community_id, row.kind, row.locale)
         # Sealed values (an invitation's link, a family member's code) are opened for this sending only.
         params = {**open_params(vault, row.params), **ready.secret_params}
-        subject, text = words(row.kind, params, row.locale, override)
+        if row.channel == PUSH:  # what a locked phone may show: that a ticket has news, and its number
+            subject, text = "", payload(row.kind, str(params.get("number", "")), row.locale)
+        else:
+            subject, text = words(row.kind, params, row.locale, override)
         envelope = Envelope(
             address=ready.address,
             text=text,
             key=row.key,
             subject=subject,
             template=TEMPLATE_OF.get(row.kind, ""),
-            params={k: str(v) for k, v in params.items()},
+            params=template_params(row.kind, params, row.locale),
         )
+        # A second attempt or later: the one before may have reached the gateway (a worker killed between its
+        # send and its mark, an answer lost to a timeout). A gateway that can be asked is asked first.
+        in_doubt = row.attempts > 1 and callable(getattr(channel, "accepted", None))
+        written_at = row.created_at
     # Sent outside any transaction: a slow gateway holds no lock; the claim (committed) keeps others off.
     try:
-        sent = channel.send(envelope)
+        sent = asked_first(channel, envelope, written_at) if in_doubt else channel.send(envelope)
     except Exception as exc:  # noqa: BLE001 (an adapter's bug must not leave the row claimed for nothing)
         log.exception("channel %s raised", row.channel)
         sent = Sent(ok=False, retry=True, detail=f"The adapter failed: {type(exc).__name__}.")
@@ -99,7 +110,20 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
             return OutboxStatus.DELIVERED
         row = session.get(OutboxMessage, message_id)
         assert row is not None  # noqa: S101 (claimed above; rows are never deleted)
+        if sent.code == "gone":
+            delivery.phone_gone(session, row, token, sent.detail)
+            return OutboxStatus.SKIPPED
         return delivery.not_delivered(session, row, token, sent.detail, sent.retry)
+
+
+def asked_first(channel: Channel, envelope: Envelope, written_at: datetime) -> Sent:
+    """Send unless the gateway says it accepted the message already: then it counts as sent, once. When the
+    gateway cannot say (unreachable, the query refused), nothing is sent now: the attempt ends in those words
+    and the next one asks again, rather than risk the person getting it twice."""
+    known = cast(Askable, channel).accepted(envelope, written_at)
+    if known.ok or known.code != NOT_FOUND:
+        return known
+    return channel.send(envelope)
 
 
 @dataclass
@@ -109,7 +133,6 @@ class Tasks:
     huey: Huey
     deliver: Any
     sweep: Any
-    push_pending: Any
     desk_round: Any
     care_sweep: Any
     digest: Any
@@ -118,11 +141,9 @@ class Tasks:
     deliver_webhook: Any = None
     webhook_sweep: Any = None
 
-    def wake(self, outbox: bool = True, push: bool = False, webhooks: bool = False) -> None:
+    def wake(self, outbox: bool = True, webhooks: bool = False) -> None:
         if outbox:
             self.sweep()
-        if push:
-            self.push_pending()
         if webhooks and self.webhook_sweep is not None:
             self.webhook_sweep()
 
@@ -159,14 +180,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
             sweep.call_local()
             webhook_sweep.call_local()
 
-    @huey.task(name="push_pending")
-    def push_pending() -> int:
-        """Web Push of new notifications (the phone app's own channel), once per notification."""
-        from webapp.shared.push import send_pending
-
-        with app.app_context(), job(app) as session:
-            return send_pending(app, session)
-
     @huey.periodic_task(crontab(minute="*/5"), name="desk_round_every_five_minutes")
     def desk_round_every_five_minutes() -> None:
         desk_round.call_local()  # Huey keeps no result of a periodic task: the round itself is a plain one
@@ -186,7 +199,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
             escalated = escalate_overdue(session)
             reminded = send_reminders(session) + send_class_reminders(session) + send_event_reminders(session)
         sweep()
-        push_pending()
         return f"escalated {len(escalated)}, reminded {reminded}"
 
     @huey.periodic_task(crontab(minute="*/15"), name="care_sweep")
@@ -293,7 +305,6 @@ def register(huey: Huey, app: Flask) -> Tasks:
         huey,
         deliver,
         sweep,
-        push_pending,
         desk_round,
         care_sweep,
         digest,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -28,6 +29,7 @@ def run_worker(app: Flask, workers: int | None = None, periodic: bool = True) ->
     lazy = queue_of(app)
     assert isinstance(lazy, LazyTasks)  # noqa: S101 (registered by webapp.jobs.init_app)
     tasks = lazy.tasks()
+    share_robot_limit(tasks.huey)
     # A worker that died may have left messages claimed or due: look for them first.
     tasks.sweep()
     tasks.webhook_sweep()
@@ -39,6 +41,20 @@ def run_worker(app: Flask, workers: int | None = None, periodic: bool = True) ->
         scheduler_interval=1,
     )
     consumer.run()
+
+
+def share_robot_limit(huey: Any) -> bool:
+    """With the queue in Redis (a district's several workers), the robots' 20-a-minute limit is counted in the
+    same Redis, so the workers together send 20 a minute to a robot rather than 20 each; on one box (SQLite)
+    the one worker's own count is the limit. True when the shared limiter is in use."""
+    from huey import RedisHuey
+
+    from webapp.infra.channels.robots import RedisRateLimiter, use_limiter
+
+    if not isinstance(huey, RedisHuey):
+        return False
+    use_limiter(RedisRateLimiter(huey.storage.conn))
+    return True
 
 
 @click.command("deliver-now")

@@ -105,7 +105,7 @@ class Notification(Base):
     detail: Mapped[str | None] = mapped_column(String(32))  # e.g. the new status
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Web Push tried (once)
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # unused: Web Push is in the outbox now
 
     request: Mapped[Ticket | None] = relationship()
 

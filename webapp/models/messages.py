@@ -29,8 +29,9 @@ class OutboxMessage(Base):
 
     It names the recipient (a resident, a staff user, or the community's staff group) and never holds an
     address: the phone number is unsealed by the vault when the message is sent. `key` is unique per message
-    and channel and travels to gateways that accept an idempotency key, so that a resend after a worker died
-    between sending and marking never reaches the person twice.
+    and channel and travels with it (Alibaba's OutId, Tencent's SessionContext), so that after a worker died
+    between sending and marking, the gateway can be asked whether it accepted the message before it is sent
+    again (`webapp.domain.messages.delivery`).
     """
 
     __tablename__ = "outbox_message"

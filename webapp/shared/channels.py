@@ -44,6 +44,7 @@ SETTING_LABELS = {
     "template_ticket": _l("Template code: ticket news"),
     "template_reminder": _l("Template code: reminders"),
     "template_escalation": _l("Template code: escalations"),
+    "template_checkin": _l("Template code: check-in reminders (to the resident)"),
     "template_care": _l("Template code: care alerts"),
     "template_help": _l("Template code: help calls"),
     "template_invitation": _l("Template code: invitations"),

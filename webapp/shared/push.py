@@ -1,28 +1,25 @@
 """Web Push to residents' phones: VAPID keys made on first use, messages worded in the phone's language.
 
 A push message says only that a ticket has news and its number, never names or notes: it travels through the
-browser vendor's push service. Sending is best effort and happens in the worker (`webapp.jobs`, woken after
-the commit that wrote the notification); the in-app banner is the reliable channel.
+browser vendor's push service. It goes out through the notification outbox like every other message (a row per
+subscribed phone, written with the notification; retried; shown on the console's Deliveries page); the in-app
+banner stays the reliable channel.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import logging
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from webapp.infra import clock
-from webapp.models import Notification, PushSubscription
+from webapp.domain.messages.outbox import push_kind
+from webapp.models import Notification
 
-log = logging.getLogger(__name__)
 KEY_FILE = "vapid_private.pem"
 
 
@@ -51,20 +48,26 @@ def public_key(instance_path: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def message(notification: Notification, locale: str) -> str:
-    """What a locked phone shows: that something has news and where, never the news itself (a lock screen is
-    read by whoever holds the phone); the app shows the rest after sign-in."""
+def payload(kind: str, number: str, locale: str) -> str:
+    """What a locked phone shows for a push row of the outbox (`kind` from `messages.outbox.push_kind`): that
+    something has news and where, never the news itself (a lock screen is read by whoever holds the phone);
+    the app shows the rest after sign-in."""
     with force_locale(locale):
-        if notification.kind.startswith("class_"):
+        if kind == "push_class":
             body, url = _("You have news about a class. Open Linli to see it."), "/me/skills"
-        elif notification.kind == "certificate":
+        elif kind == "push_skills":
             body, url = _("You have news about your skills. Open Linli to see it."), "/me/skills"
-        elif notification.kind.startswith("event_"):
+        elif kind == "push_event":
             body, url = _("You have news about a community activity. Open Linli to see it."), "/me/events"
         else:
-            number = notification.request.number if notification.request is not None else ""
             body, url = _("%(number)s has news. Open Linli to see it.", number=number), "/tickets"
         return json.dumps({"title": _("Linli"), "body": body, "url": url}, ensure_ascii=False)
+
+
+def message(notification: Notification, locale: str) -> str:
+    """The push words of one notification (what the worker sends for it)."""
+    number = notification.request.number if notification.request is not None else ""
+    return payload(push_kind(notification.kind), number, locale)
 
 
 def channel_settings(app: Flask) -> dict[str, str]:
@@ -74,43 +77,3 @@ def channel_settings(app: Flask) -> dict[str, str]:
         "vapid_key_file": str(vapid_key_path(app.instance_path)),
         "contact": app.config["LINLI"].extra.get("push_contact", "mailto:office@example.org"),
     }
-
-
-def subscription_address(sub: PushSubscription) -> str:
-    """A subscription as the Web Push adapter's Envelope.address."""
-    return json.dumps({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}})
-
-
-def send_pending(app: Flask, session: Session, limit: int = 200) -> int:
-    """Push each notification not yet pushed to every phone of its resident, through the Web Push channel
-    adapter; gone endpoints are removed. (The notification outbox of issue 17 is to take this over.)"""
-    from webapp.infra.channels.base import Envelope
-    from webapp.infra.channels.registry import build
-
-    pending = session.scalars(
-        select(Notification).where(Notification.pushed_at.is_(None)).order_by(Notification.id).limit(limit)
-    ).all()
-    if not pending:
-        return 0
-    channel = build("webpush", channel_settings(app))
-    sent = 0
-    for notification in pending:
-        notification.pushed_at = clock.now()
-        subs = session.scalars(
-            select(PushSubscription).where(PushSubscription.resident_id == notification.resident_id)
-        ).all()
-        for sub in subs:
-            result = channel.send(
-                Envelope(
-                    address=subscription_address(sub),
-                    text=message(notification, sub.locale),
-                    key=f"notification-{notification.id}:push-{sub.id}",
-                )
-            )
-            if result.ok:
-                sent += 1
-                continue
-            if result.code == "gone":
-                session.delete(sub)
-            log.info("web push failed: %s", result.code)
-    return sent

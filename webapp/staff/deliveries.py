@@ -37,6 +37,7 @@ CHANNEL_WORDS = {
     # Translators: WeCom (企业微信) group robot.
     "wecom": _l("WeCom group"),
     "email": _l("E-mail"),
+    "webpush": _l("Web Push"),
 }
 QUEUE_WORDS = {
     "office": _l("Community office (escalations, care alerts)"),
@@ -56,6 +57,11 @@ KIND_WORDS = {
     "digest": _l("Staff digest"),
     "backup_failed": _l("Backup failed"),
     "family_code": _l("Family sign-in code"),
+    # Translators: a push message to a resident's phone, saying that a ticket has news.
+    "push_ticket": _l("Ticket news"),
+    "push_class": _l("Class news"),
+    "push_skills": _l("Skills news"),
+    "push_event": _l("Activity news"),
 }
 
 
@@ -80,6 +86,7 @@ def _to_whom(row: OutboxMessage, residents: dict[int, Resident], with_names: boo
             "resident": _("A resident"),
             "duty": _("The person on duty"),
             "contact": _("An emergency contact"),
+            "push": _("A resident's phone"),
         }.get(row.recipient_kind, _("A staff member"))
     if row.recipient_kind == "duty":  # a help call's roster line (issue 18)
         line = get_session().get(DutyEntry, row.recipient_id or 0)

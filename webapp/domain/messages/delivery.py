@@ -7,14 +7,31 @@ ran out), committed before anything is sent. What it closes and what it leaves:
   claims it again: never lost;
 - two workers (or a task enqueued twice) never both hold a row: never sent twice by us;
 - a worker that dies after the gateway accepted the message and before marking it delivered is the one window
-  no database can close (the send and the commit are not one transaction). The row is sent again after its
-  lease, with the same idempotency key (`key`, unique per message and channel), and a gateway that keeps keys
-  drops the repeat: the person gets it once. Gateways without keys may see it twice in that window only.
+  no database can close (the send and the commit are not one transaction). The row is taken over after its
+  lease, and before it is sent again (as before any second attempt: a timeout can hide an acceptance too) a
+  gateway that can be asked is asked whether it accepted the message, by the key the message carried
+  (`webapp.jobs.tasks.asked_first`): Alibaba's QuerySendDetails by OutId, Tencent's
+  PullSmsSendStatusByPhoneNumber by SessionContext, the development file by key. Accepted: marked delivered,
+  not sent. Neither SMS gateway drops a repeat by key itself (their send calls are not idempotent).
+
+What is left, said as it is:
+
+- Tencent lists a message only once the carrier has reported on it: one accepted but still unreported when it
+  is asked (a lease after the death; a phone switched off) is sent again, and may arrive twice.
+- Alibaba lists a message from its acceptance; a repeat is possible only if its list lagged by more than the
+  lease (60 s by default), which its documentation does not promise either way.
+- Group robots (DingTalk, WeCom), e-mail and Web Push cannot be asked and take no key: a message that was
+  mid-send when its worker died (milliseconds per send, at most one per sending thread) is sent again after
+  the lease and may arrive twice. E-mail carries the same Message-ID each time (from the key), which some
+  mailboxes use to fold the copies.
+- A worker alive but slower than its lease would be overtaken: the lease (LINLI_QUEUE_LEASE) must stay well
+  above the adapters' timeouts (8 s per HTTP request, 10 s per SMTP step).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +54,7 @@ from webapp.models import (
     FamilyMember,
     OutboxMessage,
     OutboxStatus,
+    PushSubscription,
     Resident,
     StaffInvitation,
     StaffUser,
@@ -110,6 +128,13 @@ def resolve(session: Session, vault: Vault, row: OutboxMessage) -> Ready:
         if invitation.used_at is not None or invitation.expires_at <= clock.now():
             return Ready(skip="The invitation was used or has expired.")
         return Ready(email_of(vault, invitation))
+    if row.recipient_kind == "push":
+        phone = session.get(PushSubscription, row.recipient_id) if row.recipient_id is not None else None
+        if phone is None:
+            return Ready(skip="The phone no longer takes push messages (it unsubscribed).")
+        return Ready(
+            json.dumps({"endpoint": phone.endpoint, "keys": {"p256dh": phone.p256dh, "auth": phone.auth}})
+        )
     if row.recipient_kind == "family":
         return _resolve_family(session, vault, row)
     if row.recipient_kind in ("duty", "contact"):
@@ -203,6 +228,16 @@ def not_delivered(session: Session, row: OutboxMessage, token: str, detail: str,
         .execution_options(synchronize_session=False)
     )
     return status
+
+
+def phone_gone(session: Session, row: OutboxMessage, token: str, detail: str) -> None:
+    """The push service says the phone's subscription is gone: forget the phone (its other waiting messages
+    are then skipped) and record this one as not sent, in words."""
+    if row.recipient_kind == "push" and row.recipient_id is not None:
+        phone = session.get(PushSubscription, row.recipient_id)
+        if phone is not None:
+            session.delete(phone)
+    skipped(session, row, token, detail)
 
 
 def postpone(session: Session, row: OutboxMessage, token: str, until: datetime) -> None:

@@ -7,7 +7,8 @@ already written as `Notification` rows by their own areas, and escalations as a 
 the change (rolled back with it, committed with it) without the desk, life and training areas knowing that
 messages exist: no area grows an arrow to this one, and no new kind of news can forget to send itself.
 
-A row names its recipient (a resident, a staff user, or the community's staff group) and never an address; the
+A row names its recipient (a resident, a staff user, the community's staff group, or one phone a resident
+subscribed to Web Push) and never an address; the
 words are chosen when it is sent, in the recipient's language, from `kind` and `params` (a first name and a
 ticket number at most: an SMS is read by whoever holds the phone).
 """
@@ -30,6 +31,7 @@ from webapp.models import (
     Notification,
     OutboxMessage,
     OutboxStatus,
+    PushSubscription,
     Resident,
     ServiceType,
     Ticket,
@@ -146,6 +148,65 @@ def from_notification(session: Session, notification: Notification) -> list[Outb
     )
 
 
+PUSH = "webpush"
+
+
+def push_kind(notification_kind: str) -> str:
+    """What a push message may say a piece of news is about (a locked phone shows it): a class, the
+    resident's skills, an activity, or otherwise a ticket (by its number)."""
+    if notification_kind.startswith("class_"):
+        return "push_class"
+    if notification_kind == "certificate":
+        return "push_skills"
+    if notification_kind.startswith("event_"):
+        return "push_event"
+    return "push_ticket"
+
+
+def to_phones(session: Session, notification: Notification) -> list[OutboxMessage]:
+    """Web Push of a resident's news: a row per phone the resident subscribed (subscribing was the choice),
+    each with its own retries and its own line on the deliveries page; every kind of news, as before the
+    outbox (the phone app's own channel). The words name a ticket number at most (`webapp.shared.push`)."""
+    phones = list(
+        session.scalars(
+            select(PushSubscription)
+            .where(PushSubscription.resident_id == notification.resident_id)
+            .order_by(PushSubscription.id)
+        )
+    )
+    if not phones:
+        return []
+    resident = session.get(Resident, notification.resident_id)
+    if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
+        return []
+    params: dict[str, Any] = {"name": first_name(resident.name)}
+    if notification.request_id is not None:
+        ticket = session.get(Ticket, notification.request_id)
+        if ticket is not None:
+            params["number"] = ticket.number
+    message_id, now = uuid.uuid4().hex, clock.now()
+    rows = [
+        OutboxMessage(
+            community_id=resident.community_id,
+            recipient_kind="push",
+            recipient_id=phone.id,
+            channel=PUSH,
+            kind=push_kind(notification.kind),
+            params=params,
+            locale=phone.locale or "zh_Hans",
+            key=f"{message_id}:{PUSH}-{phone.id}",
+            alert=False,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for phone in phones
+    ]
+    session.add_all(rows)
+    return rows
+
+
 def to_group(
     session: Session, community_id: int, queue: str, kind: str, params: dict[str, Any]
 ) -> list[OutboxMessage]:
@@ -202,6 +263,7 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     with session.no_autoflush:
         for notification in news:
             from_notification(session, notification)
+            to_phones(session, notification)
         for ticket_event in events:
             if ticket_event.kind == "escalated":
                 from_escalation(session, ticket_event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -38,6 +39,10 @@ class Sent:
     gateway_id: str = ""
 
 
+# Sent.code of `accepted()` when the gateway has no record of the message: it may be sent (again).
+NOT_FOUND = "not_found"
+
+
 class Channel(Protocol):
     kind: str
 
@@ -47,3 +52,14 @@ class Channel(Protocol):
         """Say whether the configuration can work (keys present, server reachable) without messaging anyone
         when the gateway allows that; otherwise send the test message the settings name."""
         ...
+
+
+class Askable(Channel, Protocol):
+    """A channel whose gateway can be asked whether it already accepted a message (by the key the message
+    carried): the SMS gateways, whose send call keeps no idempotency key, and the development file. Asked
+    before a message is sent again after an attempt whose outcome is unknown (a worker killed mid-send, a
+    timeout): ok means accepted already (not sent again), code NOT_FOUND means it may be sent, anything else
+    means it could not be told (in words; try again later rather than risk a repeat). Robots, e-mail and
+    Web Push cannot be asked: see `webapp.domain.messages.delivery` for the window that leaves."""
+
+    def accepted(self, envelope: Envelope, since: datetime) -> Sent: ...

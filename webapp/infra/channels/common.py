@@ -27,8 +27,16 @@ def not_configured(kind: str, settings: Mapping[str, str]) -> Sent | None:
 
 
 def template_code(settings: Mapping[str, str], envelope: Envelope) -> tuple[str, Sent | None]:
-    """The approved template code for the envelope's kind of message, or a Sent saying it is not set."""
-    kind = envelope.template or "test"
+    """The approved template code for the envelope's kind of message, or a Sent saying it is not set (or that
+    this kind of message has no SMS template at all: never sent as another template)."""
+    kind = envelope.template
+    if not kind:
+        return "", Sent(
+            ok=False,
+            retry=False,
+            code="template_missing",
+            detail="This kind of message has no SMS template: it goes to staff groups or by e-mail only.",
+        )
     code = settings.get(f"template_{kind}", "").strip()
     if not code:
         return "", Sent(

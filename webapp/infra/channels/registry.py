@@ -9,7 +9,8 @@ so the console and `channels check` can say so in words.
 SMS templates: a gateway sends only texts it approved, so an SMS envelope names the kind of message in
 `Envelope.template` (one of TEMPLATE_KINDS) and the adapter looks up the approved template code in the
 setting `template_<kind>`; its `params` fill the template (in insertion order for Tencent, whose template
-parameters are positional; by name for Alibaba).
+parameters are positional; by name for Alibaba): `webapp.jobs.wording.TEMPLATE_PARAMS` gives each template's
+list.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 from webapp.infra.channels.base import Channel
 
 # The kinds of message that need an approved SMS template (the outbox names one in Envelope.template).
-TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "care", "help", "invitation", "code")
+TEMPLATE_KINDS = ("test", "ticket", "reminder", "escalation", "checkin", "care", "help", "invitation", "code")
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,15 @@ def is_safe_url(value: str) -> bool:
     """HTTPS, or plain HTTP to this very machine (a gateway bridge on the box, the tests' local servers).
     A robot's key travels in its webhook's URL (WeCom) and a gateway's signature in the body: over plain
     HTTP across a network, anyone on the path could read one and replay the other."""
-    parts = urlsplit(value.strip())
-    if parts.scheme.lower() == "https" and parts.hostname:
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""  # parsed lazily: "https://[::1" and a bad port raise only here
+        parts.port  # noqa: B018 (read for its ValueError: "https://host:99999" is no address either)
+    except ValueError:
+        return False
+    if parts.scheme.lower() == "https" and host:
         return True
-    return parts.scheme.lower() == "http" and (parts.hostname or "") in LOOPBACK
+    return parts.scheme.lower() == "http" and host in LOOPBACK
 
 
 NUMBER_SETTINGS = frozenset({"port"})

@@ -4,8 +4,9 @@ DingTalk's "加签" security setting: the webhook gets `timestamp` (milliseconds
 urlencode(base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}"))); 浙政钉 robots use the same scheme on their
 own host, so the webhook is whatever the group's settings show. WeCom's robot carries its key in the webhook
 URL. Both allow 20 messages a minute per robot: a limiter per webhook answers Sent(retry=True) before the
-gateway has to refuse (several workers each keep their own count, so the gateway's own "too fast" answer is
-mapped to a retry as well).
+gateway has to refuse. With the queue in Redis (a district's several workers) the worker counts in that Redis
+(`webapp.jobs.worker.share_robot_limit`), so the workers together send 20 a minute, not 20 each; the gateway's
+own "too fast" answer is still mapped to a retry (another program posting to the same robot counts too).
 """
 
 from __future__ import annotations

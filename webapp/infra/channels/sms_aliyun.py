@@ -14,13 +14,18 @@ import hmac
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from webapp.infra.channels.base import Envelope, Sent
+from webapp.infra.channels.base import NOT_FOUND, Envelope, Sent
 from webapp.infra.channels.common import Answer, not_configured, post, server_error, sms_check, template_code
 
 API_VERSION = "2017-05-25"
+CHINA = ZoneInfo("Asia/Shanghai")  # QuerySendDetails' SendDate is a day in China
+QUERY_DAYS = 30  # how far back QuerySendDetails reaches
+QUERY_PAGE_SIZE = 50  # its largest page
+QUERY_PAGES = 20  # 1,000 messages to one number on one day: past that, we cannot tell
 
 # Alibaba's error codes → (our code, retry, what the office should do).
 ERRORS: dict[str, tuple[str, bool, str]] = {
@@ -76,6 +81,27 @@ class AliyunSms:
     def __init__(self, settings: Mapping[str, str]) -> None:
         self.settings = dict(settings)
 
+    def _call(self, action: str, given: Mapping[str, str]) -> Answer | Sent:
+        """One signed RPC request: the common parameters, the action's own, the signature; posted."""
+        params = {
+            "AccessKeyId": self.settings["access_key_id"],
+            "Action": action,
+            "Format": "JSON",
+            "RegionId": self.settings.get("region", "cn-hangzhou") or "cn-hangzhou",
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": uuid.uuid4().hex,
+            "SignatureVersion": "1.0",
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": API_VERSION,
+            **given,
+        }
+        params["Signature"] = signature("POST", params, self.settings["access_key_secret"])
+        return post(
+            self.settings["endpoint"],
+            canonical_query(params).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+
     def send(self, envelope: Envelope) -> Sent:
         problem = not_configured(self.kind, self.settings)
         if problem is not None:
@@ -84,33 +110,74 @@ class AliyunSms:
         if missing is not None:
             return missing
         params = {
-            "AccessKeyId": self.settings["access_key_id"],
-            "Action": "SendSms",
-            "Format": "JSON",
             "PhoneNumbers": national(envelope.address),
-            "RegionId": self.settings.get("region", "cn-hangzhou") or "cn-hangzhou",
             "SignName": self.settings["sign_name"],
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": uuid.uuid4().hex,
-            "SignatureVersion": "1.0",
             "TemplateCode": code,
-            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": API_VERSION,
         }
         if envelope.params:
             params["TemplateParam"] = json.dumps(envelope.params, ensure_ascii=False)
         if envelope.key:
             params["OutId"] = envelope.key[:256]
-        params["Signature"] = signature("POST", params, self.settings["access_key_secret"])
-        body = canonical_query(params).encode()
-        answer = post(
-            self.settings["endpoint"],
-            body,
-            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-        )
+        answer = self._call("SendSms", params)
         if isinstance(answer, Sent):
             return answer
         return read_answer(answer)
+
+    def accepted(self, envelope: Envelope, since: datetime) -> Sent:
+        """Did Alibaba already accept this message? SendSms keeps no idempotency key, so a message whose
+        worker died after sending is looked up before it is sent again: QuerySendDetails lists what was sent
+        to one number on one day (yyyyMMdd, China time, the last 30 days), 50 a page, each with our OutId.
+        ok: it was accepted (not to be sent again); code NOT_FOUND: it was not; anything else: we could not
+        tell, in words (the caller retries later rather than risk a repeat)."""
+        problem = not_configured(self.kind, self.settings)
+        if problem is not None:
+            return problem
+        out_id = envelope.key[:256]
+        today = datetime.now(CHINA).date()
+        first = max(since.astimezone(CHINA).date(), today - timedelta(days=QUERY_DAYS - 1))
+        day = today
+        while day >= first:
+            for page in range(1, QUERY_PAGES + 1):
+                answer = self._call(
+                    "QuerySendDetails",
+                    {
+                        "PhoneNumber": national(envelope.address),
+                        "SendDate": day.strftime("%Y%m%d"),
+                        "PageSize": str(QUERY_PAGE_SIZE),
+                        "CurrentPage": str(page),
+                    },
+                )
+                if isinstance(answer, Sent):
+                    return answer
+                body = answer.body
+                if not (isinstance(body, dict) and body.get("Code") == "OK"):
+                    refused = read_answer(answer)
+                    return Sent(
+                        ok=False,
+                        retry=refused.retry,
+                        code=refused.code,
+                        detail="Could not ask Alibaba Cloud SMS whether it had accepted the message "
+                        f"(QuerySendDetails): {refused.detail}",
+                    )
+                holder = body.get("SmsSendDetailDTOs") or {}
+                details = holder.get("SmsSendDetailDTO") or [] if isinstance(holder, dict) else []
+                for detail in details:
+                    if isinstance(detail, dict) and detail.get("OutId") == out_id:
+                        return Sent(
+                            ok=True, detail="Alibaba Cloud SMS had accepted it already; not sent again."
+                        )
+                total = int(body.get("TotalCount") or 0)
+                if not details or page * QUERY_PAGE_SIZE >= total:
+                    break
+            else:
+                return Sent(
+                    ok=False,
+                    code="unknown",
+                    detail=f"Alibaba Cloud SMS lists more than {QUERY_PAGES * QUERY_PAGE_SIZE} messages to "
+                    "this number on one day: whether it had accepted this one cannot be told.",
+                )
+            day -= timedelta(days=1)
+        return Sent(ok=False, code=NOT_FOUND, detail="Alibaba Cloud SMS has no record of this message.")
 
     def check(self) -> Sent:
         return sms_check(self)

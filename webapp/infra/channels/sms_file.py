@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from webapp.infra.channels.base import Envelope, Sent
+from webapp.infra.channels.base import NOT_FOUND, Envelope, Sent
 from webapp.infra.channels.common import not_configured
 
 
@@ -45,6 +45,27 @@ class FileSms:
                 ok=False, retry=False, code="config", detail=f"Cannot write to {path}: {exc.strerror}."
             )
         return Sent(ok=True, detail=f"Written to the file {path.name}.", gateway_id=envelope.key)
+
+    def accepted(self, envelope: Envelope, since: datetime) -> Sent:
+        """Is a line with this message's key in the file already? (What the SMS gateways' queries answer.)"""
+        problem = not_configured(self.kind, self.settings)
+        if problem is not None:
+            return problem
+        path = Path(self.settings["path"])
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            lines = []
+        except OSError as exc:
+            return Sent(ok=False, code="config", detail=f"Cannot read {path}: {exc.strerror}.")
+        for line in lines:
+            try:
+                key = json.loads(line).get("key")
+            except (ValueError, AttributeError):
+                continue  # a line cut short by a crash mid-write was never a whole message
+            if key == envelope.key:
+                return Sent(ok=True, detail=f"Already in the file {path.name}.", gateway_id=envelope.key)
+        return Sent(ok=False, code=NOT_FOUND, detail=f"Not in the file {path.name}.")
 
     def check(self) -> Sent:
         return self.send(Envelope(address="test", text="Linli test message", key="check", template="test"))

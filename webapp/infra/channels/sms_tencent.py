@@ -15,14 +15,17 @@ import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from webapp.infra.channels.base import Envelope, Sent
+from webapp.infra.channels.base import NOT_FOUND, Envelope, Sent
 from webapp.infra.channels.common import Answer, not_configured, post, server_error, sms_check, template_code
 
 API_VERSION = "2021-01-11"
 SERVICE = "sms"
 CONTENT_TYPE = "application/json; charset=utf-8"
+PULL_DAYS = 7  # how far back PullSmsSendStatusByPhoneNumber reaches
+PULL_LIMIT = 100  # the most reports it gives (its Offset is fixed at 0: there is no second page)
 
 # Tencent's error codes (or their prefixes) → (our code, retry, what the office should do).
 ERRORS: dict[str, tuple[str, bool, str]] = {
@@ -113,21 +116,8 @@ class TencentSms:
     def __init__(self, settings: Mapping[str, str]) -> None:
         self.settings = dict(settings)
 
-    def send(self, envelope: Envelope) -> Sent:
-        problem = not_configured(self.kind, self.settings)
-        if problem is not None:
-            return problem
-        code, missing = template_code(self.settings, envelope)
-        if missing is not None:
-            return missing
-        payload = {
-            "PhoneNumberSet": [e164(envelope.address)],
-            "SmsSdkAppId": self.settings["sdk_app_id"],
-            "SignName": self.settings["sign_name"],
-            "TemplateId": code,
-            "TemplateParamSet": [str(v) for v in envelope.params.values()],
-            "SessionContext": envelope.key[:512],
-        }
+    def _call(self, action: str, payload: Mapping[str, Any]) -> Answer | Sent:
+        """One signed API 3.0 request (the action in X-TC-Action, the payload as JSON); posted."""
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         url = self.settings["endpoint"]
         host = urlsplit(url).netloc
@@ -138,15 +128,88 @@ class TencentSms:
             "Authorization": authorization(
                 self.settings["secret_id"], self.settings["secret_key"], host, body, timestamp
             ),
-            "X-TC-Action": "SendSms",
+            "X-TC-Action": action,
             "X-TC-Timestamp": str(timestamp),
             "X-TC-Version": API_VERSION,
             "X-TC-Region": self.settings.get("region", "ap-guangzhou"),
         }
-        answer = post(url, body, headers)
+        return post(url, body, headers)
+
+    def send(self, envelope: Envelope) -> Sent:
+        problem = not_configured(self.kind, self.settings)
+        if problem is not None:
+            return problem
+        code, missing = template_code(self.settings, envelope)
+        if missing is not None:
+            return missing
+        answer = self._call(
+            "SendSms",
+            {
+                "PhoneNumberSet": [e164(envelope.address)],
+                "SmsSdkAppId": self.settings["sdk_app_id"],
+                "SignName": self.settings["sign_name"],
+                "TemplateId": code,
+                "TemplateParamSet": [str(v) for v in envelope.params.values()],
+                "SessionContext": envelope.key[:512],
+            },
+        )
         if isinstance(answer, Sent):
             return answer
         return read_answer(answer)
+
+    def accepted(self, envelope: Envelope, since: datetime) -> Sent:
+        """Did Tencent already accept this message? SendSms keeps no idempotency key, so a message whose
+        worker died after sending is looked up first: PullSmsSendStatusByPhoneNumber (2021-01-11) lists the
+        delivery reports of one number between BeginTime and EndTime (the last 7 days, at most 100, Offset
+        fixed at 0), each with the SessionContext we sent. Tencent lists a message only once the carrier has
+        reported on it: one still unreported when we ask (the phone switched off) is not found, and is sent
+        again (docs/deployment.md says so)."""
+        problem = not_configured(self.kind, self.settings)
+        if problem is not None:
+            return problem
+        now = int(time.time())
+        begin = max(int(since.timestamp()) - 60, now - PULL_DAYS * 86400 + 60)
+        answer = self._call(
+            "PullSmsSendStatusByPhoneNumber",
+            {
+                "BeginTime": begin,
+                "EndTime": now + 60,
+                "Offset": 0,
+                "Limit": PULL_LIMIT,
+                "PhoneNumber": e164(envelope.address),
+                "SmsSdkAppId": self.settings["sdk_app_id"],
+            },
+        )
+        if isinstance(answer, Sent):
+            return answer
+        body = answer.body
+        response = body.get("Response") if isinstance(body, dict) else None
+        reports = response.get("PullSmsSendStatusSet") if isinstance(response, dict) else None
+        if not isinstance(reports, list):
+            refused = read_answer(answer)
+            return Sent(
+                ok=False,
+                retry=refused.retry,
+                code=refused.code,
+                detail="Could not ask Tencent Cloud SMS whether it had accepted the message "
+                f"(PullSmsSendStatusByPhoneNumber): {refused.detail}",
+            )
+        key = envelope.key[:512]
+        for report in reports:
+            if isinstance(report, dict) and report.get("SessionContext") == key:
+                return Sent(
+                    ok=True,
+                    detail="Tencent Cloud SMS had accepted it already; not sent again.",
+                    gateway_id=str(report.get("SerialNo") or ""),
+                )
+        if len(reports) >= PULL_LIMIT:
+            return Sent(
+                ok=False,
+                code="unknown",
+                detail=f"Tencent Cloud SMS lists {PULL_LIMIT} or more reports for this number since the "
+                "message was written: whether it had accepted this one cannot be told.",
+            )
+        return Sent(ok=False, code=NOT_FOUND, detail="Tencent Cloud SMS has no report of this message.")
 
     def check(self) -> Sent:
         return sms_check(self)
