@@ -83,6 +83,7 @@ def a_webhook_with_a_failed_delivery(session: Session, vault: Vault) -> None:
         )
     )
 
+
 SECOND = {"zh_Hans": "梅花社区", "zh_Hant": "梅花社區", "en": "Plum Blossom Community"}
 
 
