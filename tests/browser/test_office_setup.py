@@ -176,7 +176,8 @@ def weigh_during(
 
 
 def test_the_office_pages_keep_size_and_weight_in_every_language(browser, office_server):
-    """The district administrator's pages (communities, a community, the buildings preview) and the page an
+    """The district administrator's pages (communities, a community, the buildings preview, a building and a
+    flat as edited one by one) and the page an
     invited colleague opens (with a real link) at a phone's width: text and targets large enough at the
     normal and the largest size with high contrast, and within the page-weight budgets, in all three
     languages."""
@@ -188,6 +189,19 @@ def test_the_office_pages_keep_size_and_weight_in_every_language(browser, office
     community = office.page.locator("main a[href^='/staff/communities/']").first.get_attribute("href")
     assert community is not None
     community_id = community.rsplit("/", 1)[1]
+    # A small compound of its own, to measure a building's page and a flat's page (edited one by one).
+    office.goto(f"/staff/buildings/bulk?community={community_id}")
+    office.page.fill("#description", "幢 41–42, 每幢 1 个单元, 2 层, 每层 2 户")
+    office.page.click("button[value=preview]")
+    office.page.click("button[value=create]")
+    office.page.wait_for_url(re.compile(r"/staff/buildings\?community="))
+    building = office.page.locator("main a[href^='/staff/buildings/']", has_text="41").first.get_attribute(
+        "href"
+    )
+    assert building is not None
+    office.goto(building)
+    flat = office.page.locator("main a[href^='/staff/households/']").first.get_attribute("href")
+    assert flat is not None
     office.goto("/staff/accounts")
     office.page.fill("#display_name", "周敏")
     office.page.select_option("#role", value="community_worker")
@@ -207,6 +221,8 @@ def test_the_office_pages_keep_size_and_weight_in_every_language(browser, office
         (office, "/staff/communities", lambda: office.goto("/staff/communities"), None),
         (office, community, lambda: office.goto(community), None),
         (office, "the buildings' preview", preview, describe),
+        (office, "a building (rename, remove)", lambda: office.goto(building), None),
+        (office, "a flat (correct, remove)", lambda: office.goto(flat), None),
         (invitee, "/staff/invite/<a real link>", lambda: invitee.goto(invite), None),
     ]
     problems: list[str] = []
