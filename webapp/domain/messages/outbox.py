@@ -117,23 +117,33 @@ def _ticket_kind(notification: Notification) -> str:
     return notification.kind  # "reminder", "class_reminder", "event_place", …
 
 
-def from_notification(session: Session, notification: Notification) -> list[OutboxMessage]:
-    """The off-screen copies of a resident's notification, through the channels they chose."""
-    kind = _ticket_kind(notification)
-    if kind not in SENT_KINDS:
-        return []
+def _addressee(session: Session, notification: Notification) -> tuple[Resident, dict[str, Any]] | None:
+    """The resident a notification is for, if they may still be told (not erased, not moved out), with what
+    any message about it may carry: their first name and the ticket's number."""
     resident = session.get(Resident, notification.resident_id)
     if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
-        return []
-    community = session.get(Community, resident.community_id)
-    choice = channels_for(session, resident)
-    if not choice.channels:
-        return []
+        return None
     params: dict[str, Any] = {"name": first_name(resident.name)}
     if notification.request_id is not None:
         ticket = session.get(Ticket, notification.request_id)
         if ticket is not None:
             params["number"] = ticket.number
+    return resident, params
+
+
+def from_notification(session: Session, notification: Notification) -> list[OutboxMessage]:
+    """The off-screen copies of a resident's notification, through the channels they chose."""
+    kind = _ticket_kind(notification)
+    if kind not in SENT_KINDS:
+        return []
+    found = _addressee(session, notification)
+    if found is None:
+        return []
+    resident, params = found
+    community = session.get(Community, resident.community_id)
+    choice = channels_for(session, resident)
+    if not choice.channels:
+        return []
     if notification.kind == "status" and notification.detail:
         params["status"] = notification.detail
     return add(
@@ -176,14 +186,10 @@ def to_phones(session: Session, notification: Notification) -> list[OutboxMessag
     )
     if not phones:
         return []
-    resident = session.get(Resident, notification.resident_id)
-    if resident is None or resident.erased_at is not None or resident.moved_out_at is not None:
+    found = _addressee(session, notification)
+    if found is None:
         return []
-    params: dict[str, Any] = {"name": first_name(resident.name)}
-    if notification.request_id is not None:
-        ticket = session.get(Ticket, notification.request_id)
-        if ticket is not None:
-            params["number"] = ticket.number
+    resident, params = found
     message_id, now = uuid.uuid4().hex, clock.now()
     rows = [
         OutboxMessage(
