@@ -283,6 +283,23 @@ def refused_as_forged(response: Any) -> bool:
     return response.status_code == 400 and response.headers.get("X-Linli-Refused") == "csrf"
 
 
+def refused_in_words(response: Any) -> bool:
+    """A 400 that reached its view and says what is wrong: the error summary the pages render
+    (templates/components/forms.html, or a page's own `error-summary`), not the CSRF refusal."""
+    return (
+        response.status_code == 400
+        and not refused_as_forged(response)
+        and '<div class="error-summary" role="alert"' in response.get_data(as_text=True)
+    )
+
+
+def kept_in_form(response: Any, typed: str) -> bool:
+    """What was typed is shown again in the form, escaped as the templates escape it."""
+    from markupsafe import escape
+
+    return str(escape(typed)) in response.get_data(as_text=True)
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     page = client.get(url)
     match = CSRF_RE.search(page.get_data(as_text=True))

@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, kept_in_form, refused_in_words
+from webapp.domain.register import compound
 from webapp.models import Building, Household
 
 DESCRIPTION = "幢 31-33, 每幢 2 个单元, 6 层, 每层 2 户\n33 幢: 1 个单元"
@@ -66,8 +67,28 @@ def test_only_roles_that_edit_places_may_use_it(client, auth, make_staff):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=400), community=st.sampled_from(["1", "x", "-5", "999999", ""]))
-def test_fuzz_bulk_form_never_fails(client, auth, text, community):
+def test_fuzz_bulk_form_never_fails(client, auth, session, demo_community, text, community):
     if client.get("/staff/sign-in").status_code == 200:  # the client stays signed in between examples
         auth.sign_in("worker")
+        control = post(client, demo_community.id, DESCRIPTION)  # a valid preview through the same path
+        assert control.status_code == 200, control.status_code
+        assert "3 幢楼，共 60 户" in control.get_data(as_text=True)
+    before = session.scalar(select(func.count(Household.id)))
     response = post(client, community, text)
-    assert response.status_code in (200, 400)
+    assert session.scalar(select(func.count(Household.id))) == before  # a preview writes nothing
+    try:
+        compound.parse(text)
+    except compound.CompoundError:
+        parses = False
+    else:
+        parses = True
+    if response.status_code == 200:  # the preview of what the description makes
+        assert parses, text
+        assert 'id="preview"' in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 400, response.status_code
+        assert refused_in_words(response), text
+        if text.strip() and text.isprintable():
+            assert kept_in_form(response, text), text  # the description typed stays in the form
+        if not parses:
+            assert 'id="preview"' not in response.get_data(as_text=True)
