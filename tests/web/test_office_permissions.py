@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import DEMO_PASSWORD, csrf_token, refused_as_forged
+from tests.conftest import DEMO_PASSWORD, csrf_token, refused_in_words
 from webapp.domain.identity.staff import create_staff
 from webapp.domain.register.setup import same_names
+from webapp.infra.numbers import small_int
 from webapp.models import (
     AuditEntry,
     Building,
@@ -261,10 +262,86 @@ def test_the_other_streets_people_change_nothing_here_through_their_own_pages(
             StaffInvitation.community_id == demo_community.id, StaffInvitation.display_name == "新同事"
         )
     )
+    # The control: the same requests did reach the views, which worked on the sender's own community (the
+    # bulk form made building 90, the building form 91, the office settings took the holiday).
+    assert (
+        session.scalar(
+            select(func.count(Building.id)).where(
+                Building.community_id == far.id, Building.number.in_([90, 91])
+            )
+        )
+        == 2
+    )
+    assert session.get(Community, far.id).holidays == ["2026-10-01"]
 
 
 ODD = st.sampled_from(["1", "0", "-1", "x", "99999999999999999999", "", "1.5", "\x00", "١"])
 TEXT = st.text(max_size=120)
+
+
+def details_of(community: Community) -> tuple:
+    return (
+        community.names["zh_Hans"],
+        community.address,
+        community.phone,
+        community.office_hours,
+        community.timezone,
+        community.default_locale,
+    )
+
+
+def details_sent(data: dict[str, str]) -> tuple:
+    """The details a saved community form keeps: as typed, stripped (register.setup)."""
+    return (
+        same_names(data["name"])["zh_Hans"],
+        data["address"].strip() or None,
+        data["phone"].strip() or None,
+        data["office_hours"].strip() or None,
+        data["timezone"].strip() or "Asia/Shanghai",
+        data["default_locale"] or None,
+    )
+
+
+def all_details(session) -> dict[int, tuple]:
+    session.expire_all()
+    return {c.id: details_of(c) for c in session.scalars(select(Community))}
+
+
+def community_controls(client, session, demo_community):
+    """Valid details through the fuzz's own client, sign-in and CSRF path, each with its exact outcome."""
+    region_id = session.scalar(
+        select(StaffRegionRole.region_id).join(StaffUser).where(StaffUser.username == "district")
+    )
+    data = {
+        "csrf_token": csrf_token(client, "/staff/communities"),
+        "name": " 控制 社区 ",
+        "address": " 控制路 1 号 ",
+        "phone": "0571-8888 0000",
+        "office_hours": "9:00-17:00",
+        "timezone": "Asia/Shanghai",
+        "default_locale": "en",
+        "region_id": str(region_id),
+    }
+    before = all_details(session)
+    created = client.post("/staff/communities", data=data)
+    assert created.status_code == 303, created.status_code
+    (made_id,) = set(all_details(session)) - set(before)
+    made = session.get(Community, made_id)
+    assert created.headers["Location"] == f"/staff/communities/{made.id}"
+    assert details_of(made) == (
+        "控制 社区",
+        "控制路 1 号",
+        "0571-8888 0000",
+        "9:00-17:00",
+        "Asia/Shanghai",
+        "en",
+    )
+    for url in (f"/staff/communities/{demo_community.id}", f"/staff/settings?community={demo_community.id}"):
+        data["address"] = f"地址 {url}"
+        saved = client.post(url, data=data)
+        assert saved.status_code == 303, (url, saved.status_code)
+        session.refresh(demo_community)
+        assert demo_community.address == f"地址 {url}", url
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -278,10 +355,11 @@ TEXT = st.text(max_size=120)
     region=ODD,
 )
 def test_fuzz_the_community_forms(
-    client, auth, demo_community, name, address, phone, hours, zone, locale, region
+    client, auth, session, demo_community, name, address, phone, hours, zone, locale, region
 ):
-    if client.get("/staff/sign-in").status_code == 200:
+    if client.get("/staff/sign-in").status_code == 200:  # the first example: the client stays signed in
         auth.sign_in("district")
+        community_controls(client, session, demo_community)
     data = {
         "csrf_token": csrf_token(client, "/staff/communities"),
         "name": name,
@@ -292,13 +370,23 @@ def test_fuzz_the_community_forms(
         "default_locale": locale,
         "region_id": region,
     }
-    answers = [
-        client.post("/staff/communities", data=data),
-        client.post(f"/staff/communities/{demo_community.id}", data=data),
-        client.post("/staff/settings", data=data),
-    ]
-    assert not any(refused_as_forged(r) for r in answers)
-    assert all(r.status_code in (303, 400) for r in answers), [r.status_code for r in answers]
+    for url in ("/staff/communities", f"/staff/communities/{demo_community.id}", "/staff/settings"):
+        before = all_details(session)
+        answer = client.post(url, data=data)
+        after = all_details(session)
+        if answer.status_code == 303:
+            # Saved: the community the answer leads to holds what was sent, and only it changed.
+            target = int(re.search(r"communit(?:ies/|y=)(\d+)", answer.headers["Location"]).group(1))
+            assert after[target] == details_sent(data), (url, after[target])
+            assert {k: v for k, v in after.items() if k != target} == {
+                k: v for k, v in before.items() if k != target
+            }, url
+            if url == "/staff/communities":
+                assert target not in before
+        else:
+            assert answer.status_code == 400, (url, answer.status_code)
+            assert refused_in_words(answer), url
+            assert after == before, url
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -314,25 +402,74 @@ def test_fuzz_the_community_forms(
 def test_fuzz_the_role_and_region_grant_forms(
     app, session, demo_community, community, role, provider, region, who
 ):
-    client = app.test_client()
-    sign_in_as(client, who)
     volunteer = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
     path = f"/staff/accounts/{volunteer.id}"
+    if not session.info.get("controlled"):  # once per test: valid grants through the same path
+        session.info["controlled"] = True
+        grant_controls(app, session, volunteer, demo_community)
+    client = app.test_client()
+    sign_in_as(client, who)
     token = csrf_token(client, path)
+    roles_before = held_roles(session, volunteer.id)
     granted = client.post(
         f"{path}/roles",
         data={"csrf_token": token, "community_id": community, "role": role, "provider": provider},
     )
+    roles_after = held_roles(session, volunteer.id)
+    if granted.status_code == 303:
+        assert granted.headers["Location"] == path
+        assert (small_int(community), role) in roles_after, (community, role, roles_after)
+    else:
+        assert granted.status_code == 400, granted.status_code
+        assert refused_in_words(granted), (community, role)
+        assert roles_after == roles_before
+    regions_before = held_regions(session, volunteer.id)
     regioned = client.post(f"{path}/regions", data={"csrf_token": token, "region_id": region})
-    assert not refused_as_forged(granted)
-    assert not refused_as_forged(regioned)
-    assert granted.status_code in (303, 400), granted.status_code
-    assert regioned.status_code in (303, 400), regioned.status_code
-    session.expire_all()
-    volunteer = session.get(StaffUser, volunteer.id)
+    regions_after = held_regions(session, volunteer.id)
+    if regioned.status_code == 303:
+        assert regioned.headers["Location"] == path
+        assert small_int(region) in regions_after, (region, regions_after)
+    else:
+        assert regioned.status_code == 400, regioned.status_code
+        assert refused_in_words(regioned), region
+        assert regions_after == regions_before
     # Whatever was sent: never a district role from a community administrator, never a role outside the
     # demo community, never an administrator made by the fuzz's odd community numbers.
     if who == "admin":
-        assert not volunteer.region_roles
-    assert {r.community_id for r in volunteer.roles} <= {demo_community.id}
+        assert regions_after == regions_before
+    assert {c for c, _role in roles_after} <= {demo_community.id}
     assert session.scalar(select(func.count(StaffRole.id)).where(StaffRole.role == Role.DISTRICT_ADMIN)) == 0
+
+
+def held_roles(session, user_id) -> set[tuple[int, str]]:
+    session.expire_all()
+    return {(r.community_id, r.role.value) for r in session.get(StaffUser, user_id).roles}
+
+
+def held_regions(session, user_id) -> set[int]:
+    session.expire_all()
+    return {r.region_id for r in session.get(StaffUser, user_id).region_roles}
+
+
+def grant_controls(app, session, volunteer, demo_community):
+    """A community administrator grants a community role, a district administrator a region: 303 to the
+    account, and the grant is held (the fuzz's 303s and 400s above come from the views)."""
+    path = f"/staff/accounts/{volunteer.id}"
+    admin = app.test_client()
+    sign_in_as(admin, "admin")
+    data = {"csrf_token": csrf_token(admin, path), "community_id": str(demo_community.id)}
+    granted = admin.post(f"{path}/roles", data={**data, "role": "grid_worker", "provider": ""})
+    assert granted.status_code == 303, granted.status_code
+    assert granted.headers["Location"] == path
+    assert (demo_community.id, "grid_worker") in held_roles(session, volunteer.id)
+    district = app.test_client()
+    sign_in_as(district, "district")
+    region_id = session.scalar(
+        select(StaffRegionRole.region_id).join(StaffUser).where(StaffUser.username == "district")
+    )
+    regioned = district.post(
+        f"{path}/regions", data={"csrf_token": csrf_token(district, path), "region_id": str(region_id)}
+    )
+    assert regioned.status_code == 303, regioned.status_code
+    assert regioned.headers["Location"] == path
+    assert region_id in held_regions(session, volunteer.id)
