@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import DEMO_PASSWORD, csrf_token, refused_as_forged
+from tests.conftest import DEMO_PASSWORD, csrf_token, refused_in_words
 from webapp.domain.desk import queue as desk
 from webapp.domain.desk.tickets import submit
 from webapp.domain.identity.staff import create_staff
@@ -44,6 +44,11 @@ def provider_routes(app):
         if rule.endpoint.startswith("staff.provider")
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
     )
+
+
+def providers_count(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count(ServiceProvider.id)))
 
 
 def clinic(session) -> ServiceProvider:
@@ -92,12 +97,25 @@ def test_the_office_and_its_district_open_every_provider_page(app, client, auth,
     token = csrf_token(client, "/staff/providers")
     for rule, method in provider_routes(app):
         url, response = visit(client, token, rule, method, clinic(session).id)
-        # A form answers 303 (saved) or 400 (refused in words); showing the phone answers 200 with it.
-        allowed = (200,) if method == "GET" or url.endswith("/phone") else (303, 400)
-        assert response.status_code in allowed, f"{method} {url}"
+        # A page, and the phone shown, answer 200; a form sent empty is refused in words (its name is missing).
+        if method == "GET" or url.endswith("/phone"):
+            assert response.status_code == 200, f"{method} {url}"
+        else:
+            assert response.status_code == 400, f"{method} {url}"
+            assert refused_in_words(response), f"{method} {url}"
     page = client.get("/staff/providers").get_data(as_text=True)
     assert "翠苑社区卫生服务站" in page
     assert "孙医生" not in page or "*" in page  # the contact's phone shows masked
+    # The control: a valid edit through the same client, sign-in and token is saved (303, and the record).
+    own = clinic(session)
+    saved = client.post(
+        f"/staff/providers/{own.id}",
+        data={"csrf_token": token, "name": own.name, "kind": own.kind.value, "contact_name": "控制 医生"},
+    )
+    assert saved.status_code == 303, saved.status_code
+    assert saved.headers["Location"] == f"/staff/providers/{own.id}"
+    session.refresh(own)
+    assert own.contact_name == "控制 医生"
 
 
 def test_other_regions_and_communities_neither_see_nor_change_them(app, client, auth, session, far_region):
@@ -229,11 +247,27 @@ def test_a_service_provider_role_names_a_record_of_the_community(client, auth, s
     kind=st.sampled_from(["clinic", "property", "nonsense", ""]),
     types=st.lists(st.sampled_from(["1", "0", "-1", "x", "99999999999999999999", ""]), max_size=3),
 )
-def test_fuzz_the_provider_form_never_fails(app, admin_client, name, phone, kind, types):
+def test_fuzz_the_provider_form_never_fails(app, admin_client, session, name, phone, kind, types):
     token = csrf_token(admin_client, "/staff/providers")
     data = {"csrf_token": token, "name": name, "kind": kind, "contact_name": name, "phone": phone}
+    if not session.info.get("controlled"):  # once per test: a valid provider through the same path
+        session.info["controlled"] = True
+        made = admin_client.post(
+            "/staff/providers", data={"csrf_token": token, "name": " 控制  诊所 ", "kind": "clinic"}
+        )
+        assert made.status_code == 303, made.status_code
+        control = session.scalar(select(ServiceProvider).where(ServiceProvider.name == "控制 诊所"))
+        assert made.headers["Location"] == f"/staff/providers/{control.id}"
+    before = providers_count(session)
     response = admin_client.post("/staff/providers", data={**data, "service_type": types})
-    assert not refused_as_forged(response)
-    assert response.status_code in (303, 400)
+    if response.status_code == 303:  # a record under the name typed (spaces tidied)
+        made = session.scalar(select(ServiceProvider).order_by(ServiceProvider.id.desc()).limit(1))
+        assert providers_count(session) == before + 1
+        assert made.name == " ".join(name.split())
+        assert response.headers["Location"] == f"/staff/providers/{made.id}"
+    else:
+        assert response.status_code == 400, response.status_code
+        assert refused_in_words(response), (name, kind, types)
+        assert providers_count(session) == before
     if response.status_code == 400 and name.strip() and "\x00" not in name:
         assert re.search(r'name="name"', response.get_data(as_text=True))

@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, refused_as_forged
+from tests.conftest import csrf_token, refused_in_words
 from webapp.domain.desk.tickets import submit
 from webapp.domain.privacy.audit import SYSTEM
+from webapp.domain.register.settings import SCANNER_PLACES, SettingsError, parse_holidays, parse_idle
+from webapp.infra.numbers import small_int
 from webapp.models import Community, Role, ServiceType
 
 
@@ -122,6 +124,53 @@ def admin_client(client, auth):
     return client
 
 
+def office_of(community) -> tuple:
+    return community.holidays, community.kiosk_idle_seconds, community.kiosk_scanner_place
+
+
+def deadlines_of(session) -> dict[int, tuple[int, int]]:
+    session.expire_all()
+    rows = session.execute(
+        select(ServiceType.id, ServiceType.deadline_hours, ServiceType.urgent_deadline_hours)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def settings_controls(client, session, community):
+    """Valid settings through the fuzz's own client, sign-in and CSRF path, with their exact outcome."""
+    token = csrf_token(client, "/staff/settings")
+    office = client.post(
+        "/staff/settings/office",
+        data={
+            "csrf_token": token,
+            "holidays": "2026-10-02\n2026-10-01",
+            "kiosk_idle": "90",
+            "kiosk_scanner": "left",
+        },
+    )
+    assert office.status_code == 303, office.status_code
+    assert office.headers["Location"] == f"/staff/settings?community={community.id}#office"
+    session.refresh(community)
+    assert office_of(community) == (["2026-10-01", "2026-10-02"], 90, "left")
+    service = session.scalar(select(ServiceType).where(ServiceType.community_id == community.id).limit(1))
+    saved = client.post(
+        "/staff/settings/deadlines",
+        data={"csrf_token": token, f"hours-{service.id}": " 47 ", f"urgent-{service.id}": "3"},
+    )
+    assert saved.status_code == 303, saved.status_code
+    assert deadlines_of(session)[service.id] == (47, 3)
+
+
+def office_answer(holidays, idle, scanner) -> int:
+    """What the office form answers: 303 when every value parses, else 400 (register.settings)."""
+    try:
+        parse_holidays(holidays[:8000])
+        parse_idle(idle[:20])
+    except SettingsError:
+        return 400
+    return 303 if scanner in ("", *SCANNER_PLACES) else 400
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     holidays=st.text(max_size=60),
@@ -130,17 +179,39 @@ def admin_client(client, auth):
     hours=st.text(max_size=8),
     type_id=st.sampled_from(["1", "0", "x", "99999999999999999999", ""]),
 )
-def test_fuzz_the_settings_forms_never_fail(admin_client, holidays, idle, scanner, hours, type_id):
+def test_fuzz_the_settings_forms_never_fail(
+    admin_client, session, demo_community, holidays, idle, scanner, hours, type_id
+):
     client = admin_client
+    if not session.info.get("controlled"):  # once per test
+        session.info["controlled"] = True
+        settings_controls(client, session, demo_community)
     token = csrf_token(client, "/staff/settings")
+    session.refresh(demo_community)
+    before = office_of(demo_community)
     office = client.post(
         "/staff/settings/office",
         data={"csrf_token": token, "holidays": holidays, "kiosk_idle": idle, "kiosk_scanner": scanner},
     )
-    assert not refused_as_forged(office)
-    assert office.status_code in (303, 400)
+    session.refresh(demo_community)
+    assert office.status_code == office_answer(holidays, idle, scanner), (holidays, idle, scanner)
+    if office.status_code == 303:
+        wanted = (parse_holidays(holidays) or None, parse_idle(idle), scanner or None)
+        assert office_of(demo_community) == wanted
+    else:
+        assert refused_in_words(office)
+        assert office_of(demo_community) == before
+    deadlines_before = deadlines_of(session)
     deadlines = client.post(
         "/staff/settings/deadlines",
         data={"csrf_token": token, f"hours-{type_id}": hours, f"urgent-{type_id}": hours},
     )
-    assert deadlines.status_code in (303, 400)
+    after = deadlines_of(session)
+    if deadlines.status_code == 303:
+        known = small_int(type_id, 2**31 - 1)
+        assert session.get(ServiceType, known).community_id == demo_community.id, type_id
+        assert after == {**deadlines_before, known: (int(hours.strip()), int(hours.strip()))}
+    else:
+        assert deadlines.status_code == 400, deadlines.status_code
+        assert refused_in_words(deadlines), (type_id, hours)
+        assert after == deadlines_before

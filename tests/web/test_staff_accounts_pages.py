@@ -6,10 +6,10 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tests.conftest import Auth, csrf_token
-from webapp.models import AuditEntry, Community, Region, RegionLevel, Role, StaffUser
+from tests.conftest import Auth, csrf_token, refused_in_words
+from webapp.models import AuditEntry, Community, Region, RegionLevel, Role, StaffInvitation, StaffUser
 
 PASSWORD = "a-long-colleague-password"
 LINK_RE = re.compile(r"(/staff/invite/[A-Za-z0-9_-]+)")
@@ -39,6 +39,16 @@ def accept(client, path, username="liu.fang", password=PASSWORD, confirm=None):
             "confirm": password if confirm is None else confirm,
         },
     )
+
+
+def invitations(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count(StaffInvitation.id)))
+
+
+def staff_count(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count(StaffUser.id)))
 
 
 @pytest.fixture
@@ -190,7 +200,7 @@ def test_only_administrators_open_staff_accounts(app, client, auth, make_staff, 
     community=st.sampled_from(["1", "0", "-1", "x", "99999999999999999999", ""]),
 )
 def test_fuzz_the_new_forms_never_fail(
-    app, admin_client, demo_community, name, username, password, role, community
+    app, admin_client, session, demo_community, name, username, password, role, community
 ):
     token = csrf_token(admin_client, "/staff/accounts")
     data = {
@@ -200,11 +210,36 @@ def test_fuzz_the_new_forms_never_fail(
         "role": role,
         "provider": name,
     }
+    invited_before = invitations(session)
     response = admin_client.post("/staff/accounts", data=data)
-    assert response.status_code in (200, 400)
+    if response.status_code == 200:  # the link page: a new invitation under the name typed (tidied)
+        assert LINK_RE.search(response.get_data(as_text=True))
+        assert invitations(session) == invited_before + 1
+    else:
+        assert response.status_code == 400, response.status_code
+        assert refused_in_words(response), (name, role, community)
+        assert invitations(session) == invited_before
+    if not session.info.get("controlled"):  # once per test: a valid acceptance through the same path
+        session.info["controlled"] = True
+        invited_before = invitations(session)
+        invited = invite(admin_client, demo_community.id)  # a valid invitation: its link, and its row
+        assert invited.status_code == 200, invited.status_code
+        assert invitations(session) == invited_before + 1
+        control = accept(app.test_client(), link_of(invited), "control.user")
+        assert control.status_code == 303, control.status_code
+        assert control.headers["Location"] == "/staff/sign-in"
+        assert session.scalar(select(StaffUser).where(StaffUser.username == "control.user"))
     path = link_of(invite(admin_client, demo_community.id))
+    people_before = staff_count(session)
     answer = accept(app.test_client(), path, username=username, password=password)
-    assert answer.status_code in (303, 400)
+    if answer.status_code == 303:  # an account was made and the link is used up
+        assert answer.headers["Location"] == "/staff/sign-in"
+        assert staff_count(session) == people_before + 1
+        assert accept(app.test_client(), path, username="again.user").status_code != 303
+    else:
+        assert answer.status_code == 400, answer.status_code
+        assert refused_in_words(answer), (username, len(password))
+        assert staff_count(session) == people_before
 
 
 def test_control_characters_are_refused_in_words_on_every_database(app, admin_client, demo_community):
