@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, refused_as_forged
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
@@ -110,6 +110,10 @@ def test_no_json_body_makes_any_json_endpoint_fail(app, phone, kiosk_token, body
     client, token = phone
     client.set_cookie("linli_kiosk", kiosk_token)  # the same client is a paired kiosk too
     kiosk_token_csrf = token
+    # The control: a well-formed body through the same client, cookies and token is taken.
+    good = post_json(client, "/kiosk/heartbeat", '{"version": "1", "devices": {"bridge": "ok"}}', token)
+    assert good.status_code == 200, good.status_code
+    assert good.is_json
     for url in sorted(set(json_endpoints(app)) | set(KNOWN)):
         if url in (
             "/sign-in/passkey",
@@ -118,5 +122,7 @@ def test_no_json_body_makes_any_json_endpoint_fail(app, phone, kiosk_token, body
             post_json(client, f"{url}/options", "{}", token)
         answer = post_json(client, url, body, kiosk_token_csrf)
         assert answer.status_code < 500, (url, body)
+        assert not refused_as_forged(answer), url  # judged on its body, not refused before the view
         if answer.status_code >= 400:
             assert answer.is_json, (url, body)
+            assert answer.get_json()["message"], (url, body)  # said in words
