@@ -23,11 +23,11 @@ from webapp.models import (
     Community,
     Event,
     EventKind,
+    HourClaim,
     LocalService,
     Notice,
     Region,
     Role,
-    TimeEntry,
 )
 
 
@@ -379,10 +379,10 @@ FIELDS = st.text(max_size=60) | st.sampled_from(
 
 
 def console_rows(session) -> tuple[int, ...]:
-    """Rows the console's forms below write: notices, directory entries, events, hours recorded."""
+    """Rows the console's forms below write: notices, directory entries, events, hours claimed."""
     session.expire_all()
     return tuple(
-        session.scalar(select(func.count()).select_from(t)) for t in (Notice, LocalService, Event, TimeEntry)
+        session.scalar(select(func.count()).select_from(t)) for t in (Notice, LocalService, Event, HourClaim)
     )
 
 
