@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, refused_as_forged
 from tests.factories import VAULT
 from webapp.domain.family import links
 from webapp.domain.family.members import member_for_phone
@@ -262,6 +262,7 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
 
     rules = resident_get_rules(app)
     assert len(rules) >= 20
+    answered = {}
     for rule in rules:
         values = {name: SAMPLE.get(name, "1") for name in rule.arguments}
         url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m, v=values: v[m.group(1)], rule.rule)
@@ -270,7 +271,12 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
         assert "王秀英" not in text, f"{url} showed a resident's name"
         assert "张大爷" not in text, f"{url} showed a resident's name"
         if rule.rule.startswith(("/me", "/c", "/ask", "/tickets")):
-            assert response.status_code in (302, 303, 401, 404), f"{url} answered {response.status_code}"
+            answered[url] = response.status_code
+            if response.status_code in (302, 303):  # to the residents' sign-in, never into a resident's page
+                assert response.headers["Location"] in SIGN_IN_PLACES, (url, response.headers["Location"])
+            else:
+                assert response.status_code in (401, 404), f"{url} answered {response.status_code}"
+    assert answered["/me"] == 302, answered
 
     # The neighbour's link, under every family page, is not found.
     for path in ("", "/checkins", "/tickets", "/tickets/new", "/bookings"):
@@ -278,6 +284,19 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
     token = csrf_token(phone, f"/family/{link.id}/bookings")
     ts = session.scalar(select(TrainingSession.id).where(TrainingSession.community_id == demo_community.id))
     assert phone.post(f"/family/{other.id}/class/{ts}/book", data={"csrf_token": token}).status_code == 404
+    # The control: the same client, once her mother has signed in on it as a resident, opens the resident
+    # pages that sent the daughter to sign in (the redirects above came from who she is, not from the harness).
+    set_pin(session, SYSTEM, mother, "591736")
+    card = issue_card(session, SYSTEM, mother)
+    session.commit()
+    phone.get(f"/c/{card.token}")
+    assert phone.post("/c", data={"csrf_token": csrf_token(phone, "/c"), "pin": "591736"}).status_code == 303
+    me = phone.get("/me")
+    assert me.status_code == 200, me.status_code
+    assert "王秀英" in me.get_data(as_text=True)
+
+
+SIGN_IN_PLACES = {"/sign-in"}
 
 
 def signed_in_family(app, member):
@@ -628,11 +647,27 @@ def test_a_family_member_posting_to_every_other_route_writes_nothing(app, sessio
         if "POST" in (r.methods or ()) and not r.endpoint.startswith("resident.family_")
     ]
     assert len(rules) > 100
+    with phone.session_transaction() as kept:
+        signed_in = dict(kept)  # her sign-in and her CSRF token
     for rule in rules:
+        # A route that ends the session (a sign-out) must not leave the routes after it to an anonymous phone
+        # whose token no longer counts: each is sent signed in as her, with her token.
+        with phone.session_transaction() as state:
+            state.update(signed_in)
         url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values.get(m.group(1), 1)), rule.rule)
         response = phone.post(url, data=form)
         answered.append((url, response.status_code))
         assert response.status_code < 500, (url, response.status_code)
+        assert not refused_as_forged(response), url  # judged by the route, not refused before it
+    with phone.session_transaction() as state:
+        state.update(signed_in)
     assert counts() == before, answered
     assert session.get(type(contact), contact.id) is not None
     assert session.get(type(call), call.id).outcome is None
+    # The control: the same phone, token and form, sent to her own family form, is taken and writes.
+    reported = phone.post(
+        f"/family/{link.id}/tickets/new", data={**form, "service": "suggestion", "details": "灯坏了"}
+    )
+    assert reported.status_code == 303, reported.status_code
+    assert reported.headers["Location"] == f"/family/{link.id}/tickets"
+    assert counts() == {**before, "Ticket": before["Ticket"] + 1}
