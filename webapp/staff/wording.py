@@ -83,6 +83,8 @@ def render_wording(
         locale=locale,
         locales=[(code, str(label)) for code, label in LOCALE_CHOICES if code in LOCALES],
         rows=rows,
+        # A refusal for a kind not on the page (a hand-made request) is said at the top.
+        stray_error=error[1] if error and error[0] not in KINDS else None,
         sms_segment=SMS_SEGMENT,
     )
     return page, status
