@@ -244,11 +244,16 @@ def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
         time.sleep(0.1)
 
 
+# The kinds of request whose 4xx a page answers in words (a page, a form's answer, the page's own fetch/beacon
+# calls): a refusal of one of these is a page the test asked for. Any other resource failing is an error.
+PAGE_LOADS = frozenset({"document", "fetch", "xhr", "ping", "eventsource"})
+
 # Console errors a page may log by design, each with its reason. Anything else (a script error, a refused
 # connection, a Content-Security-Policy violation, a 5xx) fails the test that saw it.
 EXPECTED_CONSOLE_ERRORS = [
     # A 4xx the page asked for and answers in words: a refused card, a form with an error, a page the test
-    # opens to see its refusal (403/404), a throttled PIN.
+    # opens to see its refusal (403/404), a throttled PIN. Only documents and fetches may be refused: every other
+    # resource answering 4xx or 5xx is an error of its own (Visitor.watch, PAGE_LOADS).
     re.compile(r"Failed to load resource: the server responded with a status of 4\d\d"),
     # A test that takes the device offline: the service worker tries the network first, which fails, then it
     # answers from what it kept (the page the person sees is the point of those tests).
@@ -324,7 +329,15 @@ class Visitor:
             ):
                 self.errors.append(f"console: {message.text} at {page.url}")  # type: ignore[attr-defined]
 
+        def on_response(response: object) -> None:
+            # The console line for a 4xx names no kind of resource: a refused page or fetch is expected (see
+            # EXPECTED_CONSOLE_ERRORS), a script, stylesheet, image, font or manifest that fails never is.
+            kind = response.request.resource_type  # type: ignore[attr-defined]
+            if response.status >= 400 and kind not in PAGE_LOADS:  # type: ignore[attr-defined]
+                self.errors.append(f"{kind} answered {response.status}: {response.url} at {page.url}")  # type: ignore[attr-defined]
+
         page.on("console", on_console)  # type: ignore[attr-defined]
+        page.on("response", on_response)  # type: ignore[attr-defined]
         page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc} at {page.url}"))  # type: ignore[attr-defined]
 
     def assert_no_errors(self) -> None:
