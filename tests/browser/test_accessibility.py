@@ -8,8 +8,7 @@ per locale).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -55,25 +54,57 @@ def check(
     problems: list[str],
     only_rules: list[str] | None = None,
     skip: frozenset[int] = frozenset(),
-    skip_if: Callable[[], bool] | None = None,
 ) -> int:
-    """Open the page and run axe on it, unless its status is in *skip* or *skip_if* says so after loading (the
-    page it showed was checked already)."""
+    """Open the page and run axe on it, unless its status is in *skip* (the page it showed was checked
+    already)."""
     response = visitor.goto(path)
     status = response.status if response else 0
     if status >= 500:
         problems.append(f"{label} {path}: HTTP {status}")
         return status
-    if status in skip or (skip_if is not None and skip_if()):
+    if status in skip:
         return status
     for v in violations(visitor, only_rules):
         problems.append(f"{label} {path}: {v}")
     return status
 
 
-def sent_to_sign_in(visitor: Visitor, route: Route) -> bool:
-    """The console address was answered with the sign-in page (an anonymous visitor)."""
-    return route.endpoint != "auth.sign_in" and "/staff/sign-in" in visitor.page.url
+HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what a browser asks for a page
+
+
+def answer_of(visitor: Visitor, path: str, problems: list[str], label: str) -> tuple[int, str | None]:
+    """The status and redirect target of *path* for this visitor (its cookies), asked over HTTP without opening
+    a page: an address whose page would not be checked costs no renderer. A 5xx is a problem."""
+    answer = visitor.context.request.get(  # type: ignore[attr-defined]
+        visitor.base + path, max_redirects=0, headers={"Accept": HTML}
+    )
+    status, location = answer.status, answer.headers.get("location")
+    answer.dispose()
+    if status >= 500:
+        problems.append(f"{label} {path}: HTTP {status}")
+    return status, (urlsplit(location).path if location and 300 <= status < 400 else None)
+
+
+def check_unless_sent_to_checked(
+    visitor: Visitor, route: Route, label: str, problems: list[str], checked: set[str]
+) -> None:
+    """Check the page, unless the address only sends this visitor on to a page already checked (the console
+    sends anonymous visitors to its one sign-in page, the resident pages to the card page): that address is
+    asked for its answer, its 5xx counts, and the page it leads to is not checked again."""
+    status, target = answer_of(visitor, route.path, problems, label)
+    if status >= 500 or (target is not None and target in checked):
+        return
+    check(visitor, route.path, label, problems)
+    landed = urlsplit(visitor.page.url).path
+    if landed != urlsplit(route.path).path:
+        checked.add(landed)
+
+
+def may_be_sent_on(route: Route, audience: str) -> bool:
+    """Addresses that send this audience on to another page (to sign in first), asked before opening."""
+    if audience == "anonymous":
+        return route.is_staff or route.is_resident_only or route.is_family_only
+    return route.is_family_only  # a resident on the family pages
 
 
 def test_every_route_is_covered_or_excluded(live_server):
@@ -88,19 +119,14 @@ def test_axe_anonymous(browser, live_server, locale, capsys):
     visitor = Visitor(browser, live_server.url)
     visitor.set_locale(locale)
     problems: list[str] = []
-    sign_in_checked = False
+    checked: set[str] = set()  # pages reached by being sent on, checked once
     for route in routes:
         # Every console address sends an anonymous visitor to the one sign-in page: axe checks it there once,
-        # and every other such address is still opened (a 5xx there counts).
-        redirected = partial(sent_to_sign_in, visitor, route)
-        status = check(
-            visitor,
-            route.path,
-            f"[anonymous {locale}]",
-            problems,
-            skip_if=redirected if sign_in_checked else None,
-        )
-        sign_in_checked = sign_in_checked or (status < 500 and redirected())
+        # and every other such address is still asked for its answer (a 5xx there counts).
+        if may_be_sent_on(route, "anonymous"):
+            check_unless_sent_to_checked(visitor, route, f"[anonymous {locale}]", problems, checked)
+        else:
+            check(visitor, route.path, f"[anonymous {locale}]", problems)
     visitor.close()
     with capsys.disabled():
         print(f"\naxe anonymous {locale}: {len(routes)} routes checked (100% of HTML GET routes)")
@@ -122,10 +148,14 @@ def test_axe_signed_in_resident(browser, live_server, locale, capsys):
         problems += [f"[resident {locale}] wrong PIN: {v}" for v in violations(visitor)]
     visitor.sign_in_resident(live_server.card_token)
     checked = 0
+    sent_to: set[str] = set()
     for route in routes:
         if route.is_staff:
             continue
-        check(visitor, route.path, f"[resident {locale}]", problems)
+        if may_be_sent_on(route, "resident"):
+            check_unless_sent_to_checked(visitor, route, f"[resident {locale}]", problems, sent_to)
+        else:
+            check(visitor, route.path, f"[resident {locale}]", problems)
         checked += 1
     visitor.close()
     with capsys.disabled():
@@ -184,16 +214,25 @@ def test_axe_each_staff_role(browser, live_server, username, role, capsys):
     visitor.sign_in(username)
     problems: list[str] = []
     allowed = forbidden = 0
+    refused: set[str] = set()  # addresses refused to this role in the first language
     for locale in LOCALES:
         visitor.set_locale(locale)
         refusal_checked: frozenset[int] = frozenset()
+        label = f"[{role.value} {locale}]"
         for route in staff_routes:
             # The refusal is one page whatever the address: axe checks it once per role and locale, and every
-            # other refused address is opened and its 403 counted.
-            status = check(visitor, route.path, f"[{role.value} {locale}]", problems, skip=refusal_checked)
+            # other refused address is opened and its 403 counted (in the next languages asked over HTTP only:
+            # a role's permissions do not depend on the language, and its refusal page is checked in each).
+            if route.path in refused and refusal_checked:
+                status, _target = answer_of(visitor, route.path, problems, label)
+                if status == 403:
+                    forbidden += 1
+                    continue
+            status = check(visitor, route.path, label, problems, skip=refusal_checked)
             if status == 403:
                 forbidden += 1
                 refusal_checked = frozenset({403})
+                refused.add(route.path)
             else:
                 allowed += 1
     visitor.close()
@@ -209,10 +248,14 @@ def test_axe_high_contrast_and_largest_text(browser, live_server):
     for display in ("21", "20"):  # A++ with high contrast, A++ without
         visitor = Visitor(browser, live_server.url)
         visitor.set_cookie("linli_display", display)
+        sent_to: set[str] = set()
         for route in routes:
             if route.is_staff:
                 continue
-            check(visitor, route.path, f"[display {display}]", problems)
+            if may_be_sent_on(route, "anonymous"):
+                check_unless_sent_to_checked(visitor, route, f"[display {display}]", problems, sent_to)
+            else:
+                check(visitor, route.path, f"[display {display}]", problems)
         visitor.close()
     assert not problems, "\n".join(problems)
 
