@@ -7,6 +7,7 @@ them after pytest returns: their CPU is then in the figure. Run the same ids in 
 new, new, old, on a quiet machine:
 
     python benchmarks/suite_cpu.py TREE IDS.txt          # TREE: a checkout with .venv; SQLite, browsers on
+    LINLI_SUITE_LOG=out.txt PYTEST_ADDOPTS=--durations=40 python benchmarks/suite_cpu.py TREE IDS.txt
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def main() -> None:
         text=True,
     )
     wall = time.monotonic() - start
+    if os.environ.get("LINLI_SUITE_LOG"):  # pytest's whole output (with PYTEST_ADDOPTS=--durations=N, say)
+        Path(os.environ["LINLI_SUITE_LOG"]).write_text(proc.stdout + proc.stderr)
     orphans = reap_all()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = usage.ru_utime + usage.ru_stime
