@@ -33,6 +33,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from webapp.config import LOCALES
 from webapp.infra import clock
 
 # What shared pages read, with the columns whose changes they never show (a kiosk's heartbeat every half
@@ -108,9 +109,13 @@ def current_token(db: Session) -> str | None:
 def _anonymous() -> bool:
     from webapp.infra.security import is_personal_request
 
+    languages = request.args.getlist("lang")
     return (
         request.method == "GET"
-        and not set(request.args) - {"lang"}  # other query strings would only fill the copies with variants
+        # Any other query, a language the app does not speak or one named twice would only fill the copies
+        # with variants (a stranger asking for thousands of them would push the real ones out).
+        and not set(request.args) - {"lang"}
+        and (not languages or (len(languages) == 1 and languages[0] in LOCALES))
         and not is_personal_request()
         and "_flashes" not in session
     )
