@@ -86,6 +86,7 @@ def _note(visit_id: int) -> None:
 def load_kiosk() -> ResponseReturnValue | None:
     """Every kiosk request: which kiosk is this browser, and is someone's visit still open?"""
     g.visit_noted_lately = _noted_lately(session.get("visit_id"))  # before the transaction: decides its kind
+    in_a_visit = "visit_id" in session  # only then is there bookkeeping to write (and keep) below
     db = get_session()
     kiosk = kiosk_for_device(db, request.cookies.get(DEVICE_COOKIE))
     g.kiosk = kiosk
@@ -104,7 +105,8 @@ def load_kiosk() -> ResponseReturnValue | None:
     elif visit is not None and request.endpoint not in NOT_ACTIVITY and not g.visit_noted_lately:
         touch(db, visit)
         _note(visit.id)
-    keep()  # the visit's bookkeeping stands whatever this request answers
+    if in_a_visit:  # the visit's bookkeeping stands whatever this request answers; a passer-by's request
+        keep()  # wrote nothing, and reads on in one transaction (the attract screen's copy: one, not two)
     g.visit = visit
     return None
 
