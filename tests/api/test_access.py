@@ -50,6 +50,7 @@ def test_every_route_is_guarded(app):
 
 @pytest.mark.parametrize("case", ["missing", "unknown", "revoked", "expired"])
 def test_bad_keys_get_401_everywhere(app, client, make_key, case):
+    """HTTP's 401 on the JSON API; GeoReport v2's own "403 - Invalid api_key" on Open311."""
     secret = {
         "missing": None,
         "unknown": "linli_" + "A" * 32,
@@ -61,12 +62,13 @@ def test_bad_keys_get_401_everywhere(app, client, make_key, case):
     try:
         for method, url, _scope in api_routes(app):
             response = call(client, method, url, bearer(secret) if secret else None)
-            assert response.status_code == 401, f"{case}: {method} {url} answered {response.status_code}"
+            expected = 401 if url.startswith("/api") else 403
+            assert response.status_code == expected, f"{case}: {method} {url} answered {response.status_code}"
             if url.startswith("/api"):
                 assert response.mimetype == "application/problem+json"
                 assert response.get_json()["status"] == 401
             else:
-                assert response.get_json()[0]["code"] == 401
+                assert response.get_json()[0]["code"] == 403
     finally:
         clock.freeze(None)
 

@@ -81,6 +81,19 @@ def test_errors_are_lists_of_code_and_description(client, make_key):
     assert unknown.get_json()[0]["code"] == 404
 
 
+def test_a_missing_or_unknown_key_is_the_standards_403(client, make_key):
+    """GeoReport v2 names one answer for a key it does not accept: "403 - Invalid api_key" (the JSON API
+    answers 401 with WWW-Authenticate, as HTTP authentication does)."""
+    for query in ("", "&api_key=linli_not-a-real-key"):
+        answer = client.get(f"/open311/v2/requests.json?jurisdiction_id=x{query}")
+        assert answer.status_code == 403, (query, answer.status_code)
+        assert answer.get_json()[0]["code"] == 403
+    written = client.post("/open311/v2/requests.xml", data={"api_key": "linli_nope", "service_code": "x"})
+    assert written.status_code == 403
+    assert xml(written).find("error/code").text == "403"
+    assert client.get("/api/v1/communities").status_code == 401  # the JSON API keeps HTTP's own answer
+
+
 def test_round_trip_post_get_console_change_get(client, make_key, auth, session):
     key = make_key(scopes=["tickets:read", "tickets:write", "tickets:flats"])
     posted = client.post(

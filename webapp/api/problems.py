@@ -39,15 +39,19 @@ def open311_error(status: int, description: str) -> Response:
     return Response(payload, status=status, mimetype="application/json")
 
 
+OPEN311_STATUS = {422: 400, 401: 403}  # the JSON API's answer -> GeoReport v2's
+
+
 def fail(
     status: int, title: str, detail: str | None = None, errors: dict[str, str] | None = None
 ) -> NoReturn:
     """Stop the request with an error in the shape of its face (the unit of work rolls it back).
 
     GeoReport v2 knows bad input as 400 ("required input in attribute was not provided"): what the JSON API
-    answers 422 (an answer the service's questions refuse) is a 400 there, with the same words."""
+    answers 422 (an answer the service's questions refuse) is a 400 there, with the same words. And it names
+    one answer for a key it does not accept, "403 - Invalid api_key", where the JSON API says 401."""
     if request.path.startswith("/open311"):
-        abort(open311_error(400 if status == 422 else status, detail or title))
+        abort(open311_error(OPEN311_STATUS.get(status, status), detail or title))
     abort(problem(status, title, detail, errors))
 
 
