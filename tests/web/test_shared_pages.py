@@ -248,4 +248,3 @@ def test_an_address_with_a_made_up_query_is_rendered_not_kept(app, client):
     hits = page_cache.cache_of(app).hits
     assert client.get("/?lang=en").status_code == 200  # a language it speaks is still served from its copy
     assert page_cache.cache_of(app).hits == hits + 1
-
