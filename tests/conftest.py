@@ -293,6 +293,14 @@ def refused_in_words(response: Any) -> bool:
     )
 
 
+def once_per_test(session: Any) -> bool:
+    """True the first time a test asks (its session is its own): a hypothesis test runs its control request
+    with its first example, not with each of them."""
+    first = not session.info.get("linli_controlled")
+    session.info["linli_controlled"] = True
+    return first
+
+
 def kept_in_form(response: Any, typed: str) -> bool:
     """What was typed is shown again in the form, escaped as the templates escape it."""
     from markupsafe import escape

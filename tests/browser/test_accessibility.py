@@ -101,7 +101,10 @@ def check_unless_sent_to_checked(
 
 
 def may_be_sent_on(route: Route, audience: str) -> bool:
-    """Addresses that send this audience on to another page (to sign in first), asked before opening."""
+    """Addresses that send this audience on to another page (to sign in first), asked before opening. Not a
+    card link: it sends nobody on, and each time it is opened the app counts a guess against the address."""
+    if route.endpoint == "resident.card_link":
+        return False
     if audience == "anonymous":
         return route.is_staff or route.is_resident_only or route.is_family_only
     return route.is_family_only  # a resident on the family pages

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.conftest import VAULT, csrf_token, refused_in_words
+from tests.conftest import VAULT, csrf_token, once_per_test, refused_in_words
 from tests.integration.test_outbox_end_to_end import deliver_all, last_id, service, sms_file  # noqa: F401
 from webapp.domain.desk.tickets import change_status, submit
 from webapp.domain.messages.wording import check
@@ -150,8 +150,7 @@ def test_the_wording_form_never_fails_on_any_input(
     admin_client, session, demo_community, kind, text, locale, action
 ):
     client = admin_client
-    if not session.info.get("controlled"):  # once per test: the office's own words, through the same path
-        session.info["controlled"] = True
+    if once_per_test(session):  # once per test: the office's own words, through the same path
         url = page(client, demo_community.id)
         saved = client.post(
             url,

@@ -227,6 +227,9 @@ def resident_get_rules(app):
 SAMPLE = {"token": "not-a-real-token-00000000", "number": "B-0002", "code": "repair-light", "step": "1"}
 
 
+SIGN_IN_PLACES = {"/sign-in"}  # where a resident page sends someone who is not signed in as one
+
+
 def test_a_family_member_reaches_no_resident_page_and_no_other_link(
     app, session, make_resident, demo_community
 ):
@@ -294,9 +297,6 @@ def test_a_family_member_reaches_no_resident_page_and_no_other_link(
     me = phone.get("/me")
     assert me.status_code == 200, me.status_code
     assert "王秀英" in me.get_data(as_text=True)
-
-
-SIGN_IN_PLACES = {"/sign-in"}
 
 
 def signed_in_family(app, member):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import DEMO_PASSWORD, csrf_token, refused_in_words
+from tests.conftest import DEMO_PASSWORD, csrf_token, once_per_test, refused_in_words
 from webapp.domain.identity.staff import create_staff
 from webapp.domain.register.setup import same_names
 from webapp.infra.numbers import small_int
@@ -448,8 +448,7 @@ def test_fuzz_the_role_and_region_grant_forms(
 ):
     volunteer = session.scalar(select(StaffUser).where(StaffUser.username == "volunteer"))
     path = f"/staff/accounts/{volunteer.id}"
-    if not session.info.get("controlled"):  # once per test: valid grants through the same path
-        session.info["controlled"] = True
+    if once_per_test(session):  # once per test: valid grants through the same path
         grant_controls(app, session, volunteer, demo_community)
     client = app.test_client()
     sign_in_as(client, who)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import DEMO_PASSWORD, csrf_token, refused_in_words
+from tests.conftest import DEMO_PASSWORD, csrf_token, once_per_test, refused_in_words
 from webapp.domain.desk import queue as desk
 from webapp.domain.desk.tickets import submit
 from webapp.domain.identity.staff import create_staff
@@ -250,8 +250,7 @@ def test_a_service_provider_role_names_a_record_of_the_community(client, auth, s
 def test_fuzz_the_provider_form_never_fails(app, admin_client, session, name, phone, kind, types):
     token = csrf_token(admin_client, "/staff/providers")
     data = {"csrf_token": token, "name": name, "kind": kind, "contact_name": name, "phone": phone}
-    if not session.info.get("controlled"):  # once per test: a valid provider through the same path
-        session.info["controlled"] = True
+    if once_per_test(session):  # once per test: a valid provider through the same path
         made = admin_client.post(
             "/staff/providers", data={"csrf_token": token, "name": " 控制  诊所 ", "kind": "clinic"}
         )

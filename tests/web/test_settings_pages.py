@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, refused_in_words
+from tests.conftest import csrf_token, once_per_test, refused_in_words
 from webapp.domain.desk.tickets import submit
 from webapp.domain.privacy.audit import SYSTEM
 from webapp.domain.register.settings import SCANNER_PLACES, SettingsError, parse_holidays, parse_idle
@@ -183,8 +183,7 @@ def test_fuzz_the_settings_forms_never_fail(
     admin_client, session, demo_community, holidays, idle, scanner, hours, type_id
 ):
     client = admin_client
-    if not session.info.get("controlled"):  # once per test
-        session.info["controlled"] = True
+    if once_per_test(session):  # valid settings through the same path first
         settings_controls(client, session, demo_community)
     token = csrf_token(client, "/staff/settings")
     session.refresh(demo_community)
