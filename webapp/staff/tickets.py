@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -35,6 +36,7 @@ from webapp.domain.desk.tickets import (
 from webapp.domain.privacy.audit import record
 from webapp.infra import clock
 from webapp.infra.db import get_session, writes
+from webapp.infra.i18n import current_locale
 from webapp.infra.numbers import small_int
 from webapp.infra.security import background
 from webapp.models import Building, Category, Photo, Role, StaffRole, StaffUser, Status, Ticket
@@ -107,12 +109,15 @@ def tickets() -> ResponseReturnValue:
     f = filters_from(request.args.to_dict())
     page = desk.queue(db, scope, f, current_user.staff.id)
     args = filter_args(request.args)
+    now = clock.now()
+    locale, zone = current_locale(), str(get_timezone())
     return render_template(
         "staff/tickets.html",
         page=page,
         f=f,
         args=args,
-        now=clock.now(),
+        now=now,
+        row_keys=[queue_row_key(t, now, locale, zone) for t in page.tickets],
         buildings=buildings_of(scope),
         units=desk.units_of(db, scope),
         categories=list(Category),
@@ -124,6 +129,31 @@ def tickets() -> ResponseReturnValue:
         is_overdue=is_overdue,
         open_statuses=OPEN,
         bulk_targets=BULK_TARGETS,
+    )
+
+
+def queue_row_key(t: Ticket, now: datetime, locale: str, zone: str) -> tuple[object, ...]:
+    """Every value one row of the queue shows (templates/staff/tickets.html, its `remembered` block): a row is
+    rendered once per process for each such key (webapp/infra/fragments.py), and any change is a new key."""
+    open_ = t.status in OPEN
+    late = is_overdue(t, now)
+    left = (now - t.due_at) if late else (t.due_at - now)
+    return (
+        "queue-row",
+        locale,
+        zone,
+        t.id,
+        t.number,
+        t.urgent and open_,
+        t.status,
+        t.escalated_at is not None,
+        late,
+        int(left.total_seconds() // 3600) if open_ else None,
+        t.due_at,
+        t.service_type.name(locale),
+        t.service_type.category,
+        t.household.label if t.household else t.place,
+        t.assigned_to.display_name if t.assigned_to else None,
     )
 
 

@@ -1,0 +1,78 @@
+"""Pieces of a page rendered once per process and kept under a key made of everything they show (issue 20).
+
+The staff queue renders fifty rows a page, and the rows of the open tickets are the same from one view to the
+next: the same ticket, words and deadline. Rendering them was about half of the page's time, and a district's
+staff open the queue all day.
+
+A fragment is kept under a key, not a version: the key holds every value the fragment's markup reads (the
+ticket's fields, the names it shows, the language, the time zone, the hours left), so a changed value is a new
+key and can never meet an old copy; nothing has to be told to forget anything. What a template must keep
+true: the key names every input of the markup inside its `{% call remembered(key) %}` block.
+`tests/web/test_fragments.py` renders pages with the copies and without them, after each kind of change,
+and compares.
+
+Copies are per process (a few hundred bytes each, the oldest dropped first), so app servers do not share or
+wait for each other.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import Flask, current_app
+from markupsafe import Markup, escape
+
+MAX_FRAGMENTS = 512  # about 1 KB each (0.5 MiB at most): a busy office's open tickets, in two languages
+EXTENSION = "linli_fragments"
+
+
+class Fragments:
+    """The fragments one process keeps, the least recently used dropped first."""
+
+    def __init__(self, size: int = MAX_FRAGMENTS) -> None:
+        self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # gthread workers share a process
+        self.enabled = True
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> str:
+        if not self.enabled:
+            return render()
+        with self._lock:
+            html = self._kept.get(key)
+            if html is not None:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return html
+            self.misses += 1
+        html = render()  # outside the lock: two threads may render the same row once each, both the same
+        with self._lock:
+            self._kept[key] = html
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return html
+
+
+def fragments_of(app: Flask) -> Fragments:
+    found: Fragments = app.extensions[EXTENSION]
+    return found
+
+
+def remembered(key: Hashable, caller: Callable[[], str]) -> Markup:
+    """`{% call remembered(key) %}markup{% endcall %}`: the markup rendered at the first call with this key,
+    the copy after. The key must hold every value the markup reads (see the module's words)."""
+    html = fragments_of(current_app).get(key, caller)  # the caller's Markup itself is what is kept
+    return html if isinstance(html, Markup) else escape(html)
+
+
+def install(app: Flask) -> None:
+    app.extensions[EXTENSION] = Fragments()
+    app.jinja_env.globals["remembered"] = remembered
