@@ -31,6 +31,7 @@ NOT_AT_START = {
     "pydantic": "the JSON API's shapes: its views are imported at their first call (webapp.api.routes)",
     "spectree": "the JSON API's validation and document, with its views",
     "alembic": "migrations: only the db and demo commands",
+    "tarfile": "backup archives: the backup and restore commands and the backup job (webapp.infra.backup)",
     "pywebpush": "Web Push: the worker's task",
     "openpyxl": "spreadsheet import: its page",
     "locust": "a benchmark's load generator, never part of the app",

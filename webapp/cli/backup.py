@@ -16,7 +16,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from webapp.infra import backup as backups
 from webapp.infra.db import database
 
 
@@ -48,6 +47,8 @@ def _recipients(recipient: tuple[str, ...], recipients_file: Path | None) -> tup
 def backup(dest: Path, recipient: tuple[str, ...], recipients_file: Path | None, keep: int | None) -> None:
     """Write a consistent, encrypted copy of the database and the instance keys into the folder DEST (or the
     file DEST.age), while the app keeps running. Sealed for the public keys given, else with a passphrase."""
+    from webapp.infra import backup as backups  # here, not in every web worker (tarfile, age)
+
     settings = current_app.config["LINLI"]
     recipients = _recipients(recipient, recipients_file)
     sealing = (
@@ -85,6 +86,8 @@ def restore(archive: Path, identity_file: Path | None, force: bool) -> None:
     """Restore ARCHIVE into this instance (stop the web server and the worker first): the database, the keys,
     then the schema brought up to this version. A wrong passphrase or a backup from a newer version is refused
     before anything is touched."""
+    from webapp.infra import backup as backups
+
     settings = current_app.config["LINLI"]
     if identity_file:
         lines = identity_file.read_text(encoding="utf-8").splitlines()
