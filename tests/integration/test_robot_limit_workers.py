@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,7 @@ def test_two_workers_send_twenty_a_minute_to_one_robot_together(databases, tmp_p
                 {"number": f"T-{n}"},
             )
         session.commit()
+    started = datetime.now(UTC)
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.integration.outbox_worker"],
@@ -119,7 +121,7 @@ def test_two_workers_send_twenty_a_minute_to_one_robot_together(databases, tmp_p
         return {s: states.count(s) for s in set(states)}
 
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 50  # before any retry is due (a minute after the first message)
         # Every message tried once: 20 delivered, the rest given back to wait for the robot's next minute. (A
         # pending message with no error was not tried yet: stopping then would leave a worker's turn untested.)
         while settled() != {OutboxStatus.DELIVERED: 20, WAITING: MESSAGES - 20}:
@@ -146,11 +148,15 @@ def test_two_workers_send_twenty_a_minute_to_one_robot_together(databases, tmp_p
     assert len(gateways.received.accepted["wecom"]) == 20
     assert gateways.received.refused["wecom"] == []  # the robot never had to say "too fast"
     with Session(engine) as session:
-        waiting = list(
-            session.scalars(
-                select(OutboxMessage.last_error).where(OutboxMessage.status == OutboxStatus.PENDING)
+        waiting = session.execute(
+            select(OutboxMessage.last_error, OutboxMessage.attempts, OutboxMessage.next_attempt_at).where(
+                OutboxMessage.status == OutboxStatus.PENDING
             )
-        )
+        ).all()
     assert len(waiting) == MESSAGES - 20
-    assert all("allows 20 messages a minute" in (error or "") for error in waiting), waiting
+    assert all("allows 20 messages a minute" in (error or "") for error, _, _ in waiting), waiting
+    assert {attempts for _, attempts, _ in waiting} == {1}
+    # Each tries again when the robot's minute is over, as its words say, not after the usual first 30 s (it
+    # would only be refused again, and use up another of its attempts).
+    assert min(when for _, _, when in waiting) >= started + timedelta(seconds=59)
     engine.dispose()

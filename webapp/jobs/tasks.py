@@ -113,7 +113,7 @@ def deliver_one(app: Flask, message_id: int, lease: timedelta) -> str:
         if sent.code == "gone":
             delivery.phone_gone(session, row, token, sent.detail)
             return OutboxStatus.SKIPPED
-        return delivery.not_delivered(session, row, token, sent.detail, sent.retry)
+        return delivery.not_delivered(session, row, token, sent.detail, sent.retry, sent.retry_after)
 
 
 def asked_first(channel: Channel, envelope: Envelope, written_at: datetime) -> Sent:

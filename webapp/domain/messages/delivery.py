@@ -210,9 +210,12 @@ def delivered(session: Session, row_id: int, token: str, gateway_id: str = "") -
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def not_delivered(session: Session, row: OutboxMessage, token: str, detail: str, retry: bool) -> str:
+def not_delivered(
+    session: Session, row: OutboxMessage, token: str, detail: str, retry: bool, at_least: float = 0
+) -> str:
     """Record a refusal in words: try again later with a longer delay, or fail for good (the console shows
-    it and offers a resend). Returns the new status."""
+    it and offers a resend). Returns the new status. *at_least* seconds: what the refusal said to wait (a
+    robot's minute): trying sooner would only be refused again and use up one of the message's attempts."""
     final = not retry or row.attempts >= MAX_ATTEMPTS
     status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
     session.execute(
@@ -221,7 +224,7 @@ def not_delivered(session: Session, row: OutboxMessage, token: str, detail: str,
         .values(
             status=status,
             last_error=(detail or "The gateway refused the message.")[:300],
-            next_attempt_at=clock.now() + backoff(row.attempts),
+            next_attempt_at=clock.now() + max(backoff(row.attempts), timedelta(seconds=at_least)),
             claim=None,
             lease_until=None,
         )

@@ -37,6 +37,7 @@ class Sent:
     retry: bool = False
     code: str = ""
     gateway_id: str = ""
+    retry_after: float = 0  # seconds the gateway (or our own count of its limit) says to wait, at least
 
 
 # Sent.code of `accepted()` when the gateway has no record of the message: it may be sent (again).

@@ -101,6 +101,7 @@ def _limited(wait: float) -> Sent:
         retry=True,
         code="rate_limited",
         detail=f"The robot allows {PER_MINUTE} messages a minute; will try again in {max(1, round(wait))} s.",
+        retry_after=wait,
     )
 
 
