@@ -54,8 +54,12 @@ def test_a_row_is_rendered_once_and_then_copied(app, client, auth, session, make
     assert kept.misses == misses  # nothing on the page changed: no row rendered again
     assert kept.hits >= hits + 1
     assert row_of(second, ticket.number) == row_of(first, ticket.number)
+    assert "csrf" not in row_of(second, ticket.number)  # nothing of one visitor's is kept for the next
     served, fresh = both_ways(app, client)
     assert served == fresh
+    # The same rows for an app served under a prefix (a proxy's SCRIPT_NAME): their addresses carry it.
+    prefixed = client.get("/staff/tickets", base_url="http://localhost/linli").get_data(as_text=True)
+    assert f'href="/linli/staff/tickets/{ticket.id}"' in row_of(prefixed, ticket.number)
 
 
 def test_every_change_a_row_shows_is_on_the_page_at_once(

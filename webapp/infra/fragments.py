@@ -24,7 +24,9 @@ from collections.abc import Callable, Hashable
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
-MAX_FRAGMENTS = 512  # about 1 KB each (0.5 MiB at most): a busy office's open tickets, in two languages
+# A queue row is about 1.2 KB in English and 2.5 KB in Chinese (two bytes a character): at most about 1.3 MiB
+# a process, for a busy office's open tickets in two languages.
+MAX_FRAGMENTS = 512
 EXTENSION = "linli_fragments"
 
 
@@ -69,7 +71,8 @@ def fragments_of(app: Flask) -> Fragments:
 def remembered(key: Hashable, caller: Callable[[], str]) -> Markup:
     """`{% call remembered(key) %}markup{% endcall %}`: the markup rendered at the first call with this key,
     the copy after. The key must hold every value the markup reads (see the module's words)."""
-    html = fragments_of(current_app).get(key, caller)  # the caller's Markup itself is what is kept
+    # (In debug mode templates reload as they are edited: rendered each time.)
+    html = caller() if current_app.debug else fragments_of(current_app).get(key, caller)  # the Markup is kept
     return html if isinstance(html, Markup) else escape(html)
 
 

@@ -140,6 +140,7 @@ def queue_row_key(t: Ticket, now: datetime, locale: str, zone: str) -> tuple[obj
     left = (now - t.due_at) if late else (t.due_at - now)
     return (
         "queue-row",
+        request.script_root,  # the addresses in the row (an app served under a prefix)
         locale,
         zone,
         t.id,
@@ -152,7 +153,7 @@ def queue_row_key(t: Ticket, now: datetime, locale: str, zone: str) -> tuple[obj
         t.due_at,
         t.service_type.name(locale),
         t.service_type.category,
-        t.household.label if t.household else t.place,
+        t.household.label if t.household else (t.place or "—"),
         t.assigned_to.display_name if t.assigned_to else None,
     )
 
