@@ -214,12 +214,14 @@ def test_wecom_robot_keeps_to_20_a_minute_and_the_server_refusal_is_a_retry(serv
     assert all(a.ok for a in answers[:20])
     assert (answers[20].ok, answers[20].retry, answers[20].code) == (False, True, "rate_limited")
     assert "20 messages a minute" in answers[20].detail
+    assert 59 <= answers[20].retry_after <= 60  # when the first of the 20 is a minute old
     assert len(servers.received.accepted["wecom"]) == 20  # the 21st never left
     # Another worker process has its own count: the server's own refusal (45009) is a retry too.
     elsewhere = WeComRobot({"webhook": webhook}, limiter=RateLimiter(limit=1000))
     refused = elsewhere.send(Envelope(address="", text="x", key="m21:wecom"))
     assert (refused.ok, refused.retry, refused.code) == (False, True, "rate_limited")
     assert "45009" in refused.detail
+    assert refused.retry_after == 60  # the robot's minute: trying sooner would be refused again
     assert len(servers.received.accepted["wecom"]) == 20
 
 

@@ -137,6 +137,10 @@ WECOM_ERRORS: dict[int, tuple[str, bool, str]] = {
 }
 
 
+# The robots' own "more than 20 a minute" answers: try again when that minute is over, not sooner.
+PER_MINUTE_CODES = frozenset({410100, 130101, 45009})
+
+
 def _read(answer: Answer, gateway: str, errors: Mapping[int, tuple[str, bool, str]]) -> Sent:
     problem = server_error(answer, gateway)
     if problem is not None:
@@ -157,6 +161,7 @@ def _read(answer: Answer, gateway: str, errors: Mapping[int, tuple[str, bool, st
         retry=retry,
         code=ours,
         detail=f"{gateway}: {words} (errcode {number}: {str(body.get('errmsg', ''))[:200]}).",
+        retry_after=60 if number in PER_MINUTE_CODES else 0,
     )
 
 
