@@ -11,8 +11,8 @@ true: the key names every input of the markup inside its `{% call remembered(key
 `tests/web/test_fragments.py` renders pages with the copies and without them, after each kind of change,
 and compares.
 
-Copies are per process (a few hundred bytes each, the oldest dropped first), so app servers do not share or
-wait for each other.
+Copies are per process (1-2.5 KB a queue row, the least recently used dropped first), so app servers do not
+share or wait for each other.
 """
 
 from __future__ import annotations
