@@ -17,12 +17,12 @@ share or wait for each other.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app
 from markupsafe import Markup, escape
+
+from webapp.infra.page_cache import PageCache
 
 # A queue row is about 1.2 KB in English and 2.5 KB in Chinese (two bytes a character): at most about 1.3 MiB
 # a process, for a busy office's open tickets in two languages.
@@ -31,35 +31,28 @@ EXTENSION = "linli_fragments"
 
 
 class Fragments:
-    """The fragments one process keeps, the least recently used dropped first."""
+    """The fragments one process keeps: the shared pages' copies (one LRU, one lock), with no version token,
+    since the key itself says what a fragment shows."""
 
     def __init__(self, size: int = MAX_FRAGMENTS) -> None:
-        self._kept: OrderedDict[Hashable, str] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()  # gthread workers share a process
-        self.enabled = True
-        self.hits = 0
-        self.misses = 0
+        self._kept = PageCache(size)
+        self.enabled = True  # tests render a page both ways and compare
 
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+    @property
+    def hits(self) -> int:
+        return self._kept.hits
+
+    @property
+    def misses(self) -> int:
+        return self._kept.misses
 
     def get(self, key: Hashable, render: Callable[[], str]) -> str:
         if not self.enabled:
             return render()
-        with self._lock:
-            html = self._kept.get(key)
-            if html is not None:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return html
-            self.misses += 1
-        html = render()  # outside the lock: two threads may render the same row once each, both the same
-        with self._lock:
-            self._kept[key] = html
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+        html = self._kept.get(("fragment", key), "")
+        if html is None:
+            html = render()  # outside the lock: two threads may render the same row once each, both the same
+            self._kept.put(("fragment", key), "", html)
         return html
 
 
