@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,15 +27,25 @@ def read_or_create_key(path: Path, nbytes: int = 32) -> bytes:
 
     Keys live in the instance folder, never in the repository or the database, so that a
     copied database alone is worthless and a fresh clone never shares a key with another.
+    The workers of a first start make their app at the same moment: the key is written whole to a file of its
+    own and then linked into place, so exactly one process's key wins, every process reads that one, and none
+    sees a half-written file (a second O_EXCL create failed the worker's boot, and gunicorn stopped).
     """
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(nbytes)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    return key
+    fd, written = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex())
+        try:
+            os.link(written, path)
+        except FileExistsError:  # another process was first: its key is the key
+            return bytes.fromhex(path.read_text().strip())
+        return key
+    finally:
+        os.unlink(written)
 
 
 @dataclass(frozen=True)

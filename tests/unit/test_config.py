@@ -59,3 +59,32 @@ def test_unknown_default_locale_is_refused(tmp_path):
 )
 def test_database_url_normalisation(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def _race(path, barrier, answers):
+    barrier.wait()
+    try:
+        answers.put(read_or_create_key(path).hex())
+    except Exception as error:  # noqa: BLE001 (the answer to compare)
+        answers.put(repr(error))
+
+
+def test_workers_starting_together_all_get_the_one_key(tmp_path):
+    """gunicorn's workers make their app at the same moment on a first start: each must get the same whole
+    key, and none may fail to boot (one did: the second O_EXCL create raised, and gunicorn stopped)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for attempt in range(15):
+        path = tmp_path / str(attempt) / "secret_key"
+        barrier, answers = context.Barrier(8), context.Queue()
+        racers = [context.Process(target=_race, args=(path, barrier, answers)) for _ in range(8)]
+        for racer in racers:
+            racer.start()
+        got = [answers.get(timeout=30) for _ in racers]
+        for racer in racers:
+            racer.join(30)
+        assert len(set(got)) == 1, got
+        assert len(bytes.fromhex(got[0])) == 32
+        assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no half-made file left
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -215,8 +215,14 @@ def test_under_gunicorn_metrics_add_up_every_worker(databases, tmp_path: Path) -
             assert time.monotonic() < deadline, "gunicorn did not answer"
             time.sleep(0.2)
         base = _sample(_get(port, "/metrics")[1], "linli_requests_total", group="ops")
-        for _ in range(40):  # two workers share these
-            assert _get(port, "/healthz")[0] == 200
+        try:
+            for _ in range(40):  # two workers share these
+                assert _get(port, "/healthz")[0] == 200
+        except OSError as error:  # say what gunicorn said (a worker killed, or ended, while serving?)
+            server.terminate()
+            raise AssertionError(
+                f"{error!r}; gunicorn said: {server.communicate(timeout=30)[0][-6000:]}"
+            ) from error
         status, text = _get(port, "/metrics")
         assert status == 200
         assert _sample(text, "linli_requests_total", group="ops") - base == 40
