@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -40,6 +41,14 @@ DEMO_PIN = "246810"
 TEST_KEY = bytes(range(32))
 VAULT = Vault.from_master(TEST_KEY)
 TODAY = date(2026, 11, 29)
+
+
+def seed_day() -> date:
+    """The day a test demo is seeded for: the real day in the demo's time zone, never before TODAY.
+
+    Tests run on the real clock, and a demo seeded on a fixed day runs out of upcoming classes, events and
+    bookable times a week or two later (CI on 2026-12-06 found no class left to book)."""
+    return max(TODAY, datetime.now(ZoneInfo("Asia/Shanghai")).date())
 
 
 def _server_url(url: URL) -> URL:
@@ -95,14 +104,14 @@ class DatabaseFactory:
         return url.render_as_string(hide_password=False)
 
     def seeded(self, label: str = "run") -> str:
-        """A new database holding the migrated demo of TODAY: the first call migrates and seeds a template, every
+        """A new database holding the migrated demo of seed_day(): the first call migrates and seeds a template, every
         call copies it (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL)."""
         if self.template is None:
             template = self.new("template")
             engine = make_engine(template)
             migrations.upgrade(engine)
             with Session(engine) as session:
-                demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+                demo = seed_demo(session, DEMO_PASSWORD, seed_day(), VAULT, DEMO_PIN)
                 session.commit()
                 assert demo.sample_card is not None
                 assert demo.sample_resident is not None
@@ -134,7 +143,7 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFact
 
 @pytest.fixture(scope="session")
 def database_url(databases: DatabaseFactory) -> str:
-    """The run's database: migrated and seeded with the demo of TODAY."""
+    """The run's database: migrated and seeded with the demo of seed_day()."""
     return databases.seeded("test")
 
 

@@ -16,11 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT, copy_database
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, VAULT, copy_database, seed_day
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.domain.kiosk.devices import pair
-from webapp.infra import clock
 from webapp.infra.db import database, make_engine
 from webapp.models import ServiceType, StaffUser
 
@@ -140,9 +139,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
     engine = make_engine(f"sqlite:///{path}")
     migrations.upgrade(engine)
     with Session(engine) as session:
-        # Seeded as of the real today (never before TODAY): the browser runs on the real clock, and a demo seeded
-        # on a fixed day runs out of bookable times two weeks later.
-        demo = seed_demo(session, DEMO_PASSWORD, max(TODAY, clock.now().date()), VAULT, DEMO_PIN)
+        demo = seed_demo(session, DEMO_PASSWORD, seed_day(), VAULT, DEMO_PIN)
         session.commit()
         assert demo.sample_card is not None
         assert demo.sample_resident is not None
