@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask_login import login_user
@@ -68,6 +69,19 @@ def test_no_code_guesses_the_principal_by_attribute():
         for path in (ROOT / folder).rglob("*.py")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if any(guess in line.split("#")[0] for guess in GUESSES) and not line.lstrip().startswith("`")
+    ]
+    assert found == []
+
+
+def test_no_template_guesses_the_principal_by_attribute():
+    """A template asks signed_in_resident() or is_staff(), never whether an attribute happens to exist: a staff
+    member's and a family member's user objects have attributes a resident's has too."""
+    guess = re.compile(r"current_user\.\w+ is (not )?defined|current_user\.(resident|member)\b")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in (ROOT / "templates").rglob("*.html")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if guess.search(line)
     ]
     assert found == []
 

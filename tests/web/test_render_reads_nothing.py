@@ -94,3 +94,26 @@ def test_the_phones_news_is_worded_before_rendering(app, session, make_resident,
         mine = phone.get("/tickets").get_data(as_text=True)
     assert f"Reminder: your appointment {booked.number} is on" in mine
     assert reads == []
+
+
+def test_console_pages_count_and_load_before_rendering(app, client, auth, session, make_resident):
+    """The work bar's counts, the overview's regions and the time bank's names and flats are read by the view;
+    before, the layout counted the work bar (four queries) and the time bank loaded each name and flat in the
+    middle of the render (nine more for three volunteers)."""
+    from webapp.domain.life import timebank, volunteering
+
+    for n in range(3):
+        volunteer = make_resident(f"时间银行{n}", age=60 + n)
+        timebank.open_account(session, OFFICE, volunteer)
+        volunteering.claim(session, OFFICE, volunteer, "help_given", 2, clock.now().date(), "陪老人散步")
+    new_ticket(session, make_resident("报修人", age=75))
+    session.commit()
+    auth.sign_in("admin")
+    for path in ("/staff/", "/staff/tickets", "/staff/training", "/staff/timebank", "/staff/timebank?q=1"):
+        with reads_while_rendering(app) as reads:
+            answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert "data-work " in answer.get_data(as_text=True), path  # the work bar is on the page
+        assert reads == [], path
+    page = client.get("/staff/timebank").get_data(as_text=True)
+    assert all(f"时间银行{n}" in page for n in range(3))

@@ -220,6 +220,12 @@ def test_practice_result_saved_only_with_consent(app, session, make_resident):
     phone.set_cookie("linli_locale", "en")
     phone.get(f"/c/{issued.token}")
     phone.post("/c", data={"csrf_token": csrf_token(phone, "/c"), "pin": "482915"})
+    done = phone.post("/practice/form", data={"csrf_token": csrf_token(phone, "/practice/form")})
+    assert 'action="/practice/save"' in done.get_data(as_text=True)  # offered to her, signed in on her phone
+    anonymous = app.test_client()
+    elsewhere = anonymous.post("/practice/form", data={"csrf_token": csrf_token(anonymous, "/practice/form")})
+    assert elsewhere.status_code == done.status_code == 200
+    assert 'action="/practice/save"' not in elsewhere.get_data(as_text=True)  # nobody to keep it for
     before = counts(session)
     token = csrf_token(phone, "/me")
     refused = phone.post("/practice/save", data={"csrf_token": token, "practice": "form"})

@@ -150,6 +150,8 @@ def static_url(filename: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from webapp.auth.principals import signed_in_resident  # the auth package imports this module's helpers
+
     versions = StaticVersions(Path(app.static_folder or "static"))
     app.extensions["linli_static_versions"] = versions
     app.register_blueprint(bp)
@@ -166,6 +168,7 @@ def init_app(app: Flask) -> None:
         form_error_list=form_error_list,
         static_url=versions.url,
         qr_svg=lambda data, label: Markup(qr_svg(data, label)),  # noqa: S704 (our own SVG, escaped)
+        signed_in_resident=signed_in_resident,  # a resident signed in on this phone, by the principal's kind
         masked_id=masked_id_number,
         masked_phone=masked_phone,
         consent_label=consent_label,

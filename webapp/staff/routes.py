@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp.auth.policy import Permission, can, community_ids, navigation, require
+from webapp.auth.principals import signed_in_staff
 from webapp.domain.desk import queue as desk
 from webapp.domain.identity.throttle import security_warnings
 from webapp.domain.kiosk.care import care_list
@@ -41,12 +42,21 @@ BURST_LABELS = {
 }
 
 
-@bp.app_template_global()
 def work_counts() -> desk.WorkCounts:
     """New, urgent and overdue tickets for the signed-in person, counted once per request."""
     if "work_counts" not in g:
         g.work_counts = desk.work_counts(get_session(), desk.scope_of(current_user.staff))
     return g.work_counts
+
+
+@bp.context_processor
+def work_bar() -> dict[str, desk.WorkCounts | None]:
+    """The console's work bar, counted before a page renders (templates read nothing: issue 22, defect 5);
+    None for someone whose role handles no tickets, or no one signed in."""
+    staff = signed_in_staff()
+    return {
+        "work_bar": work_counts() if staff is not None and can(staff, Permission.HANDLE_TICKETS) else None
+    }
 
 
 @bp.app_template_global()

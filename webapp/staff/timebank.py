@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from webapp.auth.policy import Permission, deny, require
 from webapp.domain.life import timebank, volunteering
@@ -66,6 +67,7 @@ def timebank_home() -> ResponseReturnValue:
     accounts = db.scalars(
         select(TimeAccount)
         .join(Resident, Resident.id == TimeAccount.resident_id)
+        .options(contains_eager(TimeAccount.resident).selectinload(Resident.household))
         .where(TimeAccount.community_id.in_(ids), TimeAccount.kind == TimeAccountKind.PERSON)
         .order_by(Resident.name, TimeAccount.id)
         .limit(500)

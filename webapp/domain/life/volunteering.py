@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.domain.life.timebank import MAX_HALF_HOURS, TimeBankError, open_account, pool_account, post
 from webapp.domain.privacy.audit import Actor, record
@@ -107,6 +107,7 @@ def pending_claims(session: Session, community_ids: frozenset[int]) -> list[Hour
     return list(
         session.scalars(
             select(HourClaim)
+            .options(selectinload(HourClaim.resident))  # the office's list names each volunteer
             .where(HourClaim.community_id.in_(community_ids), HourClaim.status == ClaimStatus.PENDING)
             .order_by(HourClaim.created_at, HourClaim.id)
             .limit(200)

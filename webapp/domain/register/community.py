@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.infra import clock
 from webapp.models import Building, Community, Household, Kiosk, Resident
@@ -25,7 +25,14 @@ def default_community(session: Session, slug: str | None = None) -> Community | 
 def communities_by_id(session: Session, ids: set[int]) -> list[Community]:
     if not ids:
         return []
-    return list(session.scalars(select(Community).where(Community.id.in_(ids)).order_by(Community.id)))
+    return list(
+        session.scalars(
+            select(Community)
+            .options(joinedload(Community.region))  # a list of communities names each one's region
+            .where(Community.id.in_(ids))
+            .order_by(Community.id)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from webapp.domain import DomainError
 from webapp.domain.identity.numbers import (
@@ -310,7 +310,10 @@ def search_statement(query: ResidentSearch) -> Select[Resident]:
 
 
 def search(session: Session, query: ResidentSearch, limit: int = 200) -> list[Resident]:
-    return list(session.scalars(search_statement(query).limit(limit)))
+    """The residents found, their flats loaded with them (every list of them shows the flat)."""
+    return list(
+        session.scalars(search_statement(query).options(contains_eager(Resident.household)).limit(limit))
+    )
 
 
 def erase(session: Session, actor: Actor, resident: Resident) -> None:
