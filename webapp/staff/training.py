@@ -266,8 +266,7 @@ def class_action(class_id: int, action: str) -> ResponseReturnValue:
 
 
 def _notes(db: Session, actor: Actor, ts: TrainingSession) -> str:
-    ts.notes = (request.form.get("notes") or "")[:4000]
-    record(db, actor, "training.notes", "training_session", ts.id, ts.community_id)
+    courses.save_notes(db, actor, ts, request.form.get("notes") or "")
     return _("Saved.")
 
 

@@ -149,6 +149,15 @@ def call_off(session: Session, actor: Actor, ts: TrainingSession, office: bool =
     return PLACES.call_off_by(session, actor, ts)
 
 
+NOTES_MAX = 4000
+
+
+def save_notes(session: Session, actor: Actor, ts: TrainingSession, notes: str) -> None:
+    """The leaders' own notes on a class (what to bring, how it went), audited like every change to it."""
+    ts.notes = notes[:NOTES_MAX]
+    record(session, actor, "training.notes", "training_session", ts.id, ts.community_id)
+
+
 def record_hours(
     session: Session, actor: Actor, ts: TrainingSession, user: StaffUser, minutes: int
 ) -> HourClaim | None:
