@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.blueprint import bp, visit_required
+from kiosk.known import known_kiosk
 from kiosk.tiles import tiles_for
 from webapp.domain.identity.handoff import create_handoff
 from webapp.domain.identity.pins import card_key_for, device_key, verify_pin
@@ -82,12 +83,26 @@ def _note(visit_id: int) -> None:
     _noted[visit_id] = now
 
 
+SHARED_SCREENS = {"kiosk.attract", "kiosk.start"}  # @shared_page: a passer-by's copy, see kiosk/known.py
+
+
 @bp.before_request
 def load_kiosk() -> ResponseReturnValue | None:
     """Every kiosk request: which kiosk is this browser, and is someone's visit still open?"""
     g.visit_noted_lately = _noted_lately(session.get("visit_id"))  # before the transaction: decides its kind
-    in_a_visit = "visit_id" in session  # only then is there bookkeeping to write (and keep) below
     db = get_session()
+    if request.method == "GET" and request.endpoint in SHARED_SCREENS and "visit_id" not in session:
+        known = known_kiosk(db, request.cookies.get(DEVICE_COOKIE))
+        if known is not None:  # the copy needs no more; rendering it loads the row first (full_request)
+            g.kiosk, g.kiosk_id, g.visit = known, known.id, None
+            g.kiosk_locale = known.default_locale or current_app.config["LINLI"].default_locale
+            g.linli_full_request = lambda: _load(db)
+            return None
+    return _load(db)
+
+
+def _load(db: Session) -> ResponseReturnValue | None:
+    in_a_visit = "visit_id" in session  # only then is there bookkeeping to write (and keep) below
     kiosk = kiosk_for_device(db, request.cookies.get(DEVICE_COOKIE))
     g.kiosk = kiosk
     g.visit = None

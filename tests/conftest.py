@@ -195,6 +195,7 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     db = database(application)
     original = db.sessionmaker
     cache_of(application).clear()  # shared pages rendered in another test's (rolled back) data
+    application.extensions.pop("linli_known_kiosks", None)  # and kiosks remembered under its version token
     db.sessionmaker = _sessionmaker(request.getfixturevalue("_connection"))
     try:
         yield

@@ -142,31 +142,40 @@ def shared_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve this GET view from the process's copy when the visitor is anonymous (see the module's words).
     The view must read only WATCHED tables and nothing of the visitor but the key's parts."""
 
+    def render(*args: Any, **kwargs: Any) -> Any:
+        # A face may have skipped part of its request's set-up while a copy could serve it (kiosk/known.py):
+        # the view gets the whole of it.
+        finish = g.pop("linli_full_request", None)
+        if finish is not None:
+            refused = finish()
+            if refused is not None:
+                return refused
+        return view(*args, **kwargs)
+
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not _anonymous():
-            return view(*args, **kwargs)
+            return render(*args, **kwargs)
         from webapp.infra.db import get_session
         from webapp.infra.i18n import current_locale
 
         token = current_token(get_session())
         if token is None:  # a database from before the version table: render every time
-            return view(*args, **kwargs)
-        kiosk = g.get("kiosk")
+            return render(*args, **kwargs)
         display = g.get("display")
         key = (
             request.endpoint,
             request.full_path,
             current_locale(),
             display.cookie_value() if display is not None else "",
-            kiosk.id if kiosk is not None else None,
+            g.get("kiosk_id"),
             int(clock.now().timestamp()) // SLICE_SECONDS,
         )
         cache = cache_of(current_app)
         html = cache.get(key, token)
         if html is not None:
             return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
-        answer = view(*args, **kwargs)
+        answer = render(*args, **kwargs)
         if isinstance(answer, str) and _anonymous() and not get_flashed_messages():
             # (Flashed and shown by this render: get_flashed_messages returns what the page took.)
             csrf = g.get("csrf_token")  # set when the page asked for one (Flask-WTF keeps it per request)
