@@ -286,3 +286,26 @@ def test_the_docs_page_names_each_operations_own_scope(client):
         f"{r.method} /api/v1{r.rule.replace('<', '{').replace('>', '}')}": r.scope.value for r in ROUTES
     }
     assert shown == wanted
+
+
+def test_the_docs_page_speaks_the_readers_language_for_every_operation(client):
+    """Its words were the views' English docstrings in every language. Each operation has words of its own
+    (WORDS), translated, and their English is the OpenAPI document's, so the two never drift apart."""
+    from webapp.api.docs import WORDS
+
+    document = client.get("/api/openapi.json").get_json()
+    operations = {
+        (method.upper(), path): op
+        for path, methods in document["paths"].items()
+        for method, op in methods.items()
+    }
+    assert set(WORDS) == set(operations)  # a new operation needs its words on the page
+    with client.application.test_request_context(headers={"Accept-Language": "en"}):
+        for key, (summary, description) in WORDS.items():
+            assert str(summary) == operations[key]["summary"], key
+            assert (str(description) if description else "") == operations[key].get("description", ""), key
+    for locale, marker in (("zh_Hans", "这把钥匙"), ("zh_Hant", "這把鑰匙")):
+        client.set_cookie("linli_locale", locale)
+        page = client.get("/api/docs").get_data(as_text=True)
+        assert marker in page, locale
+        assert not [str(s) for s, _d in WORDS.values() if str(s) in page], locale  # no English left
