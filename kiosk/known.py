@@ -15,8 +15,6 @@ as on every other screen first (`g.linli_full_request`, which `shared_page` runs
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app
@@ -24,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.identity.vault import token_hash
 from webapp.domain.kiosk.devices import kiosk_for_device
-from webapp.infra.page_cache import current_token
+from webapp.infra.page_cache import Kept, current_token
 from webapp.models import Kiosk
 
 EXTENSION = "linli_known_kiosks"
@@ -55,30 +53,6 @@ class KnownKiosk:
         )
 
 
-class KnownKiosks:
-    """Device token hash -> (version token, kiosk), least recently used dropped first."""
-
-    def __init__(self, size: int = MAX_KNOWN) -> None:
-        self._known: OrderedDict[str, tuple[str, KnownKiosk]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, digest: str, token: str) -> KnownKiosk | None:
-        with self._lock:
-            found = self._known.get(digest)
-            if found is None or found[0] != token:
-                return None
-            self._known.move_to_end(digest)
-            return found[1]
-
-    def put(self, digest: str, token: str, kiosk: KnownKiosk) -> None:
-        with self._lock:
-            self._known[digest] = (token, kiosk)
-            self._known.move_to_end(digest)
-            while len(self._known) > self._size:
-                self._known.popitem(last=False)
-
-
 def known_kiosk(db: Session, device_token: str | None) -> KnownKiosk | None:
     """The kiosk this device cookie belongs to, from memory while the version token stands; None for an
     unknown cookie, or a database from before the version table."""
@@ -87,7 +61,7 @@ def known_kiosk(db: Session, device_token: str | None) -> KnownKiosk | None:
     token = current_token(db)  # read first: a change committed after it gives the next request a new token
     if token is None:
         return None
-    known: KnownKiosks = current_app.extensions.setdefault(EXTENSION, KnownKiosks())
+    known: Kept[KnownKiosk] = current_app.extensions.setdefault(EXTENSION, Kept(MAX_KNOWN))
     digest = token_hash(device_token)
     found = known.get(digest, token)
     if found is not None:

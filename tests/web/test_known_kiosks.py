@@ -85,13 +85,17 @@ def test_a_kiosk_with_a_reader_keeps_its_bridge_on_a_kept_screen(app, kiosk_clie
 
 
 def test_another_devices_cookie_is_not_taken_for_this_kiosk(app, kiosk_client, kiosk_token):
+    from kiosk.known import EXTENSION
+
     assert kiosk_client.get("/kiosk/").status_code == 200
+    assert len(app.extensions[EXTENSION]) == 1  # the paired kiosk
     stranger = app.test_client()
     for made_up in (kiosk_token[:-1] + ("A" if kiosk_token[-1] != "A" else "B"), "x", "y" * 101):
         stranger.set_cookie("linli_kiosk", made_up)
         answer = stranger.get("/kiosk/")
         assert answer.status_code == 302, made_up
         assert answer.headers["Location"].endswith("/kiosk/pair")
+    assert len(app.extensions[EXTENSION]) == 1  # made-up cookies are never remembered (they cannot fill it)
 
 
 def test_a_kiosk_paired_again_does_not_answer_its_old_cookie(app, kiosk_client, session, demo_community):

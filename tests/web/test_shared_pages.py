@@ -268,15 +268,15 @@ def test_each_kiosk_has_its_own_attract_screen_and_a_heartbeat_keeps_the_copy(
 
 def test_an_address_with_a_made_up_query_is_rendered_not_kept(app, client):
     client.get("/?lang=en")
-    kept = len(page_cache.cache_of(app)._copies)
+    kept = len(page_cache.cache_of(app))
     for n in range(5):
         assert client.get(f"/?utm={n}").status_code == 200
-    assert len(page_cache.cache_of(app)._copies) == kept
+    assert len(page_cache.cache_of(app)) == kept
     # A language the app does not speak, or the language named twice: each address would be a copy of its own,
     # and a stranger could push the real copies out by asking for thousands of them.
     for query in ("lang=xx", "lang=xx-1", "lang=en&lang=en", "lang=en&lang=zh_Hans", "lang="):
         assert client.get(f"/?{query}").status_code == 200, query
-    assert len(page_cache.cache_of(app)._copies) == kept
+    assert len(page_cache.cache_of(app)) == kept
     hits = page_cache.cache_of(app).hits
     assert client.get("/?lang=en").status_code == 200  # a language it speaks is still served from its copy
     assert page_cache.cache_of(app).hits == hits + 1

@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
-from webapp.infra.page_cache import PageCache
+from webapp.infra.page_cache import Kept
 
 # A queue row is about 1.2 KB in English and 2.5 KB in Chinese (two bytes a character): at most about 1.3 MiB
 # a process, for a busy office's open tickets in two languages.
@@ -31,11 +31,11 @@ EXTENSION = "linli_fragments"
 
 
 class Fragments:
-    """The fragments one process keeps: the shared pages' copies (one LRU, one lock), with no version token,
-    since the key itself says what a fragment shows."""
+    """The fragments one process keeps (the shared pages' kind of LRU), with no version token, since the key
+    itself says what a fragment shows."""
 
     def __init__(self, size: int = MAX_FRAGMENTS) -> None:
-        self._kept = PageCache(size)
+        self._kept: Kept[str] = Kept(size)
         self.enabled = True  # tests render a page both ways and compare
 
     @property

@@ -27,10 +27,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
 from functools import wraps
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, g, get_flashed_messages, request, session
 from flask_wtf.csrf import generate_csrf
@@ -60,24 +59,51 @@ SLICE_SECONDS = 30  # a copy lives in one half minute of the (frozen or real) cl
 MAX_COPIES = 128  # per process (about 20-30 KB each): pages × languages × display settings × kiosks in use
 PLACEHOLDER = "\x00linli-csrf\x00"
 EXTENSION = "linli_page_cache"
+V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class Copy:
-    token: str
-    html: str
+class Kept(Generic[V]):
+    """Values one process keeps under a version token, least recently used dropped first: the shared pages'
+    copies, the kept fragments (token "") and the known kiosks (kiosk/known.py)."""
 
-
-class PageCache:
-    """The copies one process keeps, oldest dropped first."""
-
-    def __init__(self, size: int = MAX_COPIES) -> None:
-        self._copies: OrderedDict[tuple[Any, ...], Copy] = OrderedDict()
+    def __init__(self, size: int) -> None:
+        self._kept: OrderedDict[Hashable, tuple[str, V]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()  # gthread workers share a process
-        self._token: tuple[float, int, str | None] | None = None  # (monotonic time read, _commits, token)
         self.hits = 0
         self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def get(self, key: Hashable, token: str) -> V | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None or found[0] != token:
+                self.misses += 1
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return found[1]
+
+    def put(self, key: Hashable, token: str, value: V) -> None:
+        with self._lock:
+            self._kept[key] = (token, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+class PageCache(Kept[str]):
+    """The shared pages' copies of one process, and the version token it last read."""
+
+    def __init__(self, size: int = MAX_COPIES) -> None:
+        super().__init__(size)
+        self._token: tuple[float, int, str | None] | None = None  # (monotonic time read, _commits, token)
 
     def token(self, db: Session) -> str | None:
         """The version token: read again when the last read is a second old or this process has since
@@ -92,26 +118,8 @@ class PageCache:
         return token
 
     def clear(self) -> None:
-        with self._lock:
-            self._copies.clear()
-            self._token = None
-
-    def get(self, key: tuple[Any, ...], token: str) -> str | None:
-        with self._lock:
-            copy = self._copies.get(key)
-            if copy is None or copy.token != token:
-                self.misses += 1
-                return None
-            self._copies.move_to_end(key)
-            self.hits += 1
-            return copy.html
-
-    def put(self, key: tuple[Any, ...], token: str, html: str) -> None:
-        with self._lock:
-            self._copies[key] = Copy(token, html)
-            self._copies.move_to_end(key)
-            while len(self._copies) > self._size:
-                self._copies.popitem(last=False)
+        super().clear()
+        self._token = None
 
 
 def cache_of(app: Flask) -> PageCache:
