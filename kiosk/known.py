@@ -61,7 +61,9 @@ def known_kiosk(db: Session, device_token: str | None) -> KnownKiosk | None:
     token = current_token(db)  # read first: a change committed after it gives the next request a new token
     if token is None:
         return None
-    known: Kept[KnownKiosk] = current_app.extensions.setdefault(EXTENSION, Kept(MAX_KNOWN))
+    known: Kept[KnownKiosk] | None = current_app.extensions.get(EXTENSION)
+    if known is None:
+        known = current_app.extensions.setdefault(EXTENSION, Kept(MAX_KNOWN))
     digest = token_hash(device_token)
     found = known.get(digest, token)
     if found is not None:

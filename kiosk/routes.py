@@ -96,9 +96,18 @@ def load_kiosk() -> ResponseReturnValue | None:
         if known is not None:  # the copy needs no more; rendering it loads the row first (full_request)
             g.kiosk, g.kiosk_id, g.visit = known, known.id, None
             g.kiosk_locale = known.default_locale or current_app.config["LINLI"].default_locale
-            g.linli_full_request = lambda: _load(db)
+            g.linli_full_request = lambda: _load_in_full(db)
             return None
     return _load(db)
+
+
+def _load_in_full(db: Session) -> ResponseReturnValue | None:
+    """The whole set-up, for a shared screen that must render after all (or its error page)."""
+    try:
+        return _load(db)
+    except Exception:
+        g.kiosk = None  # never the remembered row in a template: an error page then shows no kiosk at all
+        raise
 
 
 def _load(db: Session) -> ResponseReturnValue | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select, update
 
 from tests.web.test_shared_pages import tables_read
@@ -16,6 +17,15 @@ from webapp.domain.kiosk.devices import unpair
 from webapp.domain.privacy.audit import SYSTEM
 from webapp.infra import page_cache
 from webapp.models import Kiosk, PageVersion
+
+
+@pytest.fixture
+def still(monkeypatch) -> list[float]:
+    """The version token's clock, stopped: a test sees its own commit drop the remembered row, not a second
+    that happened to pass on a loaded machine."""
+    now = [1000.0]
+    monkeypatch.setattr(page_cache, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    return now
 
 
 def the_kiosk(session, demo_community) -> Kiosk:
@@ -39,7 +49,7 @@ def test_a_passer_bys_attract_screen_reads_nothing_once_kept(app, kiosk_client, 
     assert seen == {"page_version"}  # a second later: the token is read again, nothing else
 
 
-def test_an_unpaired_kiosk_is_sent_to_pairing_at_once(app, kiosk_client, session, demo_community):
+def test_an_unpaired_kiosk_is_sent_to_pairing_at_once(app, kiosk_client, session, demo_community, still):
     kiosk_client.set_cookie("linli_locale", "en")
     assert kiosk_client.get("/kiosk/").status_code == 200
     assert kiosk_client.get("/kiosk/").status_code == 200  # kept, the kiosk remembered
@@ -67,14 +77,16 @@ def test_unpaired_through_another_process_is_sent_to_pairing_within_the_second(
     assert answer.headers["Location"].endswith("/kiosk/pair")
 
 
-def test_a_kiosks_new_language_is_on_its_next_screen(app, kiosk_client, session, demo_community):
+def test_a_kiosks_new_language_is_on_its_next_screen(app, kiosk_client, session, demo_community, still):
     assert 'lang="zh-Hans"' in kiosk_client.get("/kiosk/").get_data(as_text=True)
     the_kiosk(session, demo_community).default_locale = "en"
     session.commit()
     assert 'lang="en"' in kiosk_client.get("/kiosk/").get_data(as_text=True)
 
 
-def test_a_kiosk_with_a_reader_keeps_its_bridge_on_a_kept_screen(app, kiosk_client, session, demo_community):
+def test_a_kiosk_with_a_reader_keeps_its_bridge_on_a_kept_screen(
+    app, kiosk_client, session, demo_community, still
+):
     kiosk = the_kiosk(session, demo_community)
     kiosk.has_id_reader = True
     session.commit()
@@ -98,7 +110,9 @@ def test_another_devices_cookie_is_not_taken_for_this_kiosk(app, kiosk_client, k
     assert len(app.extensions[EXTENSION]) == 1  # made-up cookies are never remembered (they cannot fill it)
 
 
-def test_a_kiosk_paired_again_does_not_answer_its_old_cookie(app, kiosk_client, session, demo_community):
+def test_a_kiosk_paired_again_does_not_answer_its_old_cookie(
+    app, kiosk_client, session, demo_community, still
+):
     """The new pairing's screen is kept under the new token: the old cookie must not reach that copy."""
     from webapp.domain.kiosk.devices import pair, start_pairing
 
@@ -115,3 +129,22 @@ def test_a_kiosk_paired_again_does_not_answer_its_old_cookie(app, kiosk_client, 
     old = kiosk_client.get("/kiosk/")
     assert old.status_code == 302
     assert old.headers["Location"].endswith("/kiosk/pair")
+
+
+def test_a_failure_while_a_kept_screen_is_served_still_shows_the_kiosks_error_page(
+    app, kiosk_client, monkeypatch
+):
+    """The remembered row is not the kiosk's row: an error page of such a request (its template reads the
+    kiosk's community) loads the row first, and the screen keeps its kiosk layout, not the bare fallback a
+    failed error page gets (the kiosk would stay on it until someone reloads)."""
+    kiosk_client.set_cookie("linli_locale", "en")
+    assert kiosk_client.get("/kiosk/").status_code == 200
+
+    def broken(*_args):
+        raise RuntimeError("the copies are broken")
+
+    monkeypatch.setattr(page_cache.PageCache, "get", broken)
+    answer = kiosk_client.get("/kiosk/")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 500
+    assert "theme-kiosk" in page, page[:300]

@@ -115,5 +115,9 @@ def test_console_pages_count_and_load_before_rendering(app, client, auth, sessio
         assert answer.status_code == 200, path
         assert "data-work " in answer.get_data(as_text=True), path  # the work bar is on the page
         assert reads == [], path
+    missing = client.get("/staff/no-such-page")  # an error page under /staff keeps the work bar
+    assert missing.status_code == 404
+    assert "data-work " in missing.get_data(as_text=True)
+    assert "data-work " not in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     page = client.get("/staff/timebank").get_data(as_text=True)
     assert all(f"时间银行{n}" in page for n in range(3))

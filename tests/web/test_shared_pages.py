@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
 
 from tests.conftest import _sessionmaker, csrf_token
 from tests.web.test_kiosk_context import scan_card
@@ -109,7 +109,8 @@ def test_a_notice_published_now_is_on_the_next_start_page_and_attract_screen(
 def test_a_change_through_another_app_server_reaches_this_servers_copy(
     app, session, demo_community, database_url, tmp_path, request
 ):
-    """A district: two app servers, one database. The notice is written through the other server's session."""
+    """Two apps over one database, the notice written through the other app's session. Both are in this
+    process, so its commit counts for both at once; a change by another process is the next test's."""
     other = create_app(
         {
             "database_url": database_url,
@@ -280,3 +281,18 @@ def test_an_address_with_a_made_up_query_is_rendered_not_kept(app, client):
     hits = page_cache.cache_of(app).hits
     assert client.get("/?lang=en").status_code == 200  # a language it speaks is still served from its copy
     assert page_cache.cache_of(app).hits == hits + 1
+
+
+def test_a_request_that_has_read_takes_the_token_of_its_own_snapshot(session, monkeypatch):
+    """Under WAL a request's snapshot may be older than the token another thread remembered: a copy rendered
+    from that snapshot must be kept under the snapshot's own token, and the remembered one left alone."""
+    monkeypatch.setattr(page_cache, "time", SimpleNamespace(monotonic=lambda: 1000.0))
+    cache = page_cache.PageCache()
+    in_database = session.scalar(select(PageVersion.token))
+    assert in_database
+    session.rollback()  # a request that has read nothing yet
+    cache._token = (1000.0, page_cache._commits, "remembered by another thread")
+    assert cache.token(session) == "remembered by another thread"
+    session.scalar(select(Notice.id).limit(1))  # the request has read: its snapshot has begun
+    assert cache.token(session) == in_database
+    assert cache._token == (1000.0, page_cache._commits, "remembered by another thread")

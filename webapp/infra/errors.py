@@ -40,6 +40,12 @@ def layout_for_path(path: str) -> str:
 
 
 def render_error(code: int, title: object, message: object) -> ResponseReturnValue:
+    from webapp.infra.page_cache import full_request
+
+    try:
+        full_request()  # a request that skipped part of its set-up for a kept copy: the page reads all of it
+    except Exception:
+        log.exception("the request's set-up could not be finished for its error page")
     try:
         page = render_template(
             "errors/error.html", code=code, title=title, message=message, layout=layout_for_path(request.path)

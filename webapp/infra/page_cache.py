@@ -107,12 +107,19 @@ class PageCache(Kept[str]):
 
     def token(self, db: Session) -> str | None:
         """The version token: read again when the last read is a second old or this process has since
-        committed a change to a watched table (see the module's words)."""
+        committed a change to a watched table (see the module's words).
+
+        A request that has already read the database reads the token in its own snapshot, and leaves the
+        process's token alone: under WAL its snapshot may be older or newer than the remembered token, and a
+        copy rendered from one snapshot must be kept under that snapshot's token (a stale screen kept under a
+        new token would be served for the rest of its half minute)."""
+        from webapp.models import PageVersion
+
+        if db.in_transaction():
+            return db.scalar(select(PageVersion.token).where(PageVersion.id == 1))
         memo, commits, now = self._token, _commits, time.monotonic()
         if memo is not None and memo[1] == commits and 0 <= now - memo[0] < TOKEN_FRESH_SECONDS:
             return memo[2]
-        from webapp.models import PageVersion
-
         token = db.scalar(select(PageVersion.token).where(PageVersion.id == 1))
         self._token = (now, commits, token)
         return token
@@ -146,19 +153,21 @@ def _anonymous() -> bool:
     )
 
 
+def full_request() -> Any:
+    """Finish what a face skipped of its request's set-up while a copy could serve it (kiosk/known.py puts
+    `g.linli_full_request`): before a view or a template needs the whole of it. Once; None, or the set-up's
+    own answer (a redirect)."""
+    finish = g.pop("linli_full_request", None)
+    return finish() if finish is not None else None
+
+
 def shared_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve this GET view from the process's copy when the visitor is anonymous (see the module's words).
     The view must read only WATCHED tables and nothing of the visitor but the key's parts."""
 
     def render(*args: Any, **kwargs: Any) -> Any:
-        # A face may have skipped part of its request's set-up while a copy could serve it (kiosk/known.py):
-        # the view gets the whole of it.
-        finish = g.pop("linli_full_request", None)
-        if finish is not None:
-            refused = finish()
-            if refused is not None:
-                return refused
-        return view(*args, **kwargs)
+        refused = full_request()
+        return refused if refused is not None else view(*args, **kwargs)
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import g, jsonify, render_template
+from flask import g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -49,10 +49,13 @@ def work_counts() -> desk.WorkCounts:
     return g.work_counts
 
 
-@bp.context_processor
+@bp.app_context_processor
 def work_bar() -> dict[str, desk.WorkCounts | None]:
     """The console's work bar, counted before a page renders (templates read nothing: issue 22, defect 5);
-    None for someone whose role handles no tickets, or no one signed in."""
+    None for someone whose role handles no tickets, or no one signed in. Every page under /staff: the
+    console's own, its error pages (a 404 reaches no blueprint) and the sign-in pages' (another blueprint)."""
+    if not request.path.startswith(bp.url_prefix or "/staff"):
+        return {}
     staff = signed_in_staff()
     return {
         "work_bar": work_counts() if staff is not None and can(staff, Permission.HANDLE_TICKETS) else None
