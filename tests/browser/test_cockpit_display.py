@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import Visitor, ask
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, VAULT, seed_day
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.domain.life.notices import save_notice
@@ -68,7 +68,7 @@ def long_display(tmp_path_factory):
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+        demo = seed_demo(session, DEMO_PASSWORD, seed_day(), VAULT, DEMO_PIN)
         for urgent in (True, True, False):  # two urgent ones: the second is counted ("other urgent notices")
             save_notice(
                 session,

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from tests.browser.conftest import Visitor, wait_until
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, VAULT, seed_day
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
 from webapp.domain.life.notices import save_notice
@@ -44,7 +44,7 @@ def display_server(tmp_path):
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        demo = seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+        demo = seed_demo(session, DEMO_PASSWORD, seed_day(), VAULT, DEMO_PIN)
         values = {
             "titles": {"zh_Hans": "电梯年检", "en": "Lift inspection today"},
             "bodies": {"en": "The lift in Building 1 stops for an hour."},

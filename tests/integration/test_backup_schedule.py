@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, TODAY, VAULT
+from tests.conftest import DEMO_PASSWORD, DEMO_PIN, TEST_KEY, VAULT, seed_day
 from tests.unit.test_backup import PASSPHRASE, flask
 from webapp import create_app, migrations
 from webapp.content.demo import seed_demo
@@ -44,7 +44,7 @@ def test_the_daily_backup_runs_once_with_two_workers_and_restores(databases, tmp
     engine = make_engine(url)
     migrations.upgrade(engine)
     with Session(engine) as session:
-        seed_demo(session, DEMO_PASSWORD, TODAY, VAULT, DEMO_PIN)
+        seed_demo(session, DEMO_PASSWORD, seed_day(), VAULT, DEMO_PIN)
         session.commit()
     folder = tmp_path / "backups"
     secret = tmp_path / "passphrase"
