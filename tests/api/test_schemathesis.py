@@ -188,12 +188,12 @@ def test_the_documents_links_walked_as_a_state_machine(api):
     assert any(parent == "ticket_create" and child.startswith("ticket_") for parent, child in followed), (
         followed
     )
-    # Reading, moving and noting were each reached through a link. Which links a walk of 80 takes is not
-    # fixed even with derandomised data (schemathesis draws case ids from its own random source, and the walk
-    # follows the answers): two walks on the same code went create -> read and note -> read, and one on CI
-    # reached noting from the community only. A generated status or note may be refused by a rule (a 422 the
-    # check above allows); the next test files, reads, moves and notes one ticket for sure.
-    assert {"ticket_read", "ticket_status", "ticket_note"} <= {child for _parent, child in tried}, tried
+    # Which other links a walk of 80 takes is not fixed, even with derandomised data: schemathesis draws case
+    # ids from its own random source and the walk follows the answers. Two local walks on the same code went
+    # create -> read and note -> read; CI's, with every test module collected, never tried a note at all. So
+    # the walk is asked only for the link that shows numbers are taken from answers; the next test files,
+    # reads, moves and notes one ticket for sure.
+    assert any(child in ("ticket_read", "ticket_status", "ticket_note") for _parent, child in tried), tried
 
 
 def test_the_documented_sequence_file_read_move_note(api, client):
