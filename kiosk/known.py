@@ -16,12 +16,16 @@ as on every other screen first (`g.linli_full_request`, which `shared_page` runs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from webapp.domain.identity.vault import token_hash
 from webapp.domain.kiosk.devices import kiosk_for_device
+from webapp.infra import clock
 from webapp.infra.page_cache import Kept, current_token
 from webapp.models import Kiosk
 
@@ -40,6 +44,7 @@ class KnownKiosk:
     has_printer: bool
     has_id_reader: bool
     device_token_hash: str | None
+    idle_timeout_seconds: int
 
     @classmethod
     def of(cls, kiosk: Kiosk) -> KnownKiosk:
@@ -50,6 +55,7 @@ class KnownKiosk:
             kiosk.has_printer,
             kiosk.has_id_reader,
             kiosk.device_token_hash,
+            kiosk.idle_timeout_seconds,
         )
 
 
@@ -74,3 +80,62 @@ def known_kiosk(db: Session, device_token: str | None) -> KnownKiosk | None:
     found = KnownKiosk.of(kiosk)
     known.put(digest, token, found)
     return found
+
+
+@dataclass(frozen=True)
+class KnownVisit:
+    """What a kept home's request reads of the visit before its copy is served (the same names as on
+    `KioskVisit`), with the versions the copy is kept under (webapp/infra/personal_pages.py)."""
+
+    id: int
+    resident_id: int | None
+    helper_id: int | None
+    tokens: tuple[str, str, str]
+
+
+def _visit_statement() -> Select[*tuple[Any, ...]]:
+    from webapp.infra.personal_pages import EPOCH_ROW
+    from webapp.models import KioskVisit, PageVersion, ResidentPageVersion
+
+    shared, epoch = aliased(PageVersion), aliased(PageVersion)
+    return (
+        select(
+            KioskVisit.kiosk_id,
+            KioskVisit.resident_id,
+            KioskVisit.helper_id,
+            KioskVisit.ended_at,
+            KioskVisit.last_seen_at,
+            shared.token,
+            epoch.token,
+            ResidentPageVersion.token,
+        )
+        .select_from(KioskVisit)
+        .join(shared, shared.id == 1)
+        .join(epoch, epoch.id == EPOCH_ROW)
+        .outerjoin(ResidentPageVersion, ResidentPageVersion.resident_id == KioskVisit.resident_id)
+        .where(KioskVisit.id == bindparam("visit"))
+    )
+
+
+_VISIT: Select[*tuple[Any, ...]] | None = None
+
+
+def known_visit(db: Session, kiosk: KnownKiosk, visit_id: object) -> KnownVisit | None:
+    """This kiosk's live visit and the versions of its resident's home, in one query; None whenever the full
+    set-up must decide (another kiosk's visit, ended, past the idle limit: it ends the visit and says so)."""
+    from webapp.domain.kiosk.visits import idle_limit
+
+    global _VISIT
+    if not isinstance(visit_id, int):
+        return None
+    if _VISIT is None:
+        _VISIT = _visit_statement()
+    row = db.connection().execute(_VISIT, {"visit": visit_id}).first()
+    if row is None:
+        return None
+    kiosk_id, resident_id, helper_id, ended_at, last_seen_at, shared, epoch, own = row
+    if kiosk_id != kiosk.id or ended_at is not None:
+        return None
+    if not timedelta(0) <= clock.now() - last_seen_at <= idle_limit(kiosk.idle_timeout_seconds):
+        return None
+    return KnownVisit(visit_id, resident_id, helper_id, (shared, epoch, own or ""))

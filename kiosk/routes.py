@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.blueprint import bp, visit_required
-from kiosk.known import known_kiosk
+from kiosk.known import known_kiosk, known_visit
 from kiosk.tiles import tiles_for
 from webapp.domain.identity.handoff import create_handoff
 from webapp.domain.identity.pins import card_key_for, device_key, verify_pin
@@ -47,6 +47,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.json_body import Scalars, Shape, Text, json_body
 from webapp.infra.page_cache import shared_page
+from webapp.infra.personal_pages import personal_page
 from webapp.infra.security import background
 from webapp.infra.unit_of_work import keep, start_writing
 from webapp.models import Community, Event, TrainingSession
@@ -84,6 +85,7 @@ def _note(visit_id: int) -> None:
 
 
 SHARED_SCREENS = {"kiosk.attract", "kiosk.start"}  # @shared_page: a passer-by's copy, see kiosk/known.py
+KEPT_SCREENS = {"kiosk.home"}  # @personal_page: the visit's own copy, see webapp/infra/personal_pages.py
 
 
 @bp.before_request
@@ -96,6 +98,20 @@ def load_kiosk() -> ResponseReturnValue | None:
         if known is not None:  # the copy needs no more; rendering it loads the row first (full_request)
             g.kiosk, g.kiosk_id, g.visit = known, known.id, None
             g.kiosk_locale = known.default_locale or current_app.config["LINLI"].default_locale
+            g.linli_full_request = lambda: _load_in_full(db)
+            return None
+    if (
+        request.method == "GET"
+        and request.endpoint in KEPT_SCREENS
+        and g.visit_noted_lately  # (otherwise the visit's activity is written first)
+        and not request.args
+    ):
+        known = known_kiosk(db, request.cookies.get(DEVICE_COOKIE))
+        seen = known_visit(db, known, session.get("visit_id")) if known is not None else None
+        if known is not None and seen is not None:  # the kept home needs no more (personal_pages.py)
+            g.kiosk, g.kiosk_id, g.visit = known, known.id, seen
+            g.kiosk_locale = known.default_locale or current_app.config["LINLI"].default_locale
+            g.linli_personal_tokens = seen.tokens
             g.linli_full_request = lambda: _load_in_full(db)
             return None
     return _load(db)
@@ -332,6 +348,7 @@ def identify_id_number() -> ResponseReturnValue:
 
 
 @bp.get("/home")
+@personal_page
 @visit_required
 def home() -> ResponseReturnValue:
     from kiosk.learn import todays_class

@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.display.routes import bp as display_bp
     from webapp.domain.messages import outbox
     from webapp.domain.webhooks import events as webhook_events
-    from webapp.infra import errors, fragments, i18n, logs, page_cache, security, unit_of_work
+    from webapp.infra import errors, fragments, i18n, logs, page_cache, personal_pages, security, unit_of_work
     from webapp.infra.db import Database, make_engine
     from webapp.infra.urls import DatabaseInt, redirect_moved
     from webapp.resident import bp as resident_bp
@@ -73,6 +73,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     outbox.install()  # messages are written in the transaction of the change that caused them
     webhook_events.install()  # so are webhook events
     page_cache.install(app)  # a change to what shared pages show drops their copies, in its transaction
+    personal_pages.install(
+        app
+    )  # a change to what a resident's home shows drops its copies, in its transaction
     fragments.install(app)  # rows of the staff queue, kept per process under a key of what they show
     unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)

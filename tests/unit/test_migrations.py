@@ -130,6 +130,7 @@ def test_a_migration_round_trip_keeps_every_row_of_a_populated_database(database
             "staff_invitation",
             "staff_region_role",
             "channel_setting",
+            "resident_page_version",  # versions only: a missing row reads as a version of its own
             *OUTBOX_TABLES,
             *OFFICE_TABLES,
             *HELP_TABLES,

@@ -49,7 +49,7 @@ from webapp.models.messages import (
     OutboxMessage,
     OutboxStatus,
 )
-from webapp.models.pages import PageVersion
+from webapp.models.pages import PageVersion, ResidentPageVersion
 from webapp.models.people import (
     InvitationKind,
     Resident,
@@ -184,4 +184,5 @@ __all__ = [
     "HelpCall",
     "HelpOutcome",
     "PageVersion",
+    "ResidentPageVersion",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.models.base import Base
@@ -17,4 +17,15 @@ class PageVersion(Base):
     __tablename__ = "page_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+class ResidentPageVersion(Base):
+    """A random token per resident that changes in the same transaction as any change to what their own kiosk
+    home shows of them (their requests, news, classes, time bank): the home is kept per visit under it
+    (webapp/infra/personal_pages.py). No row yet reads as the empty token; a resident's removal takes it."""
+
+    __tablename__ = "resident_page_version"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
     token: Mapped[str] = mapped_column(String(32))

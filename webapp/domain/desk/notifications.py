@@ -48,7 +48,11 @@ def mark_seen(session: Session, resident_id: int, ids: list[int] | None = None) 
     )
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
-    session.execute(query.values(seen_at=clock.now()).execution_options(synchronize_session=False))
+    session.execute(
+        query.values(seen_at=clock.now()).execution_options(
+            synchronize_session=False, linli_residents=[resident_id]
+        )
+    )
 
 
 def subscribe(

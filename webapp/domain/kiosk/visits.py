@@ -33,7 +33,12 @@ TOUCH_EVERY = timedelta(seconds=5)
 
 
 def limit(kiosk: Kiosk) -> timedelta:
-    return timedelta(seconds=kiosk.idle_timeout_seconds) + WARNING + TOUCH_EVERY
+    return idle_limit(kiosk.idle_timeout_seconds)
+
+
+def idle_limit(idle_timeout_seconds: int) -> timedelta:
+    """How long after its last noted activity a visit still stands (the warning and the note's own delay)."""
+    return timedelta(seconds=idle_timeout_seconds) + WARNING + TOUCH_EVERY
 
 
 def open_visit(session: Session, kiosk: Kiosk, visit_id: int | None) -> KioskVisit | None:
