@@ -38,6 +38,7 @@ from webapp.domain.kiosk.visits import (
     identify_by_id_card,
     identify_by_id_number,
     open_visit,
+    past_idle_limit,
     pin_is_fresh,
     sweep,
     touch,
@@ -135,6 +136,10 @@ def _load(db: Session) -> ResponseReturnValue | None:
         return None if request.endpoint in UNPAIRED_ENDPOINTS else redirect(url_for("kiosk.pair"))
     g.kiosk_id = kiosk.id
     g.kiosk_locale = kiosk.default_locale or current_app.config["LINLI"].default_locale
+    if g.get("linli_read_only") and past_idle_limit(db, kiosk, session.get("visit_id")):
+        # Noted lately here, yet idle for the database (another process says so): ending it writes.
+        start_writing()
+        db = get_session()
     visit = open_visit(db, kiosk, session.get("visit_id"))
     if visit is None and "visit_id" in session:
         session.pop("visit_id")

@@ -54,6 +54,7 @@ MAX_COPIES = 48  # per process (about 20 KB each): the visits open at a district
 EXTENSION = "linli_personal_pages"
 RESIDENTS_OPTION = "linli_residents"  # a bulk statement's own word for whose rows it changes
 BUMP_OPTION = "linli_personal_version"
+PENDING = "linli_personal_pending"  # Session.info: residents and epoch changed in the open transaction
 
 
 def _kept(app: Flask) -> Kept[str]:
@@ -141,8 +142,8 @@ def personal_page(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def _owners(obj: Any) -> Iterable[int] | None:
-    """The residents whose homes this pending row changes ([] for none); None when the row does not say."""
+def _owners(obj: Any, removed: bool) -> Iterable[int] | None:
+    """The residents whose homes this flushed row changes ([] for none); None when the row does not say."""
     table = getattr(obj, "__tablename__", None)
     if table not in PERSONAL:
         return []
@@ -153,15 +154,71 @@ def _owners(obj: Any) -> Iterable[int] | None:
     if column not in state.dict:  # not loaded (an expired row): never a load inside the flush
         return None
     owners = {state.dict[column]}
-    if state.persistent and not state.deleted:
+    if not removed and not state.pending and state.key is not None:  # a row changed in place
         if not any(a.history.has_changes() for a in state.attrs):
             return []
-        owners.update(state.attrs[column].history.deleted or ())
+        history = state.attrs[column].history
+        if history.added and not history.deleted:  # moved to another resident from one never loaded
+            return None
+        owners.update(history.deleted or ())
     return {o for o in owners if isinstance(o, int)}
 
 
+def _pending(db: Session) -> tuple[set[int], list[bool]]:
+    """What this transaction has changed so far: whose homes, and whether the epoch moves (set at commit)."""
+    found: tuple[set[int], list[bool]] = db.info.setdefault(PENDING, (set(), [False]))
+    return found
+
+
+def _after_flush(db: Session, _context: Any) -> None:
+    residents, epoch = _pending(db)
+    for removed, objects in ((False, (*db.new, *db.dirty)), (True, tuple(db.deleted))):
+        for obj in objects:
+            owners = _owners(obj, removed)
+            if owners is None:
+                epoch[0] = True
+            else:
+                residents.update(owners)
+
+
+def _bulk_statement(state: ORMExecuteState) -> None:
+    if state.execution_options.get(BUMP_OPTION):
+        return
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table not in PERSONAL:
+        return
+    residents, epoch = _pending(state.session)
+    named = state.execution_options.get(RESIDENTS_OPTION)
+    if named is not None:
+        residents.update(named)
+    else:
+        epoch[0] = True
+
+
+def _before_commit(db: Session) -> None:
+    """Set the new versions last, in one statement each, residents in id order: a transaction holds their
+    rows' locks only from here to its commit, always taken in the same order (on PostgreSQL two crossing
+    changes, each moving two residents, would otherwise deadlock)."""
+    if db.new or db.dirty or db.deleted:
+        db.flush()  # (commit flushes after this hook: what it would write is counted first)
+    found = db.info.pop(PENDING, None)
+    if found is None:
+        return
+    residents, epoch = found
+    if residents or epoch[0]:
+        _bump(db, residents, epoch[0])
+
+
+def _after_rollback(db: Session) -> None:
+    db.info.pop(PENDING, None)
+
+
 def _bump(db: Session, residents: set[int], epoch: bool) -> None:
-    from webapp.models import PageVersion, ResidentPageVersion
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from webapp.models import PageVersion, Resident, ResidentPageVersion
 
     options = {BUMP_OPTION: True}
     if epoch:
@@ -171,10 +228,15 @@ def _bump(db: Session, residents: set[int], epoch: bool) -> None:
         )
     if not residents:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
-
+    # Only residents that still exist: a removed one's versions went with them.
+    existing = db.scalars(
+        select(Resident.id).where(Resident.id.in_(residents)).order_by(Resident.id),
+        execution_options=options,
+    ).all()
+    if not existing:
+        return
     # Both dialects say "insert, or on the resident's existing row set the new token" the same way.
-    rows = [{"resident_id": r, "token": secrets.token_hex(16)} for r in sorted(residents)]
+    rows = [{"resident_id": r, "token": secrets.token_hex(16)} for r in existing]
     if db.get_bind().dialect.name == "postgresql":
         pg = postgresql.insert(ResidentPageVersion).values(rows)
         upsert: Any = pg.on_conflict_do_update(
@@ -188,39 +250,14 @@ def _bump(db: Session, residents: set[int], epoch: bool) -> None:
     db.execute(upsert, execution_options=options)
 
 
-def _after_flush(db: Session, _context: Any) -> None:
-    residents: set[int] = set()
-    epoch = False
-    for obj in (*db.new, *db.dirty, *db.deleted):
-        owners = _owners(obj)
-        if owners is None:
-            epoch = True
-        else:
-            residents.update(owners)
-    # A resident removed in this flush has no row left to point at (and their versions went with them).
-    residents -= {obj.id for obj in db.deleted if getattr(obj, "__tablename__", None) == "resident"}
-    if residents or epoch:
-        _bump(db, residents, epoch)
-
-
-def _bulk_statement(state: ORMExecuteState) -> None:
-    if state.execution_options.get(BUMP_OPTION):
-        return
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(getattr(state.statement, "table", None), "name", None)
-    if table not in PERSONAL:
-        return
-    named = state.execution_options.get(RESIDENTS_OPTION)
-    if named is not None and not (state.is_delete and table == "resident"):
-        _bump(state.session, set(named), False)
-    else:
-        _bump(state.session, set(), True)
-
-
 def install(app: Flask) -> None:
     """Keep the visits' copies for this app and watch every session of the process (web, worker, commands)."""
     app.extensions[EXTENSION] = Kept[str](MAX_COPIES)
-    for name, fn in (("after_flush", _after_flush), ("do_orm_execute", _bulk_statement)):
+    for name, fn in (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _bulk_statement),
+        ("before_commit", _before_commit),
+        ("after_rollback", _after_rollback),
+    ):
         if not event.contains(Session, name, fn):
             event.listen(Session, name, fn)

@@ -54,6 +54,14 @@ def open_visit(session: Session, kiosk: Kiosk, visit_id: int | None) -> KioskVis
     return visit
 
 
+def past_idle_limit(session: Session, kiosk: Kiosk, visit_id: int | None) -> bool:
+    """Whether open_visit would end this visit (and so write): a read-only request starts writing first."""
+    visit = session.get(KioskVisit, visit_id) if visit_id is not None else None
+    if visit is None or visit.kiosk_id != kiosk.id or visit.ended_at is not None:
+        return False
+    return clock.now() - visit.last_seen_at > limit(kiosk)
+
+
 def touch(session: Session, visit: KioskVisit) -> None:
     visit.last_seen_at = clock.now()
     session.flush()
