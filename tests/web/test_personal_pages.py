@@ -49,6 +49,17 @@ def home(kiosk) -> str:
     return answer.get_data(as_text=True)
 
 
+def book(session, lesson, person) -> None:
+    session.add(
+        Attendance(
+            training_session_id=lesson.id,
+            resident_id=person.id,
+            status=AttendanceStatus.BOOKED,
+            channel="kiosk",
+        )
+    )
+
+
 def visit_of(app, kiosk_token, session, person):
     card = issue_card(session, SYSTEM, person)
     session.commit()
@@ -74,14 +85,7 @@ def test_the_home_reads_only_tables_whose_changes_drop_its_copy(
         None,
         {"place": "Room 1", "starts_at": clock.now() + timedelta(minutes=1), "minutes": 60, "capacity": 5},
     )
-    session.add(
-        Attendance(
-            training_session_id=lesson.id,
-            resident_id=person.id,
-            status=AttendanceStatus.BOOKED,
-            channel="kiosk",
-        )
-    )
+    book(session, lesson, person)
     timebank.set_welcome(session, SYSTEM, person.community_id, 4)
     timebank.open_account(session, SYSTEM, person)
     session.commit()
@@ -330,14 +334,7 @@ def test_a_class_booked_today_is_on_the_next_home(app, kiosk_token, session, mak
     kiosk = visit_of(app, kiosk_token, session, person)
     home(kiosk)
     assert "Today's class" not in home(kiosk)
-    session.add(
-        Attendance(
-            training_session_id=lesson.id,
-            resident_id=person.id,
-            status=AttendanceStatus.BOOKED,
-            channel="kiosk",
-        )
-    )
+    book(session, lesson, person)
     session.commit()
     assert "Today's class" in home(kiosk)
 

@@ -188,20 +188,28 @@ def shared_page(view: Callable[..., Any]) -> Callable[..., Any]:
             g.get("kiosk_id"),
             int(clock.now().timestamp()) // SLICE_SECONDS,
         )
-        cache = cache_of(current_app)
-        html = cache.get(key, token)
-        if html is not None:
-            return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
-        answer = render(*args, **kwargs)
-        if isinstance(answer, str) and _anonymous() and not get_flashed_messages():
-            # (Flashed and shown by this render: get_flashed_messages returns what the page took.)
-            csrf = g.get("csrf_token")  # set when the page asked for one (Flask-WTF keeps it per request)
-            stored = answer.replace(csrf, PLACEHOLDER) if csrf else answer
-            cache.put(key, token, stored)
-        return answer
+        return kept_or_rendered(
+            cache_of(current_app), key, token, lambda: render(*args, **kwargs), _anonymous
+        )
 
     wrapped.linli_shared_page = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def kept_or_rendered(
+    kept: Kept[str], key: Hashable, token: str, render: Callable[[], Any], keepable: Callable[[], bool]
+) -> Any:
+    """The copy kept under this key and token with this visitor's form token put back; otherwise the page
+    rendered now, and kept when it may still be after its render (shared_page, personal_pages)."""
+    html = kept.get(key, token)
+    if html is not None:
+        return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
+    answer = render()
+    if isinstance(answer, str) and keepable() and not get_flashed_messages():
+        # (Flashed and shown by this render: get_flashed_messages returns what the page took.)
+        csrf = g.get("csrf_token")  # set when the page asked for one (Flask-WTF keeps it per request)
+        kept.put(key, token, answer.replace(csrf, PLACEHOLDER) if csrf else answer)
+    return answer
 
 
 def _changed(obj: Any) -> bool:

@@ -31,13 +31,12 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, g, get_flashed_messages, request, session
-from flask_wtf.csrf import generate_csrf
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import event, inspect, literal, select, union_all, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from webapp.infra import clock
-from webapp.infra.page_cache import PLACEHOLDER, SLICE_SECONDS, Kept, full_request
+from webapp.infra.page_cache import SLICE_SECONDS, Kept, full_request, kept_or_rendered
 
 # What a resident's home shows of them, and the column that names the resident a row belongs to (None: the row
 # does not say, and a change to it sets the epoch). The visit itself is in the copy's key, not here.
@@ -124,19 +123,13 @@ def personal_page(view: Callable[..., Any]) -> Callable[..., Any]:
             visit.resident_id,
             int(clock.now().timestamp()) // SLICE_SECONDS,
         )
-        kept = _kept(current_app)
-        html = kept.get(key, "\x00".join(t or "" for t in token))
-        if html is not None:
-            return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
-        answer = render(*args, **kwargs)
-        if isinstance(answer, str) and _keepable() and not get_flashed_messages():
-            csrf = g.get("csrf_token")
-            kept.put(
-                key,
-                "\x00".join(t or "" for t in token),
-                answer.replace(csrf, PLACEHOLDER) if csrf else answer,
-            )
-        return answer
+        return kept_or_rendered(
+            _kept(current_app),
+            key,
+            "\x00".join(t or "" for t in token),
+            lambda: render(*args, **kwargs),
+            _keepable,
+        )
 
     wrapped.linli_personal_page = True  # type: ignore[attr-defined]
     return wrapped
