@@ -16,7 +16,6 @@ as on every other screen first (`g.linli_full_request`, which `shared_page` runs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -25,7 +24,6 @@ from sqlalchemy.orm import Session, aliased
 
 from webapp.domain.identity.vault import token_hash
 from webapp.domain.kiosk.devices import kiosk_for_device
-from webapp.infra import clock
 from webapp.infra.page_cache import Kept, current_token
 from webapp.models import Kiosk
 
@@ -105,9 +103,9 @@ def _visit_statement() -> Select[*tuple[Any, ...]]:
             KioskVisit.helper_id,
             KioskVisit.ended_at,
             KioskVisit.last_seen_at,
-            shared.token,
-            epoch.token,
-            ResidentPageVersion.token,
+            shared.token.label("shared"),
+            epoch.token.label("epoch"),
+            ResidentPageVersion.token.label("own"),
         )
         .select_from(KioskVisit)
         .join(shared, shared.id == 1)
@@ -123,7 +121,7 @@ _VISIT: Select[*tuple[Any, ...]] | None = None
 def known_visit(db: Session, kiosk: KnownKiosk, visit_id: object) -> KnownVisit | None:
     """This kiosk's live visit and the versions of its resident's home, in one query; None whenever the full
     set-up must decide (another kiosk's visit, ended, past the idle limit: it ends the visit and says so)."""
-    from webapp.domain.kiosk.visits import idle_limit
+    from webapp.domain.kiosk.visits import standing
 
     global _VISIT
     if not isinstance(visit_id, int):
@@ -133,9 +131,6 @@ def known_visit(db: Session, kiosk: KnownKiosk, visit_id: object) -> KnownVisit 
     row = db.connection().execute(_VISIT, {"visit": visit_id}).first()
     if row is None:
         return None
-    kiosk_id, resident_id, helper_id, ended_at, last_seen_at, shared, epoch, own = row
-    if kiosk_id != kiosk.id or ended_at is not None:
+    if standing(kiosk, row) != "live":
         return None
-    if not timedelta(0) <= clock.now() - last_seen_at <= idle_limit(kiosk.idle_timeout_seconds):
-        return None
-    return KnownVisit(visit_id, resident_id, helper_id, (shared, epoch, own or ""))
+    return KnownVisit(visit_id, row.resident_id, row.helper_id, (row.shared, row.epoch, row.own or ""))

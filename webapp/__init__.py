@@ -73,9 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     outbox.install()  # messages are written in the transaction of the change that caused them
     webhook_events.install()  # so are webhook events
     page_cache.install(app)  # a change to what shared pages show drops their copies, in its transaction
-    personal_pages.install(
-        app
-    )  # a change to what a resident's home shows drops its copies, in its transaction
+    personal_pages.install(app)  # so does a change to what a resident's own kiosk home shows
     fragments.install(app)  # rows of the staff queue, kept per process under a key of what they show
     unit_of_work.init_app(app)  # first, so that its after_request runs last
     i18n.init_app(app)

@@ -6,7 +6,8 @@ the 20-second warning is over, whether or not the page's script ran its reset.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -32,34 +33,51 @@ PIN_FRESH = timedelta(minutes=3)
 TOUCH_EVERY = timedelta(seconds=5)
 
 
-def limit(kiosk: Kiosk) -> timedelta:
-    return idle_limit(kiosk.idle_timeout_seconds)
+class _KioskLike(Protocol):  # a Kiosk row, or the kiosk face's remembered copy of one
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def idle_timeout_seconds(self) -> int: ...
 
 
-def idle_limit(idle_timeout_seconds: int) -> timedelta:
-    """How long after its last noted activity a visit still stands (the warning and the note's own delay)."""
-    return timedelta(seconds=idle_timeout_seconds) + WARNING + TOUCH_EVERY
+class _VisitLike(Protocol):  # a KioskVisit row, or a row of the kept home's one query
+    @property
+    def kiosk_id(self) -> int: ...
+
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+    @property
+    def last_seen_at(self) -> datetime: ...
+
+
+def limit(kiosk: _KioskLike) -> timedelta:
+    return timedelta(seconds=kiosk.idle_timeout_seconds) + WARNING + TOUCH_EVERY
+
+
+def standing(kiosk: _KioskLike, visit: _VisitLike | None) -> Literal["live", "idle", "gone"]:
+    """Whether a visit still stands at this kiosk: "gone" (none, another kiosk's, ended), "idle" (past the
+    limit: open_visit ends it) or "live". The one rule, for the full set-up and the kept home's one query."""
+    if visit is None or visit.kiosk_id != kiosk.id or visit.ended_at is not None:
+        return "gone"
+    if clock.now() - visit.last_seen_at > limit(kiosk):
+        return "idle"
+    return "live"
 
 
 def open_visit(session: Session, kiosk: Kiosk, visit_id: int | None) -> KioskVisit | None:
     """The kiosk's live visit with this id, or None; a visit past the idle limit is ended here."""
-    if visit_id is None:
-        return None
-    visit = session.get(KioskVisit, visit_id)
-    if visit is None or visit.kiosk_id != kiosk.id or visit.ended_at is not None:
-        return None
-    if clock.now() - visit.last_seen_at > limit(kiosk):
+    visit = session.get(KioskVisit, visit_id) if visit_id is not None else None
+    state = standing(kiosk, visit)
+    if state == "idle" and visit is not None:
         end_visit(session, visit, "idle")
-        return None
-    return visit
+    return visit if state == "live" else None
 
 
 def past_idle_limit(session: Session, kiosk: Kiosk, visit_id: int | None) -> bool:
     """Whether open_visit would end this visit (and so write): a read-only request starts writing first."""
-    visit = session.get(KioskVisit, visit_id) if visit_id is not None else None
-    if visit is None or visit.kiosk_id != kiosk.id or visit.ended_at is not None:
-        return False
-    return clock.now() - visit.last_seen_at > limit(kiosk)
+    return standing(kiosk, session.get(KioskVisit, visit_id) if visit_id is not None else None) == "idle"
 
 
 def touch(session: Session, visit: KioskVisit) -> None:
