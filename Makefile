@@ -39,11 +39,14 @@ demo: $(VENV)/.installed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Run every check: ruff, mypy, then every test (DATABASE_URL=postgresql+psycopg://… to run them on PostgreSQL)
+# Two test processes (pytest-xdist), each test file whole in one of them: the browser tests keep one core busy
+# with Chromium, the rest wait on the database, servers and clocks; one process took 45 minutes of CI's 40.
+PYTEST_JOBS ?= 2
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext --add-comments=Translators: \

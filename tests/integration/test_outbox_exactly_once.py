@@ -92,14 +92,14 @@ def test_a_killed_worker_delivers_every_message_once(backend, gateway, databases
     if backend == "redis":
         redis = pytest.importorskip("redis")
         try:
-            redis.Redis.from_url("redis://127.0.0.1:6379/12").ping()
+            redis.Redis.from_url("redis://127.0.0.1:6379/13").ping()
         except redis.exceptions.ConnectionError:
             pytest.skip("no Redis at 127.0.0.1:6379")
     servers = Gateways().start()
     url = databases.new("outbox")
     engine = make_engine(url)
     migrations.upgrade(engine)
-    queue_url = "redis://127.0.0.1:6379/12" if backend == "redis" else f"sqlite:///{tmp_path / 'queue.db'}"
+    queue_url = "redis://127.0.0.1:6379/13" if backend == "redis" else f"sqlite:///{tmp_path / 'queue.db'}"
     env = {
         **os.environ,
         "DATABASE_URL": url,
