@@ -100,6 +100,7 @@ from collections import Counter  # noqa: E402
 import gevent  # noqa: E402
 from locust import HttpUser, between, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+from serve import as_deployed  # noqa: E402 (benchmarks/ is on the path: the script's own folder)
 
 BIN = Path(sys.executable).parent
 CSRF = re.compile(r'(?:name="csrf_token"[^>]*value|data-csrf)="([^"]+)"')
@@ -265,7 +266,11 @@ def main() -> None:
         command = ["taskset", "-c", args.cpus, *command]
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [*command, "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [*command, "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT,
+            env=as_deployed(env),
+            stdout=log,
+            stderr=log,
         )
         try:
             wait_for(port)

@@ -140,3 +140,18 @@ def test_the_procfile_runs_the_same_processes_as_the_units() -> None:
     assert lines["worker"].strip() in worker_unit
     assert "deploy/gunicorn.conf.py wsgi:app" in lines["web"]
     assert "deploy/gunicorn.conf.py wsgi:app" in web_unit
+
+
+def test_the_web_service_runs_without_docstrings_and_its_bytecode_is_compiled_for_it() -> None:
+    """The web server runs under PYTHONOPTIMIZE=2 (about 5 MiB less a worker; tests/web/test_startup.py checks
+    the app under it). The service may not write its folders, so the install and upgrade steps compile that
+    bytecode (`-o 2`) for the app and the venv: without it every worker would compile every library at start."""
+    web_unit = (DEPLOY / "systemd" / "linli-web.service").read_text()
+    procfile = (DEPLOY / "Procfile").read_text()
+    assert "\nEnvironment=PYTHONOPTIMIZE=2\n" in web_unit
+    assert "PYTHONOPTIMIZE" not in (DEPLOY / "systemd" / "linli-worker.service").read_text()
+    assert "web: PYTHONOPTIMIZE=2 gunicorn " in procfile
+    for doc in ("deployment.md", "upgrading.md"):
+        steps = [line for line in (ROOT / "docs" / doc).read_text().splitlines() if "-m compileall" in line]
+        assert steps, doc
+        assert all("-o 0 -o 2" in line and "/opt/linli/venv/lib" in line for line in steps), doc

@@ -10,6 +10,7 @@ The app is made in a fresh process, as a worker makes it, and serves one page.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,3 +92,33 @@ def test_the_queue_is_made_when_first_woken(tmp_path: Path, database_url: str) -
     assert lazy.deliver is lazy.tasks().deliver
     lazy.huey.flush()
     database(app).engine.dispose()
+
+
+def test_the_web_service_runs_under_python_OO_as_deployed(tmp_path: Path, database_url: str) -> None:
+    """deploy/systemd/linli-web.service runs gunicorn with PYTHONOPTIMIZE=2, which drops every docstring and
+    assert (about 5 MiB a worker). Pages must not notice, and the API's document, whose summaries SpecTree reads
+    from the views' docstrings, must still name every operation in words (webapp.api.spec._summarise)."""
+    script = (
+        "import json, sys, wsgi\n"
+        "assert sys.flags.optimize == 2 and wsgi.__doc__ is None\n"
+        "client = wsgi.app.test_client()\n"
+        "answers = {path: client.get(path).status_code for path in ('/', '/kiosk/', '/staff/sign-in', '/api/docs')}\n"
+        "document = client.get('/api/openapi.json').get_json()\n"
+        "summaries = {f'{m.upper()} {p}': op.get('summary') for p, ms in document['paths'].items()"
+        " for m, op in ms.items()}\n"
+        "print(json.dumps({'answers': answers, 'summaries': summaries}))\n"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "LINLI_INSTANCE_PATH": str(tmp_path)}
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    done = subprocess.run(
+        [sys.executable, "-OO", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["answers"] == {"/": 200, "/kiosk/": 302, "/staff/sign-in": 200, "/api/docs": 200}
+    from webapp.api.docs import WORDS
+
+    # Outside any request the words are their English msgids, as the document gives them.
+    assert found["summaries"] == {
+        f"{method} {path}": str(words) for (method, path), (words, _) in WORDS.items()
+    }

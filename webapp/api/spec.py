@@ -64,6 +64,7 @@ def document() -> dict[str, Any]:
     doc: dict[str, Any] = spec.spec
     if not doc.get("_linli"):
         _name_operations(doc)
+        _summarise(doc)
         for path in doc.get("paths", {}).values():
             for operation in path.values():
                 _link(operation)
@@ -88,6 +89,25 @@ def _name_operations(doc: dict[str, Any]) -> None:
         operation = paths.get(path, {}).get(route.method.lower())
         if operation is not None:
             operation["operationId"] = route.view
+
+
+def _summarise(doc: dict[str, Any]) -> None:
+    """Each operation's summary and description are the docs page's words, in English. SpecTree takes them
+    from the views' docstrings, but the web service runs under `python -OO` (linli-web.service), which drops
+    every docstring to keep about 5 MiB out of each worker, and SpecTree then wrote "communities <GET>". The
+    words and the docstrings say the same (tests/api/test_json_api.py holds the two together)."""
+    from flask_babel import force_locale
+
+    from webapp.api.docs import WORDS
+
+    with force_locale("en"):
+        for path, methods in doc.get("paths", {}).items():
+            for method, operation in methods.items():
+                summary, description = WORDS.get((method.upper(), path), (None, None))
+                if summary is not None:
+                    operation["summary"] = str(summary)
+                if description is not None:
+                    operation["description"] = str(description)
 
 
 def _link(operation: dict[str, Any]) -> None:
