@@ -213,14 +213,12 @@ def demo_env(prefix: str) -> Iterator[tuple[dict[str, str], str, int]]:
 def as_deployed(env: dict[str, str]) -> dict[str, str]:
     """The environment of the web service as deploy/ runs it: at most two malloc arenas (gunicorn.conf.py;
     without it a threaded worker measured 3-4 MiB more than deployed) and no docstrings or asserts
-    (PYTHONOPTIMIZE=2, deploy/systemd/linli-web.service: about 5 MiB less a worker). That bytecode is compiled
-    first, as the install step does: otherwise each worker would compile every library as it starts."""
-    venv_lib = Path(sys.executable).parent.parent / "lib"
+    (PYTHONOPTIMIZE=2, deploy/systemd/linli-web.service: about 5 MiB less a worker). That bytecode
+    is compiled first, as the install step does (deploy/compile-bytecode): otherwise each worker would compile
+    every library as it starts."""
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", "-o", "0", "-o", "2", "webapp", "kiosk", "wsgi.py"]
-        + [str(venv_lib)],
-        cwd=ROOT,
-        check=False,  # a library's file that does not compile (a template, an old test) is never imported
+        [ROOT / "deploy" / "compile-bytecode", Path(sys.executable).parent.parent, ROOT],
+        check=False,  # Python's own library may be read-only here (not root): then it compiles as imported
         capture_output=True,
     )
     return {"MALLOC_ARENA_MAX": "2", "PYTHONOPTIMIZE": "2", **env}

@@ -100,13 +100,14 @@ def test_the_web_service_runs_under_python_OO_as_deployed(tmp_path: Path, databa
     from the views' docstrings, must still name every operation in words (webapp.api.spec._summarise)."""
     script = (
         "import json, sys, wsgi\n"
-        "assert sys.flags.optimize == 2 and wsgi.__doc__ is None\n"
         "client = wsgi.app.test_client()\n"
         "answers = {path: client.get(path).status_code for path in ('/', '/kiosk/', '/staff/sign-in', '/api/docs')}\n"
         "document = client.get('/api/openapi.json').get_json()\n"
-        "summaries = {f'{m.upper()} {p}': op.get('summary') for p, ms in document['paths'].items()"
-        " for m, op in ms.items()}\n"
-        "print(json.dumps({'answers': answers, 'summaries': summaries}))\n"
+        "words = {f'{m.upper()} {p}': [op.get('summary'), op.get('description', '')]"
+        " for p, ms in document['paths'].items() for m, op in ms.items()}\n"
+        "flags = [sys.flags.optimize, wsgi.__doc__]\n"
+        "shapes = {name: s.get('description') for name, s in document['components']['schemas'].items()}\n"
+        "print(json.dumps({'answers': answers, 'words': words, 'flags': flags, 'shapes': shapes}))\n"
     )
     env = {**os.environ, "DATABASE_URL": database_url, "LINLI_INSTANCE_PATH": str(tmp_path)}
     env.pop("FLASK_RUN_FROM_CLI", None)
@@ -115,10 +116,15 @@ def test_the_web_service_runs_under_python_OO_as_deployed(tmp_path: Path, databa
     )
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.splitlines()[-1])
+    assert found["flags"] == [2, None]  # really without docstrings (an assert would be dropped there)
     assert found["answers"] == {"/": 200, "/kiosk/": 302, "/staff/sign-in": 200, "/api/docs": 200}
+    # pydantic takes a schema's description from its class docstring too: those the document has are given
+    assert found["shapes"]["Problem"].startswith("An error, RFC 9457 problem details")
+    assert found["shapes"]["Titles"] == "A text in each of Linli's languages."
     from webapp.api.docs import WORDS
 
     # Outside any request the words are their English msgids, as the document gives them.
-    assert found["summaries"] == {
-        f"{method} {path}": str(words) for (method, path), (words, _) in WORDS.items()
+    assert found["words"] == {
+        f"{method} {path}": [str(summary), str(description) if description else ""]
+        for (method, path), (summary, description) in WORDS.items()
     }

@@ -18,7 +18,12 @@ class Shape(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error, RFC 9457 problem details (served as application/problem+json)."""
+    # The schema's words are given, not taken from a docstring: the service runs under python -OO.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "An error, RFC 9457 problem details (served as application/problem+json)."
+        }
+    )
 
     type: str = "about:blank"
     title: str
@@ -224,9 +229,13 @@ class Notices(Shape):
 
 
 class Words(Shape):
-    """A text in each of Linli's languages (Python's regular expressions: "blank" as the core counts it)."""
-
-    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+    # Python's regular expressions: "blank" as the core counts it. The schema's words are given, not taken
+    # from a docstring: the service runs under python -OO.
+    model_config = ConfigDict(
+        extra="forbid",
+        regex_engine="python-re",
+        json_schema_extra={"description": "A text in each of Linli's languages."},
+    )
 
 
 class Titles(Words):
