@@ -113,6 +113,7 @@ def test_messaging_console_at_phone_width(browser, live_server, messages, locale
     # The result of a channel's test message, in its box.
     visitor.goto("/staff/channels")
     visitor.page.locator("form[action*='/test#'] button").first.click()
+    visitor.page.locator("#test-result").wait_for()
     assert visitor.page.locator("#test-result").count() == 1
     problems += [f"test result: {v}" for v in violations(visitor)]
     visitor.close()

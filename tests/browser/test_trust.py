@@ -151,6 +151,7 @@ def book_health_check(visitor: Visitor) -> str:
     visitor.goto("/kiosk/report?kind=ask")
     visitor.page.locator("a[href='/kiosk/report/health-check/1']").click()
     days = visitor.page.locator(".day-choices a")
+    days.first.wait_for()
     assert days.count() >= 2
     days.first.click()
     visitor.page.locator("button.choice").first.click()
@@ -255,7 +256,9 @@ def test_the_slot_picker_shows_days_then_times_written_as_the_language_writes_th
     back = visitor.page.locator("main a.btn-huge", has=visitor.page.locator("use[href$='#back']")).last
     assert back.bounding_box()["y"] + back.bounding_box()["height"] <= KIOSK[1]  # Back on the screen
     days.first.click()
+    visitor.page.wait_for_url(re.compile(r".*[?&]day="))
     times = visitor.page.locator("button.choice")
+    times.first.wait_for()  # the times' page, not the days' page still on screen
     assert 1 <= times.count() <= 6
     for i in range(times.count()):
         assert TIME[locale].match(times.nth(i).inner_text().strip()), times.nth(i).inner_text()

@@ -76,6 +76,7 @@ def test_webhook_pages(browser, live_server, locale):
     assert row.locator("strong").count() == 1  # failed for good, in bold
     problems += [f"log: {v}" for v in violations(visitor)]
     row.locator("button[type=submit]").click()
+    mine.filter(has_text=event_id).nth(1).wait_for()  # the page after the replay
     assert mine.filter(has_text=event_id).count() == 2  # the replay, same event id
     problems += [f"replayed: {v}" for v in violations(visitor)]
     total, first_html, _ = weigh(visitor, "/staff/webhooks/log")
