@@ -350,6 +350,17 @@ class Visitor:
     def goto(self, path: str) -> object:
         return self.page.goto(self.base + path, wait_until="load")
 
+    def tap(self, target: str | object, timeout: float = 30_000) -> None:
+        """Tap a link or a form's button and wait until the page it leads to has loaded.
+
+        Playwright's click returns once the tap is dispatched, and a form's POST starts a moment later: a
+        count, a URL or an axe run straight after it may read the page still on screen (CI did, on a busy
+        machine). Same-address answers (a refused form, a PIN, a confirm screen) are caught too, which a
+        wait for the URL would not be."""
+        locator = self.page.locator(target) if isinstance(target, str) else target
+        with self.page.expect_navigation(wait_until="load", timeout=timeout):
+            locator.click()  # type: ignore[attr-defined]
+
     def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:
         self.goto("/staff/sign-in")
         self.page.fill("#username", username)

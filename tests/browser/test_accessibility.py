@@ -147,7 +147,7 @@ def test_axe_signed_in_resident(browser, live_server, locale, capsys):
     problems += [f"[resident {locale}] PIN page: {v}" for v in violations(visitor)]
     if locale == LOCALES[0]:  # one wrong PIN (not three: the card's throttle is real)
         visitor.page.fill("#pin", "000001")
-        visitor.page.click("form:not(.display-controls) button[type=submit]")
+        visitor.tap("form:not(.display-controls) button[type=submit]")
         problems += [f"[resident {locale}] wrong PIN: {v}" for v in violations(visitor)]
     visitor.sign_in_resident(live_server.card_token)
     checked = 0

@@ -24,7 +24,7 @@ def test_api_keys_page_and_docs(browser, live_server, locale):
     problems += [f"empty: {v}" for v in violations(visitor)]
 
     visitor.page.fill("#name", "")
-    visitor.page.click("form[action$='/api-keys'] button[type=submit]")
+    visitor.tap("form[action$='/api-keys'] button[type=submit]")
     assert (
         visitor.page.locator(".error-summary").count() == 1
     )  # nothing chosen: the form says what is missing

@@ -37,14 +37,14 @@ def axe_clean(visitor: Visitor, label: str, problems: list[str]) -> None:
 def kiosk_link(visitor: Visitor, scopes: list[str], problems: list[str], locale: str) -> str:
     """At the kiosk: the PIN, who and what, and the QR's address."""
     visitor.goto("/kiosk/home")
-    visitor.page.click("a[href='/kiosk/family']")
+    visitor.tap("a[href='/kiosk/family']")
     if visitor.page.locator("#pin").count():
         axe_clean(visitor, f"[kiosk PIN {locale}]", problems)
         visitor.page.fill("#pin", DEMO_PIN)
-        visitor.page.click("form.pin-form button[type=submit]")
+        visitor.tap("form.pin-form button[type=submit]")
     visitor.page.wait_for_url("**/kiosk/family")
     axe_clean(visitor, f"[kiosk family {locale}]", problems)
-    visitor.page.click("a[href='/kiosk/family/new']")
+    visitor.tap("a[href='/kiosk/family/new']")
     axe_clean(visitor, f"[kiosk new link {locale}]", problems)
     visitor.page.check("input[name=relation][value=son]")
     for scope in scopes:
@@ -79,7 +79,7 @@ def test_linking_by_qr_in_two_browsers_scopes_and_ending_at_the_kiosk(browser, l
     phone.page.click("form:not(.display-controls) button[type=submit]")
     phone.page.wait_for_url(live_server.url + "/family")
     shot(phone, "phone-family-home")
-    phone.page.click(f"text={live_server.resident_name}")
+    phone.tap(f"text={live_server.resident_name}")
     link_id = int(phone.page.url.rsplit("/", 1)[1])
     shot(phone, "phone-family-resident")
     # Chosen: check-ins and requests; not chosen: bookings, refused in words.
@@ -106,9 +106,9 @@ def test_linking_by_qr_in_two_browsers_scopes_and_ending_at_the_kiosk(browser, l
     assert "您的儿子替您报了办件" in kiosk.page.inner_text("main")
     shot(kiosk, "kiosk-home-family-news")
     kiosk.goto("/kiosk/family")
-    kiosk.page.click(f"[data-family-link='{link_id}'] button[type=submit]")
+    kiosk.tap(f"[data-family-link='{link_id}'] button[type=submit]")
     axe_clean(kiosk, "[kiosk end question zh_Hans]", problems)
-    kiosk.page.click("[data-confirm-yes]")
+    kiosk.tap("[data-confirm-yes]")
     assert "已结束" in kiosk.page.inner_text("main")
     assert phone.goto(f"/family/{link_id}/checkins").status == 404
 

@@ -104,8 +104,7 @@ def test_help_call_from_the_attract_screen_and_its_acknowledgement(browser, live
     guard.goto(ack_path(call))
     assert "1幢一楼大堂" in guard.page.inner_text("main")
     guard.page.fill("#ack-name", "老李")
-    guard.page.click("main form button[type=submit]")
-    guard.page.wait_for_load_state("load")
+    guard.tap("main form button[type=submit]")
     assert "老李" in guard.page.inner_text("main")
     guard.close()
 
@@ -135,8 +134,7 @@ def test_help_call_from_the_kiosk_home_names_the_resident(browser, live_server):
     staff.goto(ack_path(call))
     assert live_server.resident_name in staff.page.inner_text("main")  # staff see who, audited
     assert "13900000104" in staff.page.inner_text("main")  # and the daughter's number, to ring her
-    staff.page.click("main form button[type=submit]")
-    staff.page.wait_for_load_state("load")
+    staff.tap("main form button[type=submit]")
     staff.close()
     kiosk.page.locator("h1", has_text="on the way").wait_for(timeout=20000)
     kiosk.close()

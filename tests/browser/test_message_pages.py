@@ -108,7 +108,7 @@ def test_messaging_console_at_phone_width(browser, live_server, messages, locale
     assert wide[1], wide
     # The group alerts on the same page, after saving them: the page comes back and still passes.
     visitor.page.locator("input[name=alert]").first.check()
-    visitor.page.click("form[action$='/deliveries/alerts'] button[type=submit]")
+    visitor.tap("form[action$='/deliveries/alerts'] button[type=submit]")
     problems += [f"alerts saved: {v}" for v in violations(visitor)]
     # The result of a channel's test message, in its box.
     visitor.goto("/staff/channels")

@@ -42,7 +42,7 @@ def test_office_pages_and_wording_states_pass_axe(browser, live_server, locale):
     assert "秀英您好" in visitor.page.locator("#reminder .preview").inner_text()
     problems += [f"preview: {v}" for v in violations(visitor)]
     visitor.page.locator("#text-escalated").fill("请处理 %(phone)s")
-    visitor.page.locator("#escalated button[value=save]").click()
+    visitor.tap("#escalated button[value=save]")
     assert visitor.page.locator("#text-escalated").input_value() == "请处理 %(phone)s"
     assert visitor.page.locator("#text-escalated").get_attribute("aria-invalid") == "true"
     assert "%(phone)s" in visitor.page.locator("#text-escalated-error").inner_text()

@@ -116,7 +116,7 @@ def test_an_office_sets_up_and_invites_a_worker(browser, office_server):
 
     # The administrator sees the new colleague and their last sign-in.
     office.goto("/staff/accounts")
-    office.page.click("text=刘芳")
+    office.tap("text=刘芳")
     assert "liu.fang" in office.page.inner_text("main")
     axe_in_every_locale(office, office.page.url.removeprefix(office_server), problems)
     office.close()

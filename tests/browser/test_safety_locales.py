@@ -105,8 +105,7 @@ def check(visitor: Visitor, path: str, theme: str, label: str, problems: list[st
     total, first_html, by_type = weigh(visitor, path)
     if visitor.page.locator("#pin").count():  # the kiosk's contacts and family: the resident's PIN first
         visitor.page.fill("#pin", DEMO_PIN)
-        visitor.page.locator("form:has(#pin) button[type=submit]").first.click()
-        visitor.page.wait_for_load_state("load")
+        visitor.tap(visitor.page.locator("form:has(#pin) button[type=submit]").first)
         assert not visitor.page.locator("#pin").count(), f"{label} {path}: the PIN was not accepted"
         total, first_html, by_type = weigh(visitor, path)
     lines.append(

@@ -118,8 +118,7 @@ def test_volunteer_checks_in_with_the_camera_on_a_phone_in_every_language(
         # Taps only: the console's training page lists today's class; the roster opens from it.
         visitor.goto("/staff/training")
         problems += [f"[{locale}] /staff/training: {v}" for v in violations(visitor)]
-        visitor.page.locator(f"a[href$='/training/classes/{class_now}']").first.click()
-        visitor.page.wait_for_load_state("load")
+        visitor.tap(visitor.page.locator(f"a[href$='/training/classes/{class_now}']").first)
         problems += [f"[{locale}] roster: {v}" for v in violations(visitor)]
         camera = visitor.page.locator("[data-camera-scan]")
         assert camera.is_visible(), "the camera button is offered where the browser has a camera"
@@ -136,8 +135,7 @@ def test_volunteer_checks_in_with_the_camera_on_a_phone_in_every_language(
         assert visitor.page.evaluate("document.documentElement.scrollWidth") <= 360
         # A card that is not one of ours, typed into the same box: a plain message, the page still usable.
         visitor.page.fill("#scan", f"{live_server.url}/c/not-a-card")
-        visitor.page.locator("form.search-form button[type=submit]").first.click()
-        visitor.page.wait_for_load_state("load")
+        visitor.tap(visitor.page.locator("form.search-form button[type=submit]").first)
         assert visitor.page.locator(".error-summary").is_visible()
         problems += [f"[{locale}] refused card: {v}" for v in violations(visitor)]
         visitor.close()

@@ -110,7 +110,7 @@ def test_every_kiosk_screen_reads_itself_aloud_and_has_a_way_back_and_home(brows
     assert "/kiosk/events" in hrefs
     assert "/kiosk/skills" in hrefs
     assert len(hrefs) <= 8
-    visitor.page.locator(".kiosk-tiles a[href='/kiosk/tickets']").click()
+    visitor.tap(".kiosk-tiles a[href='/kiosk/tickets']")
     back = visitor.page.locator(".kiosk-nav a").last
     assert back.is_visible()
     back.click()
@@ -216,8 +216,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
             == BookingStatus.BOOKED
         )
     visitor.page.locator("button[value=cancel]").click()
-    visitor.page.locator("[data-confirm-yes]").click()
-    visitor.page.wait_for_load_state("load")
+    visitor.tap("[data-confirm-yes]")
     said = visitor.page.locator("h1").inner_text()
     assert violations(visitor) == []
     assert done_words in said
@@ -278,9 +277,9 @@ def test_the_next_person_meets_the_kiosks_own_language_and_size(browser, live_se
         visitor.goto("/kiosk/")
         assert visitor.page.locator("html").get_attribute("lang") == "zh-Hant"
         visitor.start_kiosk_visit(live_server.card_token)
-        visitor.page.locator(".display-controls button[name=locale][value='en']").click()
-        visitor.page.locator(".display-controls button[name=text_size][value='2']").click()
-        visitor.page.locator(".display-controls button[name=contrast][value='1']").click()
+        visitor.tap(".display-controls button[name=locale][value='en']")
+        visitor.tap(".display-controls button[name=text_size][value='2']")
+        visitor.tap(".display-controls button[name=contrast][value='1']")
         html = visitor.page.locator("html")
         assert html.get_attribute("lang") == "en"
         assert "text-2" in html.get_attribute("class")
@@ -293,8 +292,8 @@ def test_the_next_person_meets_the_kiosks_own_language_and_size(browser, live_se
         # The same after walking away: the warning, then the reset.
         visitor.page.clock.install()
         visitor.start_kiosk_visit(live_server.card_token)
-        visitor.page.locator(".display-controls button[name=locale][value='en']").click()
-        visitor.page.locator(".display-controls button[name=text_size][value='2']").click()
+        visitor.tap(".display-controls button[name=locale][value='en']")
+        visitor.tap(".display-controls button[name=text_size][value='2']")
         visitor.page.clock.fast_forward("01:01")
         visitor.page.locator("[data-idle-overlay]").wait_for(state="visible")
         visitor.page.clock.fast_forward("00:21")
@@ -379,12 +378,12 @@ def test_the_phone_wizard_asks_each_question_once(browser, live_server, locale, 
     visitor.sign_in_resident(card.rsplit("/", 1)[-1])
     visitor.goto("/ask/repair-light/1")
     assert where in visitor.page.locator("h1").inner_text()
-    visitor.page.get_by_role("button", name=lift).click()
-    visitor.page.locator("button.choice").last.click()  # not dangerous
+    visitor.tap(visitor.page.get_by_role("button", name=lift))
+    visitor.tap(visitor.page.locator("button.choice").last)  # not dangerous
     heading = visitor.page.locator("h1").inner_text()
     assert heading.count(optional.strip("（）()")) == 1, heading
-    visitor.page.locator("form button[type=submit]").last.click()  # nothing to add
-    visitor.page.locator("main a.btn").first.click()  # no photo: next
+    visitor.tap(visitor.page.locator("form button[type=submit]").last)  # nothing to add
+    visitor.tap(visitor.page.locator("main a.btn").first)  # no photo: next
     visitor.page.wait_for_url("**/review")
     assert visitor.page.locator("dt", has_text=where).count() == 1  # the answer, shown once
     assert lift in visitor.page.locator("dd").first.evaluate("d => d.closest('dl').innerText")

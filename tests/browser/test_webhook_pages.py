@@ -52,7 +52,7 @@ def test_webhook_pages(browser, live_server, locale):
     visitor.page.fill("#url", "http://dashboard.example.org/linli")
     visitor.page.check("input[value='ticket.created']")
     visitor.page.check("input[value='tickets:read']")
-    visitor.page.click("form[action$='/webhooks'] button[type=submit]")
+    visitor.tap("form[action$='/webhooks'] button[type=submit]")
     assert visitor.page.locator(".error-summary").count() == 1  # plain http: said, form kept
     assert visitor.page.input_value("#name") == f"区级看板 {locale}"
     problems += [f"bad form: {v}" for v in violations(visitor)]
