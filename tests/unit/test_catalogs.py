@@ -92,3 +92,17 @@ def test_chinese_catalogs_are_really_chinese(locale):
         and any(c.isalpha() for c in m.string.replace("%(", "").replace(")s", ""))
     ]
     assert latin_only == [], f"{locale} has English left in: {latin_only[:5]}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_obsolete_entry_repeats_a_live_one(locale):
+    """GNU msgfmt -c (what translators' tools and distributions run) refuses a catalogue in which an obsolete
+    `#~` entry has the id of a live one; Babel's reader silently keeps one of the two."""
+    catalog = load_po(locale)
+    live = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
+    repeated = [
+        m.id
+        for m in catalog.obsolete.values()
+        if (m.context, m.id if isinstance(m.id, str) else m.id[0]) in live
+    ]
+    assert not repeated, f"obsolete entries that repeat a live message: {repeated}"
