@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import email
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import VAULT, csrf_token
+from tests.conftest import VAULT, csrf_token, seed_day
 from tests.integration.gateways import closed_port
 from tests.integration.test_outbox_end_to_end import LEASE, deliver_all, last_id
 from webapp.domain.identity.accounts import email_of, seal_email
@@ -162,7 +162,9 @@ def test_the_digest_goes_hourly_only_on_change_and_only_to_who_chose_it(
         ids = session.scalars(select(OutboxMessage.id).where(OutboxMessage.id > before)).all()
         return [outcome, *[deliver_one(app, i, LEASE) for i in ids]]
 
-    nine = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    # Weeks after the demo's day: every deadline it set has passed, so no count moves by itself between two
+    # hours (a fixed date came to lie on the morning after the demo's day, and an hour made a ticket overdue).
+    nine = datetime.combine(seed_day() + timedelta(days=30), time(1, 0), tzinfo=UTC)
     first = run_hour(nine)
     assert first[1:] == ["delivered"], first
     assert run_hour(nine + timedelta(minutes=1)) == ["already run"]  # one claim per hour
