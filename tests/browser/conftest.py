@@ -6,7 +6,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -386,22 +386,28 @@ class Visitor:
         self.page.click("form:not(.display-controls) button[type=submit]")
         self.page.wait_for_url(self.base + "/family")
 
-    def start_kiosk_visit(self, token: str, attempts: int = 3) -> None:
-        """Scan a resident's card at the kiosk as a keyboard-wedge scanner types it: a fast burst and Enter.
+    def start_kiosk_visit(self, token: str) -> None:
+        """Scan a resident's card at the kiosk's attract screen and wait for their home."""
+        self.goto("/kiosk/")
+        self.scan_card(f"http://127.0.0.1:5000/c/{token}")
+
+    def scan_card(self, text: str, until: Callable[[float], object] | None = None, attempts: int = 3) -> None:
+        """Scan *text* as a keyboard-wedge scanner types it (a fast burst and Enter), then wait *until* the
+        page shows the outcome (by default the resident's home); *until* takes a timeout in milliseconds.
 
         On a loaded machine (two test processes and their browsers on two cores) the driver's keys can arrive
         with a pause no real scanner makes; the page then takes the burst for typing, as it should, and nothing
-        happens (CI 2026-12-06, once in 1,176 tests). Then the card is scanned again, as a person would."""
+        happens (CI 2026-12-06, twice in 1,177 tests). Then the card is scanned again, as a person would."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-        self.goto("/kiosk/")
+        def home(timeout: float) -> object:
+            return self.page.wait_for_url(self.base + "/kiosk/home", timeout=timeout)
+
         for attempt in range(1, attempts + 1):
-            self.page.keyboard.type(f"http://127.0.0.1:5000/c/{token}", delay=5)
+            self.page.keyboard.type(text, delay=5)
             self.page.keyboard.press("Enter")
             try:
-                self.page.wait_for_url(
-                    self.base + "/kiosk/home", timeout=10000 if attempt < attempts else 30000
-                )
+                (until or home)(10000 if attempt < attempts else 30000)
                 return
             except PlaywrightTimeout:
                 if attempt == attempts:

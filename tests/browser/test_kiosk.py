@@ -40,8 +40,7 @@ def test_scan_identifies_human_typing_does_not(browser, live_server):
         "request", lambda r: sent.append(r.post_data or "") if "scan=" in (r.post_data or "") else None
     )
     scan(visitor, card_url(live_server), delay=80)  # a person typing the same text
-    scan(visitor, "]Q1" + card_url(live_server), delay=5)  # then the scanner
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card("]Q1" + card_url(live_server))  # then the scanner
     assert len(sent) == 1, sent  # the typing was never sent: the scanner's burst was the first and only scan
     assert f"{live_server.resident_name}，您好" in visitor.page.inner_text("h1")
     assert live_server.card_token not in visitor.page.content()
@@ -51,9 +50,11 @@ def test_unknown_card_is_refused_in_words(browser, live_server):
     visitor = Visitor(browser, live_server.url, *KIOSK)
     visitor.set_locale("en")
     visitor.goto("/kiosk/")
-    scan(visitor, "http://127.0.0.1:5000/c/NotARealCardTokenAtAll00")
     message = visitor.page.locator("[data-scan-message]")
-    message.wait_for(state="visible")
+    visitor.scan_card(
+        "http://127.0.0.1:5000/c/NotARealCardTokenAtAll00",
+        until=lambda timeout: message.wait_for(state="visible", timeout=timeout),
+    )
     assert "this card is not known here" in message.inner_text()
     assert visitor.page.url.endswith("/kiosk/")
     # A card replaced by a new one (lost, then reissued): refused, said in words and read aloud (by the server's
@@ -68,13 +69,14 @@ def test_unknown_card_is_refused_in_words(browser, live_server):
         session.commit()
     assert ask(visitor.page, "speechSynthesis.getVoices().length") == 0
     with visitor.page.expect_request(lambda r: r.url.endswith("/kiosk/speech")) as said:
-        scan(visitor, old.url("http://127.0.0.1:5000"))
-        message.filter(has_text="no longer works").wait_for()
+        visitor.scan_card(
+            old.url("http://127.0.0.1:5000"),
+            until=lambda timeout: message.filter(has_text="no longer works").wait_for(timeout=timeout),
+        )
     assert "Sorry%2C+this+card+no+longer+works" in (said.value.post_data or "")
     wait_until(visitor.page, PLAYING, timeout=20)  # heard, not only requested
     assert visitor.page.url.endswith("/kiosk/")
-    scan(visitor, new.url("http://127.0.0.1:5000"))  # the new card works
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card(new.url("http://127.0.0.1:5000"))  # the new card works
 
 
 def test_idle_warning_then_full_reset(browser, live_server):
@@ -83,8 +85,7 @@ def test_idle_warning_then_full_reset(browser, live_server):
     visitor.page.clock.install()
     visitor.goto("/kiosk/")
     visitor.page.evaluate("localStorage.setItem('x', 'personal'); sessionStorage.setItem('y', 'personal')")
-    scan(visitor, card_url(live_server))
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card(card_url(live_server))
     # Whatever a page might have kept during the visit: a cache and an IndexedDB database with the name in them.
     ask(
         visitor.page,
@@ -137,8 +138,7 @@ def test_idle_warning_then_full_reset(browser, live_server):
 def test_server_ends_the_visit_even_if_the_page_script_died(browser, live_server):
     visitor = Visitor(browser, live_server.url, *KIOSK)
     visitor.goto("/kiosk/")
-    scan(visitor, card_url(live_server))
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card(card_url(live_server))
     cookies = visitor.context.cookies()
     visitor.page.close()  # the page and its script are gone; nobody pressed anything
     clock.freeze(clock.now() + timedelta(seconds=86))
@@ -173,12 +173,13 @@ def test_assisted_mode_records_both_people(browser, live_server):
     )  # as deployed: scans race its fetches
     visitor.set_locale("zh_Hans")
     visitor.goto("/kiosk/")
-    scan(visitor, f"http://127.0.0.1:5000/b/{badge_token}")
-    visitor.page.wait_for_url(visitor.base + "/kiosk/start")
+    visitor.scan_card(
+        f"http://127.0.0.1:5000/b/{badge_token}",
+        until=lambda timeout: visitor.page.wait_for_url(visitor.base + "/kiosk/start", timeout=timeout),
+    )
     assert helper_name in visitor.page.inner_text(".assist-banner")
     assert violations(visitor) == []  # the assisted start screen, with its ID-number field
-    scan(visitor, card_url(live_server))
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card(card_url(live_server))
     banner = visitor.page.inner_text(".assist-banner")
     assert live_server.resident_name in banner
     assert helper_name in banner
@@ -204,8 +205,7 @@ def test_every_kiosk_screen_of_a_visit_passes_axe(browser, live_server):
             visitor.set_locale(locale)
             visitor.set_cookie("linli_display", display)
             visitor.goto("/kiosk/")
-            scan(visitor, card_url(live_server))
-            visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+            visitor.scan_card(card_url(live_server))
             label = f"[kiosk {locale} {display}]"
             problems += [f"{label} home: {v}" for v in violations(visitor)]
             tiles = visitor.page.locator(".kiosk-tiles li").count()
@@ -256,8 +256,7 @@ def test_attract_and_home_fit_without_scrolling(browser, live_server):
             visitor.set_locale(locale)
             visitor.goto("/kiosk/")
             pages = [("attract", visitor.page.evaluate("document.documentElement.scrollHeight"))]
-            scan(visitor, card_url(live_server))
-            visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+            visitor.scan_card(card_url(live_server))
             pages.append(("home", visitor.page.evaluate("document.documentElement.scrollHeight")))
             for name, scroll_height in pages:
                 if scroll_height > height:
@@ -279,8 +278,7 @@ def test_report_a_broken_stairway_light_in_six_taps_without_typing(browser, live
         visitor = Visitor(browser, live_server.url, *KIOSK)
         visitor.set_locale(locale)
         visitor.goto("/kiosk/")
-        scan(visitor, card_url(live_server))
-        visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+        visitor.scan_card(card_url(live_server))
         taps = 0
         for label in labels:
             problems += [f"[{locale} before {label}] {v}" for v in violations(visitor)]

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from tests.browser.conftest import DEMO_PIN, PLAYING, Visitor, ask, wait_until
 from tests.browser.routes import html_get_routes
 from tests.browser.test_accessibility import violations
-from tests.browser.test_kiosk import scan
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
@@ -77,8 +76,7 @@ def test_every_kiosk_screen_reads_itself_aloud_and_has_a_way_back_and_home(brows
     card, _id = new_resident(live_server, f"朗读测试{locale}")
     visitor = kiosk_visitor(browser, live_server, locale)
     visitor.goto("/kiosk/")
-    scan(visitor, card)
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card(card)
     assert (
         ask(visitor.page, "speechSynthesis.getVoices().length") == 0
     )  # as on a Linux kiosk: the server speaks
@@ -128,9 +126,11 @@ def test_every_kiosk_screen_reads_itself_aloud_and_has_a_way_back_and_home(brows
 def test_a_refused_card_is_explained_beside_the_prompt_and_aloud(browser, live_server, locale, words):
     visitor = kiosk_visitor(browser, live_server, locale)
     visitor.goto("/kiosk/")
-    scan(visitor, "http://127.0.0.1:5000/c/NotARealCardTokenAtAll00")
     message = visitor.page.locator("[data-scan-message]")
-    message.wait_for(state="visible")
+    visitor.scan_card(
+        "http://127.0.0.1:5000/c/NotARealCardTokenAtAll00",
+        until=lambda timeout: message.wait_for(state="visible", timeout=timeout),
+    )
     assert words in message.inner_text()
     # Where the eye is: inside the "scan your card" part of the screen, in large type, in the first screenful.
     assert visitor.page.locator(".scan-how [data-scan-message]").count() == 1
@@ -178,8 +178,7 @@ def test_a_booking_says_when_and_where_and_one_tap_never_cancels_it(browser, liv
     card, resident_id = new_resident(live_server, f"预约测试{locale}")
     visitor = kiosk_visitor(browser, live_server, locale)
     visitor.goto("/kiosk/")
-    scan(visitor, card)
-    visitor.page.wait_for_url(visitor.base + "/kiosk/home")
+    visitor.scan_card(card)
     number = book_health_check(visitor)
     done = visitor.page.locator("main").inner_text()
     when = WHEN[locale].search(done)
