@@ -62,7 +62,13 @@
     if (!lists.length) return Promise.resolve();
     return all().then(function (entries) {
       entries = entries.filter(function (e) { return !!reader && e.owner === reader; });
+      // The service worker asks for a new rendering after every try; a list that did not change is left as it
+      // is, so that a tap on "Remove" is never split between a button and its replacement (and lost), and a
+      // screen reader keeps its place.
+      var shown = JSON.stringify(entries.map(function (e) { return [e.key, e.label, e.failed || null, e.next || "", e.summary || []]; }));
       lists.forEach(function (section) {
+        if (section.getAttribute("data-outbox-shown") === shown) return;
+        section.setAttribute("data-outbox-shown", shown);
         var ul = section.querySelector("[data-outbox-items]");
         ul.textContent = "";
         entries.forEach(function (entry) {

@@ -300,6 +300,12 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
         assert ask(visitor.page, kept) == 1
         visitor.sign_in_resident(live_server.card_token)
         entry.filter(has_text="Not sent").wait_for()  # still explained, never sent
+        # The service worker tries again and asks for a new rendering: the unchanged entry keeps its button, so
+        # a tap cannot begin on one button and end on its replacement (lost: CI once waited 30 s for the removal).
+        visitor.page.evaluate("document.querySelector('[data-outbox-entry] button').linliSame = true")
+        assert ask(visitor.page, FLUSHED, timeout=15)
+        visitor.page.wait_for_timeout(500)  # the page's own rendering after the worker's word
+        assert ask(visitor.page, "document.querySelector('[data-outbox-entry] button').linliSame === true")
         entry.get_by_role("button", name="Remove").click()
         entry.wait_for(state="detached")
         assert ask(visitor.page, kept) == 0
