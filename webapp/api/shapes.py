@@ -56,9 +56,13 @@ def _within_calendar(moment: datetime) -> datetime:
 
 Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_within_calendar)]
 
-# At least one character that is not a space, as the core counts blanks (str.strip): a shape that uses it
-# matches with Python's regular expressions (regex_engine="python-re"), whose \s is str.isspace.
-WORDS = r"\S"
+# At least one character that is not a blank as the core counts blanks (str.strip, str.isspace). The blanks
+# are spelled out because the document's reader does not share our dialect: JSON Schema's patterns are
+# ECMA-262, whose \s leaves out U+0085 and U+001C-001F and takes in U+FEFF, so r"\S" published a rule the
+# server did not keep (a title of "\u0085" was valid by the document and refused). \uXXXX means the same in
+# both dialects.
+# A shape that uses it matches with Python's regular expressions (regex_engine="python-re").
+WORDS = r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 class CommunityOut(Shape):
