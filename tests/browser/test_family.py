@@ -219,3 +219,61 @@ def test_a_daughter_books_an_appointment_time_on_her_phone(browser, live_server)
     assert "我们已告诉居民" in phone.page.inner_text("body")
     phone.close()
     assert not problems, "\n".join(problems)
+
+
+ENDED = {
+    "zh_Hans": ("已结束", "您的儿子结束了亲情账号，不再替您查看和办理"),
+    "zh_Hant": ("已結束", "您的兒子結束了親情帳號，不再替您查看和辦理"),
+    "en": ("has ended", "Your son ended the family link with you"),
+}
+
+
+def test_a_son_ends_his_own_link_on_his_phone_and_his_mother_reads_it_at_the_kiosk(browser, live_server):
+    """In each language, with taps only: the son's phone asks once (the safe choice first), the link ends,
+    his family page says so, and his mother reads it on the kiosk home at her next visit; axe on each page."""
+    app = live_server.app
+    problems: list[str] = []
+    for locale in LOCALES:
+        kiosk = Visitor(browser, live_server.url, width=1080, height=1920)
+        kiosk.set_locale(locale)
+        kiosk.start_kiosk_visit(live_server.card_token)
+        path = "/" + kiosk_link(kiosk, ["checkins"], problems, locale)
+        kiosk.page.click("form[data-finish] button")  # she walks away while her son signs in
+        kiosk.page.wait_for_url(live_server.url + "/kiosk/")
+
+        phone = Visitor(browser, live_server.url, paired=False)
+        phone.set_locale(locale)
+        phone.goto(path)
+        phone.page.fill("#phone", SON_PHONE)
+        phone.tap("form:not(.display-controls) button[type=submit]")
+        phone.page.fill("#code", code_sent_to(app, SON_PHONE))
+        phone.tap("form:not(.display-controls) button[type=submit]")
+        links = phone.page.locator("[data-family-link]")
+        phone.tap(links.last)
+        link_id = int(phone.page.url.rsplit("/", 1)[1])
+        axe_clean(phone, f"[phone family resident {locale}]", problems)
+        phone.tap("form[data-family-end] button[type=submit]")
+        assert phone.page.locator("[data-keep]").count() == 1  # the safe choice, first
+        axe_clean(phone, f"[phone end question {locale}]", problems)
+        shot(phone, f"phone-family-end-question-{locale}")
+        phone.tap("[data-confirm-yes]")
+        assert phone.page.url == live_server.url + "/family"
+        assert ENDED[locale][0] in phone.page.inner_text("main")
+        axe_clean(phone, f"[phone family after ending {locale}]", problems)
+        shot(phone, f"phone-family-ended-{locale}")
+        assert phone.goto(f"/family/{link_id}/checkins").status == 404
+        with Session(database(app).engine) as s:
+            link = s.get(FamilyLink, link_id)
+            assert link.ended_by == "family"
+            her_locale = link.resident.preferred_locale or "zh_Hans"
+
+        # The kiosk speaks her own language at her visit, whatever the screen showed before.
+        kiosk.start_kiosk_visit(live_server.card_token)
+        assert ENDED[her_locale][1] in kiosk.page.inner_text("main")
+        axe_clean(kiosk, f"[kiosk home with the news {locale}]", problems)
+        shot(kiosk, f"kiosk-home-family-ended-{locale}")
+        kiosk.page.click("form[data-finish] button")
+        kiosk.page.wait_for_url(live_server.url + "/kiosk/")
+        for visitor in (kiosk, phone):
+            visitor.close()
+    assert not problems, "\n".join(problems)

@@ -673,3 +673,67 @@ def test_a_family_member_posting_to_every_other_route_writes_nothing(app, sessio
     assert reported.status_code == 303, reported.status_code
     assert reported.headers["Location"] == f"/family/{link.id}/tickets"
     assert counts() == {**before, "Ticket": before["Ticket"] + 1}
+
+
+def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_keeps_hers(
+    app, session, kiosk_client, mother_with_two_children
+):
+    """A family member may step away by themselves: asked once, the link ends (audited as his act), its pages
+    are gone, his mother reads why at the lobby screen, and what is not his stays: his sister's link, and his
+    place on his mother's emergency contacts (a separate list that she keeps)."""
+    from webapp.models import EmergencyContact
+
+    mother, daughter, daughter_link, son_link, contact, _call = mother_with_two_children
+    son = signed_in_family(app, son_link.member)
+    sister = signed_in_family(app, daughter)
+
+    page = son.get(f"/family/{son_link.id}").get_data(as_text=True)
+    assert f'action="/family/{son_link.id}/end"' in page
+    assert "End this family link" in page
+    # Not his sister's link, and not by a GET.
+    token = csrf_token(son, f"/family/{son_link.id}")
+    assert son.post(f"/family/{daughter_link.id}/end", data={"csrf_token": token}).status_code == 404
+    assert son.get(f"/family/{son_link.id}/end").status_code == 405
+
+    asked = son.post(f"/family/{son_link.id}/end", data={"csrf_token": token})
+    assert asked.status_code == 200
+    text = asked.get_data(as_text=True)
+    assert "End your family link with 王秀英?" in text
+    assert f'href="/family/{son_link.id}" data-keep' in text  # the safe choice leads back
+    session.expire_all()
+    assert session.get(FamilyLink, son_link.id).ended_at is None  # asking changed nothing
+
+    ended = son.post(f"/family/{son_link.id}/end", data={"csrf_token": token, "confirmed": "yes"})
+    assert ended.status_code == 303
+    assert ended.headers["Location"] == "/family"
+    home = son.get("/family").get_data(as_text=True)
+    assert "Your family link with 王秀英 has ended. We have told them." in home
+    assert "王秀英" not in home.replace("Your family link with 王秀英 has ended", "")
+    assert son.get(f"/family/{son_link.id}").status_code == 404
+    again = son.post(f"/family/{son_link.id}/end", data={"csrf_token": token, "confirmed": "yes"})
+    assert again.status_code == 404  # a second tap finds nothing to end
+
+    session.expire_all()
+    link = session.get(FamilyLink, son_link.id)
+    assert link.ended_at is not None
+    assert link.ended_by == "family"
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "family.link_end", AuditEntry.subject_id == link.id)
+    ).all()
+    assert [(e.actor_type, e.actor_role, e.on_behalf_of_id) for e in entries] == [
+        ("family", "son", mother.id)
+    ]
+    assert session.get(FamilyLink, daughter_link.id).ended_at is None
+    assert sister.get(f"/family/{daughter_link.id}").status_code == 200
+    assert session.get(EmergencyContact, contact.id) is not None
+
+    kiosk = kiosk_visit(kiosk_client, session, mother)
+    news = kiosk.get("/kiosk/home").get_data(as_text=True)
+    assert "Your son ended the family link with you. You can add them again at the lobby screen." in news
+    listed = kiosk.get("/kiosk/family")
+    pin = kiosk.post("/kiosk/family", data={"csrf_token": csrf_token(kiosk, "/kiosk/family"), "pin": PIN})
+    assert listed.status_code == 200
+    assert pin.status_code == 303
+    places = kiosk.get("/kiosk/family").get_data(as_text=True)
+    assert "Daughter" in places
+    assert "Son" not in places  # her list shows only the daughter now

@@ -41,6 +41,7 @@ from webapp.infra.unit_of_work import keep, refuse
 from webapp.models import Event, FamilyLink, FamilyMember, FamilyScope, Slot, TrainingSession
 from webapp.resident.account import PASSKEY_BODY, relying_party
 from webapp.resident.blueprint import bp
+from webapp.shared import confirm
 from webapp.shared.context import channel, current_actor, vault
 from webapp.shared.family import refusal
 from webapp.shared.labels import HELP_OUTCOME_WORDS
@@ -235,6 +236,25 @@ def family_home() -> ResponseReturnValue:
 @family_required
 def family_resident(link_id: int) -> ResponseReturnValue:
     return render_template("family/resident.html", link=_link(link_id))
+
+
+@bp.post("/family/<int:link_id>/end")
+@family_required
+def family_end(link_id: int) -> ResponseReturnValue:
+    """The family member ends their own link (asked once first); the resident is told."""
+    link = _link(link_id)
+    name = link.resident.name
+    asked = confirm.Confirmation(
+        _("End your family link with %(name)s?", name=name),
+        _("Yes, end the link"),
+        _("No, keep it"),
+        _("Your family link with %(name)s has ended. We have told them.", name=name),
+    )
+    if not confirm.confirmed():
+        return confirm.screen("resident", asked, url_for("resident.family_resident", link_id=link.id))
+    acts.step_away(get_session(), link)
+    flash(asked.done, "info")
+    return redirect(url_for("resident.family_home"), code=303)
 
 
 @bp.get("/family/<int:link_id>/checkins")

@@ -116,6 +116,10 @@ def family_news_words(notification: Any) -> str | None:
             when=when_words(booking.slot.starts_at) if booking is not None else "",
             number=ticket.number,
         )
+    if what == "ended":
+        return _(
+            "%(who)s ended the family link with you. You can add them again at the lobby screen.", who=who
+        )
     if what == "ticket" and (ticket := db.get(Ticket, oid)) is not None:
         return _("%(who)s reported request %(number)s for you.", who=who, number=ticket.number)
     return _("%(who)s did something for you on Linli.", who=who)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.desk import bookings, tickets
 from webapp.domain.desk.catalog import questions_for, services_for
-from webapp.domain.family.links import FamilyError
+from webapp.domain.family.links import FamilyError, end_link, family_actor
 from webapp.domain.identity.vault import Vault
 from webapp.domain.life import events
 from webapp.domain.privacy.audit import Actor, record
@@ -210,3 +210,11 @@ def booked_ids(session: Session, link: FamilyLink) -> tuple[set[int], set[int]]:
         {i for i, a in mine_classes.items() if a.status.value != "cancelled"},
         {i for i, s in mine_events.items() if s.status.value != "cancelled"},
     )
+
+
+def step_away(session: Session, link: FamilyLink) -> None:
+    """The family member ends their own link: a daughter who changed phones, a son no longer nearby. The
+    resident must not find out by chance that nobody follows their check-ins any more, so they are told, and
+    can link the person again at the lobby screen. Their emergency contacts are a separate list and stay."""
+    end_link(session, family_actor(link, CHANNEL), link, "family")
+    _tell_resident(session, link, "ended", 0)
