@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -132,14 +133,14 @@ def code_sent_to(app: object, phone: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture(scope="session")
-def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
-    """Migrations and the demo seed, once (seconds of argon2 and inserts); modules copy the file in milliseconds."""
-    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+def seed_for_the_day(folder: Path, day: date) -> SeededDatabase:
+    """Migrations and the demo seed of *day* (seconds of argon2 and inserts); modules copy the file in
+    milliseconds."""
+    path = folder / "seeded.db"
     engine = make_engine(f"sqlite:///{path}")
     migrations.upgrade(engine)
     with Session(engine) as session:
-        demo = seed_demo(session, DEMO_PASSWORD, seed_day(), VAULT, DEMO_PIN)
+        demo = seed_demo(session, DEMO_PASSWORD, day, VAULT, DEMO_PIN)
         session.commit()
         assert demo.sample_card is not None
         assert demo.sample_resident is not None
@@ -157,6 +158,24 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
         session.commit()
     engine.dispose()
     return SeededDatabase(path, token, name, kiosk_token, ids)
+
+
+_SEEDED: dict[date, SeededDatabase] = {}
+
+
+def seeded_today(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
+    """The demo seeded for today in Shanghai, once a day of the run. The browser suite takes about 25 minutes,
+    and a run that passed midnight there served every later module yesterday's demo: no class today, times
+    on the wrong day. A module that starts on a new day gets a demo of that day."""
+    day = seed_day()
+    if day not in _SEEDED:
+        _SEEDED[day] = seed_for_the_day(tmp_path_factory.mktemp(f"seeded-{day.isoformat()}"), day)
+    return _SEEDED[day]
+
+
+@pytest.fixture(scope="module")
+def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
+    return seeded_today(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
