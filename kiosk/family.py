@@ -22,18 +22,19 @@ from webapp.models import FamilyRelation
 from webapp.shared import confirm
 from webapp.shared.context import base_url
 from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, refusal, relation_words
+from webapp.shared.options import options
 from webapp.shared.pins import PinForm
 
 
 class LinkForm(FlaskForm):
     relation = RadioField(
         _l("Who is it?"),
-        choices=RELATION_CHOICES,
+        choices=options(RELATION_CHOICES),
         validators=[DataRequired(_l("Please choose who it is."))],
     )
     scopes = SelectMultipleField(
         _l("What may they do for you?"),
-        choices=SCOPE_CHOICES,
+        choices=options(SCOPE_CHOICES),
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )

@@ -46,6 +46,7 @@ from webapp.shared.context import channel, current_actor, vault
 from webapp.shared.family import refusal
 from webapp.shared.labels import HELP_OUTCOME_WORDS
 from webapp.shared.messages import desk_error, life_error, training_error
+from webapp.shared.options import options
 from webapp.shared.throttles import link_checks, note_failure, refuse_if_throttled
 
 PENDING = "family_pending"  # [member id, link id or 0, when]: between the phone number and the code
@@ -286,7 +287,7 @@ def family_report(link_id: int) -> ResponseReturnValue:
     db = get_session()
     services = acts.reportable(db, link)
     form = ReportForm()
-    form.service.choices = [(s.code, s.name(current_locale())) for s in services]
+    form.service.choices = options((s.code, s.name(current_locale())) for s in services)
     error = None
     if form.validate_on_submit():
         service = next((s for s in services if s.code == form.service.data), None)

@@ -25,6 +25,7 @@ from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
 from webapp.models import Building, Household, Resident
 from webapp.shared.context import current_actor
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import BuildingForm, BuildingNameForm, CompoundForm, HouseholdForm
 from webapp.staff.scope import allowed_ids, building_or_404
@@ -114,10 +115,10 @@ def buildings_bulk() -> ResponseReturnValue:
     """Buildings, units and households from one description: a preview first, then all of them at once."""
     db = get_session()
     form = CompoundForm()
-    form.community_id.choices = [
+    form.community_id.choices = options(
         (str(c.id), c.name(str(get_locale())))
         for c in communities_by_id(db, set(allowed_ids(Permission.EDIT_PLACES)))
-    ]
+    )
     if request.method == "GET":
         form.community_id.data = str(_chosen_community(request.args.get("community")))
     plan = None

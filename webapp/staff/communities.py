@@ -22,6 +22,7 @@ from webapp.infra.db import get_session
 from webapp.infra.numbers import small_int
 from webapp.models import Community, Region
 from webapp.shared.context import current_actor
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import CommunityForm
 from webapp.staff.scope import allowed_ids
@@ -85,7 +86,7 @@ def communities() -> ResponseReturnValue:
     db = get_session()
     regions = _regions()
     form = CommunityForm()
-    form.region_id.choices = [(str(r.id), r.name(_locale())) for r in regions]
+    form.region_id.choices = options((str(r.id), r.name(_locale())) for r in regions)
     status = 200
     if form.validate_on_submit():
         region_id = small_int(form.region_id.data or "", 2**31 - 1)

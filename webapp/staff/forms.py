@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.domain.identity.passwords import MAX_PASSWORD_LENGTH
+from webapp.shared.options import options
 
 TOO_LONG = _l("This is too long.")
 
@@ -42,7 +43,7 @@ class ResidentForm(FlaskForm):
     )
     lives_alone = BooleanField(_l("Lives alone"))
     has_disability = BooleanField(_l("Registered disability"))
-    preferred_locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=False)
+    preferred_locale = SelectField(_l("Language"), choices=options(LOCALE_CHOICES), validate_choice=False)
     consent_age = BooleanField(
         _l("Agrees that we keep the date of birth (to offer services for older people)")
     )
@@ -164,7 +165,7 @@ class CommunityForm(FlaskForm):
     timezone = StringField(
         _l("Time zone"), validators=[Length(max=64, message=TOO_LONG)], default="Asia/Shanghai"
     )
-    default_locale = SelectField(_l("Kiosk language"), choices=LOCALE_CHOICES, validate_choice=False)
+    default_locale = SelectField(_l("Kiosk language"), choices=options(LOCALE_CHOICES), validate_choice=False)
 
 
 class CompoundForm(FlaskForm):

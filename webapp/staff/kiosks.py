@@ -20,6 +20,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.models import CareOutcome, Community, Kiosk
 from webapp.shared.context import base_url, current_actor
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids, resident_or_404
 
@@ -42,21 +43,25 @@ class KioskForm(FlaskForm):
     has_id_reader = BooleanField(_l("Has an ID card reader"))
     default_locale = SelectField(
         _l("Language the screen starts in (and returns to after each person)"),
-        choices=[
-            ("", _l("The default language")),
-            ("zh_Hans", "中文简体"),
-            ("zh_Hant", "中文繁體"),
-            ("en", "English"),
-        ],
+        choices=options(
+            [
+                ("", _l("The default language")),
+                ("zh_Hans", "中文简体"),
+                ("zh_Hant", "中文繁體"),
+                ("en", "English"),
+            ]
+        ),
         default="",
     )
     scanner_place = SelectField(
         _l("Where is the card scanner?"),
-        choices=[
-            ("below", _l("Below the screen")),
-            ("right", _l("To the right of the screen")),
-            ("left", _l("To the left of the screen")),
-        ],
+        choices=options(
+            [
+                ("below", _l("Below the screen")),
+                ("right", _l("To the right of the screen")),
+                ("left", _l("To the left of the screen")),
+            ]
+        ),
         default="below",
     )
 
@@ -165,7 +170,7 @@ def care() -> ResponseReturnValue:
         for c in communities_by_id(db, set(allowed_ids(Permission.VIEW_RESIDENTS)))
     ]
     form = CareForm()
-    form.outcome.choices = [(o.value, str(label)) for o, label in OUTCOME_LABELS.items()]
+    form.outcome.choices = options((o.value, str(label)) for o, label in OUTCOME_LABELS.items())
     return render_template("staff/care.html", lists=lists, form=form, outcome_labels=OUTCOME_LABELS)
 
 

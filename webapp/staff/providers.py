@@ -20,6 +20,7 @@ from webapp.infra.numbers import small_int
 from webapp.models import ProviderKind, ServiceProvider, ServiceType
 from webapp.shared.context import current_actor, vault
 from webapp.shared.labels import provider_kind_label
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import ProviderForm
 from webapp.staff.scope import allowed_ids
@@ -40,7 +41,7 @@ def _locale() -> str:
 
 def _form() -> ProviderForm:
     form = ProviderForm()
-    form.kind.choices = [(k.value, provider_kind_label(k.value)) for k in ProviderKind]
+    form.kind.choices = options((k.value, provider_kind_label(k.value)) for k in ProviderKind)
     return form
 
 

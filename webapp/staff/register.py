@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.policy import Permission, can, require
 from webapp.config import LOCALES
@@ -27,6 +28,7 @@ from webapp.infra.unit_of_work import keep
 from webapp.models import Building, ConsentKind, Household, Resident
 from webapp.shared.context import current_actor, vault
 from webapp.shared.messages import field_error
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import ResidentForm, RevealForm, SearchForm
 from webapp.staff.scope import allowed_ids, resident_or_404
@@ -38,21 +40,21 @@ CONSENT_FIELDS = {
 }
 
 
-def household_choices(community_ids: frozenset[int]) -> list[tuple[str, str]]:
+def household_choices(community_ids: frozenset[int]) -> list[SelectChoice]:
     rows = get_session().execute(
         select(Household.id, Household.label)
         .join(Building)
         .where(Building.community_id.in_(community_ids))
         .order_by(Household.label)
     )
-    return [("", _("Common area or not known"))] + [(str(i), label) for i, label in rows]
+    return options([("", _("Common area or not known"))] + [(str(i), label) for i, label in rows])
 
 
-def building_choices(community_ids: frozenset[int]) -> list[tuple[str, str]]:
+def building_choices(community_ids: frozenset[int]) -> list[SelectChoice]:
     rows = get_session().scalars(
         select(Building).where(Building.community_id.in_(community_ids)).order_by(Building.number)
     )
-    return [("", _("All buildings"))] + [(str(b.id), b.name("zh_Hans")) for b in rows]
+    return options([("", _("All buildings"))] + [(str(b.id), b.name("zh_Hans")) for b in rows])
 
 
 @bp.get("/residents")

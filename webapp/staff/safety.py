@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from webapp.auth.policy import Permission, deny, require
@@ -25,6 +26,7 @@ from webapp.shared.contacts import (
 )
 from webapp.shared.context import current_actor, vault
 from webapp.shared.labels import HELP_OUTCOME_WORDS
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.scope import allowed_ids, resident_or_404
 
@@ -84,12 +86,12 @@ def resident_contact_remove(resident_id: int, contact_id: int) -> ResponseReturn
 
 
 class RosterForm(FlaskForm):
-    kind = SelectField(_l("Who"), choices=[(k, v) for k, v in DUTY_WORDS.items()])
+    kind = SelectField(_l("Who"), choices=options(DUTY_WORDS.items()))
     staff_user = SelectField(_l("Their account (if they have one)"), choices=[], validate_choice=False)
     name = StringField(_l("Name shown to the resident"), validators=[Length(max=64)])
     phone = StringField(_l("Mobile number"), validators=[Length(max=20)], render_kw={"inputmode": "tel"})
     weekdays = SelectMultipleField(
-        _l("Days"), choices=[(str(i), w) for i, w in enumerate(WEEKDAY_WORDS)], validate_choice=False
+        _l("Days"), choices=options((str(i), w) for i, w in enumerate(WEEKDAY_WORDS)), validate_choice=False
     )
     start = StringField(_l("From"), validators=[Length(max=5)], render_kw={"type": "time"})
     end = StringField(_l("Until"), validators=[Length(max=5)], render_kw={"type": "time"})
@@ -123,10 +125,10 @@ def _community(permission: Permission) -> Community:
     return community
 
 
-def _staff_choices(community: Community) -> list[tuple[str, str]]:
+def _staff_choices(community: Community) -> list[SelectChoice]:
     roles = get_session().query(StaffRole).filter(StaffRole.community_id == community.id).all()
     people = sorted({(r.user.id, r.user.display_name) for r in roles if r.user.is_active}, key=lambda p: p[1])
-    return [("", _("No account (a phone only)"))] + [(str(i), n) for i, n in people]
+    return options([("", _("No account (a phone only)"))] + [(str(i), n) for i, n in people])
 
 
 @bp.route("/roster", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from webapp.models import Role, StaffUser
 from webapp.shared.context import base_url, current_actor, vault
 from webapp.shared.labels import role_label
 from webapp.shared.messages import account_error
+from webapp.shared.options import options
 from webapp.staff.blueprint import bp
 from webapp.staff.forms import GrantForm, InviteForm
 from webapp.staff.scope import allowed_ids
@@ -34,7 +35,7 @@ def _choices(form: InviteForm | GrantForm) -> None:
 
     locale = str(get_locale() or "zh_Hans")
     communities = communities_by_id(get_session(), set(allowed_ids(Permission.MANAGE_STAFF)))
-    form.community_id.choices = [(str(c.id), c.name(locale)) for c in communities]
+    form.community_id.choices = options((str(c.id), c.name(locale)) for c in communities)
     # The everyday role first, administrator last: a default that grants the least.
     order = (
         Role.COMMUNITY_WORKER,
@@ -44,7 +45,7 @@ def _choices(form: InviteForm | GrantForm) -> None:
         Role.VOLUNTEER,
         Role.ADMIN,
     )
-    form.role.choices = [(r.value, role_label(r)) for r in order]
+    form.role.choices = options((r.value, role_label(r)) for r in order)
 
 
 def _parse(form: InviteForm | GrantForm) -> tuple[int, Role] | None:
