@@ -106,7 +106,7 @@ def family_end(link_id: int) -> ResponseReturnValue:
     asked = confirm.Confirmation(
         _("End this family link (%(relation)s)?", relation=who),
         _("Yes, end the link"),
-        _("No, keep it"),
+        _("No, keep the link"),
         _("The family link (%(relation)s) has ended.", relation=who),
     )
     if not confirm.confirmed():

@@ -28,7 +28,8 @@ def class_days(seeded: conftest.SeededDatabase) -> set:
 def test_a_module_that_starts_on_a_new_day_serves_that_days_demo(tmp_path_factory, monkeypatch):
     today = conftest.seeded_today(tmp_path_factory)
     assert conftest.seeded_today(tmp_path_factory) is today  # seeded once a day, not once a module
-    tomorrow = conftest.seed_day() + timedelta(days=1)
+    day = next(d for d, seeded in conftest._SEEDED.items() if seeded is today)
+    tomorrow = day + timedelta(days=1)  # (from the demo's own day: this test may itself cross midnight)
     monkeypatch.setattr(conftest, "_SEEDED", dict(conftest._SEEDED))  # the run's own demos stay as they were
     monkeypatch.setattr(conftest, "seed_day", lambda: tomorrow)
     next_one = conftest.seeded_today(tmp_path_factory)

@@ -676,16 +676,24 @@ def test_a_family_member_posting_to_every_other_route_writes_nothing(app, sessio
 
 
 def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_keeps_hers(
-    app, session, kiosk_client, mother_with_two_children
+    app, session, kiosk_client, mother_with_two_children, signed_in_phone
 ):
     """A family member may step away by themselves: asked once, the link ends (audited as his act), its pages
     are gone, his mother reads why at the lobby screen, and what is not his stays: his sister's link, and his
     place on his mother's emergency contacts (a separate list that she keeps)."""
-    from webapp.models import EmergencyContact
+    from webapp.models import EmergencyContact, PushSubscription
+    from webapp.shared.push import payload
 
     mother, daughter, daughter_link, son_link, contact, _call = mother_with_two_children
     son = signed_in_family(app, son_link.member)
     sister = signed_in_family(app, daughter)
+    mothers_phone = signed_in_phone(mother)
+    session.add(
+        PushSubscription(
+            resident_id=mother.id, endpoint="https://push.example/1", p256dh="k", auth="a", locale="en"
+        )
+    )
+    session.commit()
 
     page = son.get(f"/family/{son_link.id}").get_data(as_text=True)
     assert f'action="/family/{son_link.id}/end"' in page
@@ -695,10 +703,13 @@ def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_ke
     assert son.post(f"/family/{daughter_link.id}/end", data={"csrf_token": token}).status_code == 404
     assert son.get(f"/family/{son_link.id}/end").status_code == 405
 
+    forged = son.post(f"/family/{son_link.id}/end", data={"confirmed": "yes"})
+    assert forged.status_code == 400  # no token: refused before the route
     asked = son.post(f"/family/{son_link.id}/end", data={"csrf_token": token})
     assert asked.status_code == 200
     text = asked.get_data(as_text=True)
     assert "End your family link with 王秀英?" in text
+    assert "No, keep the link" in text
     assert f'href="/family/{son_link.id}" data-keep' in text  # the safe choice leads back
     session.expire_all()
     assert session.get(FamilyLink, son_link.id).ended_at is None  # asking changed nothing
@@ -727,9 +738,21 @@ def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_ke
     assert sister.get(f"/family/{daughter_link.id}").status_code == 200
     assert session.get(EmergencyContact, contact.id) is not None
 
+    told = "Your son ended the family link with you. You can add them again at the lobby screen."
+    assert told in mothers_phone.get("/me").get_data(as_text=True)
+    # Her locked phone says only that her family has news, and opens her page (not a ticket's).
+    pushed = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.recipient_kind == "push", OutboxMessage.kind == "push_family"
+        )
+    ).all()
+    assert len(pushed) == 1
+    words = json.loads(payload(pushed[0].kind, str(pushed[0].params.get("number", "")), pushed[0].locale))
+    assert words["body"] == "You have news from your family. Open Linli to see it."
+    assert words["url"] == "/me"
     kiosk = kiosk_visit(kiosk_client, session, mother)
     news = kiosk.get("/kiosk/home").get_data(as_text=True)
-    assert "Your son ended the family link with you. You can add them again at the lobby screen." in news
+    assert told in news
     listed = kiosk.get("/kiosk/family")
     pin = kiosk.post("/kiosk/family", data={"csrf_token": csrf_token(kiosk, "/kiosk/family"), "pin": PIN})
     assert listed.status_code == 200
@@ -737,3 +760,26 @@ def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_ke
     places = kiosk.get("/kiosk/family").get_data(as_text=True)
     assert "Daughter" in places
     assert "Son" not in places  # her list shows only the daughter now
+
+
+def test_a_link_ended_twice_is_ended_audited_and_told_once(session, mother_with_two_children):
+    """Two taps on "Yes" at once (two servers): only the one that ended the link is audited and tells the
+    resident. The second finds it ended in the database, whatever its own copy of the row says."""
+    from webapp.domain.family import acts
+    from webapp.models import Notification
+
+    mother, _daughter, _daughter_link, son_link, _contact, _call = mother_with_two_children
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    acts.step_away(session, son_link)
+    set_committed_value(son_link, "ended_at", None)  # the other server's copy, read before the first tap
+    acts.step_away(session, son_link)
+    assert (
+        session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "family.link_end")) == 1
+    )
+    told = session.scalars(
+        select(Notification.detail).where(
+            Notification.resident_id == mother.id, Notification.kind == "family"
+        )
+    ).all()
+    assert [d for d in told if d.startswith("ended:")] == [f"ended:{son_link.id}:0"]

@@ -248,7 +248,7 @@ def family_end(link_id: int) -> ResponseReturnValue:
     asked = confirm.Confirmation(
         _("End your family link with %(name)s?", name=name),
         _("Yes, end the link"),
-        _("No, keep it"),
+        _("No, keep the link"),
         _("Your family link with %(name)s has ended. We have told them.", name=name),
     )
     if not confirm.confirmed():

@@ -62,6 +62,7 @@ KIND_WORDS = {
     "push_class": _l("Class news"),
     "push_skills": _l("Skills news"),
     "push_event": _l("Activity news"),
+    "push_family": _l("Family news"),
 }
 
 

@@ -216,5 +216,5 @@ def step_away(session: Session, link: FamilyLink) -> None:
     """The family member ends their own link: a daughter who changed phones, a son no longer nearby. The
     resident must not find out by chance that nobody follows their check-ins any more, so they are told, and
     can link the person again at the lobby screen. Their emergency contacts are a separate list and stay."""
-    end_link(session, family_actor(link, CHANNEL), link, "family")
-    _tell_resident(session, link, "ended", 0)
+    if end_link(session, family_actor(link, CHANNEL), link, "family"):
+        _tell_resident(session, link, "ended", 0)

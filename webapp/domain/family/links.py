@@ -165,14 +165,21 @@ def claim_link(session: Session, link_id: int, member: FamilyMember, channel: st
     return link
 
 
-def end_link(session: Session, actor: Actor, link: FamilyLink, by: str) -> None:
-    """End a link at once (kiosk: the resident; office: staff); the row stays for the audit trail."""
-    if link.ended_at is not None:
-        return
-    link.ended_at = clock.now()
-    link.ended_by = by
-    session.flush()
+def end_link(session: Session, actor: Actor, link: FamilyLink, by: str) -> bool:
+    """End a link at once (kiosk: the resident; office: staff; phone: the family member); the row stays for
+    the audit trail. True if this call ended it: of two taps at once (two servers, PostgreSQL) only one
+    ends it, is audited, and tells anyone, because the row is changed only where it is still live."""
+    ended = session.execute(
+        update(FamilyLink)
+        .where(FamilyLink.id == link.id, FamilyLink.ended_at.is_(None))
+        .values(ended_at=clock.now(), ended_by=by)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(link, ["ended_at", "ended_by"])
+    if ended.rowcount != 1:  # type: ignore[attr-defined]
+        return False
     record(session, actor, "family.link_end", "family_link", link.id, link.community_id, by=by)
+    return True
 
 
 def link_of_resident(session: Session, resident_id: int, link_id: int) -> FamilyLink:

@@ -163,7 +163,9 @@ PUSH = "webpush"
 
 def push_kind(notification_kind: str) -> str:
     """What a push message may say a piece of news is about (a locked phone shows it): a class, the
-    resident's skills, an activity, or otherwise a ticket (by its number)."""
+    resident's skills, an activity, something a family member did, or otherwise a ticket (by its number)."""
+    if notification_kind == "family":  # webapp.domain.family.acts.NEWS_KIND: news with no ticket of its own
+        return "push_family"
     if notification_kind.startswith("class_"):
         return "push_class"
     if notification_kind == "certificate":
