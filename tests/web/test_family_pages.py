@@ -401,6 +401,12 @@ def test_staff_make_a_family_qr_at_the_office_and_end_a_link_audited(
     assert f"Family member {member.id} (Daughter) · on behalf of resident {mother.id}" in trail  # the claim
     phone = signed_in_family(app, member)
     assert phone.get(f"/family/{link.id}").status_code == 404
+    # The resident's page says who ended it and when, with the number still masked.
+    shown = re.search(r"(?s)<ul[^>]*data-family-ended>(.*?)</ul>", client.get(page).get_data(as_text=True))
+    assert shown is not None
+    assert "Daughter · phone ending 8000 · ended " in shown.group(1)
+    assert "by the community office" in shown.group(1)
+    assert DAUGHTER_PHONE not in shown.group(1)
 
 
 def test_a_daughter_with_check_ins_sees_her_mothers_alerts_and_who_went_to_help(
@@ -676,7 +682,7 @@ def test_a_family_member_posting_to_every_other_route_writes_nothing(app, sessio
 
 
 def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_keeps_hers(
-    app, session, kiosk_client, mother_with_two_children, signed_in_phone
+    app, session, kiosk_client, mother_with_two_children, signed_in_phone, make_staff
 ):
     """A family member may step away by themselves: asked once, the link ends (audited as his act), its pages
     are gone, his mother reads why at the lobby screen, and what is not his stays: his sister's link, and his
@@ -737,6 +743,7 @@ def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_ke
     assert session.get(FamilyLink, daughter_link.id).ended_at is None
     assert sister.get(f"/family/{daughter_link.id}").status_code == 200
     assert session.get(EmergencyContact, contact.id) is not None
+    assert "by the family member" in office_page(app, make_staff, mother)
 
     told = "Your son ended the family link with you. You can add them again at the lobby screen."
     assert told in mothers_phone.get("/me").get_data(as_text=True)
@@ -760,6 +767,17 @@ def test_a_son_ends_his_own_link_asked_once_his_mother_is_told_and_his_sister_ke
     places = kiosk.get("/kiosk/family").get_data(as_text=True)
     assert "Daughter" in places
     assert "Son" not in places  # her list shows only the daughter now
+
+
+def office_page(app, make_staff, resident) -> str:
+    """The resident's page in the staff console, as an office worker of the community reads it."""
+    from tests.conftest import Auth
+
+    make_staff("office2", Role.COMMUNITY_WORKER)
+    office = app.test_client()
+    office.set_cookie("linli_locale", "en")
+    Auth(office).sign_in("office2")
+    return office.get(f"/staff/residents/{resident.id}").get_data(as_text=True)
 
 
 def test_a_link_ended_twice_is_ended_audited_and_told_once(session, mother_with_two_children):

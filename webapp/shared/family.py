@@ -31,6 +31,19 @@ SCOPE_WORDS = {
     FamilyScope.BOOKINGS: _l("Book appointments, classes and activities for me"),
 }
 
+# Who ended a link, as the office reads it on the resident's page (FamilyLink.ended_by).
+ENDED_BY_WORDS = {
+    "resident": _l("by the resident"),
+    "staff": _l("by the community office"),
+    "family": _l("by the family member"),
+    "erased": _l("when the resident's record was erased"),
+}
+
+
+def ended_by_words(by: str | None) -> str:
+    return str(ENDED_BY_WORDS[by]) if by in ENDED_BY_WORDS else (by or "")
+
+
 # (value, words) pairs for the forms that link a family member (kiosk, office).
 RELATION_CHOICES = [(r.value, words) for r, words in RELATION_WORDS.items()]
 SCOPE_CHOICES = [(s.value, words) for s, words in SCOPE_WORDS.items()]

@@ -19,7 +19,7 @@ from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.infra.i18n import LOCALE_COOKIE
 from webapp.shared.answers import answer_words
-from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, relation_words, scope_words
+from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, ended_by_words, relation_words, scope_words
 from webapp.shared.labels import (
     actor_words,
     category_label,
@@ -184,6 +184,7 @@ def init_app(app: Flask) -> None:
         desk_error_list=desk_error_list,
         answer_words=answer_words,
         relation_words=relation_words,
+        ended_by_words=ended_by_words,
         relation_choices=RELATION_CHOICES,
         scope_choices=SCOPE_CHOICES,
         scope_words=scope_words,

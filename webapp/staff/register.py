@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.policy import Permission, can, require
 from webapp.config import LOCALES
-from webapp.domain.family.links import active_links
+from webapp.domain.family.links import active_links, recently_ended
 from webapp.domain.identity.passwords import verify_password
 from webapp.domain.life import volunteering
 from webapp.domain.privacy.audit import record
@@ -164,6 +164,7 @@ def resident_detail(resident_id: int) -> ResponseReturnValue:
         **volunteer_choice(db, resident),
         certificates=certificates_for_office(db, resident),
         family_links=active_links(db, resident.id),
+        ended_links=recently_ended(db, resident.id),
     )
 
 

@@ -182,6 +182,25 @@ def end_link(session: Session, actor: Actor, link: FamilyLink, by: str) -> bool:
     return True
 
 
+def recently_ended(session: Session, resident_id: int, days: int = 90) -> list[FamilyLink]:
+    """The resident's links ended in the last *days*, newest first: when a daughter asks the office why she
+    sees nothing any more, the answer (ended by whom, when) is on the resident's page, not only in the
+    audit trail."""
+    since = clock.now() - timedelta(days=days)
+    return list(
+        session.scalars(
+            select(FamilyLink)
+            .where(
+                FamilyLink.resident_id == resident_id,
+                FamilyLink.claimed_at.is_not(None),
+                FamilyLink.ended_at >= since,
+            )
+            .order_by(FamilyLink.ended_at.desc(), FamilyLink.id.desc())
+            .limit(10)
+        )
+    )
+
+
 def link_of_resident(session: Session, resident_id: int, link_id: int) -> FamilyLink:
     """One of this resident's links (the kiosk and the office end links by id: never another resident's)."""
     link = session.get(FamilyLink, link_id)

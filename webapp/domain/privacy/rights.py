@@ -180,6 +180,7 @@ def export(session: Session, vault: Vault, resident: Resident) -> dict[str, Any]
                 "scopes": list(link.scopes or []),
                 "linked_at": link.claimed_at.isoformat() if link.claimed_at else None,
                 "ended_at": link.ended_at.isoformat() if link.ended_at else None,
+                "ended_by": link.ended_by,
             }
             for link in session.scalars(
                 select(FamilyLink)
