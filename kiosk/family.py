@@ -21,7 +21,7 @@ from webapp.infra.db import get_session
 from webapp.models import FamilyRelation
 from webapp.shared import confirm
 from webapp.shared.context import base_url
-from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, refusal, relation_words
+from webapp.shared.family import RELATION_CHOICES, SCOPE_CHOICES, refusal
 from webapp.shared.options import options
 from webapp.shared.pins import PinForm
 
@@ -102,13 +102,7 @@ def family_end(link_id: int) -> ResponseReturnValue:
         link = links.link_of_resident(db, g.visit.resident_id, link_id)
     except FamilyError:
         abort(404)
-    who = relation_words(link.relation)
-    asked = confirm.Confirmation(
-        _("End this family link (%(relation)s)?", relation=who),
-        _("Yes, end the link"),
-        _("No, keep the link"),
-        _("The family link (%(relation)s) has ended.", relation=who),
-    )
+    asked = confirm.for_family_link(link)
     if not confirm.confirmed():
         return confirm.screen("kiosk", asked, url_for("kiosk.family"))
     links.end_link(db, visit_actor(g.visit), link, "resident")

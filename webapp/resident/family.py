@@ -244,13 +244,7 @@ def family_resident(link_id: int) -> ResponseReturnValue:
 def family_end(link_id: int) -> ResponseReturnValue:
     """The family member ends their own link (asked once first); the resident is told."""
     link = _link(link_id)
-    name = link.resident.name
-    asked = confirm.Confirmation(
-        _("End your family link with %(name)s?", name=name),
-        _("Yes, end the link"),
-        _("No, keep the link"),
-        _("Your family link with %(name)s has ended. We have told them.", name=name),
-    )
+    asked = confirm.for_leaving_family_link(link)
     if not confirm.confirmed():
         return confirm.screen("resident", asked, url_for("resident.family_resident", link_id=link.id))
     acts.step_away(get_session(), link)

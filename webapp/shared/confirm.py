@@ -13,7 +13,8 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from webapp.infra.i18n import when_words
-from webapp.models import Booking, Event, Ticket, TrainingSession
+from webapp.models import Booking, Event, FamilyLink, Ticket, TrainingSession
+from webapp.shared.family import relation_words
 
 
 @dataclass(frozen=True)
@@ -75,4 +76,26 @@ def for_event(event: Event, locale: str) -> Confirmation:
         _("Yes, give up my place"),
         _("No, keep my place"),
         _("You have given up your place in %(what)s on %(when)s.", what=what, when=when),
+    )
+
+
+def for_family_link(link: FamilyLink) -> Confirmation:
+    """The resident ends a family member's link (kiosk)."""
+    who = relation_words(link.relation)
+    return Confirmation(
+        _("End this family link (%(relation)s)?", relation=who),
+        _("Yes, end the link"),
+        _("No, keep the link"),
+        _("The family link (%(relation)s) has ended.", relation=who),
+    )
+
+
+def for_leaving_family_link(link: FamilyLink) -> Confirmation:
+    """The family member ends their own link to a resident (their phone); the resident is told."""
+    name = link.resident.name
+    return Confirmation(
+        _("End your family link with %(name)s?", name=name),
+        _("Yes, end the link"),
+        _("No, keep the link"),
+        _("Your family link with %(name)s has ended. We have told them.", name=name),
     )
