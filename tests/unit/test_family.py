@@ -183,8 +183,16 @@ def test_my_data_lists_family_links_masked_and_erasure_ends_them(session, make_r
             "scopes": ["checkins"],
             "linked_at": link.claimed_at.isoformat(),
             "ended_at": None,
+            "ended_by": None,
         }
     ]
+    son_link, _son = claimed(session, mother, phone="13700139876", scopes=[FamilyScope.TICKETS.value])
+    links.end_link(session, Actor(type="resident", id=mother.id), son_link, "resident")
+    ended = export(session, VAULT, mother)["family_links"][1]
+    assert (ended["ended_at"], ended["ended_by"]) == (
+        son_link.ended_at.isoformat(),
+        "resident",
+    )  # and by whom
     erase(session, SYSTEM, mother)
     assert link.ended_by == "erased"
     assert link.ended_at is not None
