@@ -21,6 +21,7 @@ from webapp.domain.desk.tickets import submit
 from webapp.domain.messages import channels
 from webapp.domain.messages.channels import ChannelInput
 from webapp.domain.privacy.audit import SYSTEM, Actor
+from webapp.infra.channels.common import TIMEOUT
 from webapp.infra.queue import EXTENSION, make_huey
 from webapp.jobs.tasks import register
 from webapp.models import ChannelSetting, MessagePreference, OutboxMessage, OutboxStatus, ServiceType
@@ -104,7 +105,8 @@ def test_an_unreachable_sms_gateway_does_not_hold_the_request(
     auth.sign_in("admin")
     status, took = _change_status(client, ticket)
     assert status == 303
-    assert took < 1.5, took
+    # Waiting for the gateway would take its whole timeout (8 s): half of it leaves a loaded machine room.
+    assert took < TIMEOUT / 2, took
     session.expire_all()
     sms = session.scalars(
         select(OutboxMessage).where(OutboxMessage.recipient_id == person.id, OutboxMessage.channel == "sms")
