@@ -79,12 +79,20 @@ def test_a_sign_in_holds_no_lock_while_its_password_is_checked(own_app, monkeypa
 
 def test_guesses_sent_at_once_are_counted_one_after_another(own_app, monkeypatch):
     """Eight wrong passwords for one account, all past the throttle's first look before any is counted: the
-    five the throttle allows are answered "wrong", the other three "wait", as one after another would be."""
+    five the throttle allows are answered "wrong", the other three "wait", as one after another would be.
+
+    The guesses reach the barrier one after another (each starts once the one before it waits there), so
+    that only what is tested runs at once: the counting after the hash. Eight first looks at once would only
+    queue for SQLite's write lock, and on a loaded machine one of them could wait out the busy timeout."""
     guesses = 8
     together = threading.Barrier(guesses, timeout=30)
+    arrived = threading.Semaphore(0)
+    here = threading.local()
     real = accounts.verify_password
 
     def at_once(password_hash: str | None, password: str) -> bool:
+        here.reached = True
+        arrived.release()
         together.wait()
         return real(password_hash, password)
 
@@ -94,13 +102,19 @@ def test_guesses_sent_at_once_are_counted_one_after_another(own_app, monkeypatch
 
     def guess() -> None:
         client = own_app.test_client()
-        status = Auth(client).sign_in("anna", "wrong-password").status_code
+        try:
+            status = Auth(client).sign_in("anna", "wrong-password").status_code
+        finally:
+            if not getattr(here, "reached", False):  # answered before the check: fail now, not in 30 s
+                together.abort()
+                arrived.release()
         with lock:
             answers.append(status)
 
     threads = [threading.Thread(target=guess) for _ in range(guesses)]
     for thread in threads:
         thread.start()
+        assert arrived.acquire(timeout=30), "a guess never reached the password check"
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(answers) == [401] * 5 + [429] * 3
