@@ -3,13 +3,17 @@ reading request never takes SQLite's write lock."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
-from tests.conftest import csrf_token
+from tests.conftest import TEST_KEY, csrf_token
 from tests.web.conftest import PHONE_PIN
+from webapp import create_app
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
+from webapp.infra.errors import database_not_now
 from webapp.domain.register import places
 from webapp.models import AuditEntry, AuthAttempt, Building, CheckIn, Resident, Role
 
@@ -89,3 +93,79 @@ def test_a_get_reads_while_another_connection_holds_the_write_lock(live_sqlite):
             assert "<h1" in page.get_data(as_text=True)
         finally:
             held.rollback()
+
+
+def test_a_writer_that_waited_out_the_lock_is_told_to_try_again_not_that_we_failed(live_sqlite, caplog):
+    """SQLite's write lock held past the busy timeout (a burst of writers on one box): the person gets a
+    translated 503 with Retry-After, in the page's own layout, not "something went wrong on our side";
+    nothing is written, and the log says what the database said, without a stack trace."""
+    app, engine = live_sqlite
+    phone = app.test_client()
+    phone.set_cookie("linli_locale", "zh_Hans")
+    token = csrf_token(phone, "/staff/sign-in")
+    with engine.connect() as writer:
+        held = writer.begin()  # BEGIN IMMEDIATE: another writer holds the one write lock
+        writer.execute(text("UPDATE community SET phone = phone"))
+        try:
+            answer = phone.post(
+                "/staff/sign-in", data={"csrf_token": token, "username": "x", "password": "y"}
+            )
+        finally:
+            held.rollback()
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert "请稍后再试" in page
+    assert "没有保存" in page
+    assert 'lang="zh-Hans"' in page
+    assert "<main" in page
+    logged = [r for r in caplog.records if r.name == "webapp.infra.errors"]
+    assert [r.getMessage() for r in logged] == [
+        "database unavailable in POST auth.sign_in: database is locked"
+    ]
+    assert all(r.exc_info is None for r in logged)
+
+
+def test_with_no_database_answering_pages_say_try_again_in_their_own_layout(tmp_path, caplog):
+    """The database server stopped (a district's PostgreSQL restarting): 503 with Retry-After and the
+    translated words in the face's layout, the reason in the log in one line, never a stack trace."""
+    app = create_app(
+        {
+            "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/linli",  # nothing listens on port 1
+            "testing": True,
+            "instance_path": tmp_path,
+            "encryption_key": TEST_KEY,
+        }
+    )
+    client = app.test_client()
+    for path in ("/", "/staff/sign-in"):
+        answer = client.get(path, headers={"Accept-Language": "zh-TW"})
+        page = answer.get_data(as_text=True)
+        assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "5"), path
+        assert "<title>請稍後再試" in page, path
+        assert "沒有儲存任何內容" in page, path
+        assert 'class="theme-phone' in page, path  # the face's layout, not the bare fallback page
+    logged = [r for r in caplog.records if r.name == "webapp.infra.errors"]
+    assert len(logged) == 2
+    assert all("Connection refused" in r.getMessage() for r in logged)
+    assert all(r.exc_info is None for r in logged)
+
+
+def test_only_a_refusal_for_now_is_answered_try_again(databases, engine):
+    """A lock given up on is "not now"; a statement the database cannot run is a defect (a 500 with its stack
+    trace in the log), whichever database says it. Both errors are the real database's own."""
+    defect = "SELECT pg_stat_file('/no/such/file')" if databases.is_postgres else "SELEKT 1"
+    with engine.connect() as conn, pytest.raises(OperationalError) as bad:
+        conn.execute(text(defect))  # PostgreSQL's 58P01; SQLite's syntax error
+    assert not database_not_now(bad.value)
+    with engine.connect() as holder, engine.connect() as other:
+        if not databases.is_postgres:
+            other.exec_driver_sql("PRAGMA busy_timeout = 50")
+            other.commit()
+        holder.execute(text("UPDATE community SET phone = phone"))  # holds the write lock, or the rows
+        if databases.is_postgres:
+            other.execute(text("SET lock_timeout = '50ms'"))
+        with pytest.raises(OperationalError) as busy:
+            other.execute(text("UPDATE community SET phone = phone"))
+        holder.rollback()
+    assert database_not_now(busy.value)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,15 @@ MESSAGES = {
         _l("Please try again in a moment. Nothing you did caused this."),
     ),
 }
+# The database could not do it now: SQLite's write lock still taken when the busy timeout ran out (a burst of
+# writers on one box), a PostgreSQL deadlock or lock wait that was given up, or no database server answering.
+# Nothing was written (the unit of work rolls back), the person did nothing wrong, and trying again shortly
+# will usually work: a 503 with Retry-After says exactly that, and a phone's outbox keeps the entry meanwhile.
+BUSY_RETRY_SECONDS = 5
+BUSY_MESSAGE = (
+    _l("Please try again in a moment"),
+    _l("The system could not finish this just now, and nothing was saved. Please try again in a minute."),
+)
 CSRF_MESSAGE = (
     _l("This form has expired"),
     _l("For your safety the form was reset. Please go back, reload the page and send it again."),
@@ -97,6 +107,43 @@ def answer_error(code: int, title: object, message: object) -> ResponseReturnVal
     return render_error(code, title, message)
 
 
+# What makes an OperationalError "not now" rather than a bug: SQLite's lock and file messages, PostgreSQL's
+# connection classes (08, 57P0x, 53300) and the transaction conflicts it gives up on (40001, 40P01, 55P03).
+# Anything else (SQLite's "no such table" or a syntax error) is a defect: a 500 with its stack trace logged.
+SQLITE_NOT_NOW = ("database is locked", "database table is locked", "unable to open database file", "disk i/o")
+POSTGRES_NOT_NOW = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03")
+
+
+def database_not_now(error: OperationalError) -> bool:
+    """Did the database refuse for now (busy, unreachable, a conflict it gave up on) rather than for a bug?"""
+    if error.connection_invalidated:
+        return True
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return str(state).startswith(POSTGRES_NOT_NOW)
+    text = str(error.orig).lower()
+    if text.startswith(SQLITE_NOT_NOW):
+        return True
+    # psycopg's refusals before a session exists (connection refused, no such host) carry no SQLSTATE
+    return type(error.orig).__module__.startswith("psycopg") and "connection" in text
+
+
+def _only_read_from_here() -> None:
+    """End the request's failed transaction; what the error page still reads (the community's name, the
+    person's language) reads beside the writers instead of waiting for SQLite's write lock once more."""
+    from flask import g
+
+    session = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 (a connection already gone: the page then reads nothing)
+        log.warning("could not roll back after a database error", exc_info=True)
+    session.info["linli_read_only"] = True
+    g.linli_read_only = True
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> ResponseReturnValue:
@@ -116,6 +163,22 @@ def init_app(app: Flask) -> None:
             return error
         title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
         return answer_error(code, title, message)
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError) -> ResponseReturnValue:
+        from flask import make_response
+
+        if not database_not_now(error):
+            return _unexpected(error)
+        # The database's own first line ("database is locked", "deadlock detected", "connection refused"):
+        # what operations need, without the statement or its parameters, and not dressed up as a bug.
+        text = str(error.orig if error.orig is not None else error)
+        reason = text.splitlines()[0] if text else type(error).__name__
+        log.error("database unavailable in %s %s: %s", request.method, request.endpoint, reason)
+        _only_read_from_here()  # the error page must not queue for the lock again
+        answer = make_response(answer_error(503, *BUSY_MESSAGE))
+        answer.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return answer
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
