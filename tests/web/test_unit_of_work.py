@@ -13,8 +13,8 @@ from webapp import create_app
 from webapp.domain.identity.cards import issue_card
 from webapp.domain.identity.pins import set_pin
 from webapp.domain.privacy.audit import SYSTEM
-from webapp.infra.errors import database_not_now
 from webapp.domain.register import places
+from webapp.infra.errors import database_not_now
 from webapp.models import AuditEntry, AuthAttempt, Building, CheckIn, Resident, Role
 
 
@@ -169,3 +169,28 @@ def test_only_a_refusal_for_now_is_answered_try_again(databases, engine):
             other.execute(text("UPDATE community SET phone = phone"))
         holder.rollback()
     assert database_not_now(busy.value)
+
+
+def test_a_json_caller_that_meets_a_busy_database_is_told_in_one_sentence_of_its_language(live_sqlite):
+    """A kiosk shows and reads aloud a JSON answer's `message` (a scan, a heartbeat): Chinese words joined by a
+    Chinese full stop, as one sentence."""
+    app, engine = live_sqlite
+    client = app.test_client()
+    client.set_cookie("linli_locale", "zh_Hant")
+    token = csrf_token(client, "/staff/sign-in")
+    with engine.connect() as writer:
+        held = writer.begin()
+        writer.execute(text("UPDATE community SET phone = phone"))
+        try:
+            answer = client.post(
+                "/staff/sign-in",
+                data={"csrf_token": token, "username": "x", "password": "y"},
+                headers={"Accept": "application/json"},
+            )
+        finally:
+            held.rollback()
+    assert answer.status_code == 503
+    assert (
+        answer.get_json()["message"]
+        == "請稍後再試。系統暫時無法完成這項操作，沒有儲存任何內容。請過一分鐘再試一次。"
+    )

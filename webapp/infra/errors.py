@@ -75,7 +75,12 @@ def wants_json_error() -> bool:
 
 
 def json_error(code: int, title: object, message: object) -> ResponseReturnValue:
-    return jsonify(ok=False, error=str(title), message=f"{title}. {message}"), code
+    """`message` is what a kiosk shows and reads aloud: the title and the words as one text, joined with the
+    full stop of the language ("请稍后再试。系统…", not "请稍后再试. 系统…")."""
+    from flask_babel import get_locale
+
+    stop = "。" if str(get_locale() or "").startswith("zh") else ". "
+    return jsonify(ok=False, error=str(title), message=f"{title}{stop}{message}"), code
 
 
 FaceErrors = Callable[[int, str, str], ResponseReturnValue]
@@ -110,7 +115,12 @@ def answer_error(code: int, title: object, message: object) -> ResponseReturnVal
 # What makes an OperationalError "not now" rather than a bug: SQLite's lock and file messages, PostgreSQL's
 # connection classes (08, 57P0x, 53300) and the transaction conflicts it gives up on (40001, 40P01, 55P03).
 # Anything else (SQLite's "no such table" or a syntax error) is a defect: a 500 with its stack trace logged.
-SQLITE_NOT_NOW = ("database is locked", "database table is locked", "unable to open database file", "disk i/o")
+SQLITE_NOT_NOW = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+)
 POSTGRES_NOT_NOW = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03")
 
 
