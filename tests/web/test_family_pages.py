@@ -801,3 +801,35 @@ def test_a_link_ended_twice_is_ended_audited_and_told_once(session, mother_with_
         )
     ).all()
     assert [d for d in told if d.startswith("ended:")] == [f"ended:{son_link.id}:0"]
+
+
+def test_with_two_sons_linked_the_news_says_which_son(
+    app, session, mother_with_two_children, signed_in_phone
+):
+    """ "Your son" is enough until a second son is linked; then the news names the phone it came from by the
+    last four digits the lobby screen's list of links shows."""
+    from webapp.domain.family import acts
+    from webapp.models import ServiceType
+
+    mother, _daughter, _daughter_link, son_link, _contact, _call = mother_with_two_children
+    phone = signed_in_phone(mother)
+    phone.set_cookie("linli_locale", "en")
+    assert "Your son reported request" in phone.get("/me").get_data(as_text=True)
+    second, _token = links.create_link(
+        session, Actor(type="resident", id=mother.id), mother, FamilyRelation.SON, ["tickets"], "kiosk:1"
+    )
+    links.claim_link(session, second.id, member_for_phone(session, VAULT, "13600001234"), "ip:test")
+    suggestion = session.scalar(
+        select(ServiceType).where(
+            ServiceType.community_id == mother.community_id, ServiceType.code == "suggestion"
+        )
+    )
+    ticket = acts.report(
+        session, links.family_actor(second, "ip:test"), second, suggestion, "门口台阶松了。", VAULT
+    ).request
+    session.commit()
+    page = phone.get("/me").get_data(as_text=True)
+    assert f"Your son (phone ending 1234) reported request {ticket.number} for you." in page
+    assert f"Your son (phone ending {SON_PHONE[-4:]}) reported request" in page  # the first son's news too
+    phone.set_cookie("linli_locale", "zh_Hans")
+    assert f"您的儿子（尾号1234）替您报了办件{ticket.number}。" in phone.get("/me").get_data(as_text=True)

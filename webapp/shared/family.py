@@ -89,6 +89,27 @@ def refusal(reason: str) -> str:
     )
 
 
+def _who(db: Any, link: Any) -> str:
+    """ "Your son", and which one when the resident has linked two sons: the last four digits of the phone
+    the news came from (the kiosk's list of links shows the same digits)."""
+    from sqlalchemy import func, select
+
+    from webapp.models import FamilyLink
+
+    who = str(YOUR_RELATION.get(link.relation, _l("Your family")))
+    namesakes = db.scalar(
+        select(func.count(FamilyLink.id)).where(
+            FamilyLink.resident_id == link.resident_id,
+            FamilyLink.relation == link.relation,
+            FamilyLink.member_id.is_not(None),
+            FamilyLink.member_id != link.member_id,
+        )
+    )
+    if namesakes and link.member is not None:
+        return _("%(who)s (phone ending %(last4)s)", who=who, last4=link.member.phone_last4)
+    return who
+
+
 def family_news_words(notification: Any) -> str | None:
     """A resident's news of what a family member did for them, or None when it is not family news."""
     from webapp.domain.family.acts import NEWS_KIND
@@ -104,7 +125,7 @@ def family_news_words(notification: Any) -> str | None:
     link_id, _sep, object_id = rest.partition(":")
     db = get_session()
     link = db.get(FamilyLink, int(link_id)) if link_id.isdigit() else None
-    who = str(YOUR_RELATION.get(link.relation, _l("Your family"))) if link is not None else _("Your family")
+    who = _who(db, link) if link is not None else _("Your family")
     oid = int(object_id) if object_id.isdigit() else 0
     if what == "class" and (ts := db.get(TrainingSession, oid)) is not None:
         return _(
