@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,11 @@ from webapp.infra import clock
 from webapp.infra.db import database, make_engine
 from webapp.infra.page_cache import cache_of
 from webapp.models import Community, Household, Resident, Role, StaffUser
+
+# No per-example deadline: the properties check answers, not speed, and a loaded CI machine's pause of a
+# quarter second would fail an example that takes a millisecond ("Unreliable test timings").
+hypothesis_settings.register_profile("linli", deadline=None)
+hypothesis_settings.load_profile("linli")
 
 DEMO_PASSWORD = "demo-password-for-tests"
 DEMO_PIN = "246810"

@@ -234,8 +234,9 @@ def ask(page: object, expression: str, timeout: float = 10.0) -> object:
     return answer.get("v")
 
 
-def wait_until(page: object, expression: str, timeout: float = 10.0) -> object:
-    """Poll a JavaScript expression (promises are awaited) until it is truthy.
+def wait_until(page: object, expression: str, timeout: float = 30.0) -> object:
+    """Poll a JavaScript expression (promises are awaited) until it is truthy (30 s by default: a loaded CI
+    machine's service worker can take many seconds to cache; a test that passes does not wait for it).
 
     Playwright's own wait_for_function evaluates string predicates with eval inside the page after its first
     try, which our Content-Security-Policy (no 'unsafe-eval') refuses, so a wait that is not true at once fails

@@ -99,9 +99,10 @@ def test_idle_warning_then_full_reset(browser, live_server):
           return true;
         }})()""",
     )
-    visitor.page.clock.fast_forward("00:59")
+    # Playwright's installed clock also runs with real time: 10 s of margin for a loaded machine's page load.
+    visitor.page.clock.fast_forward("00:50")
     assert visitor.page.locator("[data-idle-overlay]").is_hidden()
-    visitor.page.clock.fast_forward("00:02")
+    visitor.page.clock.fast_forward("00:11")
     overlay = visitor.page.locator("[data-idle-overlay]")
     overlay.wait_for(state="visible")
     assert "Are you still there?" in overlay.inner_text()

@@ -54,11 +54,13 @@ def test_a_silent_reader_times_out(id_reader_sim, link):
 class Harness:
     """An IdReaderWorker on the simulator, polling fast, collecting what it passes on."""
 
-    def __init__(self, sim: SimulatedIdReader, port: str | None = None) -> None:
+    def __init__(self, sim: SimulatedIdReader, port: str | None = None, timeout_s: float = 5) -> None:
+        """*timeout_s* per reader command: generous, so that a loaded machine's pause is not taken for an
+        unplugged reader (the worker would open it again and forget the card still lying there)."""
         self.hub = EventHub()
         self.board = StatusBoard(self.hub, "test")
         self.ids: list[str] = []
-        config = IdReaderConfig(port=port or sim.path, poll_ms=50, timeout_s=0.5)
+        config = IdReaderConfig(port=port or sim.path, poll_ms=50, timeout_s=timeout_s)
         self.worker = IdReaderWorker(config, self.board, self.ids.append)
         self.worker.retry_s = 0.1
         self.sim = sim
@@ -142,13 +144,13 @@ def test_health_follows_the_reader(id_reader_sim, tmp_path):
     finally:
         missing.worker.stop()
 
-    harness = Harness(id_reader_sim)
+    harness = Harness(id_reader_sim, timeout_s=0.5)  # silence is what this test is about
     harness.worker.start()
     try:
-        assert wait_until(lambda: harness.board.get("id_reader") == "ok")
+        assert wait_until(lambda: harness.board.get("id_reader") == "ok", timeout=15)
         id_reader_sim.silent = True  # unplugged mid-way: no more answers
-        assert wait_until(lambda: harness.board.get("id_reader") == "error")
+        assert wait_until(lambda: harness.board.get("id_reader") == "error", timeout=15)
         id_reader_sim.silent = False
-        assert wait_until(lambda: harness.board.get("id_reader") == "ok")
+        assert wait_until(lambda: harness.board.get("id_reader") == "ok", timeout=15)
     finally:
         harness.worker.stop()

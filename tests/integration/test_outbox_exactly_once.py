@@ -108,7 +108,7 @@ def test_a_killed_worker_delivers_every_message_once(backend, gateway, databases
         "LINLI_SECRET_KEY": "test-secret",
         "LINLI_QUEUE_URL": queue_url,
         "LINLI_QUEUE_NAME": f"linli-test-{uuid.uuid4().hex[:8]}",
-        "LINLI_QUEUE_LEASE": "2",
+        "LINLI_QUEUE_LEASE": "5",  # the takeover after the kill waits this long; a send must stay well within it
         "PYTHONPATH": str(ROOT),
     }
     app = create_app(

@@ -88,7 +88,7 @@ def test_the_minute_rounds_run_once_per_minute_with_three_schedulers(databases, 
                 )
             )
     try:
-        deadline = time.monotonic() + 85
+        deadline = time.monotonic() + 120  # 60 s and three cold starts, with room for a loaded machine
         # Each scheduler enqueues the minute rounds at its start and 60 s later: six tries of each round.
         while not all(len(tries) >= 6 for tries in _tries(logs).values()):
             assert time.monotonic() < deadline, _tries(logs)

@@ -101,7 +101,7 @@ def test_a_killed_worker_loses_no_event(backend, databases, tmp_path):
         "LINLI_SECRET_KEY": "test-secret",
         "LINLI_QUEUE_URL": queue_url,
         "LINLI_QUEUE_NAME": f"linli-webhooks-{uuid.uuid4().hex[:8]}",
-        "LINLI_QUEUE_LEASE": "2",
+        "LINLI_QUEUE_LEASE": "5",  # the takeover after the kill waits this long; a send must stay well within it
         "LINLI_WEBHOOK_LOOPBACK_HTTP": "1",  # the receiver is on loopback; a real one is HTTPS
         "PYTHONPATH": str(ROOT),
     }

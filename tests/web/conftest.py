@@ -100,3 +100,16 @@ def live_sqlite(request, databases, tmp_path_factory) -> Iterator[tuple[Flask, E
     )
     yield app, engine
     engine.dispose()
+
+
+@pytest.fixture
+def one_half_minute(request, monkeypatch) -> None:
+    """Kept pages live in the half minute of the clock they were made in. On the real clock a boundary can
+    fall between a test's two requests (likelier on a loaded machine) and turn the copy it expects into a
+    fresh page; tests that move time use `frozen` and keep the real half minute."""
+    if "frozen" in request.fixturenames:
+        return
+    from webapp.infra import page_cache, personal_pages
+
+    monkeypatch.setattr(page_cache, "SLICE_SECONDS", 10**9)
+    monkeypatch.setattr(personal_pages, "SLICE_SECONDS", 10**9)

@@ -122,14 +122,16 @@ def test_an_unreachable_redis_queue_gives_up_in_seconds_and_the_request_still_an
     started = time.monotonic()
     with pytest.raises((redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         huey.storage.conn.ping()
-    assert time.monotonic() - started < 4  # not redis-py's default retries (26 s here), nor TCP's minutes
+    assert (
+        time.monotonic() - started < 10
+    )  # about 2 s: not redis-py's default retries (26 s here), nor TCP's minutes
     # The app's queue is that Redis: a district whose Redis is down.
     monkeypatch.setitem(app.extensions, EXTENSION, register(huey, app))
     person, ticket = _a_ticket_with_sms(session, demo_community, make_resident)
     auth.sign_in("admin")
     status, took = _change_status(client, ticket)
     assert status == 303  # the change stands: waking the worker failed after the commit, in the log only
-    assert took < 4, took
+    assert took < 10, took
     session.expire_all()
     assert session.scalars(
         select(OutboxMessage.status).where(

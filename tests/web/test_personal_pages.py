@@ -35,6 +35,8 @@ from webapp.models import (
     Status,
 )
 
+pytestmark = pytest.mark.usefixtures("one_half_minute")
+
 # Read to find the visit and the versions, not shown: the visit is the copy's key.
 KEY_TABLES = {"kiosk_visit", "page_version", "resident_page_version", "alembic_version"}
 
@@ -67,10 +69,11 @@ def visit_of(app, kiosk_token, session, person):
 
 
 def test_the_home_reads_only_tables_whose_changes_drop_its_copy(
-    app, kiosk_token, session, make_resident, engine
+    app, kiosk_token, session, make_resident, engine, frozen
 ):
     """Rendered with every kind of line it can show (news, an open request, today's class, the time bank),
-    the home reads nothing a change to which would leave its copy standing."""
+    the home reads nothing a change to which would leave its copy standing. (On a frozen afternoon: a class a
+    minute from now is not today's a minute before midnight in Shanghai.)"""
     person = make_resident("韦奶奶", age=84)
     ticket = new_ticket(session, person)
     change_status(session, OFFICE, ticket, Status.IN_PROGRESS)
@@ -324,8 +327,9 @@ def test_a_statement_over_many_rows_that_does_not_say_whose_drops_every_copy(
     )
 
 
-def test_a_class_booked_today_is_on_the_next_home(app, kiosk_token, session, make_resident):
-    """The class existed before the copy was made: only her booking (an attendance row) changes."""
+def test_a_class_booked_today_is_on_the_next_home(app, kiosk_token, session, make_resident, frozen):
+    """The class existed before the copy was made: only her booking (an attendance row) changes (on a frozen
+    afternoon, as above)."""
     course = session.scalars(select(Course).order_by(Course.id)).first()
     lesson = new_class(session, course, capacity=5, hours=0)
     lesson.starts_at = clock.now() + timedelta(minutes=1)
@@ -425,7 +429,7 @@ def test_two_changes_crossing_between_two_residents_do_not_deadlock(app, databas
                 ).all()[:2]
                 for owner in (first, second)
             }
-        both_in = threading.Barrier(2, timeout=10)
+        both_in = threading.Barrier(2, timeout=30)
         failures: list[BaseException] = []
 
         def change(order: tuple[int, int], pick: int) -> None:

@@ -23,6 +23,8 @@ from webapp.infra import clock, page_cache
 from webapp.infra.db import database
 from webapp.models import Notice, PageVersion
 
+pytestmark = pytest.mark.usefixtures("one_half_minute")
+
 SHARED = {"resident.home", "kiosk.attract", "kiosk.start"}
 TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_]+)"?', re.IGNORECASE)
 
