@@ -36,6 +36,14 @@ FLUSHED = """new Promise(ok => {
   window.linliFlush(); })"""
 
 
+# The same, answering how many times the page had looked at its outbox when the worker's word came: the
+# page's own listener (registered first) has then begun the look that word asked for, and not finished it.
+FLUSHED_AT_PASS = """new Promise(ok => {
+  navigator.serviceWorker.addEventListener('message', e => { if ((e.data || {}).outbox === 'idle')
+    ok(+document.querySelector('[data-outbox-list]').dataset.outboxPasses); });
+  window.linliFlush(); })"""
+
+
 def ticket_count(live_server) -> int:
     with database(live_server.app).sessionmaker() as session:
         return session.scalar(select(func.count(Ticket.id))) or 0
@@ -303,8 +311,10 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
         # The service worker tries again and asks for a new rendering: the unchanged entry keeps its button, so
         # a tap cannot begin on one button and end on its replacement (lost: CI once waited 30 s for the removal).
         visitor.page.evaluate("document.querySelector('[data-outbox-entry] button').linliSame = true")
-        assert ask(visitor.page, FLUSHED, timeout=15)
-        visitor.page.wait_for_timeout(500)  # the page's own rendering after the worker's word
+        passes = ask(visitor.page, FLUSHED_AT_PASS, timeout=15)  # the page's pass when the worker's word came
+        wait_until(
+            visitor.page, f"+document.querySelector('[data-outbox-list]').dataset.outboxPasses > {passes}"
+        )
         assert ask(visitor.page, "document.querySelector('[data-outbox-entry] button').linliSame === true")
         entry.get_by_role("button", name="Remove").click()
         entry.wait_for(state="detached")

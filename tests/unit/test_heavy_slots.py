@@ -21,7 +21,10 @@ def test_a_second_holder_waits_for_the_first_and_then_gets_the_slot(monkeypatch,
             release.wait(10)
             order.append("first out")
 
+    asking = threading.Event()
+
     def second() -> None:
+        asking.set()
         with heavy.heavy_slot():
             order.append("second in")
 
@@ -30,6 +33,7 @@ def test_a_second_holder_waits_for_the_first_and_then_gets_the_slot(monkeypatch,
     assert first_in.wait(10)
     b = threading.Thread(target=second)
     b.start()
+    assert asking.wait(10)  # it has asked (a thread not yet started would pass what follows without asking)
     b.join(0.3)
     assert b.is_alive()  # still waiting for the slot
     assert order == ["first in"]
