@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from tests.conftest import TEST_KEY, csrf_token
+from tests.conftest import DEMO_PASSWORD, TEST_KEY, csrf_token
 from tests.web.conftest import PHONE_PIN
 from webapp import create_app
 from webapp.domain.identity.cards import issue_card
@@ -145,8 +145,21 @@ def test_with_no_database_answering_pages_say_try_again_in_their_own_layout(tmp_
         assert "<title>請稍後再試" in page, path
         assert "沒有儲存任何內容" in page, path
         assert 'class="theme-phone' in page, path  # the face's layout, not the bare fallback page
+    # Signed in: loading the person meets the same database, so the page is drawn as for someone signed
+    # out, in the language the request asks for (the person's saved one is in the database too).
+    for kind, path in (("staff", "/staff/"), ("resident", "/me"), ("family", "/family")):
+        person = app.test_client()
+        person.set_cookie("linli_locale", "zh_Hant")
+        with person.session_transaction() as s:
+            s["_user_id"] = f"{kind}:1:1"
+            s["_fresh"] = True
+        answer = person.get(path)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 503, (kind, page[:300])
+        assert "<title>請稍後再試" in page, kind
+        assert 'class="theme-' in page, kind
     logged = [r for r in caplog.records if r.name == "webapp.infra.errors"]
-    assert len(logged) == 2
+    assert len(logged) == 5
     assert all("Connection refused" in r.getMessage() for r in logged)
     assert all(r.exc_info is None for r in logged)
 
@@ -154,9 +167,13 @@ def test_with_no_database_answering_pages_say_try_again_in_their_own_layout(tmp_
 def test_only_a_refusal_for_now_is_answered_try_again(databases, engine):
     """A lock given up on is "not now"; a statement the database cannot run is a defect (a 500 with its stack
     trace in the log), whichever database says it. Both errors are the real database's own."""
-    defect = "SELECT pg_stat_file('/no/such/file')" if databases.is_postgres else "SELEKT 1"
-    with engine.connect() as conn, pytest.raises(OperationalError) as bad:
-        conn.execute(text(defect))  # PostgreSQL's 58P01; SQLite's syntax error
+    # PostgreSQL: a statement past its time limit (57014), slow code and not "now"; SQLite: a syntax error.
+    defect = "SELECT pg_sleep(1)" if databases.is_postgres else "SELEKT 1"
+    with engine.connect() as conn:
+        if databases.is_postgres:
+            conn.execute(text("SET statement_timeout = '10ms'"))
+        with pytest.raises(OperationalError) as bad:
+            conn.execute(text(defect))
     assert not database_not_now(bad.value)
     with engine.connect() as holder, engine.connect() as other:
         if not databases.is_postgres:
@@ -194,3 +211,55 @@ def test_a_json_caller_that_meets_a_busy_database_is_told_in_one_sentence_of_its
         answer.get_json()["message"]
         == "請稍後再試。系統暫時無法完成這項操作，沒有儲存任何內容。請過一分鐘再試一次。"
     )
+
+
+def test_a_commit_refused_after_the_view_answered_becomes_the_503_in_place(
+    app, client, make_staff, monkeypatch
+):
+    """The view redirected, then the commit itself was refused (a connection lost, a conflict PostgreSQL
+    finds at commit): the answer is the translated 503, not a redirect to a page whose change was never
+    saved, with the security headers the other hooks set and nothing a cache may keep."""
+    import sqlite3
+    import sys
+
+    from flask import has_request_context
+    from sqlalchemy.orm import Session
+
+    make_staff("clerk", Role.COMMUNITY_WORKER)
+    client.set_cookie("linli_locale", "zh_Hans")
+    token = csrf_token(client, "/staff/sign-in")
+    real = Session.commit
+    refused: list[bool] = []
+
+    def refusing(self):
+        if has_request_context() and sys._getframe(1).f_code.co_name == "_finish" and not refused:
+            refused.append(True)
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+        return real(self)
+
+    monkeypatch.setattr(Session, "commit", refusing)
+    answer = client.post(
+        "/staff/sign-in", data={"csrf_token": token, "username": "clerk", "password": DEMO_PASSWORD}
+    )
+    assert refused == [True]
+    assert answer.status_code == 503
+    assert "Location" not in answer.headers
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" in answer.headers
+    assert "请稍后再试" in answer.get_data(as_text=True)
+
+
+def test_an_error_logged_with_its_statement_never_names_the_values_bound_to_it(database_url):
+    """A 500's stack trace carries the statement; the values bound to it (a hashed number, a resident's own
+    words) stay out of the log."""
+    from webapp.infra.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError) as failed:  # (either database's class)
+            conn.execute(text("SELECT 1 FROM no_such_table WHERE x = :phone"), {"phone": "13912345678"})
+    finally:
+        engine.dispose()
+    assert "no_such_table" in str(failed.value)
+    assert "13912345678" not in str(failed.value)

@@ -16,7 +16,9 @@ log = logging.getLogger("linli.db")
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     """Create an engine; on SQLite turn on WAL, foreign keys and a busy timeout for every connection."""
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    # hide_parameters: an error's text (logged with a 500's stack trace) names the statement, never the values
+    # bound to it, which may be a hashed number, a resident's words or a name.
+    kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 5, "check_same_thread": False}
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -63,9 +63,12 @@ def render_error(code: int, title: object, message: object) -> ResponseReturnVal
     except Exception:
         # The error page itself failed (a broken template, no database): still no stack trace.
         log.exception("error page failed to render")
-        page = (
-            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
-        )
+        try:
+            words = (str(title), str(message))
+        except Exception:  # noqa: BLE001 (a lazy string whose locale needs what failed: say it in English)
+            words = (getattr(title, "_args", [""])[0] or "Error", getattr(message, "_args", [""])[0] or "")
+        heading, text = escape(words[0]), escape(words[1])
+        page = f"<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{text}</p>"
     return page, code
 
 
@@ -139,10 +142,19 @@ def database_not_now(error: OperationalError) -> bool:
 
 
 def _only_read_from_here() -> None:
-    """End the request's failed transaction; what the error page still reads (the community's name, the
-    person's language) reads beside the writers instead of waiting for SQLite's write lock once more."""
-    from flask import g
+    """End the request's failed transaction, and let the error page ask the database nothing it can do
+    without: the language comes from the request (address, cookie, kiosk, browser), not from the signed-in
+    person's saved choice, and the page is drawn as for someone signed out (loading the person would meet the
+    same database). What the page still reads reads beside the writers, not behind SQLite's write lock."""
+    from flask import current_app, g
 
+    from webapp.infra.i18n import DEFAULT_TIMEZONE, locale_without_person
+
+    g.locale_override = locale_without_person()
+    g.timezone_override = DEFAULT_TIMEZONE  # (the page shows no times; the kiosk's zone may need a query)
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is not None:
+        g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user
     session = g.get("db_session")
     if session is None:
         return
@@ -152,6 +164,36 @@ def _only_read_from_here() -> None:
         log.warning("could not roll back after a database error", exc_info=True)
     session.info["linli_read_only"] = True
     g.linli_read_only = True
+
+
+def busy_answer(error: OperationalError) -> Response:
+    """The 503 for a database that cannot do it now, logged in one line: the database's own first line
+    ("database is locked", "deadlock detected", "connection refused"), what operations need, without the
+    statement or its parameters, and not dressed up as a bug."""
+    from flask import make_response
+
+    text = str(error.orig if error.orig is not None else error)
+    reason = text.splitlines()[0] if text else type(error).__name__
+    log.error("database unavailable in %s %s: %s", request.method, request.endpoint, reason)
+    _only_read_from_here()  # the error page must not queue for the lock again
+    answer = make_response(answer_error(503, *BUSY_MESSAGE))
+    answer.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return answer
+
+
+def turn_into_busy(response: Response, error: OperationalError) -> Response:
+    """The commit failed after the view answered: the answer becomes the 503 in place, keeping the headers
+    the other hooks set (the security policy), never stored by a cache, no longer a redirect."""
+    busy = busy_answer(error)
+    response.direct_passthrough = False
+    response.set_data(busy.get_data())
+    response.status_code = busy.status_code
+    response.headers["Content-Type"] = busy.headers["Content-Type"]
+    response.headers["Retry-After"] = busy.headers["Retry-After"]
+    response.headers["Cache-Control"] = "no-store"
+    for name in ("Location", "ETag", "Last-Modified"):
+        response.headers.pop(name, None)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -176,19 +218,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_busy(error: OperationalError) -> ResponseReturnValue:
-        from flask import make_response
-
         if not database_not_now(error):
             return _unexpected(error)
-        # The database's own first line ("database is locked", "deadlock detected", "connection refused"):
-        # what operations need, without the statement or its parameters, and not dressed up as a bug.
-        text = str(error.orig if error.orig is not None else error)
-        reason = text.splitlines()[0] if text else type(error).__name__
-        log.error("database unavailable in %s %s: %s", request.method, request.endpoint, reason)
-        _only_read_from_here()  # the error page must not queue for the lock again
-        answer = make_response(answer_error(503, *BUSY_MESSAGE))
-        answer.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
-        return answer
+        return busy_answer(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

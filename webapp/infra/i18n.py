@@ -69,6 +69,15 @@ def select_locale() -> str:
     saved = _person().locale()
     if saved in LOCALES:
         return saved
+    return locale_without_person()
+
+
+def locale_without_person() -> str:
+    """The language the request asks for without looking up who is signed in (no database): the address,
+    the cookie, the kiosk's own, the browser's, the default. An error page about the database uses this."""
+    explicit = request.args.get("lang")
+    if explicit in LOCALES:
+        return explicit
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LOCALES:
         return cookie
@@ -83,6 +92,8 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 def select_timezone() -> str:
     """Times are shown in the community's time zone: the kiosk's, the resident's, or the default."""
+    if "timezone_override" in g:
+        return str(g.timezone_override)
     kiosk = g.get("kiosk")
     if kiosk is not None:
         return str(kiosk.community.timezone)

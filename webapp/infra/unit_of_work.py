@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response, g
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from webapp.infra.db import database, get_session
@@ -72,7 +73,19 @@ def _finish(response: Response) -> Response:
         session.rollback()
         g.pop("linli_after_commit", None)
         return response
-    session.commit()
+    try:
+        session.commit()
+    except OperationalError as error:  # the commit itself refused (a lost connection, a conflict at commit)
+        from webapp.infra.errors import database_not_now, turn_into_busy
+
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 (the connection is gone: nothing stands either way)
+            log.warning("could not roll back after a failed commit", exc_info=True)
+        g.pop("linli_after_commit", None)
+        if not database_not_now(error):
+            raise
+        return turn_into_busy(response, error)
     for work in g.pop("linli_after_commit", []):
         work()
     return response
