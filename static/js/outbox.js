@@ -57,19 +57,21 @@
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
 
-  var passes = 0;
+  var begun = 0, passes = 0;  // looks at the outbox begun and finished (tests wait for the one they caused)
   function render() {
     var lists = document.querySelectorAll("[data-outbox-list]");
     if (!lists.length) return Promise.resolve();
+    var mine = ++begun;
+    lists.forEach(function (section) { section.setAttribute("data-outbox-begun", String(mine)); });
     return all().then(function (entries) {
       entries = entries.filter(function (e) { return !!reader && e.owner === reader; });
       // The service worker asks for a new rendering after every try; a list that did not change is left as it
       // is, so that a tap on "Remove" is never split between a button and its replacement (and lost), and a
       // screen reader keeps its place.
       var shown = JSON.stringify(entries.map(function (e) { return [e.key, e.label, e.failed || null, e.next || "", e.summary || []]; }));
-      passes += 1;
+      passes = Math.max(passes, mine);
       lists.forEach(function (section) {
-        section.setAttribute("data-outbox-passes", String(passes));  // looked again (tests wait for it)
+        section.setAttribute("data-outbox-passes", String(passes));
         if (section.getAttribute("data-outbox-shown") === shown) return;
         section.setAttribute("data-outbox-shown", shown);
         var ul = section.querySelector("[data-outbox-items]");

@@ -36,11 +36,11 @@ FLUSHED = """new Promise(ok => {
   window.linliFlush(); })"""
 
 
-# The same, answering how many times the page had looked at its outbox when the worker's word came: the
-# page's own listener (registered first) has then begun the look that word asked for, and not finished it.
+# The same, answering the number of the page's look at its outbox that the worker's word began: the page's own
+# listener (registered first) has begun it by then, and it ends when data-outbox-passes reaches that number.
 FLUSHED_AT_PASS = """new Promise(ok => {
   navigator.serviceWorker.addEventListener('message', e => { if ((e.data || {}).outbox === 'idle')
-    ok(+document.querySelector('[data-outbox-list]').dataset.outboxPasses); });
+    ok(+document.querySelector('[data-outbox-list]').dataset.outboxBegun); });
   window.linliFlush(); })"""
 
 
@@ -311,9 +311,9 @@ def test_a_booking_that_became_full_while_offline_is_explained_and_sign_out_warn
         # The service worker tries again and asks for a new rendering: the unchanged entry keeps its button, so
         # a tap cannot begin on one button and end on its replacement (lost: CI once waited 30 s for the removal).
         visitor.page.evaluate("document.querySelector('[data-outbox-entry] button').linliSame = true")
-        passes = ask(visitor.page, FLUSHED_AT_PASS, timeout=15)  # the page's pass when the worker's word came
+        look = ask(visitor.page, FLUSHED_AT_PASS, timeout=15)  # the look the worker's word began
         wait_until(
-            visitor.page, f"+document.querySelector('[data-outbox-list]').dataset.outboxPasses > {passes}"
+            visitor.page, f"+document.querySelector('[data-outbox-list]').dataset.outboxPasses >= {look}"
         )
         assert ask(visitor.page, "document.querySelector('[data-outbox-entry] button').linliSame === true")
         entry.get_by_role("button", name="Remove").click()
