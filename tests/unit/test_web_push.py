@@ -156,3 +156,26 @@ def test_class_and_event_news_is_worded_for_what_it_is_and_leads_there(app, sess
         assert "None" not in pushed["body"]
         assert "  " not in pushed["body"]  # no empty ticket number
         assert chinese["body"] != pushed["body"]
+
+
+def test_news_about_no_ticket_says_only_that_there_is_news_and_family_news_says_family(
+    app, session, make_resident
+):
+    """A locked phone must not read " has news" (no number), nor call every such news "from your family"."""
+    import json
+
+    from webapp.shared.push import message
+
+    resident = make_resident()
+    answers = {}
+    for kind in ("family", "something_new"):
+        note = Notification(resident_id=resident.id, kind=kind, detail="ticket:1:1")
+        session.add(note)
+        session.flush()
+        with app.test_request_context():
+            answers[kind] = (json.loads(message(note, "en")), json.loads(message(note, "zh_Hant")))
+    family, other = answers["family"], answers["something_new"]
+    assert family[0]["body"] == "You have news from your family. Open Linli to see it."
+    assert other[0]["body"] == "You have news from Linli."
+    assert family[0]["url"] == other[0]["url"] == "/me"
+    assert other[1]["body"] != other[0]["body"]  # translated

@@ -80,9 +80,9 @@ def wants_json_error() -> bool:
 def json_error(code: int, title: object, message: object) -> ResponseReturnValue:
     """`message` is what a kiosk shows and reads aloud: the title and the words as one text, joined with the
     full stop of the language ("请稍后再试。系统…", not "请稍后再试. 系统…")."""
-    from flask_babel import get_locale
+    from webapp.infra.i18n import current_locale
 
-    stop = "。" if str(get_locale() or "").startswith("zh") else ". "
+    stop = "。" if current_locale().startswith("zh") else ". "
     return jsonify(ok=False, error=str(title), message=f"{title}{stop}{message}"), code
 
 

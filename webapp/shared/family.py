@@ -92,20 +92,10 @@ def refusal(reason: str) -> str:
 def _who(db: Any, link: Any) -> str:
     """ "Your son", and which one when the resident has linked two sons: the last four digits of the phone
     the news came from (the kiosk's list of links shows the same digits)."""
-    from sqlalchemy import func, select
-
-    from webapp.models import FamilyLink
+    from webapp.domain.family.links import has_namesake
 
     who = str(YOUR_RELATION.get(link.relation, _l("Your family")))
-    namesakes = db.scalar(
-        select(func.count(FamilyLink.id)).where(
-            FamilyLink.resident_id == link.resident_id,
-            FamilyLink.relation == link.relation,
-            FamilyLink.member_id.is_not(None),
-            FamilyLink.member_id != link.member_id,
-        )
-    )
-    if namesakes and link.member is not None:
+    if link.member is not None and has_namesake(db, link):
         return _("%(who)s (phone ending %(last4)s)", who=who, last4=link.member.phone_last4)
     return who
 

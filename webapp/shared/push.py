@@ -59,8 +59,10 @@ def payload(kind: str, number: str, locale: str) -> str:
             body, url = _("You have news about your skills. Open Linli to see it."), "/me/skills"
         elif kind == "push_event":
             body, url = _("You have news about a community activity. Open Linli to see it."), "/me/events"
-        elif kind == "push_family" or not number:
+        elif kind == "push_family":
             body, url = _("You have news from your family. Open Linli to see it."), "/me"
+        elif not number:  # news about no ticket that no kind above words: say only that there is news
+            body, url = _("You have news from Linli."), "/me"
         else:
             body, url = _("%(number)s has news. Open Linli to see it.", number=number), "/tickets"
         return json.dumps({"title": _("Linli"), "body": body, "url": url}, ensure_ascii=False)

@@ -182,6 +182,21 @@ def end_link(session: Session, actor: Actor, link: FamilyLink, by: str) -> bool:
     return True
 
 
+def has_namesake(session: Session, link: FamilyLink) -> bool:
+    """Has the resident ever linked another family member with this link's relation (two sons)? Then
+    "your son" alone does not say which one."""
+    return bool(
+        session.scalar(
+            select(func.count(FamilyLink.id)).where(
+                FamilyLink.resident_id == link.resident_id,
+                FamilyLink.relation == link.relation,
+                FamilyLink.member_id.is_not(None),
+                FamilyLink.member_id != link.member_id,
+            )
+        )
+    )
+
+
 def recently_ended(session: Session, resident_id: int, days: int = 90) -> list[FamilyLink]:
     """The resident's links ended in the last *days*, newest first: when a daughter asks the office why she
     sees nothing any more, the answer (ended by whom, when) is on the resident's page, not only in the
