@@ -115,6 +115,9 @@ def current_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from webapp.infra import locale_data
+
+    locale_data.slim()  # now, while the process is small (issue 21)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LINLI"].default_locale
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     app.config["BABEL_DEFAULT_TIMEZONE"] = DEFAULT_TIMEZONE
@@ -208,7 +211,7 @@ def when_words(value: datetime) -> str:
 
 def list_words(items: list[str]) -> str:
     """Names in a list as the language writes one: 老李、小王和红 / Li, Wang, and Hong."""
-    return format_list([str(item) for item in items], locale=get_locale() or "zh_Hans_CN")
+    return format_list([str(item) for item in items], locale=get_locale() or "zh_Hans")
 
 
 def template_dates(locale_code: str) -> dict[str, Callable[..., str]]:
