@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.resident.pwa import bp as pwa_bp
     from webapp.shared import archived, life, training, ui
     from webapp.shared.gallery import bp as gallery_bp
-    from webapp.staff import bp as staff_bp
+    from webapp.staff import lazy as staff_console
 
     config = dict(config or {})
     instance_path = Path(
@@ -82,7 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ui.init_app(app)
 
     app.register_blueprint(resident_bp)
-    app.register_blueprint(staff_bp)
+    staff_console.init_app(app)  # its views are imported at the first staff request
     app.register_blueprint(auth_routes.bp)
     app.register_blueprint(gallery_bp)
     app.register_blueprint(pwa_bp)

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import g, jsonify, render_template, request
+from flask import g, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from webapp.auth.policy import Permission, can, community_ids, navigation, require
-from webapp.auth.principals import signed_in_staff
+from webapp.auth.policy import Permission, can, community_ids, require
 from webapp.domain.desk import queue as desk
 from webapp.domain.identity.throttle import security_warnings
 from webapp.domain.kiosk.care import care_list
@@ -47,24 +46,6 @@ def work_counts() -> desk.WorkCounts:
     if "work_counts" not in g:
         g.work_counts = desk.work_counts(get_session(), desk.scope_of(current_user.staff))
     return g.work_counts
-
-
-@bp.app_context_processor
-def work_bar() -> dict[str, desk.WorkCounts | None]:
-    """The console's work bar, counted before a page renders (templates read nothing: issue 22, defect 5);
-    None for someone whose role handles no tickets, or no one signed in. Every page under /staff: the
-    console's own, its error pages (a 404 reaches no blueprint) and the sign-in pages' (another blueprint)."""
-    if not request.path.startswith(bp.url_prefix or "/staff"):
-        return {}
-    staff = signed_in_staff()
-    return {
-        "work_bar": work_counts() if staff is not None and can(staff, Permission.HANDLE_TICKETS) else None
-    }
-
-
-@bp.app_template_global()
-def staff_navigation() -> list[tuple[str, list[str]]]:
-    return navigation(current_user.staff)
 
 
 @dataclass(frozen=True)
