@@ -4,11 +4,13 @@ units, Debian's nginx for the site. A warning counts as a failure: systemd ignor
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import CodeType
 
 import pytest
 
@@ -148,9 +150,9 @@ def test_the_web_service_runs_without_docstrings_and_its_bytecode_is_compiled_fo
     bytecode (deploy/compile-bytecode): without it every worker would compile every library at start."""
     web_unit = (DEPLOY / "systemd" / "linli-web.service").read_text()
     procfile = (DEPLOY / "Procfile").read_text()
-    assert "\nEnvironment=PYTHONOPTIMIZE=2\n" in web_unit
+    assert "\nEnvironment=PYTHONOPTIMIZE=2\nEnvironment=PYTHONNODEBUGRANGES=1\n" in web_unit
     assert "PYTHONOPTIMIZE" not in (DEPLOY / "systemd" / "linli-worker.service").read_text()
-    assert "web: PYTHONOPTIMIZE=2 gunicorn " in procfile
+    assert "web: PYTHONOPTIMIZE=2 PYTHONNODEBUGRANGES=1 gunicorn " in procfile
     for doc in ("deployment.md", "upgrading.md"):
         text = (ROOT / "docs" / doc).read_text()
         assert "deploy/compile-bytecode" in text, doc
@@ -177,7 +179,7 @@ def test_compile_bytecode_compiles_app_venv_and_pythons_library_for_OO(tmp_path:
         venv / "lib" / "site-packages" / "c.py",
         stdlib / "d.py",
     ):
-        module.write_text('"""doc"""\n')
+        module.write_text('"""doc"""\nanswer = len("forty") + 37\n')
     (stdlib / "test" / "broken.py").write_text("def (:\n")
     done = subprocess.run(
         [DEPLOY / "compile-bytecode", venv, src, stdlib], capture_output=True, text=True, timeout=120
@@ -188,3 +190,11 @@ def test_compile_bytecode_compiles_app_venv_and_pythons_library_for_OO(tmp_path:
         tag = sys.implementation.cache_tag
         assert {f"{name}.{tag}.pyc", f"{name}.{tag}.opt-2.pyc"} <= compiled, name
     assert not [name for name in compiled if name.startswith("broken")]
+    # The service's bytecode has no column positions (PYTHONNODEBUGRANGES=1); the commands' keeps them.
+    for suffix, columns in ((".pyc", True), (".opt-2.pyc", False)):
+        code = code_of(src / "webapp" / "__pycache__" / f"a.{sys.implementation.cache_tag}{suffix}")
+        assert any(column is not None for *_lines, column, _end in code.co_positions()) is columns, suffix
+
+
+def code_of(pyc: Path) -> CodeType:
+    return marshal.loads(pyc.read_bytes()[16:])  # noqa: S302 (our own file, just written)

@@ -32,6 +32,7 @@ NOT_AT_START = {
     "pydantic": "the JSON API's shapes: its views are imported at their first call (webapp.api.routes)",
     "spectree": "the JSON API's validation and document, with its views",
     "alembic": "migrations: only the db and demo commands",
+    "xml": "Open311's XML answers and errors (webapp.api.open311, webapp.api.problems)",
     "tarfile": "backup archives: the backup and restore commands and the backup job (webapp.infra.backup)",
     "pywebpush": "Web Push: the worker's task",
     "openpyxl": "spreadsheet import: its page",

@@ -14,8 +14,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any, TypeVar
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
@@ -32,6 +31,9 @@ from webapp.domain.identity.api_keys import Scope
 from webapp.infra import clock
 from webapp.infra.db import get_session
 from webapp.models import Community, ServiceType, Status, Ticket
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree as ET
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMAT = "<any(json, xml):fmt>"
@@ -102,6 +104,8 @@ ITEM_NAMES = {
 
 
 def _add(parent: ET.Element, name: str, value: Any) -> None:
+    from xml.etree import ElementTree as ET  # only an XML answer needs it: not every worker (issue 21)
+
     if isinstance(value, list):
         holder = ET.SubElement(parent, name)
         item_name = ITEM_NAMES.get(name, "item")
@@ -121,6 +125,8 @@ def _add(parent: ET.Element, name: str, value: Any) -> None:
 def answer(fmt: str, root: str, item: str | None, data: Any, status: int = 200) -> ResponseReturnValue:
     """Open311's answer in the asked format: a JSON list (or object), or the same as XML elements."""
     if fmt == "xml":
+        from xml.etree import ElementTree as ET
+
         top = ET.Element(root)
         if item is None:
             for key, value in data.items():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any, NoReturn
-from xml.etree import ElementTree as ET
 
 from flask import Response, abort, request
 
@@ -29,6 +28,8 @@ def problem(
 def open311_error(status: int, description: str) -> Response:
     """Open311's error answer: a list of {code, description}, as XML when the address ends in .xml."""
     if request.path.endswith(".xml"):
+        from xml.etree import ElementTree as ET  # only an XML answer needs it: not every worker (issue 21)
+
         root = ET.Element("errors")
         error = ET.SubElement(root, "error")
         ET.SubElement(error, "code").text = str(status)
