@@ -7,18 +7,14 @@ before calling it, or the console being imported anyway."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from flask import Blueprint
 
+from tests.web.test_startup import as_a_worker
 from webapp.staff import lazy
 from webapp.staff.blueprint import bp
 from webapp.staff.table import ROUTES
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_table_is_the_declared_views() -> None:
@@ -87,13 +83,7 @@ def test_a_worker_serving_the_lobby_never_imports_the_console(tmp_path: Path, da
         "    'first': [first.status_code, first.headers.get('Location')],\n"
         "    'again': [again.status_code, again.headers.get('Location')]}))\n"
     )
-    env = {**os.environ, "DATABASE_URL": database_url, "LINLI_INSTANCE_PATH": str(tmp_path)}
-    env.pop("FLASK_RUN_FROM_CLI", None)
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    found = json.loads(as_a_worker(script, tmp_path, database_url).splitlines()[-1])
     assert found["answers"] == {"/": 200, "/notices": 200, "/kiosk/": 302, "/staff/sign-in": 200}
     assert found["console"] == ["webapp.staff.lazy", "webapp.staff.table"]
     assert found["after"] > 36

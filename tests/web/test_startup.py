@@ -43,19 +43,25 @@ NOT_AT_START = {
 }
 
 
+def as_a_worker(script: str, tmp_path: Path, database_url: str, *flags: str) -> str:
+    """Run `script` in a fresh Python process, as a gunicorn worker starts (served: the schema check at start
+    runs too), and return what it printed."""
+    env = {**os.environ, "DATABASE_URL": database_url, "LINLI_INSTANCE_PATH": str(tmp_path)}
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    done = subprocess.run(
+        [sys.executable, *flags, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
 def test_serving_a_page_imports_no_module_that_pages_do_not_need(tmp_path: Path, database_url: str) -> None:
     script = (
         "import sys, wsgi\n"
         "assert wsgi.app.test_client().get('/').status_code == 200\n"  # the seeded demo's home page
         "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))\n"
     )
-    env = {**os.environ, "DATABASE_URL": database_url, "LINLI_INSTANCE_PATH": str(tmp_path)}
-    env.pop("FLASK_RUN_FROM_CLI", None)  # served: the schema check at start runs too
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    loaded = set(done.stdout.split())
+    loaded = set(as_a_worker(script, tmp_path, database_url).split())
     unwanted = dict(NOT_AT_START)
     if database_url.startswith("sqlite"):
         unwanted["psycopg"] = "PostgreSQL's driver, imported by Huey (on PostgreSQL the engine needs it)"
@@ -110,13 +116,7 @@ def test_the_web_service_runs_under_python_OO_as_deployed(tmp_path: Path, databa
         "shapes = {name: s.get('description') for name, s in document['components']['schemas'].items()}\n"
         "print(json.dumps({'answers': answers, 'words': words, 'flags': flags, 'shapes': shapes}))\n"
     )
-    env = {**os.environ, "DATABASE_URL": database_url, "LINLI_INSTANCE_PATH": str(tmp_path)}
-    env.pop("FLASK_RUN_FROM_CLI", None)
-    done = subprocess.run(
-        [sys.executable, "-OO", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    found = json.loads(as_a_worker(script, tmp_path, database_url, "-OO").splitlines()[-1])
     assert found["flags"] == [2, None]  # really without docstrings (an assert would be dropped there)
     assert found["answers"] == {"/": 200, "/kiosk/": 302, "/staff/sign-in": 200, "/api/docs": 200}
     # pydantic takes a schema's description from its class docstring too: those the document has are given
