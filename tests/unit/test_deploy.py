@@ -181,6 +181,8 @@ def test_compile_bytecode_compiles_app_venv_and_pythons_library_for_OO(tmp_path:
     ):
         module.write_text('"""doc"""\nanswer = len("forty") + 37\n')
     (stdlib / "test" / "broken.py").write_text("def (:\n")
+    # As an earlier version of the script left it: the service's bytecode with column positions.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-o", "2", src / "webapp"], check=True)
     done = subprocess.run(
         [DEPLOY / "compile-bytecode", venv, src, stdlib], capture_output=True, text=True, timeout=120
     )
@@ -194,6 +196,7 @@ def test_compile_bytecode_compiles_app_venv_and_pythons_library_for_OO(tmp_path:
     for suffix, columns in ((".pyc", True), (".opt-2.pyc", False)):
         code = code_of(src / "webapp" / "__pycache__" / f"a.{sys.implementation.cache_tag}{suffix}")
         assert any(column is not None for *_lines, column, _end in code.co_positions()) is columns, suffix
+    assert (venv / ".linli-bytecode-without-columns").exists()  # the next runs compile only what changed
 
 
 def code_of(pyc: Path) -> CodeType:

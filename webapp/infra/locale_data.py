@@ -18,8 +18,10 @@ This reaches into three of Babel's module attributes (`babel.core._global_data`,
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, cast
 
 import babel.core
@@ -84,10 +86,13 @@ def _whole_global() -> dict[str, Any]:
     with babel.localedata._cache_lock:
         current = babel.core._global_data
         if isinstance(current, _SlimGlobal):
-            babel.core._global_data = None
-            babel.core.get_global("cldr")
+            # Read as Babel's get_global reads it, into a local first: another thread's get_global must never
+            # see None in between (it would read the file again, or call .get on None).
+            with (Path(babel.core.__file__).parent / "global.dat").open("rb") as data:
+                current = pickle.load(data)  # noqa: S301 (Babel's own data file, as Babel loads it)
+            babel.core._global_data = current
             completed.append("global")
-        return cast(dict[str, Any], babel.core._global_data)
+        return cast(dict[str, Any], current)
 
 
 class _SlimSubtags(dict[str, str]):
@@ -95,11 +100,21 @@ class _SlimSubtags(dict[str, str]):
     languages is a true miss (all their entries are here); another language's is read from the whole table."""
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key in self:
+        if dict.__contains__(self, key):
             return dict.__getitem__(self, key)
         if str(key).split("_")[0] in _LANGUAGES:
             return default
         return _whole_global()["likely_subtags"].get(key, default)
+
+    def __missing__(self, key: str) -> str:
+        if str(key).split("_")[0] in _LANGUAGES:
+            raise KeyError(key)
+        return _whole_global()["likely_subtags"][key]
+
+    def __contains__(self, key: object) -> bool:
+        if dict.__contains__(self, key) or str(key).split("_")[0] in _LANGUAGES:
+            return dict.__contains__(self, key)
+        return key in _whole_global()["likely_subtags"]
 
 
 class _SlimGlobal(dict[str, Any]):
@@ -130,12 +145,18 @@ class _SlimLocale(dict[Any, Any]):
         self.whole = False
 
     def complete(self) -> None:
+        if self.whole:
+            return
         with babel.localedata._cache_lock:
             if self.whole:
                 return
-            del babel.localedata._cache[self.name]
-            self.update(babel.localedata.load(self.name))
-            babel.localedata._cache[self.name] = self
+            cache = babel.localedata._cache
+            cached = cache.pop(self.name, None)  # gone if Babel's caches were cleared meanwhile
+            try:
+                self.update(babel.localedata.load(self.name))  # from disk, whole, with its parents
+            finally:
+                # Keep what is cached now if it is not this (slimmed again since); else this, now whole.
+                cache[self.name] = cached if cached is not None and cached is not self else self
             self.whole = True
             completed.append(self.name)
 
@@ -155,6 +176,16 @@ class _SlimLocale(dict[Any, Any]):
         if not self.whole and key in _LOCALE_LEFT_OUT:
             self.complete()
         return dict.__contains__(self, key)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if not self.whole and key in _LOCALE_LEFT_OUT:
+            self.complete()
+        return dict.setdefault(self, key, default)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if not self.whole and key in _LOCALE_LEFT_OUT:
+            self.complete()
+        return dict.pop(self, key, *default)
 
     def copy(self) -> dict[Any, Any]:
         """A language whose parent this is (`zh_Hans_SG`) starts from a copy: it gets the whole data."""
