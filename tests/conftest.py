@@ -140,6 +140,28 @@ class DatabaseFactory:
         admin.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a PostgreSQL run, leave out the tests that reach no database of the run's kind.
+
+    Every database a test touches comes through the `databases` fixture (the app, the engine, the sessions and
+    the seeded copies all start there, and the tests that start servers hand them its URLs). A test without it
+    in its fixtures checks something no database changes (a scanner's frames, a template's words, a config
+    parser), and CI has run it in the SQLite pass already: running it again on PostgreSQL spent minutes of
+    CI's forty and could not fail differently. A test that needs both passes while reaching PostgreSQL another
+    way says so with `@pytest.mark.every_database`."""
+    if not DatabaseFactory(Path()).is_postgres:
+        return
+    kept, left = [], []
+    for item in items:
+        reaches = "databases" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "every_database"
+        )
+        (kept if reaches else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(tmp_path_factory.mktemp("db"))

@@ -149,6 +149,7 @@ class Phone(threading.Thread):
                 time.sleep(0.5)
 
 
+@pytest.mark.every_database  # its own PostgreSQL database, on the run's server (see _postgres)
 def test_an_app_server_killed_under_load_loses_and_doubles_nothing(district: Any) -> None:
     answers: list[tuple[float, str, int]] = []
     started = time.time()
