@@ -3,7 +3,7 @@
 For each of 20 scans the card URL is typed at scanner speed; the clock runs from the Enter key to the
 greeting being on screen; then "Finish" resets the kiosk. Prints the median and the worst.
 
-    .venv/bin/python benchmarks/kiosk_scan.py [--scans 20]
+    .venv/bin/python benchmarks/kiosk_scan.py [--scans 20] [--threads 4]
 """
 
 from __future__ import annotations
@@ -33,8 +33,12 @@ ARGS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=20)
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (gthread), as deployed; 1: sync"
+    )
     args = parser.parse_args()
-    with demo_gunicorn("linli-scan-") as server:
+    model = ("--worker-class", "gthread", "--threads", str(args.threads)) if args.threads > 1 else ()
+    with demo_gunicorn("linli-scan-", model) as server:
         base = server.base
         card = re.search(r"card link (\S+)", server.demo_output).group(1)
         pairing = re.search(r"pairing link: (\S+)", server.demo_output).group(1)
@@ -56,7 +60,9 @@ def main() -> None:
                 page.wait_for_load_state("load")
             browser.close()
         print(
-            f"scan -> greeting over {len(times)} scans (Chromium, gunicorn 2 workers, SQLite demo database):"
+            f"scan -> greeting over {len(times)} scans (Chromium, gunicorn 2 workers"
+            + (f" x {args.threads} threads" if args.threads > 1 else ", sync")
+            + ", SQLite demo database):"
         )
         print(
             f"  median {statistics.median(times):.0f} ms, worst {max(times):.0f} ms, best {min(times):.0f} ms"

@@ -8,7 +8,7 @@ library, on loopback only. Prints requests, 5xx (goal 0), "database is locked" l
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/lobby_load.py [--seconds 60] [--kiosks 30] [--phones 300]
-        [--workers 2] [--threads 8] [--cpus 0]
+        [--workers 2] [--threads 4] [--cpus 0]
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--threads", type=int, default=8, help="more than 1: gthread (deploy/gunicorn.conf.py)"
+        "--threads", type=int, default=4, help="more than 1: gthread (deploy/gunicorn.conf.py)"
     )
     parser.add_argument(
         "--cpus", default="", help="pin the server to these CPUs (taskset -c), e.g. 0 for one core"

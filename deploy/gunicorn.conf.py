@@ -1,11 +1,13 @@
 """gunicorn settings for one box (the systemd unit and the Procfile use this file).
 
-Two workers of eight threads each (gunicorn's gthread) on a 2-core box, chosen by measurement
-(benchmarks/worker_model.py; docs/performance.md, "Which worker model"): with sync workers a staff sign-in's
-100 ms of argon2 held a whole worker, and kiosk pages fell from 590 to 23 a second while four people signed
-in; with threads the pages went on at 415-658 a second (argon2 and waiting for the database both release the
-interpreter lock). A district's app servers set LINLI_WORKERS to about the number of cores. The socket is
-loopback only: nginx is the way in.
+Two workers of four threads each (gunicorn's gthread) on a 2-core box, chosen by measurement
+(benchmarks/worker_model.py, serve.py, lobby_load.py; docs/performance.md, "Which worker model"): with sync
+workers a staff sign-in's 100 ms of argon2 held a whole worker, and kiosk pages fell from 2,239 to 49 a second
+while four people signed in; with threads the pages went on (916 a second on 2 x 4; argon2 and waiting for the
+database both release the interpreter lock). Four threads rather than eight: each worker stays under 80 MiB
+(76-78 against 80-81 MiB with eight), and the lobby's mixed load answered faster (p99 56-58 against 180 ms;
+pinned to one core 95 against 180 ms). A district's app servers set LINLI_WORKERS to about the number of
+cores. The socket is loopback only: nginx is the way in.
 """
 
 import os
@@ -13,7 +15,7 @@ import os
 bind = os.environ.get("LINLI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LINLI_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("LINLI_THREADS", "8"))
+threads = int(os.environ.get("LINLI_THREADS", "4"))
 # Threaded workers keep idle connections open (sync ones never did). Longer than nginx keeps its idle upstream
 # connections (keepalive_timeout 60s in deploy/nginx/linli.conf): the side that closes first must be nginx, or
 # a request sent just as gunicorn closes meets a reset, and nginx does not send a POST again.
