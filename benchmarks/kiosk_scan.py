@@ -37,7 +37,11 @@ def main() -> None:
         "--threads", type=int, default=4, help="threads per worker (gthread), as deployed; 1: sync"
     )
     args = parser.parse_args()
-    model = ("--worker-class", "gthread", "--threads", str(args.threads)) if args.threads > 1 else ()
+    model = (
+        ("--worker-class", "gthread", "--threads", str(args.threads), "--keep-alive", "75")
+        if args.threads > 1
+        else ()
+    )
     with demo_gunicorn("linli-scan-", model) as server:
         base = server.base
         card = re.search(r"card link (\S+)", server.demo_output).group(1)

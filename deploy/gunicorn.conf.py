@@ -36,8 +36,9 @@ forwarded_allow_ips = "127.0.0.1"
 
 def _fewer_malloc_arenas() -> None:
     """glibc gives threads their own malloc heaps (up to 8 per core), each keeping what it once held: with 8
-    threads a worker settled about 5 MiB higher (94 against 89 MiB, benchmarks/serve.py). Two are enough for
-    threads that mostly wait. Set here, in the master, before the workers are forked: they inherit it."""
+    threads a worker settled about 5 MiB higher (94 against 89 MiB, benchmarks/serve.py, 2026-12-06). Two are
+    enough for threads that mostly wait. Set here, in the master, before the workers are forked: they inherit
+    it."""
     import contextlib
     import ctypes
 

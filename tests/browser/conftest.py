@@ -427,20 +427,27 @@ class Visitor:
         Unless *keys_only* (a test of the keyboard scan itself), the last try hands the scan over as the hardware
         bridge does for a serial or evdev scanner (`linliKioskScan`), which no pause between keys can spoil: a
         run of the suite in three processes on two cores lost all three keyboard bursts of one test."""
+        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         def home(timeout: float) -> object:
             return self.page.wait_for_url(self.base + "/kiosk/home", timeout=timeout)
 
-        for attempt in range(1, attempts + 1):
-            bridged = (
-                not keys_only
-                and attempt == attempts > 1
-                and self.page.evaluate(
-                    "text => typeof window.linliKioskScan === 'function' && (window.linliKioskScan(text), true)",
-                    text,
+        def bridge() -> bool:
+            """Hand the scan to the bridge's entry, if the page has it; a page already on its way elsewhere
+            (the last burst was taken after all) counts as handed: its outcome is awaited, not a new scan."""
+            try:
+                return bool(
+                    self.page.evaluate(
+                        "text => typeof window.linliKioskScan === 'function' && (window.linliKioskScan(text), true)",
+                        text,
+                    )
                 )
-            )
+            except PlaywrightError:  # "Execution context was destroyed": a navigation under way
+                return True
+
+        for attempt in range(1, attempts + 1):
+            bridged = not keys_only and attempt == attempts > 1 and bridge()
             if not bridged:
                 self.page.keyboard.type(text, delay=5)
                 self.page.keyboard.press("Enter")
